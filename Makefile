@@ -1,0 +1,49 @@
+# em-metrics: `make run` and `make test` are all a new machine needs (Debian 12).
+#   make deps    install missing Debian packages (apt; sudo when not root)
+#   make build   configure and build into $(BUILD) (Release)
+#   make run     deps + build + start the server (SQLite at ./data/em-metrics.db unless SQLITE_DB is set)
+#   make test    deps + build + every test (ctest)
+#   make bench   deps + build + load harness (bench/run_load.sh)
+BUILD   ?= build
+JOBS    ?= 2
+BUILD_TYPE ?= Release
+DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
+        libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
+BENCH_DEPS := wrk
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps bench-deps build run test bench clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEPS) $(EXTRA_DEPS); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+bench-deps:
+	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(BENCH_DEPS)"
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	@mkdir -p data
+	./$(BUILD)/em-metrics serve
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+bench: bench-deps build
+	bash bench/run_load.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,301 @@
+#include "api/api.h"
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <chrono>
+#include <charconv>
+#include <memory>
+
+#include "api/dto/events_json.h"
+#include "api/dto/fields.h"
+#include "api/error_response.h"
+#include "api/query.h"
+#include "common/log.h"
+#include "domain/commands.h"
+
+namespace emm::api {
+namespace json = boost::json;
+using http::Request;
+using http::Responder;
+using http::Response;
+
+namespace {
+
+Response JsonOk(const json::value& v) { return Response::Json(200, json::serialize(v)); }
+
+Response NotFoundRoute(const Request& r) {
+  json::object o{{"message", "Route " + r.method + ":" + r.path + " not found"},
+                 {"error", "Not Found"},
+                 {"statusCode", 404}};
+  return Response::Json(404, json::serialize(o));
+}
+
+// Integer query parameter in [min, max]; absent: `def`.
+Result<int64_t> IntParam(const Query& q, std::string_view name, int64_t def, int64_t min,
+                         int64_t max) {
+  auto v = q.Get(name);
+  if (!v) return def;
+  int64_t n = 0;
+  auto r = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (r.ec != std::errc() || r.ptr != v->data() + v->size() || n < min || n > max) {
+    return Status::InvalidArgument(std::string(name), "must be a whole number from " +
+                                                          std::to_string(min) + " to " +
+                                                          std::to_string(max));
+  }
+  return n;
+}
+
+Result<std::optional<TimeMs>> TimeParam(const Query& q, std::string_view name) {
+  auto v = q.Get(name);
+  if (!v) return std::optional<TimeMs>();
+  auto t = ParseTimestamp(*v);
+  if (!t) {
+    return Status::InvalidArgument(std::string(name),
+                                   "\"" + v->substr(0, 64) + "\" is not an RFC 3339 date-time "
+                                   "with a zone, such as 2024-05-01T10:00:00Z");
+  }
+  return std::optional<TimeMs>(*t);
+}
+
+// Runs a domain command through the group commit and answers 201/200 after the commit.
+template <typename Command>
+void SubmitCommand(const ApiDeps& deps, const ApiOptions& options, Command command,
+                   Responder respond,
+                   std::function<void(const Result<domain::Outcome>&, Response*)> decorate = {}) {
+  auto teams = deps.teams->Get();  // the snapshot this request runs with
+  auto ctx = std::make_shared<domain::CommandContext>(
+      domain::CommandContext{&teams->directory, options.default_environment, deps.clock->NowMs()});
+  auto outcome =
+      std::make_shared<Result<domain::Outcome>>(Status::Internal("command did not run"));
+  deps.writes->Submit(
+      [command = std::move(command), ctx, teams, outcome](domain::Transaction& tx) {
+        *outcome = command(tx, *ctx);
+        return outcome->status();
+      },
+      [respond = std::move(respond), outcome, decorate = std::move(decorate)](Status s) {
+        if (!s.ok()) return respond(ErrorResponse(s));
+        Response res = Response::Empty(**outcome == domain::Outcome::kCreated ? 201 : 200);
+        if (decorate) decorate(*outcome, &res);
+        respond(std::move(res));
+      });
+}
+
+}  // namespace
+
+Api::Api(ApiOptions options, ApiDeps deps) : options_(std::move(options)), deps_(deps) {
+  AddRoutes();
+}
+
+void Api::Handle(Request request, Responder respond) const {
+  auto start = std::chrono::steady_clock::now();
+  auto match = router_.Find(request.method, request.path);
+  std::string pattern = match ? match->route->pattern : std::string("(unmatched)");
+  // One log line per request, written when the answer leaves.
+  Responder logged = [respond = std::move(respond), method = request.method,
+                      pattern = std::move(pattern), start](Response res) {
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                    .count();
+    log::Level level = pattern == "/health" ? log::Level::kDebug
+                       : res.status >= 500  ? log::Level::kError
+                                            : log::Level::kInfo;
+    if (log::Enabled(level)) {
+      log::Write(level, "request",
+                 {{"method", method}, {"route", pattern}, {"status", res.status},
+                  {"duration_ms", ms}});
+    }
+    respond(std::move(res));
+  };
+  if (!match) return logged(NotFoundRoute(request));
+  if (match->route->authenticated) {
+    auth::Decision d = deps_.auth->Check(request.Header("Authorization"));
+    if (d.verdict != auth::Verdict::kAllow) {
+      Response res = Response::Json(d.verdict == auth::Verdict::kForbidden ? 403 : 401,
+                                    json::serialize(json::object{{"error", d.message}}));
+      if (d.challenge) res.headers.emplace_back("WWW-Authenticate", "Basic realm=web-http");
+      return logged(std::move(res));
+    }
+  }
+  // Exactly one answer per request, even if a handler throws after answering.
+  auto answered = std::make_shared<std::atomic<bool>>(false);
+  Responder once = [answered, logged = std::move(logged)](Response res) {
+    if (!answered->exchange(true)) logged(std::move(res));
+  };
+  try {
+    match->route->handler(request, match->params, once);
+  } catch (const std::exception& e) {
+    // Handlers return Status; an exception here is a bug, answered rather than crashing.
+    once(ErrorResponse(Status::Internal(std::string("handler threw: ") + e.what())));
+  }
+}
+
+void Api::AddRoutes() {
+  const ApiDeps& deps = deps_;
+  const ApiOptions& opts = options_;
+
+  router_.Add({"GET", "/health", false, [](const Request&, const PathParams&, Responder r) {
+                 r(JsonOk(json::object{{"ok", true}}));
+               }});
+  if (opts.dev_routes) {
+    router_.Add({"POST", "/ping", false, [](const Request&, const PathParams&, Responder r) {
+                   r(JsonOk(json::object{}));
+                 }});
+  }
+  router_.Add({"GET", "/api/v1/health", true,
+               [&opts](const Request&, const PathParams&, Responder r) {
+                 r(JsonOk(json::object{{"ok", true}, {"host", opts.hostname}}));
+               }});
+  router_.Add({"GET", "/api/v1/version", true,
+               [&opts](const Request&, const PathParams&, Responder r) {
+                 r(JsonOk(json::object{{"version", opts.version}}));
+               }});
+  router_.Add({"GET", "/api/v1/config", true,
+               [&deps](const Request&, const PathParams&, Responder r) {
+                 r(Response::Json(200, deps.teams->Get()->json));
+               }});
+
+  // --- deployments ---
+  router_.Add({"POST", "/api/v1/deployments", true,
+               [&deps, &opts](const Request& req, const PathParams&, Responder r) {
+                 auto body = dto::ParseBodyObject(req.body);
+                 if (!body.ok()) return r(ErrorResponse(body.status()));
+                 auto in = dto::ToNewDeployment(*body);
+                 if (!in.ok()) return r(ErrorResponse(in.status()));
+                 std::string location = "/api/v1/deployments/" + in->id;
+                 SubmitCommand(
+                     deps, opts,
+                     [in = std::move(*in)](domain::Transaction& tx,
+                                           const domain::CommandContext& ctx) {
+                       return domain::CreateDeployment(tx, ctx, in);
+                     },
+                     std::move(r), [location](const auto&, Response* res) {
+                       res->headers.emplace_back("Location", location);
+                     });
+               }});
+  router_.Add({"POST", "/api/v1/deployments/:deployment_id/deployed", true,
+               [&deps, &opts](const Request& req, const PathParams& p, Responder r) {
+                 auto body = dto::ParseBodyObject(req.body);
+                 if (!body.ok()) return r(ErrorResponse(body.status()));
+                 auto in = dto::ToMarkDeployed(*body, Router::Param(p, "deployment_id"));
+                 if (!in.ok()) return r(ErrorResponse(in.status()));
+                 SubmitCommand(deps, opts,
+                               [in = std::move(*in)](domain::Transaction& tx,
+                                                     const domain::CommandContext& ctx) {
+                                 return domain::MarkDeploymentDeployed(tx, ctx, in);
+                               },
+                               std::move(r));
+               }});
+  router_.Add({"GET", "/api/v1/deployments", true,
+               [&deps](const Request& req, const PathParams&, Responder r) {
+                 Query q = Query::Parse(req.query);
+                 storage::DeploymentQuery dq;
+                 auto limit = IntParam(q, "limit", 50, 0, 10000);
+                 if (!limit.ok()) return r(ErrorResponse(limit.status()));
+                 auto offset = IntParam(q, "offset", 0, 0, INT64_MAX);
+                 if (!offset.ok()) return r(ErrorResponse(offset.status()));
+                 auto from = TimeParam(q, "from");
+                 if (!from.ok()) return r(ErrorResponse(from.status()));
+                 auto to = TimeParam(q, "to");
+                 if (!to.ok()) return r(ErrorResponse(to.status()));
+                 if (*from && *to && **from > **to) {
+                   return r(ErrorResponse(Status::InvalidArgument("from", "must not be after to")));
+                 }
+                 dq.limit = *limit;
+                 dq.offset = *offset;
+                 dq.from = *from;
+                 dq.to = *to;
+                 dq.project_id = q.Get("project_id");
+                 dq.environment = q.Get("environment");
+                 auto rows = deps.store->ListDeployments(dq);
+                 if (!rows.ok()) return r(ErrorResponse(rows.status()));
+                 json::array out;
+                 out.reserve(rows->size());
+                 for (const auto& d : *rows) out.push_back(dto::ToJson(d));
+                 r(JsonOk(out));
+               }});
+  router_.Add({"GET", "/api/v1/deployments/:deployment_id", true,
+               [&deps](const Request&, const PathParams& p, Responder r) {
+                 auto d = deps.store->GetDeployment(Router::Param(p, "deployment_id"));
+                 if (!d.ok()) return r(ErrorResponse(d.status()));
+                 if (!d->has_value()) {
+                   return r(ErrorResponse(Status::NotFound("Deployment does not exist")));
+                 }
+                 r(JsonOk(dto::ToJson(**d)));
+               }});
+
+  // --- incidents ---
+  router_.Add({"POST", "/api/v1/incidents", true,
+               [&deps, &opts](const Request& req, const PathParams&, Responder r) {
+                 auto body = dto::ParseBodyObject(req.body);
+                 if (!body.ok()) return r(ErrorResponse(body.status()));
+                 auto in = dto::ToNewIncident(*body);
+                 if (!in.ok()) return r(ErrorResponse(in.status()));
+                 auto id = std::make_shared<std::string>();
+                 SubmitCommand(
+                     deps, opts,
+                     [in = std::move(*in), id](domain::Transaction& tx,
+                                               const domain::CommandContext& ctx) {
+                       return domain::CreateIncident(tx, ctx, in, id.get());
+                     },
+                     std::move(r), [id](const auto&, Response* res) {
+                       res->headers.emplace_back("Location", "/api/v1/incidents/" + *id);
+                     });
+               }});
+  router_.Add({"GET", "/api/v1/incidents", true,
+               [&deps](const Request& req, const PathParams&, Responder r) {
+                 Query q = Query::Parse(req.query);
+                 storage::IncidentQuery iq;
+                 // `filter` is what the original's code reads, `type` what its README says.
+                 std::optional<std::string> filter = q.Get("filter");
+                 std::string param = "filter";
+                 if (!filter) {
+                   filter = q.Get("type");
+                   param = "type";
+                 }
+                 if (filter) {
+                   if (*filter == "in-progress") {
+                     iq.filter = storage::IncidentFilter::kInProgress;
+                   } else if (*filter == "unfinished") {
+                     iq.filter = storage::IncidentFilter::kUnfinished;
+                   } else {
+                     return r(ErrorResponse(Status::InvalidArgument(
+                         param, "must be in-progress or unfinished, got \"" +
+                                    filter->substr(0, 64) + "\"")));
+                   }
+                 }
+                 iq.project_id = q.Get("project_id");
+                 auto rows = deps.store->ListIncidents(iq);
+                 if (!rows.ok()) return r(ErrorResponse(rows.status()));
+                 json::array out;
+                 out.reserve(rows->size());
+                 for (const auto& i : *rows) out.push_back(dto::ToJson(i));
+                 r(JsonOk(out));
+               }});
+  router_.Add({"GET", "/api/v1/incidents/:incident_id", true,
+               [&deps](const Request&, const PathParams& p, Responder r) {
+                 auto i = deps.store->GetIncident(Router::Param(p, "incident_id"));
+                 if (!i.ok()) return r(ErrorResponse(i.status()));
+                 if (!i->has_value()) {
+                   return r(ErrorResponse(Status::NotFound("Incident does not exist")));
+                 }
+                 r(JsonOk(dto::ToJson(**i)));
+               }});
+  for (const char* action : {"restored", "finished"}) {
+    bool restore = std::string_view(action) == "restored";
+    router_.Add({"POST", std::string("/api/v1/incidents/:incident_id/") + action, true,
+                 [&deps, &opts, restore](const Request& req, const PathParams& p, Responder r) {
+                   auto body = dto::ParseBodyObject(req.body);
+                   if (!body.ok()) return r(ErrorResponse(body.status()));
+                   auto in = dto::ToIncidentTransition(*body, Router::Param(p, "incident_id"));
+                   if (!in.ok()) return r(ErrorResponse(in.status()));
+                   SubmitCommand(deps, opts,
+                                 [in = std::move(*in), restore](domain::Transaction& tx,
+                                                                const domain::CommandContext& ctx) {
+                                   return restore ? domain::RestoreIncident(tx, ctx, in)
+                                                  : domain::FinishIncident(tx, ctx, in);
+                                 },
+                                 std::move(r));
+                 }});
+  }
+}
+
+}  // namespace emm::api

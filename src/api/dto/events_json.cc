@@ -1,0 +1,104 @@
+#include "api/dto/events_json.h"
+
+#include "api/dto/fields.h"
+
+namespace emm::api::dto {
+namespace json = boost::json;
+namespace {
+
+json::value OptTime(const std::optional<TimeMs>& t) {
+  return t ? json::value(FormatTimestamp(*t)) : json::value(nullptr);
+}
+json::value OptString(const std::string& s) {
+  return s.empty() ? json::value(nullptr) : json::value(s);
+}
+
+}  // namespace
+
+Result<domain::NewDeployment> ToNewDeployment(const json::object& body) {
+  FieldReader r(body);
+  domain::NewDeployment d;
+  auto id = r.Id("id", true);
+  auto project = r.Id("project_id", true);
+  auto first_commit = r.Time("first_commit_at", true);
+  auto username = r.Id("username", false);
+  d.environment = r.Id("environment", false);
+  d.deploy_start_at = r.Time("deploy_start_at", false);
+  d.deployed_at = r.Time("deployed_at", false);
+  if (!r.ok()) return r.status();
+  d.id = *id;
+  d.project_id = *project;
+  d.first_commit_at = *first_commit;
+  d.username = username.value_or("");
+  return d;
+}
+
+Result<domain::MarkDeployed> ToMarkDeployed(const json::object& body, std::string id) {
+  FieldReader r(body);
+  domain::MarkDeployed d;
+  d.id = std::move(id);
+  auto create = r.Bool("create_if_not_exists", true);
+  d.project_id = r.Id("project_id", false);
+  auto username = r.Id("username", false);
+  d.environment = r.Id("environment", false);
+  d.first_commit_at = r.Time("first_commit_at", false);
+  d.deploy_start_at = r.Time("deploy_start_at", false);
+  d.deployed_at = r.Time("deployed_at", false);
+  if (!r.ok()) return r.status();
+  d.create_if_not_exists = *create;
+  d.username = username.value_or("");
+  return d;
+}
+
+Result<domain::NewIncident> ToNewIncident(const json::object& body) {
+  FieldReader r(body);
+  domain::NewIncident i;
+  i.id = r.Id("id", false);
+  auto project = r.Id("project_id", true);
+  i.deployment_id = r.Id("deployment_id", false);
+  i.environment = r.Id("environment", false);
+  i.started_at = r.Time("started_at", false);
+  i.restored_at = r.Time("restored_at", false);
+  i.finished_at = r.Time("finished_at", false);
+  if (!r.ok()) return r.status();
+  i.project_id = *project;
+  return i;
+}
+
+Result<domain::IncidentTransition> ToIncidentTransition(const json::object& body,
+                                                        std::string id) {
+  FieldReader r(body);
+  domain::IncidentTransition t;
+  t.id = std::move(id);
+  t.date = r.Time("date", false);
+  if (!r.ok()) return r.status();
+  return t;
+}
+
+json::object ToJson(const domain::Deployment& d) {
+  json::object o;
+  o["id"] = d.id;
+  o["project_id"] = d.project_id;
+  o["first_commit_at"] = FormatTimestamp(d.first_commit_at);
+  o["deploy_start_at"] = FormatTimestamp(d.deploy_start_at);
+  o["deployed_at"] = OptTime(d.deployed_at);
+  o["status"] = domain::DeploymentStatusName(d.status);
+  o["environment"] = d.environment;
+  o["team_id"] = OptString(d.team_id);
+  return o;
+}
+
+json::object ToJson(const domain::Incident& i) {
+  json::object o;
+  o["id"] = i.id;
+  o["project_id"] = i.project_id;
+  o["deployment_id"] = i.deployment_id ? json::value(*i.deployment_id) : json::value(nullptr);
+  o["started_at"] = FormatTimestamp(i.started_at);
+  o["restored_at"] = OptTime(i.restored_at);
+  o["finished_at"] = OptTime(i.finished_at);
+  o["environment"] = i.environment;
+  o["team_id"] = OptString(i.team_id);
+  return o;
+}
+
+}  // namespace emm::api::dto

@@ -1,0 +1,108 @@
+#include "api/dto/fields.h"
+
+namespace emm::api::dto {
+namespace json = boost::json;
+namespace {
+
+const char* Describe(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "something else";
+}
+
+}  // namespace
+
+Result<json::object> ParseBodyObject(std::string_view body) {
+  size_t first = body.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return json::object();
+  json::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec) return Status::InvalidArgument("body", "is not valid JSON (" + ec.message() + ")");
+  if (!v.is_object()) {
+    return Status::InvalidArgument("body", std::string("must be a JSON object, got ") +
+                                               Describe(v));
+  }
+  return std::move(v.get_object());
+}
+
+const json::value* FieldReader::Find(std::string_view name, bool required) {
+  const json::value* v = obj_.if_contains(name);
+  if (v == nullptr || v->is_null()) {
+    if (required) AddError(std::string(name), "is required");
+    return nullptr;
+  }
+  return v;
+}
+
+std::optional<std::string> FieldReader::Id(std::string_view name, bool required,
+                                           size_t max_len) {
+  const json::value* v = Find(name, required);
+  if (!v) return std::nullopt;
+  std::string s;
+  if (v->is_string()) {
+    s = std::string(v->get_string());
+  } else if (v->is_int64()) {
+    s = std::to_string(v->get_int64());
+  } else if (v->is_uint64()) {
+    s = std::to_string(v->get_uint64());
+  } else {
+    AddError(std::string(name), std::string("must be a string, got ") + Describe(*v));
+    return std::nullopt;
+  }
+  if (s.empty()) {
+    AddError(std::string(name), "must not be empty");
+    return std::nullopt;
+  }
+  if (s.size() > max_len) {
+    AddError(std::string(name), "must be at most " + std::to_string(max_len) + " bytes");
+    return std::nullopt;
+  }
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) {
+      AddError(std::string(name), "must not contain control characters");
+      return std::nullopt;
+    }
+  }
+  return s;
+}
+
+std::optional<TimeMs> FieldReader::Time(std::string_view name, bool required) {
+  const json::value* v = Find(name, required);
+  if (!v) return std::nullopt;
+  if (!v->is_string()) {
+    AddError(std::string(name),
+             std::string("must be an RFC 3339 date-time string, got ") + Describe(*v));
+    return std::nullopt;
+  }
+  std::string_view text = v->get_string();
+  auto t = ParseTimestamp(text);
+  if (!t) {
+    AddError(std::string(name), "\"" + std::string(text.substr(0, 64)) +
+                                    "\" is not an RFC 3339 date-time with a zone, such as "
+                                    "2024-05-01T10:00:00Z or 2024-05-01T12:00:00+02:00");
+    return std::nullopt;
+  }
+  return t;
+}
+
+std::optional<bool> FieldReader::Bool(std::string_view name, bool required) {
+  const json::value* v = Find(name, required);
+  if (!v) return std::nullopt;
+  if (v->is_bool()) return v->get_bool();
+  if (v->is_string()) {
+    if (v->get_string() == "true") return true;
+    if (v->get_string() == "false") return false;
+  }
+  AddError(std::string(name), std::string("must be true or false, got ") + Describe(*v));
+  return std::nullopt;
+}
+
+}  // namespace emm::api::dto

@@ -1,0 +1,44 @@
+// Reading request fields with the original's leniency and our strictness: an integer where a
+// string id is expected is its decimal string, "true"/"false" are booleans, null is "not given",
+// unknown fields are ignored; anything else wrong is collected as a field error.
+#pragma once
+
+#include <boost/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+
+namespace emm::api::dto {
+
+// The body as a JSON object. An empty (or all-whitespace) body is an empty object, so routes whose
+// fields are all optional accept a bare POST; required fields are then reported missing.
+Result<boost::json::object> ParseBodyObject(std::string_view body);
+
+class FieldReader {
+ public:
+  explicit FieldReader(const boost::json::object& obj) : obj_(obj) {}
+
+  // Identifiers and names: non-empty, at most `max_len` bytes, no control characters.
+  std::optional<std::string> Id(std::string_view name, bool required, size_t max_len = 256);
+  std::optional<TimeMs> Time(std::string_view name, bool required);
+  std::optional<bool> Bool(std::string_view name, bool required);
+
+  void AddError(std::string field, std::string message) {
+    errors_.push_back({std::move(field), std::move(message)});
+  }
+  bool ok() const { return errors_.empty(); }
+  Status status() const { return ok() ? Status::Ok() : Status::Invalid(errors_); }
+
+ private:
+  // The value, or null when absent or JSON null (reporting "is required" if `required`).
+  const boost::json::value* Find(std::string_view name, bool required);
+
+  const boost::json::object& obj_;
+  std::vector<FieldError> errors_;
+};
+
+}  // namespace emm::api::dto

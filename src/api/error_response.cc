@@ -1,0 +1,45 @@
+#include "api/error_response.h"
+
+#include <boost/json.hpp>
+
+#include "common/log.h"
+
+namespace emm::api {
+namespace json = boost::json;
+
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+http::Response ErrorResponse(const Status& status) {
+  int code = HttpStatusFor(status.code());
+  json::object body;
+  if (code == 500) {
+    log::Error("internal error", {{"error", status.ToString()}});
+    body["error"] = "internal error";
+  } else {
+    if (code != 400) body["error"] = status.message();
+    if (!status.fields().empty()) {
+      json::array errors;
+      for (const FieldError& f : status.fields()) {
+        errors.push_back(json::object{{"field", f.field}, {"message", f.message}});
+      }
+      body["errors"] = std::move(errors);
+    }
+  }
+  http::Response res = http::Response::Json(code, json::serialize(body));
+  if (code == 503) res.headers.emplace_back("Retry-After", "1");
+  return res;
+}
+
+}  // namespace emm::api

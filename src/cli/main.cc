@@ -1,0 +1,243 @@
+// em-metrics: the command line. The only place that picks backends and turns Status into exit
+// codes (0 ok, 1 runtime failure, 2 bad configuration or usage).
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/api.h"
+#include "auth/authenticator.h"
+#include "common/log.h"
+#include "common/time.h"
+#include "config/settings.h"
+#include "config/teams_file.h"
+#include "domain/commands.h"
+#include "http/server.h"
+#include "storage/sqlite/sqlite_event_store.h"
+#include "storage/write_queue.h"
+
+namespace emm::cli {
+namespace {
+
+constexpr int kExitRuntime = 1;
+constexpr int kExitConfig = 2;
+
+const char* kUsageHead = R"(em-metrics - DORA and team-health metrics service
+
+Usage:
+  em-metrics [serve] [options]     start the HTTP API (the default command)
+  em-metrics migrate [options]     apply database migrations and exit
+  em-metrics rebuild-metrics [options]
+                                   recompute the metric state from the stored events
+  em-metrics help | --help         this text
+  em-metrics version | --version   print the version
+
+Every option can also be given by its environment variable; a flag wins over the variable.
+
+Options:
+)";
+
+const char* kUsageTail = R"(
+Authentication: with none of EM_METRICS_NO_AUTH, EM_METRICS_TOKEN_AUTH or
+EM_METRICS_BASIC_AUTH_* set, every /api/v1 request is refused. GET /health is always open.
+Signals: SIGHUP reloads the teams config file; SIGTERM/SIGINT finish requests in flight, then exit.
+)";
+
+void PrintUsage() { std::cout << kUsageHead << config::SettingsUsage() << kUsageTail; }
+
+storage::SqliteOptions StoreOptions(const config::Settings& s) {
+  storage::SqliteOptions o;
+  o.path = s.sqlite_db;
+  o.full_sync = s.sqlite_full_sync;
+  return o;
+}
+
+Result<std::unique_ptr<storage::SqliteEventStore>> OpenStore(const config::Settings& s) {
+  auto store = storage::SqliteEventStore::Open(StoreOptions(s));
+  if (!store.ok()) {
+    log::Error("cannot open the database",
+               {{"sqlite_db", s.sqlite_db}, {"error", store.status().ToString()}});
+  }
+  return store;
+}
+
+int ExitCodeFor(const Status& s) {
+  return s.code() == StatusCode::kInvalidArgument || s.code() == StatusCode::kFailedPrecondition
+             ? kExitConfig
+             : kExitRuntime;
+}
+
+int Migrate(const config::Settings& s) {
+  auto store = OpenStore(s);
+  if (!store.ok()) return ExitCodeFor(store.status());
+  log::Info("database is current", {{"sqlite_db", s.sqlite_db},
+                                    {"schema_version", (*store)->schema_version()},
+                                    {"applied", (*store)->applied_migrations().size()}});
+  return 0;
+}
+
+int RebuildMetrics(const config::Settings& s) {
+  auto teams = config::LoadTeamsFile(s.config_path);
+  if (!teams.ok()) {
+    log::Error("invalid teams config", {{"error", teams.status().message()}});
+    return kExitConfig;
+  }
+  auto store = OpenStore(s);
+  if (!store.ok()) return ExitCodeFor(store.status());
+  domain::CommandContext ctx{&teams->directory, s.deployment_environment,
+                             SystemClock::Instance().NowMs()};
+  storage::EventStore::Work work = [&](domain::Transaction& tx) {
+    return domain::RebuildMetrics(tx, ctx);
+  };
+  std::vector<Status> result = (*store)->RunBatch(std::span(&work, 1));
+  if (!result.front().ok()) {
+    log::Error("rebuild failed", {{"error", result.front().ToString()}});
+    return kExitRuntime;
+  }
+  auto series = (*store)->ListSeries();
+  log::Info("metric state rebuilt", {{"series", series.ok() ? series->size() : 0}});
+  return 0;
+}
+
+std::string Hostname() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+int Serve(const config::Settings& s) {
+  auto start = std::chrono::steady_clock::now();
+  // Signals are taken synchronously by this thread; block them before any thread starts.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto teams = config::LoadTeamsFile(s.config_path);
+  if (!teams.ok()) {
+    log::Error("invalid teams config", {{"error", teams.status().message()}});
+    return kExitConfig;
+  }
+  config::TeamsHolder teams_holder(std::move(*teams));
+
+  auto store = OpenStore(s);
+  if (!store.ok()) return ExitCodeFor(store.status());
+
+  auth::Authenticator authenticator(
+      {s.no_auth, s.token, s.basic_username, s.basic_password});
+  if (!s.no_auth && s.token.empty() && !authenticator.basic_enabled()) {
+    log::Warn("no authentication configured: every /api/v1 request will be refused",
+              {{"hint", "set EM_METRICS_TOKEN_AUTH, EM_METRICS_BASIC_AUTH_* or "
+                        "EM_METRICS_NO_AUTH=true"}});
+  }
+  if (!s.otel_collector_url.empty()) {
+    log::Warn("OTEL_COLLECTOR_URL is set but OTLP push is not available in this version; "
+              "metrics are kept in the database",
+              {{"otel_collector_url", s.otel_collector_url}});
+  }
+
+  auto writes = std::make_unique<storage::WriteQueue>(store->get());
+  api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes},
+               {store->get(), writes.get(), &authenticator, &teams_holder,
+                &SystemClock::Instance()});
+
+  http::ServerOptions so;
+  so.host = s.host;
+  so.port = s.port;
+  so.threads = s.threads;
+  auto server = std::make_unique<http::Server>(
+      so, [&api](http::Request req, http::Responder respond) {
+        api.Handle(std::move(req), std::move(respond));
+      });
+  Status started = server->Start();
+  if (!started.ok()) {
+    log::Error("cannot start the HTTP server", {{"error", started.ToString()}});
+    return ExitCodeFor(started);
+  }
+  double startup_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  log::Info("listening", {{"host", s.host},
+                          {"port", static_cast<int>(server->port())},
+                          {"sqlite_db", s.sqlite_db},
+                          {"sync", s.sqlite_full_sync ? "full" : "normal"},
+                          {"config", s.config_path},
+                          {"teams", teams_holder.Get()->directory.teams().size()},
+                          {"startup_ms", startup_ms}});
+
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&signals, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      auto next = config::LoadTeamsFile(s.config_path);
+      if (next.ok()) {
+        size_t n = next->directory.teams().size();
+        teams_holder.Set(std::move(*next));
+        log::Info("teams config reloaded", {{"config", s.config_path}, {"teams", n}});
+      } else {
+        log::Error("teams config reload failed; keeping the previous one",
+                   {{"error", next.status().message()}});
+      }
+      continue;
+    }
+    log::Info("shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"},
+                                {"in_flight", server->in_flight()}});
+    break;
+  }
+  // Order matters: answer what is in flight, then let the writer finish, then close the file.
+  server->Shutdown(std::chrono::milliseconds(s.shutdown_grace_ms));
+  writes->Stop();
+  writes.reset();
+  server.reset();
+  store->reset();
+  log::Info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int Main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = "serve";
+  if (!args.empty() && args.front().rfind("--", 0) != 0) {
+    command = args.front();
+    args.erase(args.begin());
+  }
+  for (const std::string& a : args) {
+    if (a == "--help" || a == "-h") command = "help";
+    if (a == "--version") command = "version";
+  }
+  if (command == "help") {
+    PrintUsage();
+    return 0;
+  }
+  if (command == "version") {
+    auto env = config::ProcessEnv()("EM_METRICS_VERSION");
+    std::cout << "em-metrics " << (env ? *env : std::string(EMM_VERSION)) << "\n";
+    return 0;
+  }
+  auto settings = config::LoadSettings(config::ProcessEnv(), args);
+  if (!settings.ok()) {
+    std::cerr << "em-metrics: " << settings.status().ToString() << "\n"
+              << "Run 'em-metrics --help' for the options.\n";
+    return kExitConfig;
+  }
+  log::Configure(log::ParseLevel(settings->log_level).value_or(log::Level::kInfo));
+  if (command == "serve") return Serve(*settings);
+  if (command == "migrate") return Migrate(*settings);
+  if (command == "rebuild-metrics") return RebuildMetrics(*settings);
+  std::cerr << "em-metrics: unknown command \"" << command << "\"\n"
+            << "Run 'em-metrics --help' for the commands.\n";
+  return kExitConfig;
+}
+
+}  // namespace emm::cli
+
+int main(int argc, char** argv) { return emm::cli::Main(argc, argv); }

@@ -1,0 +1,202 @@
+#include "config/settings.h"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+
+namespace emm::config {
+namespace {
+
+enum class Kind { kString, kPort, kBool, kPresence, kSync, kInt };
+
+struct Option {
+  const char* flag;  // without leading dashes
+  const char* env;
+  Kind kind;
+  const char* def;  // shown in --help
+  const char* help;
+  std::function<void(Settings&, const std::string&)> set;
+};
+
+bool ParseInt(const std::string& s, long min, long max, long* out) {
+  long v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || v < min || v > max) return false;
+  *out = v;
+  return true;
+}
+
+const std::vector<Option>& Options() {
+  static const std::vector<Option> kOptions = {
+      {"host", "HOST", Kind::kString, "0.0.0.0", "address to listen on",
+       [](Settings& s, const std::string& v) { s.host = v; }},
+      {"port", "PORT", Kind::kPort, "3000", "port to listen on (0: any free port)",
+       [](Settings& s, const std::string& v) {
+         long p = 0;
+         ParseInt(v, 0, 65535, &p);
+         s.port = static_cast<uint16_t>(p);
+       }},
+      {"sqlite-db", "SQLITE_DB", Kind::kString, "./data/em-metrics.db",
+       "SQLite database file (created with its directory)",
+       [](Settings& s, const std::string& v) { s.sqlite_db = v; }},
+      {"sqlite-sync", "SQLITE_SYNC", Kind::kSync, "full",
+       "full: fsync before acknowledging a write; normal: faster, may lose the last writes on "
+       "power loss (never on a crash)",
+       [](Settings& s, const std::string& v) { s.sqlite_full_sync = v == "full"; }},
+      {"config", "CONFIG", Kind::kString, "(none)",
+       "teams config file (JSON); relative paths resolve against the working directory",
+       [](Settings& s, const std::string& v) { s.config_path = v; }},
+      {"otel-service-name", "OTEL_SERVICE_NAME", Kind::kString, "em_metrics",
+       "service.name of exported metrics",
+       [](Settings& s, const std::string& v) { s.otel_service_name = v; }},
+      {"otel-collector-url", "OTEL_COLLECTOR_URL", Kind::kString, "(none: no push)",
+       "OTLP/HTTP metrics endpoint, e.g. http://localhost:4318/v1/metrics",
+       [](Settings& s, const std::string& v) { s.otel_collector_url = v; }},
+      {"deployment-environment", "DEPLOYMENT_ENVIRONMENT", Kind::kString, "NO_ENV",
+       "environment of events that do not name one",
+       [](Settings& s, const std::string& v) { s.deployment_environment = v; }},
+      {"no-auth", "EM_METRICS_NO_AUTH", Kind::kBool, "false",
+       "disable authentication; only 1, true or yes count as true",
+       [](Settings& s, const std::string& v) { s.no_auth = IsTrueValue(v); }},
+      {"token-auth", "EM_METRICS_TOKEN_AUTH", Kind::kString, "(none)",
+       "token accepted as 'Authorization: Token <token>'",
+       [](Settings& s, const std::string& v) { s.token = v; }},
+      {"basic-auth-username", "EM_METRICS_BASIC_AUTH_USERNAME", Kind::kString, "(none)",
+       "HTTP basic auth user (either user or password enables basic auth)",
+       [](Settings& s, const std::string& v) { s.basic_username = v; }},
+      {"basic-auth-password", "EM_METRICS_BASIC_AUTH_PASSWORD", Kind::kString, "(none)",
+       "HTTP basic auth password",
+       [](Settings& s, const std::string& v) { s.basic_password = v; }},
+      {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
+       "trace, debug, info, warn, error, fatal or silent",
+       [](Settings& s, const std::string& v) { s.log_level = v; }},
+      {"version-string", "EM_METRICS_VERSION", Kind::kString, "-",
+       "version reported by GET /api/v1/version",
+       [](Settings& s, const std::string& v) { s.version = v; }},
+      {"dev-routes", "DEV_ROUTES", Kind::kPresence, "(off)",
+       "any value enables POST /ping (development only)",
+       [](Settings& s, const std::string& v) { s.dev_routes = !v.empty(); }},
+      {"threads", "EM_METRICS_THREADS", Kind::kInt, "0",
+       "HTTP I/O threads (0: one per core)",
+       [](Settings& s, const std::string& v) {
+         long n = 0;
+         ParseInt(v, 0, 256, &n);
+         s.threads = static_cast<int>(n);
+       }},
+      {"shutdown-grace-ms", "EM_METRICS_SHUTDOWN_GRACE_MS", Kind::kInt, "10000",
+       "how long SIGTERM waits for in-flight requests",
+       [](Settings& s, const std::string& v) {
+         long n = 0;
+         ParseInt(v, 0, 3600000, &n);
+         s.shutdown_grace_ms = static_cast<int>(n);
+       }},
+  };
+  return kOptions;
+}
+
+// Checks a value before it is applied; `where` names the flag or variable.
+Status Check(const Option& o, const std::string& v, const std::string& where) {
+  long n = 0;
+  switch (o.kind) {
+    case Kind::kPort:
+      if (!ParseInt(v, 0, 65535, &n)) {
+        return Status::InvalidArgument(where, "must be a port number 0-65535, got \"" + v + "\"");
+      }
+      break;
+    case Kind::kInt:
+      if (!ParseInt(v, 0, o.flag == std::string_view("threads") ? 256 : 3600000, &n)) {
+        return Status::InvalidArgument(where, "must be a whole number, got \"" + v + "\"");
+      }
+      break;
+    case Kind::kSync:
+      if (v != "full" && v != "normal") {
+        return Status::InvalidArgument(where, "must be full or normal, got \"" + v + "\"");
+      }
+      break;
+    case Kind::kString:
+      if (o.flag == std::string_view("log-level") && v != "trace" && v != "debug" &&
+          v != "info" && v != "warn" && v != "error" && v != "fatal" && v != "silent") {
+        return Status::InvalidArgument(
+            where, "must be trace, debug, info, warn, error, fatal or silent, got \"" + v + "\"");
+      }
+      break;
+    case Kind::kBool:
+    case Kind::kPresence:
+      break;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+bool IsTrueValue(std::string_view v) {
+  std::string lower(v);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return lower == "1" || lower == "true" || lower == "yes";
+}
+
+GetEnv ProcessEnv() {
+  return [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+}
+
+Result<Settings> LoadSettings(const GetEnv& getenv, const std::vector<std::string>& args) {
+  Settings s;
+  for (const Option& o : Options()) {
+    auto v = getenv(o.env);
+    if (!v) continue;
+    // An empty variable means "not set", as in the original (CONFIG='' = no config).
+    if (v->empty() && o.kind != Kind::kString) continue;
+    EMM_RETURN_IF_ERROR(Check(o, *v, o.env));
+    o.set(s, *v);
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    if (arg.rfind("--", 0) != 0) {
+      return Status::InvalidArgument(arg, "unexpected argument (see --help)");
+    }
+    std::string name = arg.substr(2);
+    std::optional<std::string> value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    }
+    auto it = std::find_if(Options().begin(), Options().end(),
+                           [&](const Option& o) { return name == o.flag; });
+    if (it == Options().end()) {
+      return Status::InvalidArgument("--" + name, "unknown option (see --help)");
+    }
+    if (!value) {
+      if (it->kind == Kind::kBool || it->kind == Kind::kPresence) {
+        value = "true";
+      } else if (i + 1 < args.size()) {
+        value = args[++i];
+      } else {
+        return Status::InvalidArgument("--" + name, "needs a value");
+      }
+    }
+    EMM_RETURN_IF_ERROR(Check(*it, *value, "--" + name));
+    it->set(s, *value);
+  }
+  return s;
+}
+
+std::string SettingsUsage() {
+  std::string out;
+  for (const Option& o : Options()) {
+    std::string flag = std::string("  --") + o.flag;
+    if (o.kind != Kind::kBool && o.kind != Kind::kPresence) flag += " VALUE";
+    out += flag;
+    out.append(flag.size() < 34 ? 34 - flag.size() : 1, ' ');
+    out += std::string("env ") + o.env + ", default " + o.def + "\n";
+    out += std::string(36, ' ') + o.help + "\n";
+  }
+  return out;
+}
+
+}  // namespace emm::config

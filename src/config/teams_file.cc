@@ -1,0 +1,162 @@
+#include "config/teams_file.h"
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace emm::config {
+namespace json = boost::json;
+namespace {
+
+const char* KindName(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "a boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "a number";
+    case json::kind::string: return "a string";
+    case json::kind::array: return "an array";
+    case json::kind::object: return "an object";
+  }
+  return "something else";
+}
+
+class Validator {
+ public:
+  explicit Validator(std::string name) : name_(std::move(name)) {}
+
+  Status Fail(const std::string& key, const std::string& problem) const {
+    return Status::InvalidArgument(key, name_ + ": " + key + ": " + problem);
+  }
+
+  Status Expect(const json::value& v, json::kind kind, const std::string& key,
+                const char* what) const {
+    bool ok = v.kind() == kind;
+    if (!ok) return Fail(key, std::string("must be ") + what + ", got " + KindName(v));
+    return Status::Ok();
+  }
+
+  Status StringArray(const json::value& v, const std::string& key,
+                     std::vector<std::string>* out) const {
+    EMM_RETURN_IF_ERROR(Expect(v, json::kind::array, key, "an array of strings"));
+    const json::array& a = v.get_array();
+    for (size_t i = 0; i < a.size(); ++i) {
+      std::string k = key + "[" + std::to_string(i) + "]";
+      EMM_RETURN_IF_ERROR(Expect(a[i], json::kind::string, k, "a string"));
+      if (out) out->emplace_back(a[i].get_string());
+    }
+    return Status::Ok();
+  }
+
+ private:
+  std::string name_;
+};
+
+}  // namespace
+
+Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& name) {
+  Validator check(name);
+  json::error_code ec;
+  json::value root = json::parse(text, ec);
+  if (ec) return check.Fail("(file)", "is not valid JSON: " + ec.message());
+  EMM_RETURN_IF_ERROR(check.Expect(root, json::kind::object, "(top level)", "an object"));
+  const json::object& top = root.get_object();
+  std::vector<domain::Team> teams;
+
+  if (const json::value* t = top.if_contains("teams")) {
+    EMM_RETURN_IF_ERROR(check.Expect(*t, json::kind::object, "teams",
+                                     "an object of team id -> team"));
+    for (const auto& [id, team_value] : t->get_object()) {
+      std::string key = "teams." + std::string(id);
+      EMM_RETURN_IF_ERROR(check.Expect(team_value, json::kind::object, key, "an object"));
+      const json::object& team = team_value.get_object();
+      domain::Team out;
+      out.id = std::string(id);
+      for (const char* field : {"id", "github_team_name", "linear_team_id"}) {
+        if (const json::value* v = team.if_contains(field)) {
+          EMM_RETURN_IF_ERROR(
+              check.Expect(*v, json::kind::string, key + "." + field, "a string"));
+        }
+      }
+      if (const json::value* p = team.if_contains("projects")) {
+        EMM_RETURN_IF_ERROR(check.StringArray(*p, key + ".projects", &out.projects));
+      }
+      if (const json::value* u = team.if_contains("users")) {
+        std::string ukey = key + ".users";
+        EMM_RETURN_IF_ERROR(check.Expect(*u, json::kind::array, ukey, "an array of objects"));
+        const json::array& users = u->get_array();
+        for (size_t i = 0; i < users.size(); ++i) {
+          std::string k = ukey + "[" + std::to_string(i) + "]";
+          if (users[i].is_string()) {
+            return check.Fail(k, "must be an object such as {\"github_username\": \"" +
+                                     std::string(users[i].get_string()) +
+                                     "\"} (plain strings are the old README's format)");
+          }
+          EMM_RETURN_IF_ERROR(check.Expect(users[i], json::kind::object, k, "an object"));
+          domain::TeamUser user;
+          for (auto [field, dest] : {std::pair{"github_username", &user.github_username},
+                                     std::pair{"email", &user.email},
+                                     std::pair{"slack_member_id", &user.slack_member_id}}) {
+            if (const json::value* v = users[i].get_object().if_contains(field)) {
+              EMM_RETURN_IF_ERROR(
+                  check.Expect(*v, json::kind::string, k + "." + field, "a string"));
+              *dest = std::string(v->get_string());
+            }
+          }
+          out.users.push_back(std::move(user));
+        }
+      }
+      teams.push_back(std::move(out));
+    }
+  }
+
+  if (const json::value* t = top.if_contains("ticketing")) {
+    EMM_RETURN_IF_ERROR(check.Expect(*t, json::kind::object, "ticketing", "an object"));
+    if (const json::value* l = t->get_object().if_contains("linear")) {
+      EMM_RETURN_IF_ERROR(check.Expect(*l, json::kind::object, "ticketing.linear", "an object"));
+      const json::object& linear = l->get_object();
+      if (const json::value* v = linear.if_contains("ignore_parent_issues")) {
+        EMM_RETURN_IF_ERROR(check.Expect(*v, json::kind::bool_,
+                                         "ticketing.linear.ignore_parent_issues", "a boolean"));
+      }
+      if (const json::value* s = linear.if_contains("ticket_type_selector")) {
+        std::string key = "ticketing.linear.ticket_type_selector";
+        EMM_RETURN_IF_ERROR(check.Expect(*s, json::kind::object, key, "an object"));
+        const json::object& sel = s->get_object();
+        const json::value* parent = sel.if_contains("parent_label_id");
+        const json::value* allow = sel.if_contains("allow_list");
+        if (!parent && !allow) {
+          return check.Fail(key, "needs parent_label_id or allow_list");
+        }
+        if (parent && !parent->is_null() && !parent->is_string()) {
+          return check.Fail(key + ".parent_label_id", "must be a string or null");
+        }
+        if (allow) EMM_RETURN_IF_ERROR(check.StringArray(*allow, key + ".allow_list", nullptr));
+      }
+    }
+  }
+
+  TeamsConfig out;
+  out.path = name;
+  out.json = json::serialize(root);
+  out.directory = domain::TeamDirectory(std::move(teams));
+  return out;
+}
+
+Result<TeamsConfig> LoadTeamsFile(const std::string& path) {
+  if (path.empty()) return TeamsConfig{};
+  std::filesystem::path p = std::filesystem::absolute(path);
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    return Status::InvalidArgument("CONFIG", p.string() + ": cannot be read (missing or no access)");
+  }
+  std::stringstream buf;
+  buf << in.rdbuf();
+  auto parsed = ParseTeamsConfig(buf.str(), p.string());
+  if (parsed.ok()) parsed->path = p.string();
+  return parsed;
+}
+
+}  // namespace emm::config

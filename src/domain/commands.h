@@ -1,0 +1,93 @@
+// What clients ask em-metrics to do, and the rules that turn each request into stored events and
+// metric samples. Every function runs inside one Transaction: it validates, writes the events and
+// folds the metrics into the durable series state, or fails and leaves nothing behind.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "domain/events.h"
+#include "domain/metrics.h"
+#include "domain/teams.h"
+#include "domain/transaction.h"
+
+namespace emm::domain {
+
+// What a command needs besides its input. `teams` must outlive the call.
+struct CommandContext {
+  const TeamDirectory* teams;
+  std::string default_environment;  // DEPLOYMENT_ENVIRONMENT
+  TimeMs now = 0;
+};
+
+enum class Outcome {
+  kCreated,    // a new record (HTTP 201)
+  kUpdated,    // an existing record changed state (200)
+  kUnchanged,  // the transition had already happened: idempotent repeat (200, nothing counted)
+};
+
+struct NewDeployment {
+  std::string id;
+  std::string project_id;
+  std::string username;  // team lookup only
+  std::optional<std::string> environment;
+  TimeMs first_commit_at = 0;
+  std::optional<TimeMs> deploy_start_at;  // default: now
+  std::optional<TimeMs> deployed_at;      // given: created already deployed
+};
+
+struct MarkDeployed {
+  std::string id;
+  bool create_if_not_exists = false;
+  std::optional<std::string> project_id;
+  std::string username;
+  std::optional<std::string> environment;
+  std::optional<TimeMs> first_commit_at;
+  std::optional<TimeMs> deploy_start_at;
+  std::optional<TimeMs> deployed_at;  // default: now
+};
+
+struct NewIncident {
+  std::optional<std::string> id;  // default: incident_<project_id>_<N>
+  std::string project_id;
+  std::optional<std::string> deployment_id;
+  std::optional<std::string> environment;
+  std::optional<TimeMs> started_at;  // default: now
+  std::optional<TimeMs> restored_at;
+  std::optional<TimeMs> finished_at;  // implies restored_at when that is absent
+};
+
+struct IncidentTransition {
+  std::string id;
+  std::optional<TimeMs> date;  // default: now
+};
+
+Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
+                                 const NewDeployment& in);
+Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ctx,
+                                       const MarkDeployed& in);
+// On success, *id_out (if given) receives the incident's id (useful when it was generated).
+Result<Outcome> CreateIncident(Transaction& tx, const CommandContext& ctx, const NewIncident& in,
+                               std::string* id_out = nullptr);
+Result<Outcome> RestoreIncident(Transaction& tx, const CommandContext& ctx,
+                                const IncidentTransition& in);
+Result<Outcome> FinishIncident(Transaction& tx, const CommandContext& ctx,
+                               const IncidentTransition& in);
+
+// Recomputes every series from the stored events (e.g. after bucket bounds change). Series start
+// at `ctx.now`, which backends read as a reset.
+Status RebuildMetrics(Transaction& tx, const CommandContext& ctx);
+
+// The samples each event produces; shared by the live path and the rebuild.
+std::vector<Sample> SamplesForDeploymentCreated(const Deployment& d);
+std::vector<Sample> SamplesForDeploymentDeployed(const Deployment& d);
+std::vector<Sample> SamplesForIncidentRestored(const Incident& i);
+std::vector<Sample> SamplesForIncidentFinished(const Incident& i);
+
+// Folds samples into the durable series state.
+Status Record(Transaction& tx, const std::vector<Sample>& samples, TimeMs now);
+
+}  // namespace emm::domain

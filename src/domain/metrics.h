@@ -1,0 +1,81 @@
+// The metrics every event produces, and their durable cumulative state. One SeriesState per
+// (metric, project_id, team_id, environment) holds what an OTLP cumulative point or a Prometheus
+// scrape needs: count, sum, histogram bucket counts and the series' start time.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time.h"
+
+namespace emm::domain {
+
+enum class MetricKind { kCounter, kHistogram };
+
+struct MetricDef {
+  std::string_view name;
+  MetricKind kind;
+  std::string_view unit;  // UCUM-ish, as OTLP carries it: "s" for durations
+  std::string_view description;
+};
+
+// The metrics of the original README, with durations in seconds.
+extern const MetricDef kDeploymentStarted;
+extern const MetricDef kDeploymentFrequency;
+extern const MetricDef kDeploymentDuration;
+extern const MetricDef kLeadTimeForChanges;
+extern const MetricDef kChangeFailureCount;
+extern const MetricDef kIncidentCount;
+extern const MetricDef kIncidentRestored;
+extern const MetricDef kIncidentFinished;
+extern const MetricDef kTimeToRestore;
+extern const MetricDef kTimeToDetect;
+
+std::span<const MetricDef* const> AllMetrics();
+const MetricDef* FindMetric(std::string_view name);
+
+// Upper bounds (seconds) of the duration histograms: one minute to six months. A value v falls in
+// the first bucket whose bound is >= v; the last bucket (index size()) is the overflow.
+std::span<const double> DurationBucketBounds();
+
+struct SeriesKey {
+  std::string metric;
+  std::string project_id;
+  std::string team_id;  // empty: the attribute is left out
+  std::string environment;
+  auto operator<=>(const SeriesKey&) const = default;
+};
+
+struct SeriesState {
+  SeriesKey key;
+  MetricKind kind = MetricKind::kCounter;
+  TimeMs start_ms = 0;    // first point of the series; cumulative values count from here
+  TimeMs updated_ms = 0;  // last change
+  uint64_t count = 0;     // counter value, or number of histogram observations
+  double sum = 0;         // histograms only
+  double min = 0;         // histograms only, valid when count > 0
+  double max = 0;
+  std::vector<uint64_t> buckets;  // histograms: DurationBucketBounds().size() + 1 counts
+
+  // A new, empty series of this metric.
+  static SeriesState Empty(const MetricDef& def, SeriesKey key, TimeMs now);
+  // Adds one observation (histograms) or one increment (counters; value ignored).
+  void Fold(double value, TimeMs now);
+};
+
+// One thing to record: a counter increment or a histogram observation.
+struct Sample {
+  const MetricDef* metric;
+  std::string project_id;
+  std::string team_id;
+  std::string environment;
+  double value = 1;  // seconds for durations
+
+  SeriesKey Key() const { return {std::string(metric->name), project_id, team_id, environment}; }
+};
+
+}  // namespace emm::domain

@@ -1,0 +1,50 @@
+#include "domain/teams.h"
+
+#include <algorithm>
+
+namespace emm::domain {
+namespace {
+
+void AddUnique(std::vector<std::string>* v, const std::string& s) {
+  if (std::find(v->begin(), v->end(), s) == v->end()) v->push_back(s);
+}
+
+const std::vector<std::string>& Lookup(
+    const std::map<std::string, std::vector<std::string>, std::less<>>& m, std::string_view key) {
+  static const std::vector<std::string> kNone;
+  auto it = m.find(key);
+  return it == m.end() ? kNone : it->second;
+}
+
+}  // namespace
+
+TeamDirectory::TeamDirectory(std::vector<Team> teams) : teams_(std::move(teams)) {
+  for (const Team& t : teams_) {
+    for (const std::string& p : t.projects) AddUnique(&by_project_[p], t.id);
+    for (const TeamUser& u : t.users) {
+      if (!u.github_username.empty()) AddUnique(&by_github_username_[u.github_username], t.id);
+    }
+  }
+}
+
+const std::vector<std::string>& TeamDirectory::TeamsOfProject(std::string_view project_id) const {
+  return Lookup(by_project_, project_id);
+}
+
+std::string TeamDirectory::Resolve(std::string_view project_id, std::string_view username) const {
+  const auto& by_project = Lookup(by_project_, project_id);
+  if (by_project.size() == 1) return by_project.front();
+  const auto& by_user = Lookup(by_github_username_, username);
+  if (by_user.size() == 1) return by_user.front();
+  std::string found;
+  int n = 0;
+  for (const std::string& t : by_project) {
+    if (std::find(by_user.begin(), by_user.end(), t) != by_user.end()) {
+      found = t;
+      ++n;
+    }
+  }
+  return n == 1 ? found : std::string();
+}
+
+}  // namespace emm::domain

@@ -1,0 +1,44 @@
+// Teams own projects and users (from the teams config file). Resolution decides which team a
+// metric or event belongs to; it is the original's rule set (contract section 6.3).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace emm::domain {
+
+struct TeamUser {
+  std::string github_username;
+  std::string email;
+  std::string slack_member_id;
+};
+
+struct Team {
+  std::string id;
+  std::vector<std::string> projects;
+  std::vector<TeamUser> users;
+};
+
+// Immutable once built; safe to share between threads.
+class TeamDirectory {
+ public:
+  TeamDirectory() = default;
+  explicit TeamDirectory(std::vector<Team> teams);
+
+  // 1. the project's only team; 2. else the user's only team (by GitHub username);
+  // 3. else the one team both lists share. Empty string when none of those is unique.
+  std::string Resolve(std::string_view project_id, std::string_view username) const;
+
+  // Teams that list this project (config order).
+  const std::vector<std::string>& TeamsOfProject(std::string_view project_id) const;
+  const std::vector<Team>& teams() const { return teams_; }
+
+ private:
+  std::vector<Team> teams_;
+  std::map<std::string, std::vector<std::string>, std::less<>> by_project_;
+  std::map<std::string, std::vector<std::string>, std::less<>> by_github_username_;
+};
+
+}  // namespace emm::domain

@@ -1,0 +1,41 @@
+// The storage operations the domain needs inside one atomic unit of work. Storage backends
+// implement it; the domain never sees SQL. Every call happens inside a transaction (or savepoint)
+// opened by the backend, so a command either applies completely or not at all.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string_view>
+
+#include "common/status.h"
+#include "domain/events.h"
+#include "domain/metrics.h"
+
+namespace emm::domain {
+
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  virtual Result<std::optional<Deployment>> FindDeployment(std::string_view id) = 0;
+  // kAlreadyExists when the id is taken.
+  virtual Status InsertDeployment(const Deployment& d) = 0;
+  virtual Status UpdateDeployment(const Deployment& d) = 0;
+
+  virtual Result<std::optional<Incident>> FindIncident(std::string_view id) = 0;
+  virtual Status InsertIncident(const Incident& i) = 0;
+  virtual Status UpdateIncident(const Incident& i) = 0;
+  virtual Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) = 0;
+  virtual Result<int64_t> CountIncidentsOfProject(std::string_view project_id) = 0;
+
+  virtual Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) = 0;
+  virtual Status PutSeries(const SeriesState& s) = 0;
+  virtual Status ClearSeries() = 0;
+
+  // Full scans, for rebuilding the metric state from the events.
+  virtual Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) = 0;
+  virtual Status ForEachIncident(const std::function<Status(const Incident&)>& fn) = 0;
+};
+
+}  // namespace emm::domain

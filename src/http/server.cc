@@ -1,0 +1,263 @@
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+#include <vector>
+
+#include "common/log.h"
+
+namespace emm::http {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+std::string ErrorJson(std::string_view error, std::string_view message) {
+  std::string out = "{\"error\":";
+  log::AppendJsonString(&out, error);
+  out += ",\"message\":";
+  log::AppendJsonString(&out, message);
+  out += "}";
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  net::io_context ioc;
+  tcp::acceptor acceptor{ioc};
+  std::vector<std::thread> threads;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  uint16_t port = 0;
+  bool started = false;
+  bool stopped = false;
+
+  Impl(ServerOptions o, Handler h)
+      : options(std::move(o)), handler(std::move(h)), ioc(ThreadCount(options.threads)) {}
+
+  static int ThreadCount(int requested) {
+    if (requested > 0) return requested;
+    unsigned n = std::thread::hardware_concurrency();
+    return n == 0 ? 1 : static_cast<int>(n);
+  }
+
+  void DoAccept();
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl* server)
+      : stream_(std::move(socket)), server_(server) {}
+
+  void Run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+  }
+
+ private:
+  void ReadHeader() {
+    parser_.emplace();
+    parser_->body_limit(server_->options.body_limit);
+    parser_->header_limit(static_cast<uint32_t>(server_->options.header_limit));
+    stream_.expires_after(server_->options.read_timeout);
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    auto& req = parser_->get();
+    auto expect = req[bhttp::field::expect];
+    if (beast::iequals(expect, "100-continue")) {
+      // curl asks before sending a large body; answering saves it a one-second wait.
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                        req.version());
+      bhttp::async_write(stream_, *cont,
+                         [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
+                           if (ec) return self->Close();
+                           self->ReadBody();
+                         });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
+        ec == beast::error::timeout || ec == net::error::operation_aborted ||
+        ec == net::error::connection_reset) {
+      return Close();
+    }
+    if (ec == bhttp::error::body_limit) {
+      return SendAndClose(413, ErrorJson("Payload Too Large",
+                                         "the request body is larger than " +
+                                             std::to_string(server_->options.body_limit) +
+                                             " bytes"));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return SendAndClose(431, ErrorJson("Request Header Fields Too Large",
+                                         "the request headers are too large"));
+    }
+    if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
+      return SendAndClose(400, ErrorJson("Bad Request", "malformed HTTP request: " + ec.message()));
+    }
+    Close();
+  }
+
+  void OnRead(beast::error_code ec, std::size_t) {
+    if (ec) return OnReadError(ec);
+    auto req = parser_->release();
+    keep_alive_ = req.keep_alive() && !server_->stopping.load();
+    version_ = req.version();
+    head_ = req.method() == bhttp::verb::head;
+
+    Request r;
+    r.method = std::string(req.method_string());
+    r.target = std::string(req.target());
+    size_t q = r.target.find('?');
+    r.path = r.target.substr(0, q);
+    if (q != std::string::npos) r.query = r.target.substr(q + 1);
+    for (const auto& f : req) r.headers.emplace_back(f.name_string(), f.value());
+    r.body = std::move(req.body());
+
+    // While the handler runs (a write may wait for the group commit) the connection's timer is
+    // off; the handler always answers.
+    stream_.expires_never();
+    server_->in_flight.fetch_add(1);
+    auto self = shared_from_this();
+    server_->handler(std::move(r), [self](Response res) {
+      net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable {
+        self->Write(std::move(res), /*counted=*/true);
+      });
+    });
+  }
+
+  void SendAndClose(int status, std::string body) {
+    keep_alive_ = false;
+    head_ = false;
+    Write(Response::Json(status, std::move(body)), /*counted=*/false);
+    log::Info("request rejected", {{"status", status}});
+  }
+
+  void Write(Response r, bool counted) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(r.status), version_ ? version_ : 11);
+    res->set(bhttp::field::server, "em-metrics");
+    if (!r.content_type.empty()) res->set(bhttp::field::content_type, r.content_type);
+    for (auto& [k, v] : r.headers) res->insert(k, v);
+    if (server_->stopping.load()) keep_alive_ = false;
+    res->keep_alive(keep_alive_);
+    size_t length = r.body.size();
+    res->body() = head_ ? std::string() : std::move(r.body);
+    res->prepare_payload();
+    if (head_) res->content_length(length);
+    stream_.expires_after(server_->options.read_timeout);
+    bhttp::async_write(stream_, *res,
+                       [self = shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
+                         if (counted) self->server_->in_flight.fetch_sub(1);
+                         if (ec || !self->keep_alive_) return self->Close();
+                         self->ReadHeader();
+                       });
+  }
+
+  void Close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  Server::Impl* server_;
+  bool keep_alive_ = false;
+  bool head_ = false;
+  unsigned version_ = 11;
+};
+
+}  // namespace
+
+void Server::Impl::DoAccept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (stopping.load() || ec == net::error::operation_aborted) return;
+    if (ec) {
+      // Out of file descriptors and the like: say so, and keep accepting.
+      log::Warn("accept failed", {{"error", ec.message()}});
+    } else {
+      std::make_shared<Session>(std::move(socket), this)->Run();
+    }
+    DoAccept();
+  });
+}
+
+Server::Server(ServerOptions options, Handler handler)
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
+
+Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
+
+Status Server::Start() {
+  beast::error_code ec;
+  auto address = net::ip::make_address(impl_->options.host, ec);
+  if (ec) {
+    return Status::InvalidArgument("HOST", "\"" + impl_->options.host +
+                                               "\" is not an IP address: " + ec.message());
+  }
+  tcp::endpoint endpoint(address, impl_->options.port);
+  auto& acc = impl_->acceptor;
+  acc.open(endpoint.protocol(), ec);
+  if (!ec) acc.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acc.bind(endpoint, ec);
+  if (!ec) acc.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Status::Unavailable("cannot listen on " + impl_->options.host + ":" +
+                               std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  impl_->port = acc.local_endpoint().port();
+  impl_->DoAccept();
+  int n = Impl::ThreadCount(impl_->options.threads);
+  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  impl_->started = true;
+  return Status::Ok();
+}
+
+uint16_t Server::port() const { return impl_->port; }
+
+int Server::in_flight() const { return impl_->in_flight.load(); }
+
+void Server::Shutdown(std::chrono::milliseconds grace) {
+  if (!impl_->started || impl_->stopped) return;
+  impl_->stopped = true;
+  impl_->stopping = true;
+  net::post(impl_->acceptor.get_executor(), [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+  });
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (impl_->in_flight.load() > 0) {
+    log::Warn("shutdown grace period over; closing connections with requests in flight",
+              {{"in_flight", impl_->in_flight.load()}});
+  }
+  impl_->ioc.stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace emm::http

@@ -1,0 +1,52 @@
+// The HTTP/1.1 server (Boost.Beast on Asio): keep-alive, a body limit, read timeouts so slow
+// clients cannot hold connections, and a graceful shutdown that lets requests in flight finish.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/status.h"
+#include "http/message.h"
+
+namespace emm::http {
+
+struct ServerOptions {
+  std::string host = "0.0.0.0";
+  uint16_t port = 3000;  // 0: any free port; see Server::port()
+  int threads = 0;       // I/O threads; 0: one per core
+  size_t body_limit = 1024 * 1024;                      // larger bodies get 413
+  size_t header_limit = 16 * 1024;                      // larger headers get 431
+  std::chrono::milliseconds read_timeout{30000};        // to receive a whole request
+  std::chrono::milliseconds idle_timeout{60000};        // keep-alive connection with no request
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Handler handler);
+  ~Server();  // Shutdown(0) if still running
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds, listens and starts the I/O threads.
+  Status Start();
+  // The bound port (useful with port 0). Valid after Start().
+  uint16_t port() const;
+
+  // Stops accepting, waits up to `grace` for requests in flight to be answered, then closes every
+  // connection and joins the threads. Idempotent.
+  void Shutdown(std::chrono::milliseconds grace);
+
+  // Requests received but not yet answered.
+  int in_flight() const;
+
+ // Opaque; public only so the connection code in server.cc can name it.
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace emm::http

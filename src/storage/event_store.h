@@ -1,0 +1,58 @@
+// EventStore: where events and the metric state live. One implementation per backend
+// (sqlite/ now, postgres/ later); callers see only this interface and domain types.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "domain/events.h"
+#include "domain/metrics.h"
+#include "domain/transaction.h"
+
+namespace emm::storage {
+
+struct DeploymentQuery {
+  std::optional<std::string> project_id;
+  std::optional<std::string> environment;
+  std::optional<TimeMs> from;  // deployed_at >= from
+  std::optional<TimeMs> to;    // deployed_at < to
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+enum class IncidentFilter { kAll, kInProgress, kUnfinished };
+
+struct IncidentQuery {
+  IncidentFilter filter = IncidentFilter::kAll;
+  std::optional<std::string> project_id;
+};
+
+class EventStore {
+ public:
+  // A unit of work over the domain's transaction interface.
+  using Work = std::function<Status(domain::Transaction&)>;
+
+  virtual ~EventStore() = default;
+
+  // Runs each item atomically (all of it or none of it) inside one database transaction that is
+  // committed, and synced, once for the whole batch; a failing item does not affect the others.
+  // Returns one Status per item: an item's writes are durable only if its Status is ok.
+  // REQUIRES: one caller at a time (the WriteQueue's thread).
+  virtual std::vector<Status> RunBatch(std::span<const Work> work) = 0;
+
+  // Reads see every acknowledged write. Thread-safe.
+  virtual Result<std::optional<domain::Deployment>> GetDeployment(std::string_view id) = 0;
+  virtual Result<std::vector<domain::Deployment>> ListDeployments(const DeploymentQuery& q) = 0;
+  virtual Result<std::optional<domain::Incident>> GetIncident(std::string_view id) = 0;
+  virtual Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) = 0;
+  virtual Result<std::vector<domain::SeriesState>> ListSeries() = 0;
+};
+
+}  // namespace emm::storage

@@ -1,0 +1,59 @@
+#include "storage/sqlite/migrations.h"
+
+namespace emm::storage::sqlite {
+namespace {
+
+// Instants are INTEGER UTC milliseconds. team_id '' means "no team" (series keys need a value).
+constexpr Migration kMigrations[] = {
+    {1, "events and metric state", R"sql(
+CREATE TABLE deployments (
+  id              TEXT PRIMARY KEY,
+  project_id      TEXT NOT NULL,
+  team_id         TEXT NOT NULL DEFAULT '',
+  environment     TEXT NOT NULL,
+  first_commit_at INTEGER NOT NULL,
+  deploy_start_at INTEGER NOT NULL,
+  deployed_at     INTEGER,
+  status          TEXT NOT NULL CHECK (status IN ('started', 'deployed')),
+  created_at      INTEGER NOT NULL
+);
+CREATE INDEX deployments_by_deployed_at ON deployments (deployed_at, id);
+CREATE INDEX deployments_by_project ON deployments (project_id, deployed_at, id);
+
+CREATE TABLE incidents (
+  id            TEXT PRIMARY KEY,
+  project_id    TEXT NOT NULL,
+  team_id       TEXT NOT NULL DEFAULT '',
+  environment   TEXT NOT NULL,
+  deployment_id TEXT REFERENCES deployments (id),
+  started_at    INTEGER NOT NULL,
+  restored_at   INTEGER,
+  finished_at   INTEGER,
+  created_at    INTEGER NOT NULL
+);
+CREATE INDEX incidents_by_deployment ON incidents (deployment_id);
+CREATE INDEX incidents_by_project ON incidents (project_id, started_at);
+
+CREATE TABLE metric_series (
+  metric      TEXT NOT NULL,
+  project_id  TEXT NOT NULL,
+  team_id     TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('counter', 'histogram')),
+  start_ms    INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  count       INTEGER NOT NULL,
+  sum         REAL NOT NULL,
+  min         REAL NOT NULL,
+  max         REAL NOT NULL,
+  buckets     TEXT NOT NULL,
+  PRIMARY KEY (metric, project_id, team_id, environment)
+) WITHOUT ROWID;
+)sql"},
+};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+}  // namespace emm::storage::sqlite

@@ -1,0 +1,620 @@
+#include "storage/sqlite/sqlite_event_store.h"
+
+#include <sqlite3.h>
+
+#include <charconv>
+#include <exception>
+#include <filesystem>
+#include <unordered_map>
+
+#include "common/log.h"
+#include "storage/sqlite/migrations.h"
+
+namespace emm::storage {
+namespace {
+
+using domain::Deployment;
+using domain::DeploymentStatus;
+using domain::Incident;
+using domain::MetricKind;
+using domain::SeriesKey;
+using domain::SeriesState;
+
+// SQLite result codes become a Status here, once.
+Status FromSqlite(sqlite3* db, int rc, std::string_view what) {
+  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+      return Status::Unavailable(std::move(msg));
+    case SQLITE_CONSTRAINT:
+      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
+        return Status::AlreadyExists("id", std::move(msg));
+      }
+      return Status::Internal(std::move(msg));
+    default:
+      return Status::Internal(std::move(msg));
+  }
+}
+
+std::string EncodeBuckets(const std::vector<uint64_t>& b) {
+  std::string out;
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (i) out.push_back(',');
+    out += std::to_string(b[i]);
+  }
+  return out;
+}
+
+std::vector<uint64_t> DecodeBuckets(std::string_view s) {
+  std::vector<uint64_t> out;
+  while (!s.empty()) {
+    size_t comma = s.find(',');
+    std::string_view part = s.substr(0, comma);
+    uint64_t v = 0;
+    std::from_chars(part.data(), part.data() + part.size(), v);
+    out.push_back(v);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+// Resets a cached statement when the scope that used it ends.
+class Use {
+ public:
+  explicit Use(sqlite3_stmt* s) : s_(s) {}
+  ~Use() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  sqlite3_stmt* get() const { return s_; }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+void BindText(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+void BindOptTime(sqlite3_stmt* s, int i, const std::optional<TimeMs>& v) {
+  if (v) {
+    sqlite3_bind_int64(s, i, *v);
+  } else {
+    sqlite3_bind_null(s, i);
+  }
+}
+std::string ColText(sqlite3_stmt* s, int i) {
+  const unsigned char* p = sqlite3_column_text(s, i);
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<size_t>(sqlite3_column_bytes(s, i)))
+           : std::string();
+}
+std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(s, i);
+}
+
+constexpr const char* kDeploymentColumns =
+    "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
+    "created_at";
+constexpr const char* kIncidentColumns =
+    "id, project_id, team_id, environment, deployment_id, started_at, restored_at, finished_at, "
+    "created_at";
+
+Deployment ReadDeployment(sqlite3_stmt* s) {
+  Deployment d;
+  d.id = ColText(s, 0);
+  d.project_id = ColText(s, 1);
+  d.team_id = ColText(s, 2);
+  d.environment = ColText(s, 3);
+  d.first_commit_at = sqlite3_column_int64(s, 4);
+  d.deploy_start_at = sqlite3_column_int64(s, 5);
+  d.deployed_at = ColOptTime(s, 6);
+  d.status = ColText(s, 7) == "deployed" ? DeploymentStatus::kDeployed : DeploymentStatus::kStarted;
+  d.created_at = sqlite3_column_int64(s, 8);
+  return d;
+}
+
+Incident ReadIncident(sqlite3_stmt* s) {
+  Incident i;
+  i.id = ColText(s, 0);
+  i.project_id = ColText(s, 1);
+  i.team_id = ColText(s, 2);
+  i.environment = ColText(s, 3);
+  if (sqlite3_column_type(s, 4) != SQLITE_NULL) i.deployment_id = ColText(s, 4);
+  i.started_at = sqlite3_column_int64(s, 5);
+  i.restored_at = ColOptTime(s, 6);
+  i.finished_at = ColOptTime(s, 7);
+  i.created_at = sqlite3_column_int64(s, 8);
+  return i;
+}
+
+SeriesState ReadSeries(sqlite3_stmt* s) {
+  SeriesState st;
+  st.key = SeriesKey{ColText(s, 0), ColText(s, 1), ColText(s, 2), ColText(s, 3)};
+  st.kind = ColText(s, 4) == "histogram" ? MetricKind::kHistogram : MetricKind::kCounter;
+  st.start_ms = sqlite3_column_int64(s, 5);
+  st.updated_ms = sqlite3_column_int64(s, 6);
+  st.count = static_cast<uint64_t>(sqlite3_column_int64(s, 7));
+  st.sum = sqlite3_column_double(s, 8);
+  st.min = sqlite3_column_double(s, 9);
+  st.max = sqlite3_column_double(s, 10);
+  st.buckets = DecodeBuckets(ColText(s, 11));
+  return st;
+}
+
+}  // namespace
+
+// One SQLite connection with its cached prepared statements. Used by one thread at a time.
+class SqliteConnection final : public domain::Transaction {
+ public:
+  static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& o) {
+    sqlite3* db = nullptr;
+    int rc = sqlite3_open_v2(o.path.c_str(), &db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             nullptr);
+    auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
+    if (rc != SQLITE_OK) return FromSqlite(db, rc, "opening " + o.path);
+    sqlite3_busy_timeout(db, o.busy_timeout_ms);
+    EMM_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys = ON"));
+    EMM_RETURN_IF_ERROR(conn->Exec(o.full_sync ? "PRAGMA synchronous = FULL"
+                                               : "PRAGMA synchronous = NORMAL"));
+    return conn;
+  }
+
+  ~SqliteConnection() override {
+    for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+    sqlite3_close_v2(db_);
+  }
+
+  sqlite3* db() const { return db_; }
+
+  Status Exec(const std::string& sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    if (err) sqlite3_free(err);
+    if (rc != SQLITE_OK) return FromSqlite(db_, rc, "executing SQL");
+    return Status::Ok();
+  }
+
+  // A cached prepared statement for this SQL text.
+  Result<sqlite3_stmt*> Prepare(const std::string& sql) {
+    auto it = stmts_.find(sql);
+    if (it != stmts_.end()) return it->second;
+    sqlite3_stmt* stmt = nullptr;
+    int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+    if (rc != SQLITE_OK) return FromSqlite(db_, rc, "preparing SQL");
+    stmts_.emplace(sql, stmt);
+    return stmt;
+  }
+
+  // Steps a statement that returns no rows.
+  Status Run(const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind) {
+    auto stmt = Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    Use use(*stmt);
+    if (bind) bind(*stmt);
+    int rc = sqlite3_step(*stmt);
+    if (rc != SQLITE_DONE && rc != SQLITE_ROW) return FromSqlite(db_, rc, "writing");
+    return Status::Ok();
+  }
+
+  // Steps a query, calling `row` for each row.
+  Status Query(const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind,
+               const std::function<Status(sqlite3_stmt*)>& row) {
+    auto stmt = Prepare(sql);
+    if (!stmt.ok()) return stmt.status();
+    Use use(*stmt);
+    if (bind) bind(*stmt);
+    for (;;) {
+      int rc = sqlite3_step(*stmt);
+      if (rc == SQLITE_DONE) return Status::Ok();
+      if (rc != SQLITE_ROW) return FromSqlite(db_, rc, "reading");
+      EMM_RETURN_IF_ERROR(row(*stmt));
+    }
+  }
+
+  template <typename T>
+  Result<std::optional<T>> QueryOne(const std::string& sql, std::string_view id,
+                                    T (*read)(sqlite3_stmt*)) {
+    std::optional<T> out;
+    Status s = Query(
+        sql, [&](sqlite3_stmt* st) { BindText(st, 1, id); },
+        [&](sqlite3_stmt* st) {
+          out = read(st);
+          return Status::Ok();
+        });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  Result<int64_t> Count(const std::string& sql, std::string_view arg) {
+    int64_t n = 0;
+    Status s = Query(
+        sql, [&](sqlite3_stmt* st) { BindText(st, 1, arg); },
+        [&](sqlite3_stmt* st) {
+          n = sqlite3_column_int64(st, 0);
+          return Status::Ok();
+        });
+    if (!s.ok()) return s;
+    return n;
+  }
+
+  // --- domain::Transaction ---
+
+  Result<std::optional<Deployment>> FindDeployment(std::string_view id) override {
+    static const std::string sql =
+        std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE id = ?1";
+    return QueryOne<Deployment>(sql, id, &ReadDeployment);
+  }
+
+  Status InsertDeployment(const Deployment& d) override {
+    static const std::string sql = std::string("INSERT INTO deployments (") + kDeploymentColumns +
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    return Run(sql, [&](sqlite3_stmt* s) { BindDeployment(s, d); });
+  }
+
+  Status UpdateDeployment(const Deployment& d) override {
+    static const std::string sql =
+        "UPDATE deployments SET project_id = ?2, team_id = ?3, environment = ?4, "
+        "first_commit_at = ?5, deploy_start_at = ?6, deployed_at = ?7, status = ?8, "
+        "created_at = ?9 WHERE id = ?1";
+    return Run(sql, [&](sqlite3_stmt* s) { BindDeployment(s, d); });
+  }
+
+  Result<std::optional<Incident>> FindIncident(std::string_view id) override {
+    static const std::string sql =
+        std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?1";
+    return QueryOne<Incident>(sql, id, &ReadIncident);
+  }
+
+  Status InsertIncident(const Incident& i) override {
+    static const std::string sql = std::string("INSERT INTO incidents (") + kIncidentColumns +
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    return Run(sql, [&](sqlite3_stmt* s) { BindIncident(s, i); });
+  }
+
+  Status UpdateIncident(const Incident& i) override {
+    static const std::string sql =
+        "UPDATE incidents SET project_id = ?2, team_id = ?3, environment = ?4, "
+        "deployment_id = ?5, started_at = ?6, restored_at = ?7, finished_at = ?8, "
+        "created_at = ?9 WHERE id = ?1";
+    return Run(sql, [&](sqlite3_stmt* s) { BindIncident(s, i); });
+  }
+
+  Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) override {
+    return Count("SELECT count(*) FROM incidents WHERE deployment_id = ?1", deployment_id);
+  }
+
+  Result<int64_t> CountIncidentsOfProject(std::string_view project_id) override {
+    return Count("SELECT count(*) FROM incidents WHERE project_id = ?1", project_id);
+  }
+
+  Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) override {
+    static const std::string sql =
+        "SELECT metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, "
+        "min, max, buckets FROM metric_series WHERE metric = ?1 AND project_id = ?2 AND "
+        "team_id = ?3 AND environment = ?4";
+    std::optional<SeriesState> out;
+    Status s = Query(
+        sql,
+        [&](sqlite3_stmt* st) {
+          BindText(st, 1, key.metric);
+          BindText(st, 2, key.project_id);
+          BindText(st, 3, key.team_id);
+          BindText(st, 4, key.environment);
+        },
+        [&](sqlite3_stmt* st) {
+          out = ReadSeries(st);
+          return Status::Ok();
+        });
+    if (!s.ok()) return s;
+    return out;
+  }
+
+  Status PutSeries(const SeriesState& st) override {
+    static const std::string sql =
+        "INSERT OR REPLACE INTO metric_series (metric, project_id, team_id, environment, kind, "
+        "start_ms, updated_ms, count, sum, min, max, buckets) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      BindText(s, 1, st.key.metric);
+      BindText(s, 2, st.key.project_id);
+      BindText(s, 3, st.key.team_id);
+      BindText(s, 4, st.key.environment);
+      BindText(s, 5, st.kind == MetricKind::kHistogram ? "histogram" : "counter");
+      sqlite3_bind_int64(s, 6, st.start_ms);
+      sqlite3_bind_int64(s, 7, st.updated_ms);
+      sqlite3_bind_int64(s, 8, static_cast<int64_t>(st.count));
+      sqlite3_bind_double(s, 9, st.sum);
+      sqlite3_bind_double(s, 10, st.min);
+      sqlite3_bind_double(s, 11, st.max);
+      std::string buckets = EncodeBuckets(st.buckets);
+      BindText(s, 12, buckets);
+    });
+  }
+
+  Status ClearSeries() override { return Run("DELETE FROM metric_series", nullptr); }
+
+  Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) override {
+    static const std::string sql =
+        std::string("SELECT ") + kDeploymentColumns + " FROM deployments ORDER BY rowid";
+    return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadDeployment(s)); });
+  }
+
+  Status ForEachIncident(const std::function<Status(const Incident&)>& fn) override {
+    static const std::string sql =
+        std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY rowid";
+    return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadIncident(s)); });
+  }
+
+ private:
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+
+  static void BindDeployment(sqlite3_stmt* s, const Deployment& d) {
+    BindText(s, 1, d.id);
+    BindText(s, 2, d.project_id);
+    BindText(s, 3, d.team_id);
+    BindText(s, 4, d.environment);
+    sqlite3_bind_int64(s, 5, d.first_commit_at);
+    sqlite3_bind_int64(s, 6, d.deploy_start_at);
+    BindOptTime(s, 7, d.deployed_at);
+    BindText(s, 8, domain::DeploymentStatusName(d.status));
+    sqlite3_bind_int64(s, 9, d.created_at);
+  }
+
+  static void BindIncident(sqlite3_stmt* s, const Incident& i) {
+    BindText(s, 1, i.id);
+    BindText(s, 2, i.project_id);
+    BindText(s, 3, i.team_id);
+    BindText(s, 4, i.environment);
+    if (i.deployment_id) {
+      BindText(s, 5, *i.deployment_id);
+    } else {
+      sqlite3_bind_null(s, 5);
+    }
+    sqlite3_bind_int64(s, 6, i.started_at);
+    BindOptTime(s, 7, i.restored_at);
+    BindOptTime(s, 8, i.finished_at);
+    sqlite3_bind_int64(s, 9, i.created_at);
+  }
+
+  sqlite3* db_;
+  std::unordered_map<std::string, sqlite3_stmt*> stmts_;
+};
+
+class SqliteEventStore::Lease {
+ public:
+  Lease(SqliteEventStore* owner, std::unique_ptr<SqliteConnection> c, Status s)
+      : owner_(owner), conn_(std::move(c)), status_(std::move(s)) {}
+  Lease(Lease&&) = default;
+  ~Lease() {
+    if (conn_) owner_->Release(std::move(conn_));
+  }
+  const Status& status() const { return status_; }
+  SqliteConnection* operator->() { return conn_.get(); }
+
+ private:
+  SqliteEventStore* owner_;
+  std::unique_ptr<SqliteConnection> conn_;
+  Status status_;
+};
+
+Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const SqliteOptions& options) {
+  std::error_code ec;
+  std::filesystem::path parent = std::filesystem::path(options.path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (ec) {
+    return Status::Unavailable("cannot create directory " + parent.string() + ": " + ec.message());
+  }
+  auto store = std::unique_ptr<SqliteEventStore>(new SqliteEventStore());
+  store->options_ = options;
+  auto writer = SqliteConnection::Open(options);
+  if (!writer.ok()) return writer.status();
+  store->writer_ = std::move(*writer);
+  SqliteConnection& w = *store->writer_;
+
+  // WAL lets readers run beside the single writer; it must be confirmed, not assumed.
+  std::string mode;
+  EMM_RETURN_IF_ERROR(w.Query("PRAGMA journal_mode = WAL", nullptr, [&](sqlite3_stmt* s) {
+    mode = ColText(s, 0);
+    return Status::Ok();
+  }));
+  if (mode != "wal") {
+    return Status::Unavailable("cannot enable WAL on " + options.path + " (journal mode " + mode +
+                               ")");
+  }
+
+  int64_t node_tables = 0;
+  EMM_RETURN_IF_ERROR(w.Query(
+      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'db_migrations' AND "
+      "NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')",
+      nullptr, [&](sqlite3_stmt* s) {
+        node_tables = sqlite3_column_int64(s, 0);
+        return Status::Ok();
+      }));
+  if (node_tables > 0) {
+    return Status::FailedPrecondition(
+        options.path +
+        " was created by the Node.js em-metrics (it has db_migrations): its dates are free text "
+        "and its schema differs; point SQLITE_DB at a new file");
+  }
+
+  EMM_RETURN_IF_ERROR(w.Exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+      "name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  int current = 0;
+  EMM_RETURN_IF_ERROR(w.Query("SELECT coalesce(max(version), 0) FROM schema_migrations", nullptr,
+                              [&](sqlite3_stmt* s) {
+                                current = sqlite3_column_int(s, 0);
+                                return Status::Ok();
+                              }));
+  auto migrations = sqlite::Migrations();
+  int latest = migrations.empty() ? 0 : migrations.back().version;
+  if (current > latest) {
+    return Status::FailedPrecondition("database schema version " + std::to_string(current) +
+                                      " is newer than this em-metrics (" + std::to_string(latest) +
+                                      "): upgrade em-metrics");
+  }
+  for (const sqlite::Migration& m : migrations) {
+    if (m.version <= current) continue;
+    EMM_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
+    Status s = w.Exec(m.sql);
+    if (s.ok()) {
+      s = w.Run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                [&](sqlite3_stmt* st) {
+                  sqlite3_bind_int(st, 1, m.version);
+                  BindText(st, 2, m.name);
+                  sqlite3_bind_int64(st, 3, SystemClock::Instance().NowMs());
+                });
+    }
+    if (s.ok()) s = w.Exec("COMMIT");
+    if (!s.ok()) {
+      (void)w.Exec("ROLLBACK");
+      return Status::Internal("migration " + std::to_string(m.version) + " (" + m.name +
+                              ") failed: " + s.message());
+    }
+    store->applied_.push_back(m.version);
+    log::Info("migration applied", {{"version", m.version}, {"name", m.name}});
+  }
+  store->schema_version_ = latest;
+  return store;
+}
+
+SqliteEventStore::~SqliteEventStore() = default;
+
+SqliteEventStore::Lease SqliteEventStore::Acquire() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto c = std::move(pool_.back());
+      pool_.pop_back();
+      return Lease(this, std::move(c), Status::Ok());
+    }
+  }
+  auto c = SqliteConnection::Open(options_);
+  if (!c.ok()) return Lease(this, nullptr, c.status());
+  return Lease(this, std::move(*c), Status::Ok());
+}
+
+void SqliteEventStore::Release(std::unique_ptr<SqliteConnection> c) {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  if (static_cast<int>(pool_.size()) < options_.read_connections) pool_.push_back(std::move(c));
+}
+
+std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
+  SqliteConnection& w = *writer_;
+  std::vector<Status> results(work.size());
+  Status begin = w.Run("BEGIN IMMEDIATE", nullptr);
+  if (!begin.ok()) {
+    for (auto& r : results) r = begin;
+    return results;
+  }
+  for (size_t i = 0; i < work.size(); ++i) {
+    Status s = w.Run("SAVEPOINT item", nullptr);
+    if (s.ok()) {
+      try {
+        s = work[i](w);
+      } catch (const std::exception& e) {
+        s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
+      }
+      if (!s.ok()) (void)w.Run("ROLLBACK TO item", nullptr);
+      Status release = w.Run("RELEASE item", nullptr);
+      if (s.ok() && !release.ok()) s = release;
+    }
+    results[i] = std::move(s);
+  }
+  Status commit = w.Run("COMMIT", nullptr);
+  if (!commit.ok()) {
+    (void)w.Exec("ROLLBACK");
+    log::Error("commit failed", {{"error", commit.ToString()}, {"batch", work.size()}});
+    for (auto& r : results) {
+      if (r.ok()) r = commit;
+    }
+  }
+  return results;
+}
+
+Result<std::optional<Deployment>> SqliteEventStore::GetDeployment(std::string_view id) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return c->FindDeployment(id);
+}
+
+Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const DeploymentQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  std::string sql = std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE 1 = 1";
+  if (q.project_id) sql += " AND project_id = ?1";
+  if (q.environment) sql += " AND environment = ?2";
+  if (q.from) sql += " AND deployed_at >= ?3";
+  if (q.to) sql += " AND deployed_at < ?4";
+  // Not yet deployed come last, by id; the order is stable for paging.
+  sql += " ORDER BY deployed_at IS NULL, deployed_at, id LIMIT ?5 OFFSET ?6";
+  std::vector<Deployment> out;
+  Status s = c->Query(
+      sql,
+      [&](sqlite3_stmt* st) {
+        if (q.project_id) BindText(st, 1, *q.project_id);
+        if (q.environment) BindText(st, 2, *q.environment);
+        if (q.from) sqlite3_bind_int64(st, 3, *q.from);
+        if (q.to) sqlite3_bind_int64(st, 4, *q.to);
+        sqlite3_bind_int64(st, 5, q.limit);
+        sqlite3_bind_int64(st, 6, q.offset);
+      },
+      [&](sqlite3_stmt* st) {
+        out.push_back(ReadDeployment(st));
+        return Status::Ok();
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::optional<Incident>> SqliteEventStore::GetIncident(std::string_view id) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return c->FindIncident(id);
+}
+
+Result<std::vector<Incident>> SqliteEventStore::ListIncidents(const IncidentQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  std::string sql = std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE 1 = 1";
+  if (q.filter == IncidentFilter::kInProgress) sql += " AND restored_at IS NULL";
+  if (q.filter == IncidentFilter::kUnfinished) {
+    sql += " AND (finished_at IS NULL OR restored_at IS NULL)";
+  }
+  if (q.project_id) sql += " AND project_id = ?1";
+  sql += " ORDER BY started_at, id";
+  std::vector<Incident> out;
+  Status s = c->Query(
+      sql, [&](sqlite3_stmt* st) { if (q.project_id) BindText(st, 1, *q.project_id); },
+      [&](sqlite3_stmt* st) {
+        out.push_back(ReadIncident(st));
+        return Status::Ok();
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<SeriesState>> SqliteEventStore::ListSeries() {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  std::vector<SeriesState> out;
+  Status s = c->Query(
+      "SELECT metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, "
+      "min, max, buckets FROM metric_series ORDER BY metric, project_id, team_id, environment",
+      nullptr, [&](sqlite3_stmt* st) {
+        out.push_back(ReadSeries(st));
+        return Status::Ok();
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+}  // namespace emm::storage

@@ -1,0 +1,60 @@
+// EventStore on an embedded SQLite file: WAL, prepared statements, numbered migrations applied
+// on open. One write connection (driven by the WriteQueue) and a small pool of read connections,
+// which WAL lets run beside the writer.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "storage/event_store.h"
+
+namespace emm::storage {
+
+struct SqliteOptions {
+  std::string path;  // created (with its parent directory) if missing
+  // true: every commit is fsynced before it is acknowledged (synchronous=FULL). false: NORMAL,
+  // which can lose the last commits on power loss, never on a process crash.
+  bool full_sync = true;
+  int read_connections = 4;
+  int busy_timeout_ms = 5000;
+};
+
+class SqliteConnection;
+
+class SqliteEventStore final : public EventStore {
+ public:
+  // Opens (creating if needed) and migrates the database.
+  static Result<std::unique_ptr<SqliteEventStore>> Open(const SqliteOptions& options);
+  ~SqliteEventStore() override;
+
+  // Versions of the migrations applied by Open (empty when the schema was current).
+  const std::vector<int>& applied_migrations() const { return applied_; }
+  int schema_version() const { return schema_version_; }
+
+  std::vector<Status> RunBatch(std::span<const Work> work) override;
+  Result<std::optional<domain::Deployment>> GetDeployment(std::string_view id) override;
+  Result<std::vector<domain::Deployment>> ListDeployments(const DeploymentQuery& q) override;
+  Result<std::optional<domain::Incident>> GetIncident(std::string_view id) override;
+  Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) override;
+  Result<std::vector<domain::SeriesState>> ListSeries() override;
+
+ private:
+  SqliteEventStore() = default;
+
+  // A read connection for the duration of one call.
+  class Lease;
+  Lease Acquire();
+  void Release(std::unique_ptr<SqliteConnection> c);
+
+  SqliteOptions options_;
+  std::unique_ptr<SqliteConnection> writer_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteConnection>> pool_;
+  std::vector<int> applied_;
+  int schema_version_ = 0;
+};
+
+}  // namespace emm::storage

@@ -1,0 +1,65 @@
+#include "storage/write_queue.h"
+
+#include <future>
+#include <vector>
+
+namespace emm::storage {
+
+WriteQueue::WriteQueue(EventStore* store, size_t max_batch)
+    : store_(store), max_batch_(max_batch), writer_([this] { Loop(); }) {}
+
+WriteQueue::~WriteQueue() { Stop(); }
+
+void WriteQueue::Submit(EventStore::Work work, Done done) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(work), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
+  }
+  done(Status::Unavailable("the server is shutting down"));
+}
+
+Status WriteQueue::Run(EventStore::Work work) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  Submit(std::move(work), [&promise](Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+void WriteQueue::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    cv_.notify_one();
+  }
+  if (writer_.joinable()) writer_.join();
+}
+
+void WriteQueue::Loop() {
+  std::vector<EventStore::Work> works;
+  std::vector<Done> dones;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping and drained
+      while (!queue_.empty() && works.size() < max_batch_) {
+        works.push_back(std::move(queue_.front().work));
+        dones.push_back(std::move(queue_.front().done));
+        queue_.pop_front();
+      }
+    }
+    std::vector<Status> results = store_->RunBatch(works);
+    for (size_t i = 0; i < dones.size(); ++i) {
+      dones[i](i < results.size() ? std::move(results[i])
+                                  : Status::Internal("store returned too few results"));
+    }
+    works.clear();
+    dones.clear();
+  }
+}
+
+}  // namespace emm::storage
