@@ -153,6 +153,7 @@ int Serve(const config::Settings& s) {
   so.host = s.host;
   so.port = s.port;
   so.threads = s.threads;
+  so.read_timeout = std::chrono::milliseconds(s.read_timeout_ms);
   auto server = std::make_unique<http::Server>(
       so, [&api](http::Request req, http::Responder respond) {
         api.Handle(std::move(req), std::move(respond));

@@ -91,6 +91,13 @@ const std::vector<Option>& Options() {
          ParseInt(v, 0, 3600000, &n);
          s.shutdown_grace_ms = static_cast<int>(n);
        }},
+      {"read-timeout-ms", "EM_METRICS_READ_TIMEOUT_MS", Kind::kInt, "30000",
+       "time a client has to send a whole request (slow clients are disconnected)",
+       [](Settings& s, const std::string& v) {
+         long n = 0;
+         ParseInt(v, 0, 3600000, &n);
+         s.read_timeout_ms = static_cast<int>(n);
+       }},
   };
   return kOptions;
 }

@@ -31,6 +31,7 @@ struct Settings {
   bool dev_routes = false;                         // DEV_ROUTES (any value)
   int threads = 0;                                 // EM_METRICS_THREADS (0 = one per core)
   int shutdown_grace_ms = 10000;                   // EM_METRICS_SHUTDOWN_GRACE_MS
+  int read_timeout_ms = 30000;                     // EM_METRICS_READ_TIMEOUT_MS
 };
 
 // Reads the environment through `getenv` (injected for tests), then applies `args` (flags such as

@@ -32,6 +32,9 @@ struct Server::Impl {
   ServerOptions options;
   Handler handler;
   net::io_context ioc;
+  // Keeps the I/O threads running while a response is still being computed elsewhere (a write
+  // waiting for the group commit) even when no socket operation is pending, as during shutdown.
+  net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
   std::atomic<int> in_flight{0};
@@ -255,6 +258,7 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
     log::Warn("shutdown grace period over; closing connections with requests in flight",
               {{"in_flight", impl_->in_flight.load()}});
   }
+  impl_->work.reset();
   impl_->ioc.stop();
   for (auto& t : impl_->threads) t.join();
   impl_->threads.clear();

@@ -18,8 +18,8 @@ struct ServerOptions {
   int threads = 0;       // I/O threads; 0: one per core
   size_t body_limit = 1024 * 1024;                      // larger bodies get 413
   size_t header_limit = 16 * 1024;                      // larger headers get 431
-  std::chrono::milliseconds read_timeout{30000};        // to receive a whole request
-  std::chrono::milliseconds idle_timeout{60000};        // keep-alive connection with no request
+  // To receive a whole request, and the longest a kept-alive connection may sit idle.
+  std::chrono::milliseconds read_timeout{30000};
 };
 
 class Server {

@@ -1,0 +1,250 @@
+#include "config/settings.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace emm::config {
+namespace {
+
+// A fake environment for LoadSettings.
+GetEnv Env(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const char* name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+Settings MustLoad(std::map<std::string, std::string> vars, std::vector<std::string> args = {}) {
+  auto r = LoadSettings(Env(std::move(vars)), args);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : Settings{};
+}
+
+// The field named by a failed load, or "" when it succeeded.
+std::string FailedField(std::map<std::string, std::string> vars,
+                        std::vector<std::string> args = {}) {
+  auto r = LoadSettings(Env(std::move(vars)), args);
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  if (r.status().fields().empty()) return "(no field)";
+  return r.status().fields().front().field;
+}
+
+TEST(LoadSettingsTest, Defaults) {
+  Settings s = MustLoad({});
+  EXPECT_EQ(s.host, "0.0.0.0");
+  EXPECT_EQ(s.port, 3000);
+  EXPECT_EQ(s.sqlite_db, "./data/em-metrics.db");
+  EXPECT_TRUE(s.sqlite_full_sync);
+  EXPECT_EQ(s.config_path, "");
+  EXPECT_EQ(s.otel_service_name, "em_metrics");
+  EXPECT_EQ(s.otel_collector_url, "");
+  EXPECT_EQ(s.deployment_environment, "NO_ENV");
+  EXPECT_FALSE(s.no_auth);
+  EXPECT_EQ(s.token, "");
+  EXPECT_EQ(s.basic_username, "");
+  EXPECT_EQ(s.basic_password, "");
+  EXPECT_EQ(s.log_level, "info");
+  EXPECT_EQ(s.version, "-");
+  EXPECT_FALSE(s.dev_routes);
+  EXPECT_EQ(s.threads, 0);
+  EXPECT_EQ(s.shutdown_grace_ms, 10000);
+}
+
+TEST(LoadSettingsTest, ReadsEnvironment) {
+  Settings s = MustLoad({
+      {"HOST", "127.0.0.1"},
+      {"PORT", "8081"},
+      {"SQLITE_DB", "/tmp/x.db"},
+      {"SQLITE_SYNC", "normal"},
+      {"CONFIG", "teams.json"},
+      {"OTEL_SERVICE_NAME", "svc"},
+      {"OTEL_COLLECTOR_URL", "http://collector:4318/v1/metrics"},
+      {"DEPLOYMENT_ENVIRONMENT", "prod"},
+      {"EM_METRICS_NO_AUTH", "true"},
+      {"EM_METRICS_TOKEN_AUTH", "sekret"},
+      {"EM_METRICS_BASIC_AUTH_USERNAME", "user"},
+      {"EM_METRICS_BASIC_AUTH_PASSWORD", "pass"},
+      {"EM_METRICS_LOG_LEVEL", "debug"},
+      {"EM_METRICS_VERSION", "1.2.3"},
+      {"DEV_ROUTES", "anything"},
+      {"EM_METRICS_THREADS", "4"},
+      {"EM_METRICS_SHUTDOWN_GRACE_MS", "2500"},
+  });
+  EXPECT_EQ(s.host, "127.0.0.1");
+  EXPECT_EQ(s.port, 8081);
+  EXPECT_EQ(s.sqlite_db, "/tmp/x.db");
+  EXPECT_FALSE(s.sqlite_full_sync);
+  EXPECT_EQ(s.config_path, "teams.json");
+  EXPECT_EQ(s.otel_service_name, "svc");
+  EXPECT_EQ(s.otel_collector_url, "http://collector:4318/v1/metrics");
+  EXPECT_EQ(s.deployment_environment, "prod");
+  EXPECT_TRUE(s.no_auth);
+  EXPECT_EQ(s.token, "sekret");
+  EXPECT_EQ(s.basic_username, "user");
+  EXPECT_EQ(s.basic_password, "pass");
+  EXPECT_EQ(s.log_level, "debug");
+  EXPECT_EQ(s.version, "1.2.3");
+  EXPECT_TRUE(s.dev_routes);
+  EXPECT_EQ(s.threads, 4);
+  EXPECT_EQ(s.shutdown_grace_ms, 2500);
+}
+
+TEST(LoadSettingsTest, SqliteSyncFull) {
+  EXPECT_TRUE(MustLoad({{"SQLITE_SYNC", "full"}}).sqlite_full_sync);
+  EXPECT_FALSE(MustLoad({}, {"--sqlite-sync", "normal"}).sqlite_full_sync);
+}
+
+TEST(LoadSettingsTest, PortZeroMeansAnyPort) {
+  EXPECT_EQ(MustLoad({{"PORT", "0"}}).port, 0);
+  EXPECT_EQ(MustLoad({{"PORT", "65535"}}).port, 65535);
+}
+
+TEST(LoadSettingsTest, EmptyNonStringVariablesAreUnset) {
+  Settings s = MustLoad({{"PORT", ""}, {"SQLITE_SYNC", ""}, {"EM_METRICS_NO_AUTH", ""},
+                         {"DEV_ROUTES", ""}, {"EM_METRICS_THREADS", ""}});
+  EXPECT_EQ(s.port, 3000);
+  EXPECT_TRUE(s.sqlite_full_sync);
+  EXPECT_FALSE(s.no_auth);
+  EXPECT_FALSE(s.dev_routes);
+  EXPECT_EQ(s.threads, 0);
+}
+
+TEST(LoadSettingsTest, EmptyConfigVariableMeansNoConfig) {
+  EXPECT_EQ(MustLoad({{"CONFIG", ""}}).config_path, "");
+}
+
+TEST(LoadSettingsTest, FlagWithSeparateValueOverridesEnv) {
+  Settings s = MustLoad({{"PORT", "9000"}}, {"--port", "8080"});
+  EXPECT_EQ(s.port, 8080);
+}
+
+TEST(LoadSettingsTest, FlagWithEqualsOverridesEnv) {
+  Settings s = MustLoad({{"PORT", "9000"}, {"HOST", "a"}}, {"--port=8080", "--host=b"});
+  EXPECT_EQ(s.port, 8080);
+  EXPECT_EQ(s.host, "b");
+}
+
+TEST(LoadSettingsTest, LaterFlagsWin) {
+  EXPECT_EQ(MustLoad({}, {"--port=1", "--port", "2"}).port, 2);
+}
+
+TEST(LoadSettingsTest, StringFlagsOverrideEnv) {
+  Settings s = MustLoad({{"EM_METRICS_TOKEN_AUTH", "env-token"}, {"DEPLOYMENT_ENVIRONMENT", "a"}},
+                        {"--token-auth", "flag-token", "--deployment-environment=b",
+                         "--sqlite-db", "/data/db", "--log-level", "warn"});
+  EXPECT_EQ(s.token, "flag-token");
+  EXPECT_EQ(s.deployment_environment, "b");
+  EXPECT_EQ(s.sqlite_db, "/data/db");
+  EXPECT_EQ(s.log_level, "warn");
+}
+
+TEST(LoadSettingsTest, FlagValueMayContainEquals) {
+  EXPECT_EQ(MustLoad({}, {"--token-auth=a=b"}).token, "a=b");
+}
+
+TEST(LoadSettingsTest, BooleanFlagsNeedNoValue) {
+  Settings s = MustLoad({}, {"--no-auth", "--dev-routes", "--port", "1"});
+  EXPECT_TRUE(s.no_auth);
+  EXPECT_TRUE(s.dev_routes);
+  EXPECT_EQ(s.port, 1);
+}
+
+TEST(LoadSettingsTest, BooleanFlagWithExplicitFalse) {
+  EXPECT_FALSE(MustLoad({{"EM_METRICS_NO_AUTH", "1"}}, {"--no-auth=false"}).no_auth);
+}
+
+TEST(LoadSettingsTest, NoAuthTrueOnlyForOneTrueYesInAnyCase) {
+  for (const char* v : {"1", "true", "TRUE", "True", "yes", "YES", "Yes"}) {
+    EXPECT_TRUE(MustLoad({{"EM_METRICS_NO_AUTH", v}}).no_auth) << v;
+  }
+  for (const char* v : {"0", "false", "FALSE", "no", "No", "off", "on", "2", "y", "t", " true"}) {
+    EXPECT_FALSE(MustLoad({{"EM_METRICS_NO_AUTH", v}}).no_auth) << v;
+  }
+}
+
+TEST(IsTrueValueTest, Values) {
+  EXPECT_TRUE(IsTrueValue("1"));
+  EXPECT_TRUE(IsTrueValue("tRuE"));
+  EXPECT_TRUE(IsTrueValue("yEs"));
+  EXPECT_FALSE(IsTrueValue(""));
+  EXPECT_FALSE(IsTrueValue("0"));
+  EXPECT_FALSE(IsTrueValue("false"));
+  EXPECT_FALSE(IsTrueValue("no"));
+  EXPECT_FALSE(IsTrueValue("11"));
+}
+
+TEST(LoadSettingsTest, BadPortNamesTheVariable) {
+  EXPECT_EQ(FailedField({{"PORT", "abc"}}), "PORT");
+  EXPECT_EQ(FailedField({{"PORT", "65536"}}), "PORT");
+  EXPECT_EQ(FailedField({{"PORT", "-1"}}), "PORT");
+  EXPECT_EQ(FailedField({{"PORT", "80x"}}), "PORT");
+  EXPECT_EQ(FailedField({{"PORT", " 80"}}), "PORT");
+}
+
+TEST(LoadSettingsTest, BadPortNamesTheFlag) {
+  EXPECT_EQ(FailedField({}, {"--port", "http"}), "--port");
+  EXPECT_EQ(FailedField({}, {"--port=99999"}), "--port");
+}
+
+TEST(LoadSettingsTest, BadPortMessageQuotesTheValue) {
+  auto r = LoadSettings(Env({{"PORT", "abc"}}), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("\"abc\""), std::string::npos) << r.status().message();
+}
+
+TEST(LoadSettingsTest, UnknownFlagIsNamed) {
+  EXPECT_EQ(FailedField({}, {"--prot", "8080"}), "--prot");
+  EXPECT_EQ(FailedField({}, {"--bogus=1"}), "--bogus");
+}
+
+TEST(LoadSettingsTest, PositionalArgumentIsRejected) {
+  EXPECT_EQ(FailedField({}, {"serve"}), "serve");
+  EXPECT_EQ(FailedField({}, {"-p", "80"}), "-p");
+}
+
+TEST(LoadSettingsTest, FlagWithoutValueIsRejected) {
+  EXPECT_EQ(FailedField({}, {"--port"}), "--port");
+  EXPECT_EQ(FailedField({}, {"--host"}), "--host");
+}
+
+TEST(LoadSettingsTest, BadSqliteSyncIsNamed) {
+  EXPECT_EQ(FailedField({{"SQLITE_SYNC", "fast"}}), "SQLITE_SYNC");
+  EXPECT_EQ(FailedField({{"SQLITE_SYNC", "FULL"}}), "SQLITE_SYNC");
+  EXPECT_EQ(FailedField({}, {"--sqlite-sync=off"}), "--sqlite-sync");
+}
+
+TEST(LoadSettingsTest, BadLogLevelIsNamed) {
+  EXPECT_EQ(FailedField({{"EM_METRICS_LOG_LEVEL", "verbose"}}), "EM_METRICS_LOG_LEVEL");
+  EXPECT_EQ(FailedField({}, {"--log-level", "loud"}), "--log-level");
+  for (const char* level : {"trace", "debug", "info", "warn", "error", "fatal", "silent"}) {
+    EXPECT_EQ(MustLoad({{"EM_METRICS_LOG_LEVEL", level}}).log_level, level);
+  }
+}
+
+TEST(LoadSettingsTest, BadNumbersAreNamed) {
+  EXPECT_EQ(FailedField({{"EM_METRICS_THREADS", "many"}}), "EM_METRICS_THREADS");
+  EXPECT_EQ(FailedField({{"EM_METRICS_THREADS", "257"}}), "EM_METRICS_THREADS");
+  EXPECT_EQ(FailedField({{"EM_METRICS_SHUTDOWN_GRACE_MS", "-5"}}),
+            "EM_METRICS_SHUTDOWN_GRACE_MS");
+  EXPECT_EQ(FailedField({}, {"--threads=1.5"}), "--threads");
+}
+
+TEST(LoadSettingsTest, FlagErrorWinsEvenWhenEnvIsValid) {
+  EXPECT_EQ(FailedField({{"PORT", "80"}}, {"--port=nope"}), "--port");
+}
+
+TEST(SettingsUsageTest, MentionsEveryVariable) {
+  std::string usage = SettingsUsage();
+  for (const char* v : {"--port", "PORT", "SQLITE_SYNC", "EM_METRICS_NO_AUTH", "--no-auth",
+                        "EM_METRICS_TOKEN_AUTH", "CONFIG", "DEPLOYMENT_ENVIRONMENT"}) {
+    EXPECT_NE(usage.find(v), std::string::npos) << v;
+  }
+}
+
+}  // namespace
+}  // namespace emm::config

@@ -1,0 +1,271 @@
+#include "config/teams_file.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace emm::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kValid =
+    R"({"teams":{"team-1":{"projects":["p1","p2"],"users":[{"github_username":"u1"},)"
+    R"({"email":"u2@example.com"}]},"team-2":{"projects":["p2","p3"],"users":)"
+    R"([{"github_username":"u3"}]}},"ticketing":{"linear":{"ignore_parent_issues":true,)"
+    R"("ticket_type_selector":{"parent_label_id":"parent-id"}}}})";
+
+// The key a failed parse names, or "" when it succeeded.
+std::string FailedKey(std::string_view text) {
+  auto r = ParseTeamsConfig(text, "config.json");
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r.status().message().rfind("config.json: ", 0), 0u) << r.status().message();
+  if (r.status().fields().empty()) return "(no field)";
+  return r.status().fields().front().field;
+}
+
+TEST(ParseTeamsConfigTest, ValidExample) {
+  auto r = ParseTeamsConfig(kValid, "config.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const TeamsConfig& c = *r;
+  EXPECT_EQ(c.path, "config.json");
+  EXPECT_EQ(c.json, kValid);  // compact input is kept verbatim
+
+  const auto& teams = c.directory.teams();
+  ASSERT_EQ(teams.size(), 2u);
+  EXPECT_EQ(teams[0].id, "team-1");
+  EXPECT_EQ(teams[0].projects, (std::vector<std::string>{"p1", "p2"}));
+  ASSERT_EQ(teams[0].users.size(), 2u);
+  EXPECT_EQ(teams[0].users[0].github_username, "u1");
+  EXPECT_EQ(teams[0].users[1].github_username, "");
+  EXPECT_EQ(teams[0].users[1].email, "u2@example.com");
+  EXPECT_EQ(teams[1].id, "team-2");
+  EXPECT_EQ(teams[1].projects, (std::vector<std::string>{"p2", "p3"}));
+
+  EXPECT_EQ(c.directory.Resolve("p1", ""), "team-1");
+  EXPECT_EQ(c.directory.Resolve("p3", ""), "team-2");
+  EXPECT_EQ(c.directory.Resolve("p2", ""), "");
+  EXPECT_EQ(c.directory.Resolve("p2", "u3"), "team-2");
+  EXPECT_EQ(c.directory.Resolve("p2", "u1"), "team-1");
+  EXPECT_EQ(c.directory.TeamsOfProject("p2"), (std::vector<std::string>{"team-1", "team-2"}));
+}
+
+TEST(ParseTeamsConfigTest, WhitespaceIsCompactedInTheKeptJson) {
+  auto r = ParseTeamsConfig("{ \"teams\" : { } }\n", "c.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->json, R"({"teams":{}})");
+  EXPECT_TRUE(r->directory.teams().empty());
+}
+
+TEST(ParseTeamsConfigTest, EmptyObjectIsValid) {
+  auto r = ParseTeamsConfig("{}", "c.json");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->json, "{}");
+}
+
+TEST(ParseTeamsConfigTest, UnknownKeysAreIgnored) {
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"projects":[],"extra":1}},"other":[1,2]})"), "");
+}
+
+TEST(ParseTeamsConfigTest, AllowListSelectorIsValid) {
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":)"
+                      R"({"allow_list":["a","b"]}}}})"),
+            "");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":)"
+                      R"({"parent_label_id":null}}}})"),
+            "");
+}
+
+TEST(ParseTeamsConfigTest, InvalidJson) {
+  EXPECT_EQ(FailedKey("{\"teams\": "), "(file)");
+  EXPECT_EQ(FailedKey("not json"), "(file)");
+  EXPECT_EQ(FailedKey(""), "(file)");
+}
+
+TEST(ParseTeamsConfigTest, TopLevelMustBeAnObject) {
+  EXPECT_EQ(FailedKey("[]"), "(top level)");
+  EXPECT_EQ(FailedKey("\"teams\""), "(top level)");
+}
+
+TEST(ParseTeamsConfigTest, TeamsAsArrayIsRejected) {
+  EXPECT_EQ(FailedKey(R"({"teams":[{"id":"team-1"}]})"), "teams");
+}
+
+TEST(ParseTeamsConfigTest, TeamMustBeAnObject) {
+  EXPECT_EQ(FailedKey(R"({"teams":{"team-1":["p1"]}})"), "teams.team-1");
+}
+
+TEST(ParseTeamsConfigTest, ProjectsAsStringIsRejected) {
+  auto r = ParseTeamsConfig(R"({"teams":{"team-1":{"projects":"project-1"}}})", "config.json");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(r.status().fields().size(), 1u);
+  EXPECT_EQ(r.status().fields()[0].field, "teams.team-1.projects");
+  EXPECT_NE(r.status().message().find("config.json: teams.team-1.projects: "), std::string::npos)
+      << r.status().message();
+  EXPECT_NE(r.status().message().find("a string"), std::string::npos) << r.status().message();
+}
+
+TEST(ParseTeamsConfigTest, ProjectEntriesMustBeStrings) {
+  EXPECT_EQ(FailedKey(R"({"teams":{"backend":{"projects":["a",2]}}})"),
+            "teams.backend.projects[1]");
+}
+
+TEST(ParseTeamsConfigTest, UsersAsStringsAreRejected) {
+  auto r = ParseTeamsConfig(R"({"teams":{"team-1":{"users":["u1"]}}})", "config.json");
+  ASSERT_FALSE(r.ok());
+  ASSERT_FALSE(r.status().fields().empty());
+  EXPECT_EQ(r.status().fields()[0].field, "teams.team-1.users[0]");
+  // The message shows the object form to use instead.
+  EXPECT_NE(r.status().message().find("{\"github_username\": \"u1\"}"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(ParseTeamsConfigTest, UsersMustBeAnArrayOfObjects) {
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":{"github_username":"u"}}}})"), "teams.t.users");
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"github_username":"u"},5]}}})"),
+            "teams.t.users[1]");
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"github_username":7}]}}})"),
+            "teams.t.users[0].github_username");
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"email":["x"]}]}}})"),
+            "teams.t.users[0].email");
+}
+
+TEST(ParseTeamsConfigTest, OptionalTeamStringsAreChecked) {
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"github_team_name":1}}})"), "teams.t.github_team_name");
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"linear_team_id":"abc","id":"t"}}})"), "");
+}
+
+TEST(ParseTeamsConfigTest, TicketingShapes) {
+  EXPECT_EQ(FailedKey(R"({"ticketing":[]})"), "ticketing");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":"yes"}})"), "ticketing.linear");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ignore_parent_issues":"true"}}})"),
+            "ticketing.linear.ignore_parent_issues");
+}
+
+TEST(ParseTeamsConfigTest, SelectorNeedsParentLabelOrAllowList) {
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":{}}}})"),
+            "ticketing.linear.ticket_type_selector");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":{"other":1}}}})"),
+            "ticketing.linear.ticket_type_selector");
+}
+
+TEST(ParseTeamsConfigTest, SelectorFieldTypes) {
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":{"parent_label_id":3}}}})"),
+            "ticketing.linear.ticket_type_selector.parent_label_id");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":{"allow_list":"a"}}}})"),
+            "ticketing.linear.ticket_type_selector.allow_list");
+  EXPECT_EQ(
+      FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":{"allow_list":["a",null]}}}})"),
+      "ticketing.linear.ticket_type_selector.allow_list[1]");
+}
+
+// A temporary directory, removed with everything in it.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "emm-config-test-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void WriteFile(const fs::path& p, std::string_view text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+}
+
+TEST(LoadTeamsFileTest, EmptyPathIsAnEmptyConfig) {
+  auto r = LoadTeamsFile("");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->path, "");
+  EXPECT_EQ(r->json, "{}");
+  EXPECT_TRUE(r->directory.teams().empty());
+}
+
+TEST(LoadTeamsFileTest, MissingFileNamesThePath) {
+  TempDir dir;
+  fs::path missing = dir.path() / "nope.json";
+  auto r = LoadTeamsFile(missing.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(r.status().message().find(missing.string()), std::string::npos)
+      << r.status().message();
+}
+
+TEST(LoadTeamsFileTest, LoadsAnAbsolutePath) {
+  TempDir dir;
+  fs::path file = dir.path() / "teams.json";
+  WriteFile(file, kValid);
+  auto r = LoadTeamsFile(file.string());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->path, file.string());
+  EXPECT_EQ(r->json, kValid);
+  EXPECT_EQ(r->directory.Resolve("p1", ""), "team-1");
+}
+
+TEST(LoadTeamsFileTest, RelativePathResolvesAgainstTheWorkingDirectory) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "conf");
+  WriteFile(dir.path() / "conf" / "teams.json", kValid);
+  fs::path old = fs::current_path();
+  fs::current_path(dir.path());
+  auto r = LoadTeamsFile("conf/teams.json");
+  fs::current_path(old);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(fs::path(r->path), fs::absolute(dir.path() / "conf" / "teams.json"));
+  EXPECT_EQ(r->directory.teams().size(), 2u);
+}
+
+TEST(LoadTeamsFileTest, RelativeMissingFileNamesTheAbsolutePath) {
+  TempDir dir;
+  fs::path old = fs::current_path();
+  fs::current_path(dir.path());
+  auto r = LoadTeamsFile("missing.json");
+  fs::current_path(old);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find((dir.path() / "missing.json").string()), std::string::npos)
+      << r.status().message();
+}
+
+TEST(LoadTeamsFileTest, InvalidContentNamesTheFileAndKey) {
+  TempDir dir;
+  fs::path file = dir.path() / "bad.json";
+  WriteFile(file, R"({"teams":{"team-1":{"projects":"project-1"}}})");
+  auto r = LoadTeamsFile(file.string());
+  ASSERT_FALSE(r.ok());
+  ASSERT_FALSE(r.status().fields().empty());
+  EXPECT_EQ(r.status().fields()[0].field, "teams.team-1.projects");
+  EXPECT_EQ(r.status().message().rfind(file.string() + ": teams.team-1.projects", 0), 0u)
+      << r.status().message();
+}
+
+TEST(TeamsHolderTest, SetSwapsWhileOldSnapshotsStayValid) {
+  auto first = ParseTeamsConfig(R"({"teams":{"a":{"projects":["p"]}}})", "one");
+  auto second = ParseTeamsConfig(R"({"teams":{"b":{"projects":["p"]}}})", "two");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(second.ok());
+  TeamsHolder holder(std::move(*first));
+  auto snapshot = holder.Get();
+  holder.Set(std::move(*second));
+  EXPECT_EQ(snapshot->directory.Resolve("p", ""), "a");
+  EXPECT_EQ(holder.Get()->directory.Resolve("p", ""), "b");
+  EXPECT_EQ(holder.Get()->path, "two");
+}
+
+}  // namespace
+}  // namespace emm::config

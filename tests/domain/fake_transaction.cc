@@ -1,0 +1,117 @@
+#include "domain/fake_transaction.h"
+
+namespace emm::domain::testing {
+
+Result<std::optional<Deployment>> FakeTransaction::FindDeployment(std::string_view id) {
+  auto it = deployments.find(id);
+  if (it == deployments.end()) return std::optional<Deployment>();
+  return std::optional<Deployment>(it->second);
+}
+
+Status FakeTransaction::InsertDeployment(const Deployment& d) {
+  ++writes;
+  if (deployments.count(d.id)) return Status::AlreadyExists("id", "duplicate deployment " + d.id);
+  deployments.emplace(d.id, d);
+  deployment_order.push_back(d.id);
+  return Status::Ok();
+}
+
+Status FakeTransaction::UpdateDeployment(const Deployment& d) {
+  ++writes;
+  auto it = deployments.find(d.id);
+  if (it == deployments.end()) return Status::Internal("update of a missing deployment " + d.id);
+  it->second = d;
+  return Status::Ok();
+}
+
+Result<std::optional<Incident>> FakeTransaction::FindIncident(std::string_view id) {
+  auto it = incidents.find(id);
+  if (it == incidents.end()) return std::optional<Incident>();
+  return std::optional<Incident>(it->second);
+}
+
+Status FakeTransaction::InsertIncident(const Incident& i) {
+  ++writes;
+  if (incidents.count(i.id)) return Status::AlreadyExists("id", "duplicate incident " + i.id);
+  if (i.deployment_id && !deployments.count(*i.deployment_id)) {
+    return Status::Internal("foreign key: no deployment " + *i.deployment_id);
+  }
+  incidents.emplace(i.id, i);
+  incident_order.push_back(i.id);
+  return Status::Ok();
+}
+
+Status FakeTransaction::UpdateIncident(const Incident& i) {
+  ++writes;
+  auto it = incidents.find(i.id);
+  if (it == incidents.end()) return Status::Internal("update of a missing incident " + i.id);
+  it->second = i;
+  return Status::Ok();
+}
+
+Result<int64_t> FakeTransaction::CountIncidentsOfDeployment(std::string_view deployment_id) {
+  int64_t n = 0;
+  for (const auto& [id, i] : incidents) {
+    if (i.deployment_id && *i.deployment_id == deployment_id) ++n;
+  }
+  return n;
+}
+
+Result<int64_t> FakeTransaction::CountIncidentsOfProject(std::string_view project_id) {
+  int64_t n = 0;
+  for (const auto& [id, i] : incidents) {
+    if (i.project_id == project_id) ++n;
+  }
+  return n;
+}
+
+Result<std::optional<SeriesState>> FakeTransaction::FindSeries(const SeriesKey& key) {
+  auto it = series.find(key);
+  if (it == series.end()) return std::optional<SeriesState>();
+  return std::optional<SeriesState>(it->second);
+}
+
+Status FakeTransaction::PutSeries(const SeriesState& s) {
+  ++writes;
+  series.insert_or_assign(s.key, s);
+  return Status::Ok();
+}
+
+Status FakeTransaction::ClearSeries() {
+  ++writes;
+  series.clear();
+  return Status::Ok();
+}
+
+Status FakeTransaction::ForEachDeployment(const std::function<Status(const Deployment&)>& fn) {
+  for (const std::string& id : deployment_order) EMM_RETURN_IF_ERROR(fn(deployments.at(id)));
+  return Status::Ok();
+}
+
+Status FakeTransaction::ForEachIncident(const std::function<Status(const Incident&)>& fn) {
+  for (const std::string& id : incident_order) EMM_RETURN_IF_ERROR(fn(incidents.at(id)));
+  return Status::Ok();
+}
+
+const SeriesState* FakeTransaction::Series(std::string_view metric, std::string_view project,
+                                           std::string_view team, std::string_view env) const {
+  auto it = series.find(SeriesKey{std::string(metric), std::string(project), std::string(team),
+                                  std::string(env)});
+  return it == series.end() ? nullptr : &it->second;
+}
+
+uint64_t FakeTransaction::Count(std::string_view metric, std::string_view project,
+                                std::string_view team, std::string_view env) const {
+  const SeriesState* s = Series(metric, project, team, env);
+  return s ? s->count : 0;
+}
+
+uint64_t FakeTransaction::TotalCount(std::string_view metric) const {
+  uint64_t n = 0;
+  for (const auto& [key, s] : series) {
+    if (key.metric == metric) n += s.count;
+  }
+  return n;
+}
+
+}  // namespace emm::domain::testing

@@ -1,0 +1,54 @@
+// An in-memory domain::Transaction for testing the command rules without a database. Commands run
+// directly against it (no rollback): tests inspect the maps afterwards.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "domain/transaction.h"
+
+namespace emm::domain::testing {
+
+class FakeTransaction final : public Transaction {
+ public:
+  Result<std::optional<Deployment>> FindDeployment(std::string_view id) override;
+  Status InsertDeployment(const Deployment& d) override;
+  Status UpdateDeployment(const Deployment& d) override;
+
+  Result<std::optional<Incident>> FindIncident(std::string_view id) override;
+  Status InsertIncident(const Incident& i) override;
+  Status UpdateIncident(const Incident& i) override;
+  Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) override;
+  Result<int64_t> CountIncidentsOfProject(std::string_view project_id) override;
+
+  Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) override;
+  Status PutSeries(const SeriesState& s) override;
+  Status ClearSeries() override;
+
+  Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) override;
+  Status ForEachIncident(const std::function<Status(const Incident&)>& fn) override;
+
+  // Test helpers.
+  // The series, or nullptr.
+  const SeriesState* Series(std::string_view metric, std::string_view project,
+                            std::string_view team, std::string_view env) const;
+  // Counter value / histogram observation count of a series; 0 when it does not exist.
+  uint64_t Count(std::string_view metric, std::string_view project, std::string_view team,
+                 std::string_view env) const;
+  // Sum of `count` over every series of this metric.
+  uint64_t TotalCount(std::string_view metric) const;
+
+  std::map<std::string, Deployment, std::less<>> deployments;
+  std::map<std::string, Incident, std::less<>> incidents;
+  std::vector<std::string> deployment_order;  // insertion order, as ForEach* report it
+  std::vector<std::string> incident_order;
+  std::map<SeriesKey, SeriesState> series;
+  int writes = 0;  // Insert*/Update*/PutSeries/ClearSeries calls
+};
+
+}  // namespace emm::domain::testing

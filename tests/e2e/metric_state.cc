@@ -1,0 +1,42 @@
+#include "e2e/metric_state.h"
+
+#include <sqlite3.h>
+
+namespace emm::e2e {
+
+SeriesTotals ReadSeries(const std::string& db_path, const std::string& metric,
+                        const std::string& project_id) {
+  SeriesTotals t;
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return t;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT count, sum, team_id FROM metric_series WHERE metric = ?1 AND "
+                     "project_id = ?2",
+                     -1, &st, nullptr);
+  sqlite3_bind_text(st, 1, metric.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, project_id.c_str(), -1, SQLITE_TRANSIENT);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    t.count += sqlite3_column_int64(st, 0);
+    t.sum += sqlite3_column_double(st, 1);
+    t.team_id = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
+    ++t.series;
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return t;
+}
+
+bool ExecSql(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  bool ok = sqlite3_open(db_path.c_str(), &db) == SQLITE_OK &&
+            sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK;
+  sqlite3_close(db);
+  return ok;
+}
+
+}  // namespace emm::e2e

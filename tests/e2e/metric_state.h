@@ -1,0 +1,24 @@
+// Reads the durable metric state straight from the SQLite file the server writes, so end-to-end
+// tests can check what a request counted.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace emm::e2e {
+
+struct SeriesTotals {
+  int64_t count = 0;  // counter value or histogram observations, summed over matching series
+  double sum = 0;
+  int64_t series = 0;  // matching rows
+  std::string team_id;  // of the last matching row
+};
+
+// Series of `metric` for `project_id` (any team and environment).
+SeriesTotals ReadSeries(const std::string& db_path, const std::string& metric,
+                        const std::string& project_id);
+
+// Runs SQL on the file (to fabricate databases the server must refuse).
+bool ExecSql(const std::string& db_path, const std::string& sql);
+
+}  // namespace emm::e2e

@@ -1,0 +1,165 @@
+#include "e2e/server_process.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+namespace emm::e2e {
+namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+pid_t Spawn(const std::string& dir, const Env& env, const std::vector<std::string>& args,
+            const std::string& log_path) {
+  std::vector<std::string> env_strings;
+  for (const char* keep : {"PATH", "HOME", "LANG"}) {
+    if (const char* v = getenv(keep)) env_strings.push_back(std::string(keep) + "=" + v);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_strings = {EMM_BINARY};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_strings) argv.push_back(s.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = fork();
+  if (pid == 0) {
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    dup2(fd, 1);
+    dup2(fd, 2);
+    close(fd);
+    int devnull = open("/dev/null", O_RDONLY);
+    dup2(devnull, 0);
+    if (chdir(dir.c_str()) != 0) _exit(127);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitPid(pid_t pid, std::chrono::milliseconds timeout, bool* exited) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = waitpid(pid, &status, WNOHANG);
+    if (r == pid) {
+      *exited = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  char tmpl[] = "/tmp/emm-e2e-XXXXXX";
+  path_ = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path_, ec);
+}
+
+void TempDir::Write(const std::string& name, const std::string& content) const {
+  std::ofstream out(File(name), std::ios::binary | std::ios::trunc);
+  out << content;
+}
+
+std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& dir, Env env,
+                                                    std::vector<std::string> args) {
+  env.try_emplace("HOST", "127.0.0.1");
+  env.try_emplace("PORT", "0");
+  env.try_emplace("SQLITE_DB", dir + "/em.db");
+  env.try_emplace("EM_METRICS_NO_AUTH", "true");
+  env.try_emplace("EM_METRICS_LOG_LEVEL", "info");
+  auto p = std::unique_ptr<ServerProcess>(new ServerProcess());
+  static int counter = 0;
+  p->log_path_ = dir + "/server-" + std::to_string(++counter) + ".log";
+  p->pid_ = Spawn(dir, env, args, p->log_path_);
+  static const std::regex kListening("\"msg\":\"listening\".*\"port\":([0-9]+)");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::smatch m;
+    std::string log = p->Log();
+    if (std::regex_search(log, m, kListening)) {
+      p->port_ = static_cast<uint16_t>(std::stoi(m[1]));
+      return p;
+    }
+    int status = 0;
+    if (waitpid(p->pid_, &status, WNOHANG) == p->pid_) {
+      p->exited_ = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::cerr << "em-metrics did not start; its log:\n" << p->Log() << "\n";
+  return nullptr;
+}
+
+ServerProcess::~ServerProcess() {
+  if (!exited_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    bool exited = false;
+    WaitPid(pid_, std::chrono::seconds(5), &exited);
+  }
+}
+
+std::string ServerProcess::Log() const { return ReadFile(log_path_); }
+
+bool ServerProcess::WaitForLog(const std::string& text, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (Log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return false;
+}
+
+void ServerProcess::Signal(int sig) const { kill(pid_, sig); }
+
+int ServerProcess::WaitExit(std::chrono::milliseconds timeout) {
+  return WaitPid(pid_, timeout, &exited_);
+}
+
+void ServerProcess::Kill9() {
+  kill(pid_, SIGKILL);
+  WaitPid(pid_, std::chrono::seconds(5), &exited_);
+}
+
+ExitResult RunToExit(const std::string& dir, Env env, std::vector<std::string> args,
+                     std::chrono::milliseconds timeout) {
+  static int counter = 0;
+  std::string log_path = dir + "/run-" + std::to_string(++counter) + ".log";
+  pid_t pid = Spawn(dir, env, args, log_path);
+  bool exited = false;
+  ExitResult r;
+  r.exit_code = WaitPid(pid, timeout, &exited);
+  if (!exited) {
+    kill(pid, SIGKILL);
+    WaitPid(pid, std::chrono::seconds(5), &exited);
+  }
+  r.output = ReadFile(log_path);
+  return r;
+}
+
+}  // namespace emm::e2e
