@@ -2,7 +2,6 @@
 
 #include <atomic>
 #include <boost/json.hpp>
-#include <chrono>
 #include <charconv>
 #include <memory>
 
@@ -87,38 +86,28 @@ Api::Api(ApiOptions options, ApiDeps deps) : options_(std::move(options)), deps_
 }
 
 void Api::Handle(Request request, Responder respond) const {
-  auto start = std::chrono::steady_clock::now();
   auto match = router_.Find(request.method, request.path);
   std::string pattern = match ? match->route->pattern : std::string("(unmatched)");
-  // One log line per request, written when the answer leaves.
-  Responder logged = [respond = std::move(respond), method = request.method,
-                      pattern = std::move(pattern), start](Response res) {
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                    .count();
-    log::Level level = pattern == "/health" ? log::Level::kDebug
-                       : res.status >= 500  ? log::Level::kError
-                                            : log::Level::kInfo;
-    if (log::Enabled(level)) {
-      log::Write(level, "request",
-                 {{"method", method}, {"route", pattern}, {"status", res.status},
-                  {"duration_ms", ms}});
-    }
+  // The server's access log names the route pattern, not the path (ids stay out of the logs).
+  Responder labelled = [respond = std::move(respond), pattern](Response res) {
+    res.log_route = pattern;
+    if (pattern == "/health") res.log_quiet = true;  // probes every few seconds: debug level
     respond(std::move(res));
   };
-  if (!match) return logged(NotFoundRoute(request));
+  if (!match) return labelled(NotFoundRoute(request));
   if (match->route->authenticated) {
     auth::Decision d = deps_.auth->Check(request.Header("Authorization"));
     if (d.verdict != auth::Verdict::kAllow) {
       Response res = Response::Json(d.verdict == auth::Verdict::kForbidden ? 403 : 401,
                                     json::serialize(json::object{{"error", d.message}}));
       if (d.challenge) res.headers.emplace_back("WWW-Authenticate", "Basic realm=web-http");
-      return logged(std::move(res));
+      return labelled(std::move(res));
     }
   }
   // Exactly one answer per request, even if a handler throws after answering.
   auto answered = std::make_shared<std::atomic<bool>>(false);
-  Responder once = [answered, logged = std::move(logged)](Response res) {
-    if (!answered->exchange(true)) logged(std::move(res));
+  Responder once = [answered, labelled = std::move(labelled)](Response res) {
+    if (!answered->exchange(true)) labelled(std::move(res));
   };
   try {
     match->route->handler(request, match->params, once);

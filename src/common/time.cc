@@ -90,9 +90,10 @@ std::optional<TimeMs> ParseTimestamp(std::string_view t) {
     int sign = t[p] == '+' ? 1 : -1;
     ++p;
     int oh, om = 0;
+    // +HH:MM or +HHMM (RFC 3339 needs the minutes).
     if (!Digits(t, &p, 2, &oh)) return std::nullopt;
     if (p < t.size() && t[p] == ':') ++p;
-    if (p < t.size() && !Digits(t, &p, 2, &om)) return std::nullopt;
+    if (!Digits(t, &p, 2, &om)) return std::nullopt;
     if (oh > 23 || om > 59) return std::nullopt;
     offset_min = sign * (oh * 60 + om);
   } else {

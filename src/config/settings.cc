@@ -158,7 +158,9 @@ Result<Settings> LoadSettings(const GetEnv& getenv, const std::vector<std::strin
     auto v = getenv(o.env);
     if (!v) continue;
     // An empty variable means "not set", as in the original (CONFIG='' = no config).
-    if (v->empty() && o.kind != Kind::kString) continue;
+    if (v->empty() && (o.kind != Kind::kString || o.flag == std::string_view("log-level"))) {
+      continue;
+    }
     EMM_RETURN_IF_ERROR(Check(o, *v, o.env));
     o.set(s, *v);
   }

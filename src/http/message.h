@@ -27,11 +27,15 @@ struct Response {
   std::string content_type;  // empty: no Content-Type header
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // For the access log line only: the route pattern that handled the request, and whether the
+  // line is debug-level (health probes) rather than info.
+  std::string log_route;
+  bool log_quiet = false;
 
   static Response Json(int status, std::string body) {
-    return Response{status, "application/json; charset=utf-8", {}, std::move(body)};
+    return Response{status, "application/json; charset=utf-8", {}, std::move(body), {}, false};
   }
-  static Response Empty(int status) { return Response{status, "", {}, ""}; }
+  static Response Empty(int status) { return Response{status, "", {}, "", {}, false}; }
 };
 
 // Sends the response. Call exactly once, from any thread.

@@ -1,5 +1,7 @@
 #include "http/server.h"
 
+#include <pthread.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -137,6 +139,8 @@ class Session : public std::enable_shared_from_this<Session> {
     if (q != std::string::npos) r.query = r.target.substr(q + 1);
     for (const auto& f : req) r.headers.emplace_back(f.name_string(), f.value());
     r.body = std::move(req.body());
+    method_ = r.method;
+    started_ = std::chrono::steady_clock::now();
 
     // While the handler runs (a write may wait for the group commit) the connection's timer is
     // off; the handler always answers.
@@ -157,7 +161,26 @@ class Session : public std::enable_shared_from_this<Session> {
     log::Info("request rejected", {{"status", status}});
   }
 
+  // One access log line per answered request, written on this I/O thread (never on the thread
+  // that produced the response, which may be the database writer).
+  void AccessLog(const Response& r) {
+    log::Level level = r.log_quiet         ? log::Level::kDebug
+                       : r.status >= 500   ? log::Level::kError
+                                           : log::Level::kInfo;
+    if (!log::Enabled(level)) return;
+    double ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
+            .count();
+    log::Write(level, "request",
+               {{"method", method_},
+                {"route", r.log_route.empty() ? std::string_view("(none)")
+                                              : std::string_view(r.log_route)},
+                {"status", r.status},
+                {"duration_ms", ms}});
+  }
+
   void Write(Response r, bool counted) {
+    if (counted) AccessLog(r);
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
         static_cast<bhttp::status>(r.status), version_ ? version_ : 11);
     res->set(bhttp::field::server, "em-metrics");
@@ -190,6 +213,8 @@ class Session : public std::enable_shared_from_this<Session> {
   Server::Impl* server_;
   bool keep_alive_ = false;
   bool head_ = false;
+  std::string method_;
+  std::chrono::steady_clock::time_point started_;
   unsigned version_ = 11;
 };
 
@@ -233,7 +258,12 @@ Status Server::Start() {
   impl_->port = acc.local_endpoint().port();
   impl_->DoAccept();
   int n = Impl::ThreadCount(impl_->options.threads);
-  for (int i = 0; i < n; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
+  for (int i = 0; i < n; ++i) {
+    impl_->threads.emplace_back([this, i] {
+      pthread_setname_np(pthread_self(), ("emm-io-" + std::to_string(i)).c_str());
+      impl_->ioc.run();
+    });
+  }
   impl_->started = true;
   return Status::Ok();
 }

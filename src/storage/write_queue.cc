@@ -1,5 +1,7 @@
 #include "storage/write_queue.h"
 
+#include <pthread.h>
+
 #include <future>
 #include <vector>
 
@@ -39,6 +41,7 @@ void WriteQueue::Stop() {
 }
 
 void WriteQueue::Loop() {
+  pthread_setname_np(pthread_self(), "emm-writer");
   std::vector<EventStore::Work> works;
   std::vector<Done> dones;
   for (;;) {

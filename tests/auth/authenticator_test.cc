@@ -183,8 +183,8 @@ TEST(AuthenticatorTest, TokenOnlyWrongTokenIsForbidden) {
 
 TEST(AuthenticatorTest, TokenOnlyOtherSchemesAreUnauthorizedWithoutChallenge) {
   Authenticator a(TokenOnly("s"));
-  for (std::string_view h : {"Bearer s", "chicken", "s", "Token", "Tokens s",
-                             "Basic dXNlcjpwYXNz"}) {
+  for (std::string_view h :
+       {"Bearer s", "chicken", "s", "Token", "Tokens s", "Basic dXNlcjpwYXNz"}) {
     Decision d = a.Check(h);
     EXPECT_EQ(d.verdict, Verdict::kUnauthorized) << "'" << h << "'";
     EXPECT_FALSE(d.challenge) << "'" << h << "'";

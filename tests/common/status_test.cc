@@ -123,9 +123,7 @@ TEST(ResultTest, ValueOnErrorThrows) {
   EXPECT_THROW((void)r.value(), std::bad_variant_access);
 }
 
-Status FailsWhen(bool fail) {
-  return fail ? Status::Unavailable("down") : Status::Ok();
-}
+Status FailsWhen(bool fail) { return fail ? Status::Unavailable("down") : Status::Ok(); }
 
 Status Chain(bool fail, int* reached) {
   EMM_RETURN_IF_ERROR(FailsWhen(fail));

@@ -11,13 +11,9 @@ namespace {
 // 2024-05-01T10:00:00Z
 constexpr TimeMs kMay1 = 1714557600000;
 
-TEST(ParseTimestampTest, UtcWithZ) {
-  EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00Z"), kMay1);
-}
+TEST(ParseTimestampTest, UtcWithZ) { EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00Z"), kMay1); }
 
-TEST(ParseTimestampTest, Epoch) {
-  EXPECT_EQ(ParseTimestamp("1970-01-01T00:00:00Z"), 0);
-}
+TEST(ParseTimestampTest, Epoch) { EXPECT_EQ(ParseTimestamp("1970-01-01T00:00:00Z"), 0); }
 
 TEST(ParseTimestampTest, LowercaseSeparatorAndZone) {
   EXPECT_EQ(ParseTimestamp("2024-05-01t10:00:00z"), kMay1);
@@ -119,6 +115,8 @@ TEST(ParseTimestampTest, RejectsBadOffsets) {
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02:60"), std::nullopt);
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+2"), std::nullopt);
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02:0"), std::nullopt);
+  EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02"), std::nullopt);   // minutes are required
+  EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02:"), std::nullopt);
 }
 
 TEST(ParseTimestampTest, RejectsTrailingGarbage) {
@@ -140,9 +138,7 @@ TEST(ParseTimestampTest, RejectsEmptyAndNonsense) {
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00Z"), std::nullopt);
 }
 
-TEST(FormatTimestampTest, Epoch) {
-  EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00.000Z");
-}
+TEST(FormatTimestampTest, Epoch) { EXPECT_EQ(FormatTimestamp(0), "1970-01-01T00:00:00.000Z"); }
 
 TEST(FormatTimestampTest, KnownInstant) {
   EXPECT_EQ(FormatTimestamp(kMay1), "2024-05-01T10:00:00.000Z");
@@ -164,9 +160,9 @@ TEST(FormatTimestampTest, Year9999) {
 }
 
 TEST(FormatTimestampTest, RoundTripsThroughParse) {
-  for (const char* text : {"1970-01-01T00:00:00.000Z", "1969-07-20T20:17:40.000Z",
-                           "1900-03-01T00:00:00.001Z", "2000-02-29T23:59:59.999Z",
-                           "2024-05-01T10:00:00.123Z", "2038-01-19T03:14:08.000Z"}) {
+  for (const char* text :
+       {"1970-01-01T00:00:00.000Z", "1969-07-20T20:17:40.000Z", "1900-03-01T00:00:00.001Z",
+        "2000-02-29T23:59:59.999Z", "2024-05-01T10:00:00.123Z", "2038-01-19T03:14:08.000Z"}) {
     auto t = ParseTimestamp(text);
     ASSERT_TRUE(t.has_value()) << text;
     EXPECT_EQ(FormatTimestamp(*t), text);
@@ -184,8 +180,8 @@ TEST(CivilDaysTest, RoundTrip) {
   EXPECT_EQ(DaysFromCivil(1970, 1, 1), 0);
   EXPECT_EQ(DaysFromCivil(1969, 12, 31), -1);
   EXPECT_EQ(DaysFromCivil(2000, 3, 1), 11017);
-  for (int64_t days : {int64_t{-719468}, int64_t{-1}, int64_t{0}, int64_t{11016},
-                       int64_t{19844}, int64_t{2932896}}) {
+  for (int64_t days : {int64_t{-719468}, int64_t{-1}, int64_t{0}, int64_t{11016}, int64_t{19844},
+                       int64_t{2932896}}) {
     int64_t y;
     unsigned m, d;
     CivilFromDays(days, &y, &m, &d);

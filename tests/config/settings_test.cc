@@ -105,8 +105,11 @@ TEST(LoadSettingsTest, PortZeroMeansAnyPort) {
 }
 
 TEST(LoadSettingsTest, EmptyNonStringVariablesAreUnset) {
-  Settings s = MustLoad({{"PORT", ""}, {"SQLITE_SYNC", ""}, {"EM_METRICS_NO_AUTH", ""},
-                         {"DEV_ROUTES", ""}, {"EM_METRICS_THREADS", ""}});
+  Settings s = MustLoad({{"PORT", ""},
+                         {"SQLITE_SYNC", ""},
+                         {"EM_METRICS_NO_AUTH", ""},
+                         {"DEV_ROUTES", ""},
+                         {"EM_METRICS_THREADS", ""}});
   EXPECT_EQ(s.port, 3000);
   EXPECT_TRUE(s.sqlite_full_sync);
   EXPECT_FALSE(s.no_auth);
@@ -135,8 +138,8 @@ TEST(LoadSettingsTest, LaterFlagsWin) {
 
 TEST(LoadSettingsTest, StringFlagsOverrideEnv) {
   Settings s = MustLoad({{"EM_METRICS_TOKEN_AUTH", "env-token"}, {"DEPLOYMENT_ENVIRONMENT", "a"}},
-                        {"--token-auth", "flag-token", "--deployment-environment=b",
-                         "--sqlite-db", "/data/db", "--log-level", "warn"});
+                        {"--token-auth", "flag-token", "--deployment-environment=b", "--sqlite-db",
+                         "/data/db", "--log-level", "warn"});
   EXPECT_EQ(s.token, "flag-token");
   EXPECT_EQ(s.deployment_environment, "b");
   EXPECT_EQ(s.sqlite_db, "/data/db");
@@ -224,13 +227,13 @@ TEST(LoadSettingsTest, BadLogLevelIsNamed) {
   for (const char* level : {"trace", "debug", "info", "warn", "error", "fatal", "silent"}) {
     EXPECT_EQ(MustLoad({{"EM_METRICS_LOG_LEVEL", level}}).log_level, level);
   }
+  EXPECT_EQ(MustLoad({{"EM_METRICS_LOG_LEVEL", ""}}).log_level, "info");  // empty = unset
 }
 
 TEST(LoadSettingsTest, BadNumbersAreNamed) {
   EXPECT_EQ(FailedField({{"EM_METRICS_THREADS", "many"}}), "EM_METRICS_THREADS");
   EXPECT_EQ(FailedField({{"EM_METRICS_THREADS", "257"}}), "EM_METRICS_THREADS");
-  EXPECT_EQ(FailedField({{"EM_METRICS_SHUTDOWN_GRACE_MS", "-5"}}),
-            "EM_METRICS_SHUTDOWN_GRACE_MS");
+  EXPECT_EQ(FailedField({{"EM_METRICS_SHUTDOWN_GRACE_MS", "-5"}}), "EM_METRICS_SHUTDOWN_GRACE_MS");
   EXPECT_EQ(FailedField({}, {"--threads=1.5"}), "--threads");
 }
 

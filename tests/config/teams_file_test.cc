@@ -133,8 +133,7 @@ TEST(ParseTeamsConfigTest, UsersMustBeAnArrayOfObjects) {
             "teams.t.users[1]");
   EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"github_username":7}]}}})"),
             "teams.t.users[0].github_username");
-  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"email":["x"]}]}}})"),
-            "teams.t.users[0].email");
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"email":["x"]}]}}})"), "teams.t.users[0].email");
 }
 
 TEST(ParseTeamsConfigTest, OptionalTeamStringsAreChecked) {
@@ -203,8 +202,7 @@ TEST(LoadTeamsFileTest, MissingFileNamesThePath) {
   auto r = LoadTeamsFile(missing.string());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(r.status().message().find(missing.string()), std::string::npos)
-      << r.status().message();
+  EXPECT_NE(r.status().message().find(missing.string()), std::string::npos) << r.status().message();
 }
 
 TEST(LoadTeamsFileTest, LoadsAnAbsolutePath) {

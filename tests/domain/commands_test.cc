@@ -31,8 +31,7 @@ TeamUser Github(std::string name) { return TeamUser{std::move(name), "", ""}; }
 class CommandsTest : public ::testing::Test {
  protected:
   CommandsTest()
-      : teams_({Team{"team-a", {"proj-a"}, {}},
-                Team{"team-b", {"shared"}, {Github("alice")}},
+      : teams_({Team{"team-a", {"proj-a"}, {}}, Team{"team-b", {"shared"}, {Github("alice")}},
                 Team{"team-c", {"shared"}, {Github("bob")}}}) {
     ctx_.teams = &teams_;
     ctx_.default_environment = "production";
@@ -749,8 +748,8 @@ TEST_F(CommandsTest, RebuildReproducesTheLiveSeries) {
   std::string i1 = MustCreateIncident(IncidentOf("proj-a", "d1", kT0 + 2 * kHour + 30 * kMin));
   ASSERT_TRUE(RestoreIncident(tx_, ctx_, {i1, kT0 + 3 * kHour}).ok());
   ASSERT_TRUE(FinishIncident(tx_, ctx_, {i1, kT0 + 5 * kHour}).ok());
-  MustCreateIncident(IncidentOf("proj-a", "d1", kT0 + 4 * kHour));     // same deployment
-  MustCreateIncident(IncidentOf("proj-a", "d2", kT0 + 2 * kHour));     // before it deployed
+  MustCreateIncident(IncidentOf("proj-a", "d1", kT0 + 4 * kHour));  // same deployment
+  MustCreateIncident(IncidentOf("proj-a", "d2", kT0 + 2 * kHour));  // before it deployed
   NewIncident i4 = IncidentOf("proj-a", std::nullopt, kT0 + kDay);
   i4.finished_at = kT0 + kDay + 2 * kHour;
   MustCreateIncident(i4);

@@ -95,8 +95,8 @@ Status FakeTransaction::ForEachIncident(const std::function<Status(const Inciden
 
 const SeriesState* FakeTransaction::Series(std::string_view metric, std::string_view project,
                                            std::string_view team, std::string_view env) const {
-  auto it = series.find(SeriesKey{std::string(metric), std::string(project), std::string(team),
-                                  std::string(env)});
+  auto it = series.find(
+      SeriesKey{std::string(metric), std::string(project), std::string(team), std::string(env)});
   return it == series.end() ? nullptr : &it->second;
 }
 

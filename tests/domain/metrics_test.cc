@@ -50,8 +50,8 @@ TEST(MetricsTest, KindsAndUnits) {
   EXPECT_EQ(kDeploymentFrequency.kind, MetricKind::kCounter);
   EXPECT_EQ(kChangeFailureCount.kind, MetricKind::kCounter);
   EXPECT_EQ(kIncidentCount.kind, MetricKind::kCounter);
-  for (const MetricDef* d : {&kDeploymentDuration, &kLeadTimeForChanges, &kTimeToRestore,
-                             &kTimeToDetect}) {
+  for (const MetricDef* d :
+       {&kDeploymentDuration, &kLeadTimeForChanges, &kTimeToRestore, &kTimeToDetect}) {
     EXPECT_EQ(d->kind, MetricKind::kHistogram) << d->name;
     EXPECT_EQ(d->unit, "s") << d->name;
   }
@@ -111,10 +111,10 @@ TEST(SeriesStateTest, ValuesBeyondTheLastBoundGoInTheOverflowBucket) {
 }
 
 TEST(SeriesStateTest, SomeTypicalDurations) {
-  EXPECT_EQ(BucketOf(90), 1u);             // (1 min, 5 min]
-  EXPECT_EQ(BucketOf(45 * kMinute), 5u);   // (30 min, 1 h]
-  EXPECT_EQ(BucketOf(3 * kHour), 7u);      // (2 h, 4 h]
-  EXPECT_EQ(BucketOf(10 * kDay), 14u);     // (7 d, 14 d]
+  EXPECT_EQ(BucketOf(90), 1u);            // (1 min, 5 min]
+  EXPECT_EQ(BucketOf(45 * kMinute), 5u);  // (30 min, 1 h]
+  EXPECT_EQ(BucketOf(3 * kHour), 7u);     // (2 h, 4 h]
+  EXPECT_EQ(BucketOf(10 * kDay), 14u);    // (7 d, 14 d]
 }
 
 TEST(SeriesStateTest, HistogramFoldTracksCountSumMinMax) {

@@ -1,1 +1,714 @@
-// placeholder: filled by the unit-test work
+#include "storage/sqlite/sqlite_event_store.h"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "domain/commands.h"
+#include "storage/temp_dir.h"
+
+namespace emm::storage {
+namespace {
+
+using domain::Deployment;
+using domain::DeploymentStatus;
+using domain::Incident;
+using domain::MetricKind;
+using domain::SeriesKey;
+using domain::SeriesState;
+using domain::Transaction;
+using testing::TempDir;
+
+constexpr TimeMs kT0 = 1714557600000;  // 2024-05-01T10:00:00Z
+constexpr TimeMs kHour = 3600 * 1000;
+
+Deployment MakeDeployment(std::string id, std::string project = "p1",
+                          std::optional<TimeMs> deployed_at = std::nullopt,
+                          std::string env = "production") {
+  Deployment d;
+  d.id = std::move(id);
+  d.project_id = std::move(project);
+  d.team_id = "team";
+  d.environment = std::move(env);
+  d.first_commit_at = kT0 - 2 * kHour;
+  d.deploy_start_at = kT0 - kHour;
+  d.deployed_at = deployed_at;
+  d.status = deployed_at ? DeploymentStatus::kDeployed : DeploymentStatus::kStarted;
+  d.created_at = kT0 - kHour;
+  return d;
+}
+
+Incident MakeIncident(std::string id, TimeMs started_at, std::optional<TimeMs> restored_at,
+                      std::optional<TimeMs> finished_at, std::string project = "p1") {
+  Incident i;
+  i.id = std::move(id);
+  i.project_id = std::move(project);
+  i.environment = "production";
+  i.started_at = started_at;
+  i.restored_at = restored_at;
+  i.finished_at = finished_at;
+  i.created_at = started_at;
+  return i;
+}
+
+std::vector<std::string> Ids(const std::vector<Deployment>& v) {
+  std::vector<std::string> out;
+  for (const auto& d : v) out.push_back(d.id);
+  return out;
+}
+
+std::vector<std::string> Ids(const std::vector<Incident>& v) {
+  std::vector<std::string> out;
+  for (const auto& i : v) out.push_back(i.id);
+  return out;
+}
+
+class SqliteEventStoreTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<SqliteEventStore> OpenStore() {
+    SqliteOptions o;
+    o.path = path_;
+    o.full_sync = false;
+    auto r = SqliteEventStore::Open(o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? std::move(r).value() : nullptr;
+  }
+
+  // Runs one unit of work in its own batch.
+  Status Run(SqliteEventStore& store, EventStore::Work work) {
+    std::vector<EventStore::Work> batch{std::move(work)};
+    std::vector<Status> results = store.RunBatch(batch);
+    EXPECT_EQ(results.size(), 1u);
+    return results.empty() ? Status::Internal("no result") : results[0];
+  }
+
+  void Insert(SqliteEventStore& store, const std::vector<Deployment>& ds) {
+    Status s = Run(store, [&](Transaction& tx) {
+      for (const auto& d : ds) EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
+      return Status::Ok();
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  void Insert(SqliteEventStore& store, const std::vector<Incident>& is) {
+    Status s = Run(store, [&](Transaction& tx) {
+      for (const auto& i : is) EMM_RETURN_IF_ERROR(tx.InsertIncident(i));
+      return Status::Ok();
+    });
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+
+  TempDir dir_;
+  std::string path_ = dir_.File("data/nested/em-metrics.db");
+};
+
+// --- Open and migrations ---
+
+TEST_F(SqliteEventStoreTest, OpenCreatesParentDirectoriesAndAppliesMigrationOne) {
+  ASSERT_FALSE(std::filesystem::exists(dir_.path() / "data"));
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(std::filesystem::exists(path_));
+  EXPECT_EQ(store->applied_migrations(), std::vector<int>{1});
+  EXPECT_EQ(store->schema_version(), 1);
+}
+
+TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
+  OpenStore().reset();
+  auto again = OpenStore();
+  ASSERT_NE(again, nullptr);
+  EXPECT_TRUE(again->applied_migrations().empty());
+  EXPECT_EQ(again->schema_version(), 1);
+}
+
+void ExecRaw(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err);
+  EXPECT_EQ(rc, SQLITE_OK) << (err ? err : "");
+  sqlite3_free(err);
+  sqlite3_close(db);
+}
+
+TEST_F(SqliteEventStoreTest, RefusesANodeJsDatabase) {
+  std::string node_db = dir_.File("node.db");
+  ExecRaw(node_db, "CREATE TABLE db_migrations (id INTEGER PRIMARY KEY, name TEXT)");
+  SqliteOptions o;
+  o.path = node_db;
+  auto r = SqliteEventStore::Open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(r.status().message().find("db_migrations"), std::string::npos);
+}
+
+TEST_F(SqliteEventStoreTest, AcceptsDbMigrationsNextToSchemaMigrations) {
+  OpenStore().reset();
+  ExecRaw(path_, "CREATE TABLE db_migrations (id INTEGER PRIMARY KEY)");
+  auto store = OpenStore();
+  EXPECT_NE(store, nullptr);
+}
+
+TEST_F(SqliteEventStoreTest, RefusesANewerSchema) {
+  OpenStore().reset();
+  ExecRaw(path_, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (99, 'x', 0)");
+  SqliteOptions o;
+  o.path = path_;
+  auto r = SqliteEventStore::Open(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition);
+}
+
+// --- RunBatch ---
+
+TEST_F(SqliteEventStoreTest, FailedItemLeavesNothingWhileOthersCommit) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<EventStore::Work> batch;
+  batch.push_back([](Transaction& tx) { return tx.InsertDeployment(MakeDeployment("a")); });
+  batch.push_back([](Transaction& tx) {
+    EMM_RETURN_IF_ERROR(tx.InsertDeployment(MakeDeployment("b")));
+    SeriesState s = SeriesState::Empty(domain::kIncidentCount, {"incident_count", "p", "", "e"}, 1);
+    EMM_RETURN_IF_ERROR(tx.PutSeries(s));
+    return Status::InvalidArgument("x", "changed my mind");
+  });
+  batch.push_back([](Transaction& tx) -> Status {
+    EMM_RETURN_IF_ERROR(tx.InsertDeployment(MakeDeployment("c")));
+    throw std::runtime_error("boom");
+  });
+  batch.push_back([](Transaction& tx) { return tx.InsertDeployment(MakeDeployment("d")); });
+
+  std::vector<Status> results = store->RunBatch(batch);
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_EQ(results[1].code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(results[2].code(), StatusCode::kInternal);
+  EXPECT_NE(results[2].message().find("boom"), std::string::npos);
+  EXPECT_TRUE(results[3].ok()) << results[3].ToString();
+
+  for (const char* id : {"a", "d"}) {
+    auto got = store->GetDeployment(id);
+    ASSERT_TRUE(got.ok());
+    EXPECT_TRUE(got->has_value()) << id;
+  }
+  for (const char* id : {"b", "c"}) {
+    auto got = store->GetDeployment(id);
+    ASSERT_TRUE(got.ok());
+    EXPECT_FALSE(got->has_value()) << id;
+  }
+  auto series = store->ListSeries();
+  ASSERT_TRUE(series.ok());
+  EXPECT_TRUE(series->empty());
+}
+
+TEST_F(SqliteEventStoreTest, DuplicateDeploymentIsAlreadyExists) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Insert(*store, std::vector<Deployment>{MakeDeployment("a")});
+  Status s = Run(*store, [](Transaction& tx) {
+    return tx.InsertDeployment(MakeDeployment("a", "other-project"));
+  });
+  EXPECT_EQ(s.code(), StatusCode::kAlreadyExists);
+  auto got = store->GetDeployment("a");
+  ASSERT_TRUE(got.ok());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->project_id, "p1");
+}
+
+TEST_F(SqliteEventStoreTest, DuplicateWithinOneBatchFailsOnlyTheSecondItem) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::vector<EventStore::Work> batch;
+  batch.push_back([](Transaction& tx) { return tx.InsertDeployment(MakeDeployment("x")); });
+  batch.push_back([](Transaction& tx) { return tx.InsertDeployment(MakeDeployment("x", "p2")); });
+  std::vector<Status> results = store->RunBatch(batch);
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_TRUE(results[0].ok());
+  EXPECT_EQ(results[1].code(), StatusCode::kAlreadyExists);
+  auto got = store->GetDeployment("x");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->project_id, "p1");
+}
+
+TEST_F(SqliteEventStoreTest, EmptyBatch) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->RunBatch({}).empty());
+}
+
+TEST_F(SqliteEventStoreTest, IncidentMustReferenceAnExistingDeployment) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Incident i = MakeIncident("i1", kT0, std::nullopt, std::nullopt);
+  i.deployment_id = "missing";
+  Status s = Run(*store, [&](Transaction& tx) { return tx.InsertIncident(i); });
+  EXPECT_FALSE(s.ok());
+  auto got = store->GetIncident("i1");
+  ASSERT_TRUE(got.ok());
+  EXPECT_FALSE(got->has_value());
+}
+
+TEST_F(SqliteEventStoreTest, DeploymentRoundTripAndUpdate) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Deployment d = MakeDeployment("d1");
+  d.team_id = "";
+  Insert(*store, std::vector<Deployment>{d});
+  auto got = store->GetDeployment("d1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  const Deployment& g = **got;
+  EXPECT_EQ(g.project_id, "p1");
+  EXPECT_EQ(g.team_id, "");
+  EXPECT_EQ(g.environment, "production");
+  EXPECT_EQ(g.first_commit_at, d.first_commit_at);
+  EXPECT_EQ(g.deploy_start_at, d.deploy_start_at);
+  EXPECT_FALSE(g.deployed_at.has_value());
+  EXPECT_EQ(g.status, DeploymentStatus::kStarted);
+  EXPECT_EQ(g.created_at, d.created_at);
+
+  d.deployed_at = kT0;
+  d.status = DeploymentStatus::kDeployed;
+  d.team_id = "t2";
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.UpdateDeployment(d); }).ok());
+  got = store->GetDeployment("d1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->deployed_at, kT0);
+  EXPECT_EQ((*got)->status, DeploymentStatus::kDeployed);
+  EXPECT_EQ((*got)->team_id, "t2");
+
+  auto missing = store->GetDeployment("nope");
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_F(SqliteEventStoreTest, IncidentRoundTripAndCounts) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Insert(*store, std::vector<Deployment>{MakeDeployment("d1"), MakeDeployment("d2")});
+  Incident a = MakeIncident("a", kT0, kT0 + kHour, std::nullopt);
+  a.deployment_id = "d1";
+  a.team_id = "t";
+  Incident b = MakeIncident("b", kT0, std::nullopt, std::nullopt);
+  b.deployment_id = "d1";
+  Incident c = MakeIncident("c", kT0, std::nullopt, std::nullopt, "p2");
+  Insert(*store, std::vector<Incident>{a, b, c});
+
+  auto got = store->GetIncident("a");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->deployment_id, "d1");
+  EXPECT_EQ((*got)->team_id, "t");
+  EXPECT_EQ((*got)->restored_at, kT0 + kHour);
+  EXPECT_FALSE((*got)->finished_at.has_value());
+  auto gc = store->GetIncident("c");
+  ASSERT_TRUE(gc.ok() && gc->has_value());
+  EXPECT_FALSE((*gc)->deployment_id.has_value());
+
+  int64_t of_d1 = -1, of_d2 = -1, of_p1 = -1, of_p2 = -1;
+  Status s = Run(*store, [&](Transaction& tx) {
+    of_d1 = *tx.CountIncidentsOfDeployment("d1");
+    of_d2 = *tx.CountIncidentsOfDeployment("d2");
+    of_p1 = *tx.CountIncidentsOfProject("p1");
+    of_p2 = *tx.CountIncidentsOfProject("p2");
+    Incident changed = a;
+    changed.finished_at = kT0 + 2 * kHour;
+    return tx.UpdateIncident(changed);
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(of_d1, 2);
+  EXPECT_EQ(of_d2, 0);
+  EXPECT_EQ(of_p1, 2);
+  EXPECT_EQ(of_p2, 1);
+  got = store->GetIncident("a");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->finished_at, kT0 + 2 * kHour);
+}
+
+TEST_F(SqliteEventStoreTest, ForEachVisitsInInsertionOrder) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Insert(*store,
+         std::vector<Deployment>{MakeDeployment("z"), MakeDeployment("a"), MakeDeployment("m")});
+  Insert(*store,
+         std::vector<Incident>{MakeIncident("i2", kT0, std::nullopt, std::nullopt),
+                               MakeIncident("i1", kT0 - kHour, std::nullopt, std::nullopt)});
+  std::vector<std::string> deployments, incidents;
+  Status s = Run(*store, [&](Transaction& tx) {
+    EMM_RETURN_IF_ERROR(tx.ForEachDeployment([&](const Deployment& d) {
+      deployments.push_back(d.id);
+      return Status::Ok();
+    }));
+    return tx.ForEachIncident([&](const Incident& i) {
+      incidents.push_back(i.id);
+      return Status::Ok();
+    });
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(deployments, (std::vector<std::string>{"z", "a", "m"}));
+  EXPECT_EQ(incidents, (std::vector<std::string>{"i2", "i1"}));
+}
+
+TEST_F(SqliteEventStoreTest, ForEachStopsAtTheFirstError) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Insert(*store, std::vector<Deployment>{MakeDeployment("a"), MakeDeployment("b")});
+  int visited = 0;
+  Status s = Run(*store, [&](Transaction& tx) {
+    return tx.ForEachDeployment([&](const Deployment&) {
+      ++visited;
+      return Status::NotFound("stop");
+    });
+  });
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
+  EXPECT_EQ(visited, 1);
+}
+
+// --- ListDeployments ---
+
+class ListDeploymentsTest : public SqliteEventStoreTest {
+ protected:
+  void SetUp() override {
+    store_ = OpenStore();
+    ASSERT_NE(store_, nullptr);
+    Insert(*store_, std::vector<Deployment>{
+                        MakeDeployment("d-late", "p1", kT0 + 3 * kHour),
+                        MakeDeployment("started-b", "p1"),
+                        MakeDeployment("d-b", "p1", kT0 + kHour),
+                        MakeDeployment("d-a", "p1", kT0 + kHour),
+                        MakeDeployment("d-early", "p2", kT0, "staging"),
+                        MakeDeployment("started-a", "p2"),
+                        MakeDeployment("d-mid", "p2", kT0 + 2 * kHour),
+                    });
+  }
+
+  std::vector<std::string> List(const DeploymentQuery& q) {
+    auto r = store_->ListDeployments(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  }
+
+  std::unique_ptr<SqliteEventStore> store_;
+};
+
+TEST_F(ListDeploymentsTest, OrderedByDeployedAtThenIdWithNotDeployedLast) {
+  EXPECT_EQ(List({}), (std::vector<std::string>{"d-early", "d-a", "d-b", "d-mid", "d-late",
+                                                "started-a", "started-b"}));
+}
+
+TEST_F(ListDeploymentsTest, FilterByProject) {
+  DeploymentQuery q;
+  q.project_id = "p2";
+  EXPECT_EQ(List(q), (std::vector<std::string>{"d-early", "d-mid", "started-a"}));
+}
+
+TEST_F(ListDeploymentsTest, FilterByEnvironment) {
+  DeploymentQuery q;
+  q.environment = "staging";
+  EXPECT_EQ(List(q), std::vector<std::string>{"d-early"});
+  q.environment = "production";
+  q.project_id = "p2";
+  EXPECT_EQ(List(q), (std::vector<std::string>{"d-mid", "started-a"}));
+}
+
+TEST_F(ListDeploymentsTest, FromIsInclusiveToIsExclusive) {
+  DeploymentQuery q;
+  q.from = kT0 + kHour;
+  q.to = kT0 + 3 * kHour;
+  EXPECT_EQ(List(q), (std::vector<std::string>{"d-a", "d-b", "d-mid"}));
+  DeploymentQuery only_from;
+  only_from.from = kT0 + 2 * kHour;
+  EXPECT_EQ(List(only_from), (std::vector<std::string>{"d-mid", "d-late"}));
+  DeploymentQuery only_to;
+  only_to.to = kT0 + kHour;
+  EXPECT_EQ(List(only_to), std::vector<std::string>{"d-early"});
+}
+
+TEST_F(ListDeploymentsTest, LimitAndOffsetPage) {
+  DeploymentQuery q;
+  q.limit = 3;
+  EXPECT_EQ(List(q), (std::vector<std::string>{"d-early", "d-a", "d-b"}));
+  q.offset = 3;
+  EXPECT_EQ(List(q), (std::vector<std::string>{"d-mid", "d-late", "started-a"}));
+  q.offset = 6;
+  EXPECT_EQ(List(q), std::vector<std::string>{"started-b"});
+  q.offset = 7;
+  EXPECT_TRUE(List(q).empty());
+}
+
+TEST_F(ListDeploymentsTest, AllFiltersTogether) {
+  DeploymentQuery q;
+  q.project_id = "p1";
+  q.environment = "production";
+  q.from = kT0;
+  q.to = kT0 + 4 * kHour;
+  q.limit = 2;
+  q.offset = 1;
+  EXPECT_EQ(List(q), (std::vector<std::string>{"d-b", "d-late"}));
+}
+
+// --- ListIncidents ---
+
+TEST_F(SqliteEventStoreTest, ListIncidentsFilters) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Insert(*store, std::vector<Incident>{
+                     MakeIncident("open", kT0 + 2 * kHour, std::nullopt, std::nullopt),
+                     MakeIncident("restored", kT0 + kHour, kT0 + 2 * kHour, std::nullopt),
+                     MakeIncident("done", kT0, kT0 + kHour, kT0 + 2 * kHour),
+                     MakeIncident("other-open", kT0, std::nullopt, std::nullopt, "p2"),
+                 });
+  auto list = [&](IncidentFilter f, std::optional<std::string> project = std::nullopt) {
+    IncidentQuery q;
+    q.filter = f;
+    q.project_id = std::move(project);
+    auto r = store->ListIncidents(q);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? Ids(*r) : std::vector<std::string>{};
+  };
+  EXPECT_EQ(list(IncidentFilter::kAll),
+            (std::vector<std::string>{"done", "other-open", "restored", "open"}));
+  EXPECT_EQ(list(IncidentFilter::kInProgress), (std::vector<std::string>{"other-open", "open"}));
+  EXPECT_EQ(list(IncidentFilter::kUnfinished),
+            (std::vector<std::string>{"other-open", "restored", "open"}));
+  EXPECT_EQ(list(IncidentFilter::kInProgress, "p1"), std::vector<std::string>{"open"});
+  EXPECT_EQ(list(IncidentFilter::kAll, "p2"), std::vector<std::string>{"other-open"});
+  EXPECT_TRUE(list(IncidentFilter::kAll, "p3").empty());
+}
+
+// --- metric series ---
+
+SeriesState MakeHistogram() {
+  SeriesState s = SeriesState::Empty(domain::kLeadTimeForChanges,
+                                     {"lead_time_for_changes", "p1", "team", "production"}, kT0);
+  s.Fold(30, kT0 + 1);
+  s.Fold(90.5, kT0 + 2);
+  s.Fold(365 * 86400.0, kT0 + 3);
+  return s;
+}
+
+void ExpectSameSeries(const SeriesState& got, const SeriesState& want) {
+  EXPECT_EQ(got.key, want.key);
+  EXPECT_EQ(got.kind, want.kind);
+  EXPECT_EQ(got.start_ms, want.start_ms);
+  EXPECT_EQ(got.updated_ms, want.updated_ms);
+  EXPECT_EQ(got.count, want.count);
+  EXPECT_DOUBLE_EQ(got.sum, want.sum);
+  EXPECT_DOUBLE_EQ(got.min, want.min);
+  EXPECT_DOUBLE_EQ(got.max, want.max);
+  EXPECT_EQ(got.buckets, want.buckets);
+}
+
+TEST_F(SqliteEventStoreTest, SeriesRoundTrip) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SeriesState hist = MakeHistogram();
+  SeriesState counter =
+      SeriesState::Empty(domain::kIncidentCount, {"incident_count", "p1", "", "production"}, kT0);
+  counter.Fold(1, kT0 + 5);
+  counter.Fold(1, kT0 + 6);
+
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
+                EMM_RETURN_IF_ERROR(tx.PutSeries(hist));
+                return tx.PutSeries(counter);
+              }).ok());
+
+  std::optional<SeriesState> found_hist, found_missing;
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
+                auto h = tx.FindSeries(hist.key);
+                if (!h.ok()) return h.status();
+                found_hist = *h;
+                auto m = tx.FindSeries({"lead_time_for_changes", "p1", "", "production"});
+                if (!m.ok()) return m.status();
+                found_missing = *m;
+                return Status::Ok();
+              }).ok());
+  ASSERT_TRUE(found_hist.has_value());
+  ExpectSameSeries(*found_hist, hist);
+  EXPECT_EQ(found_hist->buckets.size(), domain::DurationBucketBounds().size() + 1);
+  EXPECT_EQ(found_hist->buckets.back(), 1u);
+  EXPECT_FALSE(found_missing.has_value());
+
+  auto all = store->ListSeries();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  // Ordered by metric name.
+  ExpectSameSeries((*all)[0], counter);
+  ExpectSameSeries((*all)[1], hist);
+  EXPECT_TRUE((*all)[0].buckets.empty());
+}
+
+TEST_F(SqliteEventStoreTest, PutSeriesReplacesAndClearSeriesEmpties) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SeriesState hist = MakeHistogram();
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutSeries(hist); }).ok());
+  hist.Fold(10, kT0 + 10);
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutSeries(hist); }).ok());
+  auto all = store->ListSeries();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].count, 4u);
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.ClearSeries(); }).ok());
+  all = store->ListSeries();
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->empty());
+}
+
+TEST_F(SqliteEventStoreTest, SeriesChangesOfAFailedItemAreUndoneWithinTheBatch) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const SeriesKey a{"incident_count", "p", "", "e"};
+  const SeriesKey b{"incident_count", "q", "", "e"};
+  // Adds one to series `key` (creating it), as domain::Record does.
+  auto bump = [](Transaction& tx, const SeriesKey& key) -> Status {
+    auto found = tx.FindSeries(key);
+    if (!found.ok()) return found.status();
+    SeriesState st =
+        found->has_value() ? **found : SeriesState::Empty(domain::kIncidentCount, key, 1);
+    st.Fold(1, 2);
+    return tx.PutSeries(st);
+  };
+  std::optional<uint64_t> seen_by_third;
+  std::vector<EventStore::Work> batch;
+  batch.push_back([&](Transaction& tx) { return bump(tx, a); });
+  batch.push_back([&](Transaction& tx) {
+    EMM_RETURN_IF_ERROR(bump(tx, a));
+    EMM_RETURN_IF_ERROR(tx.ClearSeries());
+    EMM_RETURN_IF_ERROR(bump(tx, b));
+    return Status::Internal("fail after clearing");
+  });
+  batch.push_back([&](Transaction& tx) -> Status {
+    auto found = tx.FindSeries(a);
+    if (!found.ok()) return found.status();
+    if (found->has_value()) seen_by_third = (*found)->count;
+    return bump(tx, a);
+  });
+  std::vector<Status> results = store->RunBatch(batch);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_EQ(results[1].code(), StatusCode::kInternal);
+  EXPECT_TRUE(results[2].ok()) << results[2].ToString();
+  EXPECT_EQ(seen_by_third, 1u);  // the failed item's bump and clear are invisible
+
+  auto all = store->ListSeries();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].key, a);
+  EXPECT_EQ((*all)[0].count, 2u);
+
+  // A later batch builds on the committed state.
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return bump(tx, a); }).ok());
+  all = store->ListSeries();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].count, 3u);
+}
+
+TEST_F(SqliteEventStoreTest, ClearSeriesOfACommittedItemDeletesStoredRows) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  SeriesState hist = MakeHistogram();
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutSeries(hist); }).ok());
+  SeriesState other =
+      SeriesState::Empty(domain::kIncidentCount, {"incident_count", "p", "", "e"}, 1);
+  std::vector<EventStore::Work> batch;
+  batch.push_back([&](Transaction& tx) {
+    EMM_RETURN_IF_ERROR(tx.ClearSeries());
+    return tx.PutSeries(other);
+  });
+  std::vector<Status> results = store->RunBatch(batch);
+  ASSERT_EQ(results.size(), 1u);
+  ASSERT_TRUE(results[0].ok()) << results[0].ToString();
+  auto all = store->ListSeries();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].key, other.key);
+}
+
+TEST_F(SqliteEventStoreTest, DomainCommandsRunOnTheStore) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  domain::TeamDirectory teams({domain::Team{"team", {"p1"}, {}}});
+  domain::CommandContext ctx{&teams, "production", kT0 + 10 * kHour};
+  domain::NewDeployment nd;
+  nd.id = "d1";
+  nd.project_id = "p1";
+  nd.first_commit_at = kT0;
+  nd.deploy_start_at = kT0 + kHour;
+  nd.deployed_at = kT0 + 2 * kHour;
+  domain::NewIncident ni;
+  ni.project_id = "p1";
+  ni.deployment_id = "d1";
+  ni.started_at = kT0 + 3 * kHour;
+  std::string incident_id;
+  Status s = Run(*store, [&](Transaction& tx) -> Status {
+    auto a = domain::CreateDeployment(tx, ctx, nd);
+    if (!a.ok()) return a.status();
+    auto b = domain::CreateIncident(tx, ctx, ni, &incident_id);
+    return b.status();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(incident_id, "incident_p1_1");
+  auto series = store->ListSeries();
+  ASSERT_TRUE(series.ok());
+  std::map<std::string, uint64_t> counts;
+  for (const auto& st : *series) counts[st.key.metric] += st.count;
+  EXPECT_EQ(counts["deployment_started"], 1u);
+  EXPECT_EQ(counts["deployment_frequency"], 1u);
+  EXPECT_EQ(counts["change_failure_count"], 1u);
+  EXPECT_EQ(counts["time_to_detect"], 1u);
+
+  // A rejected command inside a batch leaves nothing behind.
+  domain::NewIncident bad = ni;
+  bad.deployment_id = "ghost";
+  s = Run(*store, [&](Transaction& tx) { return domain::CreateIncident(tx, ctx, bad).status(); });
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  auto incidents = store->ListIncidents({});
+  ASSERT_TRUE(incidents.ok());
+  EXPECT_EQ(incidents->size(), 1u);
+}
+
+// --- durability ---
+
+TEST_F(SqliteEventStoreTest, DataSurvivesCloseAndReopen) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    Insert(*store, std::vector<Deployment>{MakeDeployment("kept", "p1", kT0)});
+    Insert(*store, std::vector<Incident>{MakeIncident("inc", kT0, kT0 + 1, std::nullopt)});
+    SeriesState hist = MakeHistogram();
+    ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutSeries(hist); }).ok());
+    // Reads pool connections; closing must release them too.
+    ASSERT_TRUE(store->ListDeployments({}).ok());
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto d = store->GetDeployment("kept");
+  ASSERT_TRUE(d.ok() && d->has_value());
+  EXPECT_EQ((*d)->deployed_at, kT0);
+  auto i = store->GetIncident("inc");
+  ASSERT_TRUE(i.ok() && i->has_value());
+  EXPECT_EQ((*i)->restored_at, kT0 + 1);
+  auto series = store->ListSeries();
+  ASSERT_TRUE(series.ok());
+  ASSERT_EQ(series->size(), 1u);
+  ExpectSameSeries((*series)[0], MakeHistogram());
+}
+
+TEST_F(SqliteEventStoreTest, ReadsSeeCommittedWritesFromPooledConnections) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // Warm the read pool before writing, so a stale snapshot would show.
+  ASSERT_TRUE(store->GetDeployment("late").ok());
+  Insert(*store, std::vector<Deployment>{MakeDeployment("late")});
+  auto d = store->GetDeployment("late");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->has_value());
+}
+
+}  // namespace
+}  // namespace emm::storage

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <exception>
 #include <filesystem>
+#include <map>
+#include <set>
 #include <unordered_map>
 
 #include "common/log.h"
@@ -159,6 +161,8 @@ class SqliteConnection final : public domain::Transaction {
                              nullptr);
     auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
     if (rc != SQLITE_OK) return FromSqlite(db, rc, "opening " + o.path);
+    // Extended codes, so that FromSqlite can tell a duplicate key from other constraint failures.
+    sqlite3_extended_result_codes(db, 1);
     sqlite3_busy_timeout(db, o.busy_timeout_ms);
     EMM_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys = ON"));
     EMM_RETURN_IF_ERROR(conn->Exec(o.full_sync ? "PRAGMA synchronous = FULL"
@@ -296,6 +300,114 @@ class SqliteConnection final : public domain::Transaction {
   }
 
   Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) override {
+    if (caching_) {
+      if (auto it = cache_.find(key); it != cache_.end()) return std::optional(it->second);
+      if (cleared_) return std::optional<SeriesState>();
+    }
+    auto found = ReadSeriesRow(key);
+    if (found.ok() && caching_ && found->has_value()) cache_.emplace(key, **found);
+    return found;
+  }
+
+  Status PutSeries(const SeriesState& st) override {
+    if (!caching_) return WriteSeriesRow(st);
+    auto it = cache_.find(st.key);
+    undo_.push_back(it == cache_.end() ? Undo{st.key, std::nullopt, dirty_.count(st.key) > 0}
+                                       : Undo{st.key, it->second, dirty_.count(st.key) > 0});
+    cache_[st.key] = st;
+    dirty_.insert(st.key);
+    return Status::Ok();
+  }
+
+  Status ClearSeries() override {
+    if (!caching_) return Run("DELETE FROM metric_series", nullptr);
+    // Rare (rebuild-metrics): remember the whole cache so a rollback can restore it.
+    clear_undo_.push_back({cache_, dirty_, cleared_, undo_.size()});
+    cache_.clear();
+    dirty_.clear();
+    cleared_ = true;
+    return Status::Ok();
+  }
+
+  // --- the writer's series cache: see RunBatch ---
+
+  // Repeated samples of one series within a batch cost one row write at commit instead of a read
+  // and a write each. The cache holds the state as of the open transaction.
+  void BeginBatch() { caching_ = true; }
+  void BeginItem() {
+    undo_.clear();
+    clear_undo_.clear();
+  }
+  void RollbackItem() {
+    for (size_t i = undo_.size(); i-- > 0;) {
+      // Replay clears in reverse order with the puts that came after them.
+      while (!clear_undo_.empty() && clear_undo_.back().undo_mark > i) RestoreClear();
+      Undo& u = undo_[i];
+      if (u.previous) {
+        cache_[u.key] = std::move(*u.previous);
+      } else {
+        cache_.erase(u.key);
+      }
+      if (!u.was_dirty) dirty_.erase(u.key);
+    }
+    while (!clear_undo_.empty()) RestoreClear();
+    undo_.clear();
+  }
+  // Writes the batch's changed series; call before COMMIT.
+  Status FlushSeries() {
+    if (cleared_) EMM_RETURN_IF_ERROR(Run("DELETE FROM metric_series", nullptr));
+    for (const SeriesKey& key : dirty_) EMM_RETURN_IF_ERROR(WriteSeriesRow(cache_.at(key)));
+    return Status::Ok();
+  }
+  // After COMMIT (committed = true) or ROLLBACK of the whole batch.
+  void EndBatch(bool committed) {
+    if (!committed) cache_.clear();  // the database no longer matches: reload on demand
+    dirty_.clear();
+    cleared_ = false;
+    undo_.clear();
+    clear_undo_.clear();
+    // Bound memory: the cache is a convenience, the database is the truth.
+    if (cache_.size() > kMaxCachedSeries) cache_.clear();
+  }
+
+  Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) override {
+    static const std::string sql =
+        std::string("SELECT ") + kDeploymentColumns + " FROM deployments ORDER BY rowid";
+    return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadDeployment(s)); });
+  }
+
+  Status ForEachIncident(const std::function<Status(const Incident&)>& fn) override {
+    static const std::string sql =
+        std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY rowid";
+    return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadIncident(s)); });
+  }
+
+ private:
+  static constexpr size_t kMaxCachedSeries = 100000;
+
+  struct Undo {
+    SeriesKey key;
+    std::optional<SeriesState> previous;
+    bool was_dirty;
+  };
+  struct ClearUndo {
+    std::map<SeriesKey, SeriesState> cache;
+    std::set<SeriesKey> dirty;
+    bool cleared;
+    size_t undo_mark;  // undo_.size() when the clear happened
+  };
+
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+
+  void RestoreClear() {
+    ClearUndo& c = clear_undo_.back();
+    cache_ = std::move(c.cache);
+    dirty_ = std::move(c.dirty);
+    cleared_ = c.cleared;
+    clear_undo_.pop_back();
+  }
+
+  Result<std::optional<SeriesState>> ReadSeriesRow(const SeriesKey& key) {
     static const std::string sql =
         "SELECT metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, "
         "min, max, buckets FROM metric_series WHERE metric = ?1 AND project_id = ?2 AND "
@@ -317,11 +429,15 @@ class SqliteConnection final : public domain::Transaction {
     return out;
   }
 
-  Status PutSeries(const SeriesState& st) override {
+  Status WriteSeriesRow(const SeriesState& st) {
     static const std::string sql =
-        "INSERT OR REPLACE INTO metric_series (metric, project_id, team_id, environment, kind, "
+        "INSERT INTO metric_series (metric, project_id, team_id, environment, kind, "
         "start_ms, updated_ms, count, sum, min, max, buckets) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+        "ON CONFLICT (metric, project_id, team_id, environment) DO UPDATE SET "
+        "kind = excluded.kind, start_ms = excluded.start_ms, updated_ms = excluded.updated_ms, "
+        "count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, "
+        "buckets = excluded.buckets";
     return Run(sql, [&](sqlite3_stmt* s) {
       BindText(s, 1, st.key.metric);
       BindText(s, 2, st.key.project_id);
@@ -339,22 +455,12 @@ class SqliteConnection final : public domain::Transaction {
     });
   }
 
-  Status ClearSeries() override { return Run("DELETE FROM metric_series", nullptr); }
-
-  Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) override {
-    static const std::string sql =
-        std::string("SELECT ") + kDeploymentColumns + " FROM deployments ORDER BY rowid";
-    return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadDeployment(s)); });
-  }
-
-  Status ForEachIncident(const std::function<Status(const Incident&)>& fn) override {
-    static const std::string sql =
-        std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY rowid";
-    return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadIncident(s)); });
-  }
-
- private:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  bool caching_ = false;
+  bool cleared_ = false;
+  std::map<SeriesKey, SeriesState> cache_;
+  std::set<SeriesKey> dirty_;
+  std::vector<Undo> undo_;
+  std::vector<ClearUndo> clear_undo_;
 
   static void BindDeployment(sqlite3_stmt* s, const Deployment& d) {
     BindText(s, 1, d.id);
@@ -515,7 +621,9 @@ std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
     for (auto& r : results) r = begin;
     return results;
   }
+  w.BeginBatch();
   for (size_t i = 0; i < work.size(); ++i) {
+    w.BeginItem();
     Status s = w.Run("SAVEPOINT item", nullptr);
     if (s.ok()) {
       try {
@@ -523,13 +631,18 @@ std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
       } catch (const std::exception& e) {
         s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
       }
-      if (!s.ok()) (void)w.Run("ROLLBACK TO item", nullptr);
+      if (!s.ok()) {
+        (void)w.Run("ROLLBACK TO item", nullptr);
+        w.RollbackItem();
+      }
       Status release = w.Run("RELEASE item", nullptr);
       if (s.ok() && !release.ok()) s = release;
     }
     results[i] = std::move(s);
   }
-  Status commit = w.Run("COMMIT", nullptr);
+  Status commit = w.FlushSeries();
+  if (commit.ok()) commit = w.Run("COMMIT", nullptr);
+  w.EndBatch(commit.ok());
   if (!commit.ok()) {
     (void)w.Exec("ROLLBACK");
     log::Error("commit failed", {{"error", commit.ToString()}, {"batch", work.size()}});

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Load harness for the core service (issue 1/8): acknowledged deployment writes per second at 32
+# connections against a fresh SQLite file, the /health ceiling of the same machine in the same run,
+# idle and peak RSS, and start-up time to the first /health 200.
+#
+#   make bench                       # builds, installs wrk if missing, runs this
+#   bash bench/run_load.sh           # after `make build`
+#   DURATION=20s CONNECTIONS=64 SQLITE_SYNC=normal bash bench/run_load.sh
+#
+# Everything runs on 127.0.0.1; the server and wrk share the machine's cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${BIN:-build/em-metrics}
+PROBE=${PROBE:-build/emm_startup_probe}
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-32}
+WRK_THREADS=${WRK_THREADS:-2}
+SYNC=${SQLITE_SYNC:-full}
+LOG_LEVEL=${EM_METRICS_LOG_LEVEL:-info}
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (or make bench)"; exit 1; }
+[ -x "$BIN" ] || { echo "$BIN is missing: make build"; exit 1; }
+
+tmp=$(mktemp -d /tmp/emm-bench-XXXXXX)
+pid=""
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+
+echo "# em-metrics load harness  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); wrk $WRK_THREADS threads, $CONNECTIONS connections, $DURATION each; SQLITE_SYNC=$SYNC; log level $LOG_LEVEL"
+
+[ -x "$PROBE" ] || { echo "$PROBE is missing: make build"; exit 1; }
+"$PROBE" "$BIN" 20 "$tmp/probe"
+
+port=$("$PROBE" --free-port)
+EM_METRICS_NO_AUTH=true HOST=127.0.0.1 PORT=$port SQLITE_DB="$tmp/bench.db" SQLITE_SYNC="$SYNC" \
+  EM_METRICS_LOG_LEVEL="$LOG_LEVEL" "$BIN" serve >"$tmp/server.log" 2>&1 &
+pid=$!
+url="http://127.0.0.1:$port"
+for _ in $(seq 1 500); do
+  curl -sf "$url/health" >/dev/null 2>&1 && break
+  sleep 0.01
+done
+curl -sf "$url/health" >/dev/null || { echo "server did not start"; cat "$tmp/server.log"; exit 1; }
+sleep 1
+echo "RESULT idle_rss_mib=$(awk -v k="$(rss_kib "$pid" VmRSS)" 'BEGIN {printf "%.1f", k/1024}')"
+
+wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/health.lua "$url/health" | grep RESULT
+wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/deployments.lua "$url" | grep RESULT
+
+echo "RESULT peak_rss_mib=$(awk -v k="$(rss_kib "$pid" VmHWM)" 'BEGIN {printf "%.1f", k/1024}')"
+kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
+echo "RESULT db_size_mib=$(du -m "$tmp/bench.db" | cut -f1)"
