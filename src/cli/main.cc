@@ -172,6 +172,7 @@ int Serve(const config::Settings& s) {
                           {"config", s.config_path},
                           {"teams", teams_holder.Get()->directory.teams().size()},
                           {"startup_ms", startup_ms}});
+  log::Flush();  // whoever waits for this line (a supervisor, a test) sees it at once
 
   for (;;) {
     int sig = 0;
@@ -182,6 +183,7 @@ int Serve(const config::Settings& s) {
         size_t n = next->directory.teams().size();
         teams_holder.Set(std::move(*next));
         log::Info("teams config reloaded", {{"config", s.config_path}, {"teams", n}});
+        log::Flush();
       } else {
         log::Error("teams config reload failed; keeping the previous one",
                    {{"error", next.status().message()}});
@@ -199,6 +201,7 @@ int Serve(const config::Settings& s) {
   server.reset();
   store->reset();
   log::Info("stopped");
+  log::Flush();
   return 0;
 }
 

@@ -1,11 +1,17 @@
 #include "common/log.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <charconv>
 #include <cstdio>
+#include <cstdlib>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "common/time.h"
 
@@ -15,7 +21,55 @@ namespace {
 std::atomic<Level> g_level{Level::kInfo};
 std::atomic<bool> g_json{true};
 std::atomic<int> g_fd{1};
-std::mutex g_write_mu;
+
+// Lines are buffered and written by a background thread within kFlushDelay, so a busy server
+// spends one write(2) on many request lines instead of one each. Warnings and errors, and every
+// line on a terminal, are written at once. Never destroyed: threads may log during exit.
+constexpr size_t kFlushBytes = 32 * 1024;
+constexpr auto kFlushDelay = std::chrono::milliseconds(50);
+
+struct Sink {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::string buffer;
+  bool flusher_started = false;
+};
+Sink& TheSink() {
+  static Sink* sink = new Sink();
+  return *sink;
+}
+
+void WriteAll(std::string_view data) {
+  const char* p = data.data();
+  size_t left = data.size();
+  while (left > 0) {
+    ssize_t n = ::write(g_fd.load(std::memory_order_relaxed), p, left);
+    if (n <= 0) break;  // a closed stdout must not take the service down
+    p += n;
+    left -= static_cast<size_t>(n);
+  }
+}
+
+// REQUIRES: sink.mu held.
+void FlushLocked(Sink& sink) {
+  if (sink.buffer.empty()) return;
+  WriteAll(sink.buffer);
+  sink.buffer.clear();
+}
+
+void FlusherLoop() {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);  // signals belong to the main thread
+  pthread_setname_np(pthread_self(), "emm-log");
+  Sink& sink = TheSink();
+  std::unique_lock<std::mutex> lock(sink.mu);
+  for (;;) {
+    sink.cv.wait(lock, [&] { return !sink.buffer.empty(); });
+    sink.cv.wait_for(lock, kFlushDelay);
+    FlushLocked(sink);
+  }
+}
 
 void AppendNumber(std::string* out, double v) {
   char buf[64];
@@ -68,6 +122,8 @@ const char* LevelName(Level l) {
 }
 
 void Configure(Level level, Format format, int fd) {
+  static const bool registered = [] { return std::atexit(Flush) == 0; }();
+  (void)registered;
   g_level = level;
   g_fd = fd;
   g_json = format == Format::kJson || (format == Format::kAuto && !isatty(fd));
@@ -132,15 +188,24 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     }
     line.push_back('\n');
   }
-  std::lock_guard<std::mutex> lock(g_write_mu);
-  const char* p = line.data();
-  size_t left = line.size();
-  while (left > 0) {
-    ssize_t n = ::write(g_fd.load(std::memory_order_relaxed), p, left);
-    if (n <= 0) break;  // a closed stdout must not take the service down
-    p += n;
-    left -= static_cast<size_t>(n);
+  Sink& sink = TheSink();
+  std::lock_guard<std::mutex> lock(sink.mu);
+  sink.buffer += line;
+  if (!json || level >= Level::kWarn || sink.buffer.size() >= kFlushBytes) {
+    FlushLocked(sink);
+    return;
   }
+  if (!sink.flusher_started) {
+    sink.flusher_started = true;
+    std::thread(FlusherLoop).detach();
+  }
+  sink.cv.notify_one();
+}
+
+void Flush() {
+  Sink& sink = TheSink();
+  std::lock_guard<std::mutex> lock(sink.mu);
+  FlushLocked(sink);
 }
 
 }  // namespace emm::log

@@ -1,5 +1,6 @@
 // Structured logging: one line per event, JSON lines when stdout is not a terminal (for log
-// shippers), "time level msg key=value" when it is. Thread-safe; each line is one write(2).
+// shippers), "time level msg key=value" when it is. Thread-safe. JSON lines below warn are
+// buffered for at most 50 ms (one write(2) for many lines); Flush() or exit writes them out.
 #pragma once
 
 #include <cstdint>
@@ -47,6 +48,9 @@ inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) { Wri
 inline void Info(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kInfo, m, f); }
 inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kWarn, m, f); }
 inline void Error(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kError, m, f); }
+
+// Writes out buffered lines now.
+void Flush();
 
 // Appends s as a JSON string literal (with quotes) to out.
 void AppendJsonString(std::string* out, std::string_view s);

@@ -101,17 +101,17 @@ Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
 
-  auto existing = tx.FindDeployment(d.id);
-  if (!existing.ok()) return existing.status();
-  if (existing->has_value()) {
-    return Status::AlreadyExists("id", "deployment " + Quoted(d.id) + " already exists");
-  }
   d.team_id = ctx.teams->Resolve(d.project_id, in.username);
   if (in.deployed_at) {
     d.deployed_at = in.deployed_at;
     d.status = DeploymentStatus::kDeployed;
   }
-  EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
+  // The store refuses a taken id (no separate lookup on this hot path).
+  Status inserted = tx.InsertDeployment(d);
+  if (inserted.code() == StatusCode::kAlreadyExists) {
+    return Status::AlreadyExists("id", "deployment " + Quoted(d.id) + " already exists");
+  }
+  EMM_RETURN_IF_ERROR(inserted);
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentCreated(d), ctx.now));
   if (d.status == DeploymentStatus::kDeployed) {
     EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentDeployed(d), ctx.now));

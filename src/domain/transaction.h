@@ -21,10 +21,12 @@ class Transaction {
   virtual Result<std::optional<Deployment>> FindDeployment(std::string_view id) = 0;
   // kAlreadyExists when the id is taken.
   virtual Status InsertDeployment(const Deployment& d) = 0;
+  // Stores what a transition changes: team_id, deployed_at, status. The rest is immutable.
   virtual Status UpdateDeployment(const Deployment& d) = 0;
 
   virtual Result<std::optional<Incident>> FindIncident(std::string_view id) = 0;
   virtual Status InsertIncident(const Incident& i) = 0;
+  // Stores what a transition changes: team_id, restored_at, finished_at.
   virtual Status UpdateIncident(const Incident& i) = 0;
   virtual Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) = 0;
   virtual Result<int64_t> CountIncidentsOfProject(std::string_view project_id) = 0;
@@ -33,7 +35,7 @@ class Transaction {
   virtual Status PutSeries(const SeriesState& s) = 0;
   virtual Status ClearSeries() = 0;
 
-  // Full scans, for rebuilding the metric state from the events.
+  // Full scans in creation order (created_at, then id), for rebuilding the metric state.
   virtual Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) = 0;
   virtual Status ForEachIncident(const std::function<Status(const Incident&)>& fn) = 0;
 };

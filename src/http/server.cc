@@ -227,6 +227,9 @@ void Server::Impl::DoAccept() {
       // Out of file descriptors and the like: say so, and keep accepting.
       log::Warn("accept failed", {{"error", ec.message()}});
     } else {
+      // Answers go out at once, not after a delayed ACK of the previous segment.
+      beast::error_code opt_ec;
+      socket.set_option(tcp::no_delay(true), opt_ec);
       std::make_shared<Session>(std::move(socket), this)->Run();
     }
     DoAccept();

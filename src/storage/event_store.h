@@ -47,7 +47,12 @@ class EventStore {
   // REQUIRES: one caller at a time (the WriteQueue's thread).
   virtual std::vector<Status> RunBatch(std::span<const Work> work) = 0;
 
-  // Reads see every acknowledged write. Thread-safe.
+  // Makes every batch committed so far durable (survives power loss). RunBatch's commit may leave
+  // that to this call so that syncing one batch overlaps with running the next. May be called
+  // from another thread while RunBatch runs, never concurrently with itself.
+  virtual Status Sync() { return Status::Ok(); }
+
+  // Reads see every committed write. Thread-safe.
   virtual Result<std::optional<domain::Deployment>> GetDeployment(std::string_view id) = 0;
   virtual Result<std::vector<domain::Deployment>> ListDeployments(const DeploymentQuery& q) = 0;
   virtual Result<std::optional<domain::Incident>> GetIncident(std::string_view id) = 0;

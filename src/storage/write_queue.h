@@ -1,6 +1,8 @@
 // Group commit. Requests hand their unit of work to one writer thread, which runs whatever has
-// queued up as one batch: one transaction and one sync for many requests. Each request is told the
-// outcome only after the commit, so an acknowledged write is on disk.
+// queued up as one batch: one transaction for many requests. A second thread then makes the
+// committed batches durable (EventStore::Sync, one fsync for all batches committed meanwhile)
+// while the writer runs the next batch. Each request is told its outcome only after that sync, so
+// an acknowledged write is on disk.
 #pragma once
 
 #include <condition_variable>
@@ -16,7 +18,7 @@ namespace emm::storage {
 
 class WriteQueue {
  public:
-  // Called on the writer thread after the batch holding the work has committed (or failed).
+  // Called on the sync thread once the batch holding the work is durable (or failed).
   // Must be quick: hand the result to another thread rather than doing I/O here.
   using Done = std::function<void(Status)>;
 
@@ -33,7 +35,7 @@ class WriteQueue {
   // Submits and waits for the outcome. Must not be called from the writer thread.
   Status Run(EventStore::Work work);
 
-  // Runs what is queued, then joins the writer. Idempotent.
+  // Runs and syncs what is queued, then joins both threads. Idempotent.
   void Stop();
 
  private:
@@ -41,7 +43,12 @@ class WriteQueue {
     EventStore::Work work;
     Done done;
   };
-  void Loop();
+  struct Committed {
+    std::vector<Status> results;
+    std::vector<Done> dones;
+  };
+  void WriteLoop();
+  void SyncLoop();
 
   EventStore* store_;
   const size_t max_batch_;
@@ -49,7 +56,14 @@ class WriteQueue {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   bool stopping_ = false;
+
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::deque<Committed> committed_;
+  bool writer_done_ = false;
+
   std::thread writer_;
+  std::thread syncer_;
 };
 
 }  // namespace emm::storage

@@ -328,11 +328,17 @@ TEST_F(SqliteEventStoreTest, IncidentRoundTripAndCounts) {
   EXPECT_EQ((*got)->finished_at, kT0 + 2 * kHour);
 }
 
-TEST_F(SqliteEventStoreTest, ForEachVisitsInInsertionOrder) {
+TEST_F(SqliteEventStoreTest, ForEachVisitsInCreationOrder) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  Insert(*store,
-         std::vector<Deployment>{MakeDeployment("z"), MakeDeployment("a"), MakeDeployment("m")});
+  // Creation time first, then id: the order the rebuild replays events in.
+  Deployment z = MakeDeployment("z"), a = MakeDeployment("a"), m = MakeDeployment("m"),
+             b = MakeDeployment("b");
+  z.created_at = kT0 - 3 * kHour;
+  a.created_at = kT0 - 2 * kHour;
+  m.created_at = kT0 - 1 * kHour;
+  b.created_at = kT0 - 1 * kHour;
+  Insert(*store, std::vector<Deployment>{m, a, z, b});
   Insert(*store,
          std::vector<Incident>{MakeIncident("i2", kT0, std::nullopt, std::nullopt),
                                MakeIncident("i1", kT0 - kHour, std::nullopt, std::nullopt)});
@@ -348,8 +354,8 @@ TEST_F(SqliteEventStoreTest, ForEachVisitsInInsertionOrder) {
     });
   });
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(deployments, (std::vector<std::string>{"z", "a", "m"}));
-  EXPECT_EQ(incidents, (std::vector<std::string>{"i2", "i1"}));
+  EXPECT_EQ(deployments, (std::vector<std::string>{"z", "a", "b", "m"}));
+  EXPECT_EQ(incidents, (std::vector<std::string>{"i1", "i2"}));  // created_at = started_at here
 }
 
 TEST_F(SqliteEventStoreTest, ForEachStopsAtTheFirstError) {
@@ -708,6 +714,34 @@ TEST_F(SqliteEventStoreTest, ReadsSeeCommittedWritesFromPooledConnections) {
   auto d = store->GetDeployment("late");
   ASSERT_TRUE(d.ok());
   EXPECT_TRUE(d->has_value());
+}
+
+}  // namespace
+}  // namespace emm::storage
+
+namespace emm::storage {
+namespace {
+
+TEST(SqliteSyncTest, SyncSucceedsAfterCommitsInBothModes) {
+  for (bool full : {true, false}) {
+    testing::TempDir dir;
+    SqliteOptions o;
+    o.path = dir.File("s/em.db");
+    o.full_sync = full;
+    auto store = SqliteEventStore::Open(o);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    EventStore::Work w = [](domain::Transaction& tx) {
+      domain::Deployment d;
+      d.id = "a";
+      d.project_id = "p";
+      d.environment = "e";
+      return tx.InsertDeployment(d);
+    };
+    ASSERT_TRUE((*store)->RunBatch(std::span(&w, 1)).front().ok());
+    Status s = (*store)->Sync();
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    EXPECT_TRUE((*store)->Sync().ok());  // again, with the descriptor kept open
+  }
 }
 
 }  // namespace

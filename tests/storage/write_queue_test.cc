@@ -333,3 +333,78 @@ TEST(WriteQueueTest, TooFewResultsFromTheStoreAreInternalErrors) {
 
 }  // namespace
 }  // namespace emm::storage
+
+namespace emm::storage {
+namespace {
+
+// A store that records, for every Sync, how many batches had been committed, and can fail Sync.
+class SyncRecordingStore final : public EventStore {
+ public:
+  std::vector<Status> RunBatch(std::span<const Work> work) override {
+    std::vector<Status> out;
+    for (size_t i = 0; i < work.size(); ++i) {
+      out.push_back(fail_items_ ? Status::InvalidArgument("x", "bad") : Status::Ok());
+    }
+    committed_batches_.fetch_add(1);
+    return out;
+  }
+  Status Sync() override {
+    syncs_.fetch_add(1);
+    synced_batches_.store(committed_batches_.load());
+    return sync_fails_ ? Status::Unavailable("disk gone") : Status::Ok();
+  }
+  Result<std::optional<Deployment>> GetDeployment(std::string_view) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<Deployment>> ListDeployments(const DeploymentQuery&) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::optional<domain::Incident>> GetIncident(std::string_view) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery&) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<domain::SeriesState>> ListSeries() override {
+    return Status::Unimplemented("reads");
+  }
+
+  std::atomic<int> committed_batches_{0};
+  std::atomic<int> synced_batches_{0};
+  std::atomic<int> syncs_{0};
+  bool sync_fails_ = false;
+  bool fail_items_ = false;
+};
+
+TEST(WriteQueueSyncTest, AnswersOnlyAfterASyncCoveringTheBatch) {
+  SyncRecordingStore store;
+  WriteQueue queue(&store);
+  for (int i = 0; i < 20; ++i) {
+    Status s = queue.Run([](Transaction&) { return Status::Ok(); });
+    EXPECT_TRUE(s.ok());
+    // The batch that held this item was committed and then synced before the answer.
+    EXPECT_GE(store.synced_batches_.load(), i + 1);
+  }
+  EXPECT_GE(store.syncs_.load(), 20);
+}
+
+TEST(WriteQueueSyncTest, AFailedSyncFailsTheCommittedItems) {
+  SyncRecordingStore store;
+  store.sync_fails_ = true;
+  WriteQueue queue(&store);
+  Status s = queue.Run([](Transaction&) { return Status::Ok(); });
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable);
+  EXPECT_NE(s.message().find("disk gone"), std::string::npos);
+}
+
+TEST(WriteQueueSyncTest, AnItemsOwnErrorWinsOverTheSyncError) {
+  SyncRecordingStore store;
+  store.sync_fails_ = true;
+  store.fail_items_ = true;
+  WriteQueue queue(&store);
+  Status s = queue.Run([](Transaction&) { return Status::Ok(); });
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace emm::storage

@@ -4,6 +4,7 @@ namespace emm::storage::sqlite {
 namespace {
 
 // Instants are INTEGER UTC milliseconds. team_id '' means "no team" (series keys need a value).
+// Tables are clustered on their text id (WITHOUT ROWID): one b-tree less to write per event.
 constexpr Migration kMigrations[] = {
     {1, "events and metric state", R"sql(
 CREATE TABLE deployments (
@@ -16,9 +17,12 @@ CREATE TABLE deployments (
   deployed_at     INTEGER,
   status          TEXT NOT NULL CHECK (status IN ('started', 'deployed')),
   created_at      INTEGER NOT NULL
-);
-CREATE INDEX deployments_by_deployed_at ON deployments (deployed_at, id);
-CREATE INDEX deployments_by_project ON deployments (project_id, deployed_at, id);
+) WITHOUT ROWID;
+-- Only deployed deployments are ever queried by time, so starting one writes no index entry.
+CREATE INDEX deployments_by_deployed_at ON deployments (deployed_at, id)
+  WHERE deployed_at IS NOT NULL;
+CREATE INDEX deployments_by_project ON deployments (project_id, deployed_at, id)
+  WHERE deployed_at IS NOT NULL;
 
 CREATE TABLE incidents (
   id            TEXT PRIMARY KEY,
@@ -30,7 +34,7 @@ CREATE TABLE incidents (
   restored_at   INTEGER,
   finished_at   INTEGER,
   created_at    INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX incidents_by_deployment ON incidents (deployment_id);
 CREATE INDEX incidents_by_project ON incidents (project_id, started_at);
 
