@@ -5,23 +5,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/json_kind.h"
+
 namespace emm::config {
 namespace json = boost::json;
 namespace {
-
-const char* KindName(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
-  }
-  return "something else";
-}
 
 class Validator {
  public:
@@ -34,7 +22,7 @@ class Validator {
   Status Expect(const json::value& v, json::kind kind, const std::string& key,
                 const char* what) const {
     bool ok = v.kind() == kind;
-    if (!ok) return Fail(key, std::string("must be ") + what + ", got " + KindName(v));
+    if (!ok) return Fail(key, std::string("must be ") + what + ", got " + DescribeJsonKind(v));
     return Status::Ok();
   }
 

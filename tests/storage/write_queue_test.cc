@@ -169,9 +169,29 @@ TEST_F(WriteQueueSqliteTest, RunReturnsTheItemsStatus) {
   EXPECT_TRUE(Exists(*store_, "a"));
 }
 
+// The queue never reads: stores for queue tests answer reads with kUnimplemented.
+class WriteOnlyStore : public EventStore {
+ public:
+  Result<std::optional<Deployment>> GetDeployment(std::string_view) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<Deployment>> ListDeployments(const DeploymentQuery&) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::optional<domain::Incident>> GetIncident(std::string_view) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery&) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<domain::SeriesState>> ListSeries() override {
+    return Status::Unimplemented("reads");
+  }
+};
+
 // A store whose first batch blocks until released, so that work queues up behind it. Records the
 // size of every batch; does not run the work (the tests here are about the queue).
-class GatedStore final : public EventStore {
+class GatedStore final : public WriteOnlyStore {
  public:
   std::vector<Status> RunBatch(std::span<const Work> work) override {
     {
@@ -202,21 +222,6 @@ class GatedStore final : public EventStore {
   }
   void set_short_results() { short_results_ = true; }
 
-  Result<std::optional<Deployment>> GetDeployment(std::string_view) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::vector<Deployment>> ListDeployments(const DeploymentQuery&) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::optional<domain::Incident>> GetIncident(std::string_view) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery&) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::vector<domain::SeriesState>> ListSeries() override {
-    return Status::Unimplemented("reads");
-  }
 
  private:
   std::mutex mu_;
@@ -338,7 +343,7 @@ namespace emm::storage {
 namespace {
 
 // A store that records, for every Sync, how many batches had been committed, and can fail Sync.
-class SyncRecordingStore final : public EventStore {
+class SyncRecordingStore final : public WriteOnlyStore {
  public:
   std::vector<Status> RunBatch(std::span<const Work> work) override {
     std::vector<Status> out;
@@ -352,21 +357,6 @@ class SyncRecordingStore final : public EventStore {
     syncs_.fetch_add(1);
     synced_batches_.store(committed_batches_.load());
     return sync_fails_ ? Status::Unavailable("disk gone") : Status::Ok();
-  }
-  Result<std::optional<Deployment>> GetDeployment(std::string_view) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::vector<Deployment>> ListDeployments(const DeploymentQuery&) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::optional<domain::Incident>> GetIncident(std::string_view) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery&) override {
-    return Status::Unimplemented("reads");
-  }
-  Result<std::vector<domain::SeriesState>> ListSeries() override {
-    return Status::Unimplemented("reads");
   }
 
   std::atomic<int> committed_batches_{0};

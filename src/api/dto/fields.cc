@@ -1,25 +1,9 @@
 #include "api/dto/fields.h"
 
+#include "common/json_kind.h"
+
 namespace emm::api::dto {
 namespace json = boost::json;
-namespace {
-
-const char* Describe(const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::null: return "null";
-    case json::kind::bool_: return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_: return "a number";
-    case json::kind::string: return "a string";
-    case json::kind::array: return "an array";
-    case json::kind::object: return "an object";
-  }
-  return "something else";
-}
-
-}  // namespace
-
 Result<json::object> ParseBodyObject(std::string_view body) {
   size_t first = body.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return json::object();
@@ -28,7 +12,7 @@ Result<json::object> ParseBodyObject(std::string_view body) {
   if (ec) return Status::InvalidArgument("body", "is not valid JSON (" + ec.message() + ")");
   if (!v.is_object()) {
     return Status::InvalidArgument("body", std::string("must be a JSON object, got ") +
-                                               Describe(v));
+                                               DescribeJsonKind(v));
   }
   return std::move(v.get_object());
 }
@@ -54,7 +38,7 @@ std::optional<std::string> FieldReader::Id(std::string_view name, bool required,
   } else if (v->is_uint64()) {
     s = std::to_string(v->get_uint64());
   } else {
-    AddError(std::string(name), std::string("must be a string, got ") + Describe(*v));
+    AddError(std::string(name), std::string("must be a string, got ") + DescribeJsonKind(*v));
     return std::nullopt;
   }
   if (s.empty()) {
@@ -79,7 +63,7 @@ std::optional<TimeMs> FieldReader::Time(std::string_view name, bool required) {
   if (!v) return std::nullopt;
   if (!v->is_string()) {
     AddError(std::string(name),
-             std::string("must be an RFC 3339 date-time string, got ") + Describe(*v));
+             std::string("must be an RFC 3339 date-time string, got ") + DescribeJsonKind(*v));
     return std::nullopt;
   }
   std::string_view text = v->get_string();
@@ -101,7 +85,7 @@ std::optional<bool> FieldReader::Bool(std::string_view name, bool required) {
     if (v->get_string() == "true") return true;
     if (v->get_string() == "false") return false;
   }
-  AddError(std::string(name), std::string("must be true or false, got ") + Describe(*v));
+  AddError(std::string(name), std::string("must be true or false, got ") + DescribeJsonKind(*v));
   return std::nullopt;
 }
 
