@@ -7,9 +7,9 @@
 #include <atomic>
 #include <charconv>
 #include <cstdio>
-#include <cstdlib>
 #include <chrono>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -29,6 +29,7 @@ constexpr size_t kFlushBytes = 32 * 1024;
 constexpr auto kFlushDelay = std::chrono::milliseconds(50);
 
 struct Sink {
+  std::mutex write_mu;  // keeps whole buffers in order on the output; taken without `mu` held
   std::mutex mu;
   std::condition_variable cv;
   std::string buffer;
@@ -50,11 +51,14 @@ void WriteAll(std::string_view data) {
   }
 }
 
-// REQUIRES: sink.mu held.
-void FlushLocked(Sink& sink) {
-  if (sink.buffer.empty()) return;
-  WriteAll(sink.buffer);
-  sink.buffer.clear();
+// Takes what is buffered and writes it with `lock` (on sink.mu) released. Lock order is mu, then
+// write_mu, so buffers reach the output in the order they were taken.
+void FlushNow(Sink& sink, std::unique_lock<std::mutex>& lock) {
+  std::string out;
+  out.swap(sink.buffer);
+  std::lock_guard<std::mutex> order(sink.write_mu);
+  lock.unlock();
+  WriteAll(out);
 }
 
 void FlusherLoop() {
@@ -63,11 +67,11 @@ void FlusherLoop() {
   pthread_sigmask(SIG_BLOCK, &all, nullptr);  // signals belong to the main thread
   pthread_setname_np(pthread_self(), "emm-log");
   Sink& sink = TheSink();
-  std::unique_lock<std::mutex> lock(sink.mu);
   for (;;) {
+    std::unique_lock<std::mutex> lock(sink.mu);
     sink.cv.wait(lock, [&] { return !sink.buffer.empty(); });
     sink.cv.wait_for(lock, kFlushDelay);
-    FlushLocked(sink);
+    FlushNow(sink, lock);  // writes with `mu` released: loggers never wait for the disk
   }
 }
 
@@ -189,10 +193,10 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     line.push_back('\n');
   }
   Sink& sink = TheSink();
-  std::lock_guard<std::mutex> lock(sink.mu);
+  std::unique_lock<std::mutex> lock(sink.mu);
   sink.buffer += line;
   if (!json || level >= Level::kWarn || sink.buffer.size() >= kFlushBytes) {
-    FlushLocked(sink);
+    FlushNow(sink, lock);
     return;
   }
   if (!sink.flusher_started) {
@@ -204,8 +208,8 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
 
 void Flush() {
   Sink& sink = TheSink();
-  std::lock_guard<std::mutex> lock(sink.mu);
-  FlushLocked(sink);
+  std::unique_lock<std::mutex> lock(sink.mu);
+  FlushNow(sink, lock);
 }
 
 }  // namespace emm::log
