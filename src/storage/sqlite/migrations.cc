@@ -38,7 +38,9 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_by_deployment ON incidents (deployment_id);
 CREATE INDEX incidents_by_project ON incidents (project_id, started_at);
 
+-- One row per series; the writer updates rows by id (its cache knows them).
 CREATE TABLE metric_series (
+  id          INTEGER PRIMARY KEY,
   metric      TEXT NOT NULL,
   project_id  TEXT NOT NULL,
   team_id     TEXT NOT NULL,
@@ -51,8 +53,8 @@ CREATE TABLE metric_series (
   min         REAL NOT NULL,
   max         REAL NOT NULL,
   buckets     TEXT NOT NULL,
-  PRIMARY KEY (metric, project_id, team_id, environment)
-) WITHOUT ROWID;
+  UNIQUE (metric, project_id, team_id, environment)
+);
 )sql"},
 };
 

@@ -10,9 +10,8 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
-#include <map>
-#include <set>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "common/log.h"
 #include "storage/sqlite/migrations.h"
@@ -108,6 +107,9 @@ std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) {
 constexpr const char* kDeploymentColumns =
     "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
     "created_at";
+constexpr const char* kSeriesColumns =
+    "metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, min, max, "
+    "buckets";
 constexpr const char* kIncidentColumns =
     "id, project_id, team_id, environment, deployment_id, started_at, restored_at, finished_at, "
     "created_at";
@@ -313,20 +315,26 @@ class SqliteConnection final : public domain::Transaction {
 
   Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) override {
     if (caching_) {
-      if (auto it = cache_.find(key); it != cache_.end()) return std::optional(it->second);
+      if (auto it = cache_.find(key); it != cache_.end()) return std::optional(it->second.state);
       if (cleared_) return std::optional<SeriesState>();
     }
-    auto found = ReadSeriesRow(key);
-    if (found.ok() && caching_ && found->has_value()) cache_.emplace(key, **found);
+    int64_t row_id = 0;
+    auto found = ReadSeriesRow(key, &row_id);
+    if (found.ok() && caching_ && found->has_value()) cache_.emplace(key, Cached{**found, row_id});
     return found;
   }
 
   Status PutSeries(const SeriesState& st) override {
-    if (!caching_) return WriteSeriesRow(st);
+    if (!caching_) return UpsertSeriesRow(st);
     auto it = cache_.find(st.key);
-    undo_.push_back(it == cache_.end() ? Undo{st.key, std::nullopt, dirty_.count(st.key) > 0}
-                                       : Undo{st.key, it->second, dirty_.count(st.key) > 0});
-    cache_[st.key] = st;
+    const bool was_dirty = dirty_.count(st.key) > 0;
+    if (it == cache_.end()) {
+      undo_.push_back(Undo{st.key, std::nullopt, was_dirty});
+      cache_.emplace(st.key, Cached{st, 0});
+    } else {
+      undo_.push_back(Undo{st.key, it->second, was_dirty});
+      it->second.state = st;
+    }
     dirty_.insert(st.key);
     return Status::Ok();
   }
@@ -344,7 +352,8 @@ class SqliteConnection final : public domain::Transaction {
   // --- the writer's series cache: see RunBatch ---
 
   // Repeated samples of one series within a batch cost one row write at commit instead of a read
-  // and a write each. The cache holds the state as of the open transaction.
+  // and a write each. The cache holds the state as of the open transaction, and each series' row
+  // id so that the flush updates rows by id.
   void BeginBatch() { caching_ = true; }
   void BeginItem() {
     undo_.clear();
@@ -356,7 +365,7 @@ class SqliteConnection final : public domain::Transaction {
       while (!clear_undo_.empty() && clear_undo_.back().undo_mark > i) RestoreClear();
       Undo& u = undo_[i];
       if (u.previous) {
-        cache_[u.key] = std::move(*u.previous);
+        cache_.insert_or_assign(u.key, std::move(*u.previous));
       } else {
         cache_.erase(u.key);
       }
@@ -368,7 +377,15 @@ class SqliteConnection final : public domain::Transaction {
   // Writes the batch's changed series; call before COMMIT.
   Status FlushSeries() {
     if (cleared_) EMM_RETURN_IF_ERROR(Run("DELETE FROM metric_series", nullptr));
-    for (const SeriesKey& key : dirty_) EMM_RETURN_IF_ERROR(WriteSeriesRow(cache_.at(key)));
+    for (const SeriesKey& key : dirty_) {
+      Cached& c = cache_.at(key);
+      if (c.row_id != 0) {
+        EMM_RETURN_IF_ERROR(UpdateSeriesRow(c.row_id, c.state));
+      } else {
+        EMM_RETURN_IF_ERROR(UpsertSeriesRow(c.state));
+        c.row_id = sqlite3_last_insert_rowid(db_);
+      }
+    }
     return Status::Ok();
   }
   // After COMMIT (committed = true) or ROLLBACK of the whole batch.
@@ -397,14 +414,30 @@ class SqliteConnection final : public domain::Transaction {
  private:
   static constexpr size_t kMaxCachedSeries = 100000;
 
+  struct Cached {
+    SeriesState state;
+    int64_t row_id;  // 0: not in the table yet
+  };
+  struct KeyHash {
+    size_t operator()(const SeriesKey& k) const {
+      std::hash<std::string> h;
+      size_t x = h(k.metric);
+      for (const std::string* part : {&k.project_id, &k.team_id, &k.environment}) {
+        x = x * 1099511628211u ^ h(*part);
+      }
+      return x;
+    }
+  };
+  using Cache = std::unordered_map<SeriesKey, Cached, KeyHash>;
+  using KeySet = std::unordered_set<SeriesKey, KeyHash>;
   struct Undo {
     SeriesKey key;
-    std::optional<SeriesState> previous;
+    std::optional<Cached> previous;
     bool was_dirty;
   };
   struct ClearUndo {
-    std::map<SeriesKey, SeriesState> cache;
-    std::set<SeriesKey> dirty;
+    Cache cache;
+    KeySet dirty;
     bool cleared;
     size_t undo_mark;  // undo_.size() when the clear happened
   };
@@ -419,11 +452,10 @@ class SqliteConnection final : public domain::Transaction {
     clear_undo_.pop_back();
   }
 
-  Result<std::optional<SeriesState>> ReadSeriesRow(const SeriesKey& key) {
-    static const std::string sql =
-        "SELECT metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, "
-        "min, max, buckets FROM metric_series WHERE metric = ?1 AND project_id = ?2 AND "
-        "team_id = ?3 AND environment = ?4";
+  Result<std::optional<SeriesState>> ReadSeriesRow(const SeriesKey& key, int64_t* row_id) {
+    static const std::string sql = std::string("SELECT ") + kSeriesColumns +
+                                   ", id FROM metric_series WHERE metric = ?1 AND "
+                                   "project_id = ?2 AND team_id = ?3 AND environment = ?4";
     std::optional<SeriesState> out;
     Status s = Query(
         sql,
@@ -435,13 +467,36 @@ class SqliteConnection final : public domain::Transaction {
         },
         [&](sqlite3_stmt* st) {
           out = ReadSeries(st);
+          *row_id = sqlite3_column_int64(st, 12);
           return Status::Ok();
         });
     if (!s.ok()) return s;
     return out;
   }
 
-  Status WriteSeriesRow(const SeriesState& st) {
+  // Binds the state columns (start_ms .. buckets) at ?6 .. ?12.
+  static void BindSeriesState(sqlite3_stmt* s, const SeriesState& st) {
+    sqlite3_bind_int64(s, 6, st.start_ms);
+    sqlite3_bind_int64(s, 7, st.updated_ms);
+    sqlite3_bind_int64(s, 8, static_cast<int64_t>(st.count));
+    sqlite3_bind_double(s, 9, st.sum);
+    sqlite3_bind_double(s, 10, st.min);
+    sqlite3_bind_double(s, 11, st.max);
+    std::string buckets = EncodeBuckets(st.buckets);
+    sqlite3_bind_text(s, 12, buckets.data(), static_cast<int>(buckets.size()), SQLITE_TRANSIENT);
+  }
+
+  Status UpdateSeriesRow(int64_t row_id, const SeriesState& st) {
+    static const std::string sql =
+        "UPDATE metric_series SET start_ms = ?6, updated_ms = ?7, count = ?8, sum = ?9, "
+        "min = ?10, max = ?11, buckets = ?12 WHERE id = ?1";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      sqlite3_bind_int64(s, 1, row_id);
+      BindSeriesState(s, st);
+    });
+  }
+
+  Status UpsertSeriesRow(const SeriesState& st) {
     static const std::string sql =
         "INSERT INTO metric_series (metric, project_id, team_id, environment, kind, "
         "start_ms, updated_ms, count, sum, min, max, buckets) "
@@ -456,21 +511,14 @@ class SqliteConnection final : public domain::Transaction {
       BindText(s, 3, st.key.team_id);
       BindText(s, 4, st.key.environment);
       BindText(s, 5, st.kind == MetricKind::kHistogram ? "histogram" : "counter");
-      sqlite3_bind_int64(s, 6, st.start_ms);
-      sqlite3_bind_int64(s, 7, st.updated_ms);
-      sqlite3_bind_int64(s, 8, static_cast<int64_t>(st.count));
-      sqlite3_bind_double(s, 9, st.sum);
-      sqlite3_bind_double(s, 10, st.min);
-      sqlite3_bind_double(s, 11, st.max);
-      std::string buckets = EncodeBuckets(st.buckets);
-      BindText(s, 12, buckets);
+      BindSeriesState(s, st);
     });
   }
 
   bool caching_ = false;
   bool cleared_ = false;
-  std::map<SeriesKey, SeriesState> cache_;
-  std::set<SeriesKey> dirty_;
+  Cache cache_;
+  KeySet dirty_;
   std::vector<Undo> undo_;
   std::vector<ClearUndo> clear_undo_;
 
@@ -763,8 +811,8 @@ Result<std::vector<SeriesState>> SqliteEventStore::ListSeries() {
   if (!c.status().ok()) return c.status();
   std::vector<SeriesState> out;
   Status s = c->Query(
-      "SELECT metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, "
-      "min, max, buckets FROM metric_series ORDER BY metric, project_id, team_id, environment",
+      std::string("SELECT ") + kSeriesColumns +
+          " FROM metric_series ORDER BY metric, project_id, team_id, environment",
       nullptr, [&](sqlite3_stmt* st) {
         out.push_back(ReadSeries(st));
         return Status::Ok();
