@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <stdexcept>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -742,6 +743,48 @@ TEST(SqliteSyncTest, SyncSucceedsAfterCommitsInBothModes) {
     EXPECT_TRUE(s.ok()) << s.ToString();
     EXPECT_TRUE((*store)->Sync().ok());  // again, with the descriptor kept open
   }
+}
+
+}  // namespace
+}  // namespace emm::storage
+
+namespace emm::storage {
+namespace {
+
+// The writer never checkpoints; the background thread must, or the log would grow forever and
+// the database file would never receive the data.
+TEST(SqliteCheckpointTest, ABigLogIsCheckpointedIntoTheDatabaseFile) {
+  testing::TempDir dir;
+  SqliteOptions o;
+  o.path = dir.File("em.db");
+  o.full_sync = false;
+  auto store = SqliteEventStore::Open(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const auto db_size = [&] { return std::filesystem::file_size(o.path); };
+  const uintmax_t empty_size = db_size();
+  // About 24 MiB of rows: well past the checkpoint threshold (4000 pages, 16 MiB).
+  const std::string pad(1000, 'x');
+  for (int batch = 0; batch < 60; ++batch) {
+    EventStore::Work w = [&, batch](domain::Transaction& tx) {
+      for (int i = 0; i < 400; ++i) {
+        domain::Deployment d;
+        d.id = std::to_string(batch) + "-" + std::to_string(i) + pad;
+        d.project_id = "p";
+        d.environment = "e";
+        EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
+      }
+      return Status::Ok();
+    };
+    ASSERT_TRUE((*store)->RunBatch(std::span(&w, 1)).front().ok());
+  }
+  // The checkpoint runs in the background: wait for it (bounded), no fixed sleep.
+  for (int i = 0; i < 1000 && db_size() < 16u * 1024 * 1024; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(db_size(), 16u * 1024 * 1024) << "database file was " << empty_size << " bytes";
+  auto found = (*store)->GetDeployment("59-399" + pad);
+  ASSERT_TRUE(found.ok());
+  EXPECT_TRUE(found->has_value());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "storage/sqlite/sqlite_event_store.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -649,10 +650,66 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const SqliteOpt
     log::Info("migration applied", {{"version", m.version}, {"name", m.name}});
   }
   store->schema_version_ = latest;
+
+  // Checkpoints (copying the WAL back into the database file, with two fsyncs) run on their own
+  // thread and connection instead of inside the writer's commits, so no commit ever waits for one.
+  sqlite3_wal_hook(
+      w.db(),
+      [](void* arg, sqlite3*, const char*, int pages) {
+        static_cast<SqliteEventStore*>(arg)->OnWalGrew(pages);
+        return SQLITE_OK;
+      },
+      store.get());
+  store->checkpointer_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
   return store;
 }
 
+void SqliteEventStore::OnWalGrew(int pages) {
+  if (pages < kCheckpointPages) return;
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  checkpoint_wanted_ = true;
+  checkpoint_cv_.notify_one();
+}
+
+void SqliteEventStore::CheckpointLoop() {
+  pthread_setname_np(pthread_self(), "emm-checkpoint");
+  std::unique_ptr<SqliteConnection> conn;
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+      if (checkpoint_stop_) return;
+      checkpoint_wanted_ = false;
+    }
+    if (!conn) {
+      auto c = SqliteConnection::Open(options_);
+      if (!c.ok()) {
+        log::Error("checkpoint connection failed", {{"error", c.status().ToString()}});
+        continue;
+      }
+      conn = std::move(*c);
+    }
+    // PASSIVE never blocks the writer or readers. In synchronous=NORMAL mode SQLite syncs the WAL
+    // before copying it and the database file after, so nothing acknowledged is put at risk.
+    int log_frames = 0, done_frames = 0;
+    int rc = sqlite3_wal_checkpoint_v2(conn->db(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                       &done_frames);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      log::Warn("checkpoint failed", {{"error", sqlite3_errmsg(conn->db())}});
+    } else if (log_frames > 20 * kCheckpointPages) {
+      log::Warn("the write-ahead log keeps growing: a long-running reader holds old pages",
+                {{"wal_frames", log_frames}, {"checkpointed", done_frames}});
+    }
+  }
+}
+
 SqliteEventStore::~SqliteEventStore() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_stop_ = true;
+    checkpoint_cv_.notify_one();
+  }
+  if (checkpointer_.joinable()) checkpointer_.join();
   if (wal_fd_ >= 0) close(wal_fd_);
 }
 
