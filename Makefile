@@ -4,6 +4,8 @@
 #   make run     deps + build + start the server (SQLite at ./data/em-metrics.db unless SQLITE_DB is set)
 #   make test    deps + build + every test (ctest)
 #   make bench   deps + build + load harness (bench/run_load.sh)
+#   make asan    every test built with AddressSanitizer + UBSan (build-asan/)
+#   make tsan    every test built with ThreadSanitizer (build-tsan/)
 BUILD   ?= build
 JOBS    ?= 2
 BUILD_TYPE ?= Release
@@ -12,7 +14,7 @@ DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqli
 BENCH_DEPS := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps build run test bench clean
+.PHONY: all deps bench-deps build run test bench asan tsan clean
 
 all: build
 
@@ -45,5 +47,17 @@ test: build
 bench: bench-deps build
 	bash bench/run_load.sh
 
+asan: deps
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMM_BUILD_BENCH=OFF \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer"
+	cmake --build build-asan -j$(JOBS)
+	cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
+
+tsan: deps
+	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMM_BUILD_BENCH=OFF \
+	  -DCMAKE_CXX_FLAGS="-fsanitize=thread"
+	cmake --build build-tsan -j$(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -j$(JOBS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-asan build-tsan
