@@ -70,7 +70,11 @@ void FlusherLoop() {
   for (;;) {
     std::unique_lock<std::mutex> lock(sink.mu);
     sink.cv.wait(lock, [&] { return !sink.buffer.empty(); });
-    sink.cv.wait_for(lock, kFlushDelay);
+    // Let lines gather: one write for everything logged in the next kFlushDelay. Not a
+    // wait on `cv`, which every new line would cut short.
+    lock.unlock();
+    std::this_thread::sleep_for(kFlushDelay);
+    lock.lock();
     FlushNow(sink, lock);  // writes with `mu` released: loggers never wait for the disk
   }
 }
@@ -194,6 +198,7 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
   }
   Sink& sink = TheSink();
   std::unique_lock<std::mutex> lock(sink.mu);
+  const bool was_empty = sink.buffer.empty();
   sink.buffer += line;
   if (!json || level >= Level::kWarn || sink.buffer.size() >= kFlushBytes) {
     FlushNow(sink, lock);
@@ -203,7 +208,7 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     sink.flusher_started = true;
     std::thread(FlusherLoop).detach();
   }
-  sink.cv.notify_one();
+  if (was_empty) sink.cv.notify_one();  // the flusher sleeps only while there is nothing to write
 }
 
 void Flush() {

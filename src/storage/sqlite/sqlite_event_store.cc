@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -684,7 +685,10 @@ void SqliteEventStore::CheckpointLoop() {
     if (!conn) {
       auto c = SqliteConnection::Open(options_);
       if (!c.ok()) {
-        log::Error("checkpoint connection failed", {{"error", c.status().ToString()}});
+        log::Error("checkpoint connection failed; retrying in a second",
+                   {{"error", c.status().ToString()}});
+        std::unique_lock<std::mutex> lock(checkpoint_mu_);
+        checkpoint_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return checkpoint_stop_; });
         continue;
       }
       conn = std::move(*c);
