@@ -356,7 +356,20 @@ class SqliteConnection final : public domain::Transaction {
   // Repeated samples of one series within a batch cost one row write at commit instead of a read
   // and a write each. The cache holds the state as of the open transaction, and each series' row
   // id so that the flush updates rows by id.
-  void BeginBatch() { caching_ = true; }
+  // Call inside the batch's transaction. Another process (rebuild-metrics, a second server on
+  // the same file, the sqlite3 shell) may have committed since the last batch: then the cache is
+  // stale and is dropped. PRAGMA data_version changes exactly on other connections' commits.
+  Status BeginBatch() {
+    caching_ = true;
+    int64_t version = -1;
+    EMM_RETURN_IF_ERROR(Query("PRAGMA data_version", nullptr, [&](sqlite3_stmt* st) {
+      version = sqlite3_column_int64(st, 0);
+      return Status::Ok();
+    }));
+    if (version != data_version_) cache_.clear();
+    data_version_ = version;
+    return Status::Ok();
+  }
   void BeginItem() {
     undo_.clear();
     clear_undo_.clear();
@@ -519,6 +532,7 @@ class SqliteConnection final : public domain::Transaction {
 
   bool caching_ = false;
   bool cleared_ = false;
+  int64_t data_version_ = -1;
   Cache cache_;
   KeySet dirty_;
   std::vector<Undo> undo_;
@@ -773,7 +787,11 @@ std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
     for (auto& r : results) r = begin;
     return results;
   }
-  w.BeginBatch();
+  if (Status cache = w.BeginBatch(); !cache.ok()) {
+    (void)w.Exec("ROLLBACK");
+    for (auto& r : results) r = cache;
+    return results;
+  }
   for (size_t i = 0; i < work.size(); ++i) {
     w.BeginItem();
     Status s = w.Run("SAVEPOINT item", nullptr);
