@@ -128,6 +128,50 @@ TEST(LifecycleTest, SighupReloadsTeamsAndKeepsTheOldOnError) {
   EXPECT_EQ(c.Get("/health").status, 200);
 }
 
+TEST(LifecycleTest, ReloadsUnderLoadDropNoRequest) {
+  TempDir dir;
+  dir.Write("teams.json", R"({"teams":{"alpha":{"projects":["p"]}}})");
+  auto server = ServerProcess::Start(dir.path(), {{"CONFIG", "teams.json"}});
+  ASSERT_NE(server, nullptr);
+  std::atomic<bool> stop{false};
+  std::atomic<int> ok{0}, bad{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t) {
+    threads.emplace_back([&, t] {
+      HttpClient c(server->port());
+      for (int i = 0; !stop; ++i) {
+        std::string id = "h" + std::to_string(t) + "-" + std::to_string(i);
+        int status = c.Post("/api/v1/deployments", DeploymentBody(id, "p")).status;
+        (status == 201 ? ok : bad)++;
+      }
+    });
+  }
+  for (int i = 0; i < 20; ++i) {
+    dir.Write("teams.json", i % 2 ? R"({"teams":{"alpha":{"projects":["p"]}}})"
+                                  : R"({"teams":{"beta":{"projects":["p"]}}})");
+    server->Signal(SIGHUP);
+    std::this_thread::sleep_for(milliseconds(10));
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  EXPECT_GT(ok.load(), 0);
+  EXPECT_EQ(bad.load(), 0);
+  EXPECT_EQ(HttpClient(server->port()).Get("/health").status, 200);
+}
+
+TEST(LifecycleTest, DevRoutesEnablePing) {
+  TempDir dir;
+  auto plain = ServerProcess::Start(dir.path());
+  ASSERT_NE(plain, nullptr);
+  EXPECT_EQ(HttpClient(plain->port()).Post("/ping", "").status, 404);
+  TempDir dir2;
+  auto dev = ServerProcess::Start(dir2.path(), {{"DEV_ROUTES", "true"}});
+  ASSERT_NE(dev, nullptr);
+  auto r = HttpClient(dev->port()).Post("/ping", "");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "{}");
+}
+
 TEST(LifecycleTest, InvalidConfigStopsStartWithExitTwoNamingFileAndKey) {
   TempDir dir;
   dir.Write("bad.json", R"({"teams":{"team-1":{"projects":"project-1"}}})");
