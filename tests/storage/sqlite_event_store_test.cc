@@ -446,6 +446,26 @@ TEST_F(ListDeploymentsTest, LimitAndOffsetPage) {
   EXPECT_TRUE(List(q).empty());
 }
 
+TEST_F(ListDeploymentsTest, PagingWithAnyPageSizeWalksTheSameOrder) {
+  for (std::optional<std::string> project : {std::optional<std::string>(), std::optional<std::string>("p1")}) {
+    DeploymentQuery all;
+    all.project_id = project;
+    all.limit = 100;
+    const std::vector<std::string> expected = List(all);
+    for (int64_t limit = 1; limit <= 8; ++limit) {
+      std::vector<std::string> walked;
+      for (int64_t offset = 0; offset < 10; offset += limit) {
+        DeploymentQuery q;
+        q.project_id = project;
+        q.limit = limit;
+        q.offset = offset;
+        for (auto& id : List(q)) walked.push_back(id);
+      }
+      EXPECT_EQ(walked, expected) << "limit " << limit;
+    }
+  }
+}
+
 TEST_F(ListDeploymentsTest, AllFiltersTogether) {
   DeploymentQuery q;
   q.project_id = "p1";

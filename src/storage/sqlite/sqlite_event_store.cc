@@ -832,29 +832,59 @@ Result<std::optional<Deployment>> SqliteEventStore::GetDeployment(std::string_vi
 Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const DeploymentQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  std::string sql = std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE 1 = 1";
-  if (q.project_id) sql += " AND project_id = ?1";
-  if (q.environment) sql += " AND environment = ?2";
-  if (q.from) sql += " AND deployed_at >= ?3";
-  if (q.to) sql += " AND deployed_at < ?4";
-  // Not yet deployed come last, by id; the order is stable for paging.
-  sql += " ORDER BY deployed_at IS NULL, deployed_at, id LIMIT ?5 OFFSET ?6";
+  // The order is (deployed_at, id) with deployments not yet deployed last, by id. It is read in
+  // two parts so that the first walks the partial time indexes instead of sorting the table.
+  std::string filters;
+  if (q.project_id) filters += " AND project_id = ?1";
+  if (q.environment) filters += " AND environment = ?2";
+  auto bind_filters = [&](sqlite3_stmt* st) {
+    if (q.project_id) BindText(st, 1, *q.project_id);
+    if (q.environment) BindText(st, 2, *q.environment);
+  };
   std::vector<Deployment> out;
-  Status s = c->Query(
-      sql,
+  auto collect = [&](sqlite3_stmt* st) {
+    out.push_back(ReadDeployment(st));
+    return Status::Ok();
+  };
+
+  std::string deployed = std::string("SELECT ") + kDeploymentColumns +
+                         " FROM deployments WHERE deployed_at IS NOT NULL" + filters;
+  if (q.from) deployed += " AND deployed_at >= ?3";
+  if (q.to) deployed += " AND deployed_at < ?4";
+  EMM_RETURN_IF_ERROR(c->Query(
+      deployed + " ORDER BY deployed_at, id LIMIT ?5 OFFSET ?6",
       [&](sqlite3_stmt* st) {
-        if (q.project_id) BindText(st, 1, *q.project_id);
-        if (q.environment) BindText(st, 2, *q.environment);
+        bind_filters(st);
         if (q.from) sqlite3_bind_int64(st, 3, *q.from);
         if (q.to) sqlite3_bind_int64(st, 4, *q.to);
         sqlite3_bind_int64(st, 5, q.limit);
         sqlite3_bind_int64(st, 6, q.offset);
       },
+      collect));
+  // A time range excludes what is not deployed; a full page needs nothing more.
+  if (q.from || q.to || static_cast<int64_t>(out.size()) >= q.limit) return out;
+
+  // How many deployed rows the offset skipped: known unless the page came back empty.
+  int64_t deployed_total = q.offset + static_cast<int64_t>(out.size());
+  if (out.empty() && q.offset > 0) {
+    EMM_RETURN_IF_ERROR(c->Query(
+        "SELECT count(*) FROM deployments WHERE deployed_at IS NOT NULL" + filters, bind_filters,
+        [&](sqlite3_stmt* st) {
+          deployed_total = sqlite3_column_int64(st, 0);
+          return Status::Ok();
+        }));
+  }
+  const int64_t rest_offset = q.offset > deployed_total ? q.offset - deployed_total : 0;
+  const int64_t rest_limit = q.limit - static_cast<int64_t>(out.size());
+  EMM_RETURN_IF_ERROR(c->Query(
+      std::string("SELECT ") + kDeploymentColumns +
+          " FROM deployments WHERE deployed_at IS NULL" + filters + " ORDER BY id LIMIT ?5 OFFSET ?6",
       [&](sqlite3_stmt* st) {
-        out.push_back(ReadDeployment(st));
-        return Status::Ok();
-      });
-  if (!s.ok()) return s;
+        bind_filters(st);
+        sqlite3_bind_int64(st, 5, rest_limit);
+        sqlite3_bind_int64(st, 6, rest_offset);
+      },
+      collect));
   return out;
 }
 
