@@ -90,8 +90,8 @@ int main(int argc, char** argv) {
         break;
       }
     }
-    double t = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
-                   .count();
+    double t =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     kill(pid, SIGTERM);
     waitpid(pid, nullptr, 0);
     if (!ok) {
@@ -102,7 +102,8 @@ int main(int argc, char** argv) {
   }
   std::filesystem::remove_all(dir);
   std::sort(ms.begin(), ms.end());
-  std::printf("RESULT startup_to_health_ms median=%.1f max=%.1f runs=%d (fresh database each run)\n",
-              ms[ms.size() / 2], ms.back(), runs);
+  std::printf(
+      "RESULT startup_to_health_ms median=%.1f max=%.1f runs=%d (fresh database each run)\n",
+      ms[ms.size() / 2], ms.back(), runs);
   return 0;
 }

@@ -37,9 +37,9 @@ Result<int64_t> IntParam(const Query& q, std::string_view name, int64_t def, int
   int64_t n = 0;
   auto r = std::from_chars(v->data(), v->data() + v->size(), n);
   if (r.ec != std::errc() || r.ptr != v->data() + v->size() || n < min || n > max) {
-    return Status::InvalidArgument(std::string(name), "must be a whole number from " +
-                                                          std::to_string(min) + " to " +
-                                                          std::to_string(max));
+    return Status::InvalidArgument(
+        std::string(name),
+        "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
   }
   return n;
 }
@@ -50,8 +50,9 @@ Result<std::optional<TimeMs>> TimeParam(const Query& q, std::string_view name) {
   auto t = ParseTimestamp(*v);
   if (!t) {
     return Status::InvalidArgument(std::string(name),
-                                   "\"" + v->substr(0, 64) + "\" is not an RFC 3339 date-time "
-                                   "with a zone, such as 2024-05-01T10:00:00Z");
+                                   "\"" + v->substr(0, 64) +
+                                       "\" is not an RFC 3339 date-time "
+                                       "with a zone, such as 2024-05-01T10:00:00Z");
   }
   return std::optional<TimeMs>(*t);
 }
@@ -64,8 +65,7 @@ void SubmitCommand(const ApiDeps& deps, const ApiOptions& options, Command comma
   auto teams = deps.teams->Get();  // the snapshot this request runs with
   auto ctx = std::make_shared<domain::CommandContext>(
       domain::CommandContext{&teams->directory, options.default_environment, deps.clock->NowMs()});
-  auto outcome =
-      std::make_shared<Result<domain::Outcome>>(Status::Internal("command did not run"));
+  auto outcome = std::make_shared<Result<domain::Outcome>>(Status::Internal("command did not run"));
   deps.writes->Submit(
       [command = std::move(command), ctx, teams, outcome](domain::Transaction& tx) {
         *outcome = command(tx, *ctx);
@@ -129,50 +129,52 @@ void Api::AddRoutes() {
                    r(JsonOk(json::object{}));
                  }});
   }
-  router_.Add({"GET", "/api/v1/health", true,
-               [&opts](const Request&, const PathParams&, Responder r) {
-                 r(JsonOk(json::object{{"ok", true}, {"host", opts.hostname}}));
-               }});
-  router_.Add({"GET", "/api/v1/version", true,
-               [&opts](const Request&, const PathParams&, Responder r) {
-                 r(JsonOk(json::object{{"version", opts.version}}));
-               }});
-  router_.Add({"GET", "/api/v1/config", true,
-               [&deps](const Request&, const PathParams&, Responder r) {
-                 r(Response::Json(200, deps.teams->Get()->json));
-               }});
+  router_.Add(
+      {"GET", "/api/v1/health", true, [&opts](const Request&, const PathParams&, Responder r) {
+         r(JsonOk(json::object{{"ok", true}, {"host", opts.hostname}}));
+       }});
+  router_.Add(
+      {"GET", "/api/v1/version", true, [&opts](const Request&, const PathParams&, Responder r) {
+         r(JsonOk(json::object{{"version", opts.version}}));
+       }});
+  router_.Add(
+      {"GET", "/api/v1/config", true, [&deps](const Request&, const PathParams&, Responder r) {
+         r(Response::Json(200, deps.teams->Get()->json));
+       }});
 
   // --- deployments ---
-  router_.Add({"POST", "/api/v1/deployments", true,
-               [&deps, &opts](const Request& req, const PathParams&, Responder r) {
-                 auto body = dto::ParseBodyObject(req.body);
-                 if (!body.ok()) return r(ErrorResponse(body.status()));
-                 auto in = dto::ToNewDeployment(*body);
-                 if (!in.ok()) return r(ErrorResponse(in.status()));
-                 std::string location = "/api/v1/deployments/" + in->id;
-                 SubmitCommand(
-                     deps, opts,
-                     [in = std::move(*in)](domain::Transaction& tx,
-                                           const domain::CommandContext& ctx) {
-                       return domain::CreateDeployment(tx, ctx, in);
-                     },
-                     std::move(r), [location](const auto&, Response* res) {
-                       res->headers.emplace_back("Location", location);
-                     });
-               }});
-  router_.Add({"POST", "/api/v1/deployments/:deployment_id/deployed", true,
-               [&deps, &opts](const Request& req, const PathParams& p, Responder r) {
-                 auto body = dto::ParseBodyObject(req.body);
-                 if (!body.ok()) return r(ErrorResponse(body.status()));
-                 auto in = dto::ToMarkDeployed(*body, Router::Param(p, "deployment_id"));
-                 if (!in.ok()) return r(ErrorResponse(in.status()));
-                 SubmitCommand(deps, opts,
-                               [in = std::move(*in)](domain::Transaction& tx,
-                                                     const domain::CommandContext& ctx) {
-                                 return domain::MarkDeploymentDeployed(tx, ctx, in);
-                               },
-                               std::move(r));
-               }});
+  router_.Add(
+      {"POST", "/api/v1/deployments", true,
+       [&deps, &opts](const Request& req, const PathParams&, Responder r) {
+         auto body = dto::ParseBodyObject(req.body);
+         if (!body.ok()) return r(ErrorResponse(body.status()));
+         auto in = dto::ToNewDeployment(*body);
+         if (!in.ok()) return r(ErrorResponse(in.status()));
+         std::string location = "/api/v1/deployments/" + in->id;
+         SubmitCommand(
+             deps, opts,
+             [in = std::move(*in)](domain::Transaction& tx, const domain::CommandContext& ctx) {
+               return domain::CreateDeployment(tx, ctx, in);
+             },
+             std::move(r),
+             [location](const auto&, Response* res) {
+               res->headers.emplace_back("Location", location);
+             });
+       }});
+  router_.Add(
+      {"POST", "/api/v1/deployments/:deployment_id/deployed", true,
+       [&deps, &opts](const Request& req, const PathParams& p, Responder r) {
+         auto body = dto::ParseBodyObject(req.body);
+         if (!body.ok()) return r(ErrorResponse(body.status()));
+         auto in = dto::ToMarkDeployed(*body, Router::Param(p, "deployment_id"));
+         if (!in.ok()) return r(ErrorResponse(in.status()));
+         SubmitCommand(
+             deps, opts,
+             [in = std::move(*in)](domain::Transaction& tx, const domain::CommandContext& ctx) {
+               return domain::MarkDeploymentDeployed(tx, ctx, in);
+             },
+             std::move(r));
+       }});
   router_.Add({"GET", "/api/v1/deployments", true,
                [&deps](const Request& req, const PathParams&, Responder r) {
                  Query q = Query::Parse(req.query);
@@ -212,23 +214,24 @@ void Api::AddRoutes() {
                }});
 
   // --- incidents ---
-  router_.Add({"POST", "/api/v1/incidents", true,
-               [&deps, &opts](const Request& req, const PathParams&, Responder r) {
-                 auto body = dto::ParseBodyObject(req.body);
-                 if (!body.ok()) return r(ErrorResponse(body.status()));
-                 auto in = dto::ToNewIncident(*body);
-                 if (!in.ok()) return r(ErrorResponse(in.status()));
-                 auto id = std::make_shared<std::string>();
-                 SubmitCommand(
-                     deps, opts,
-                     [in = std::move(*in), id](domain::Transaction& tx,
-                                               const domain::CommandContext& ctx) {
-                       return domain::CreateIncident(tx, ctx, in, id.get());
-                     },
-                     std::move(r), [id](const auto&, Response* res) {
-                       res->headers.emplace_back("Location", "/api/v1/incidents/" + *id);
-                     });
-               }});
+  router_.Add(
+      {"POST", "/api/v1/incidents", true,
+       [&deps, &opts](const Request& req, const PathParams&, Responder r) {
+         auto body = dto::ParseBodyObject(req.body);
+         if (!body.ok()) return r(ErrorResponse(body.status()));
+         auto in = dto::ToNewIncident(*body);
+         if (!in.ok()) return r(ErrorResponse(in.status()));
+         auto id = std::make_shared<std::string>();
+         SubmitCommand(
+             deps, opts,
+             [in = std::move(*in), id](domain::Transaction& tx, const domain::CommandContext& ctx) {
+               return domain::CreateIncident(tx, ctx, in, id.get());
+             },
+             std::move(r),
+             [id](const auto&, Response* res) {
+               res->headers.emplace_back("Location", "/api/v1/incidents/" + *id);
+             });
+       }});
   router_.Add({"GET", "/api/v1/incidents", true,
                [&deps](const Request& req, const PathParams&, Responder r) {
                  Query q = Query::Parse(req.query);
@@ -276,13 +279,14 @@ void Api::AddRoutes() {
                    if (!body.ok()) return r(ErrorResponse(body.status()));
                    auto in = dto::ToIncidentTransition(*body, Router::Param(p, "incident_id"));
                    if (!in.ok()) return r(ErrorResponse(in.status()));
-                   SubmitCommand(deps, opts,
-                                 [in = std::move(*in), restore](domain::Transaction& tx,
-                                                                const domain::CommandContext& ctx) {
-                                   return restore ? domain::RestoreIncident(tx, ctx, in)
-                                                  : domain::FinishIncident(tx, ctx, in);
-                                 },
-                                 std::move(r));
+                   SubmitCommand(
+                       deps, opts,
+                       [in = std::move(*in), restore](domain::Transaction& tx,
+                                                      const domain::CommandContext& ctx) {
+                         return restore ? domain::RestoreIncident(tx, ctx, in)
+                                        : domain::FinishIncident(tx, ctx, in);
+                       },
+                       std::move(r));
                  }});
   }
 }

@@ -36,8 +36,10 @@ std::optional<Router::Match> Router::Find(std::string_view method, std::string_v
     for (size_t i = 0; i < parts.size() && ok; ++i) {
       const std::string& seg = e.segments[i];
       if (!seg.empty() && seg.front() == ':') {
-        if (parts[i].empty()) ok = false;
-        else params.emplace_back(seg.substr(1), PercentDecode(parts[i], false));
+        if (parts[i].empty())
+          ok = false;
+        else
+          params.emplace_back(seg.substr(1), PercentDecode(parts[i], false));
       } else {
         ok = seg == parts[i];
       }

@@ -131,31 +131,32 @@ int Serve(const config::Settings& s) {
   auto store = OpenStore(s);
   if (!store.ok()) return ExitCodeFor(store.status());
 
-  auth::Authenticator authenticator(
-      {s.no_auth, s.token, s.basic_username, s.basic_password});
+  auth::Authenticator authenticator({s.no_auth, s.token, s.basic_username, s.basic_password});
   if (!s.no_auth && s.token.empty() && !authenticator.basic_enabled()) {
     log::Warn("no authentication configured: every /api/v1 request will be refused",
-              {{"hint", "set EM_METRICS_TOKEN_AUTH, EM_METRICS_BASIC_AUTH_* or "
-                        "EM_METRICS_NO_AUTH=true"}});
+              {{"hint",
+                "set EM_METRICS_TOKEN_AUTH, EM_METRICS_BASIC_AUTH_* or "
+                "EM_METRICS_NO_AUTH=true"}});
   }
   if (!s.otel_collector_url.empty()) {
-    log::Warn("OTEL_COLLECTOR_URL is set but OTLP push is not available in this version; "
-              "metrics are kept in the database",
-              {{"otel_collector_url", s.otel_collector_url}});
+    log::Warn(
+        "OTEL_COLLECTOR_URL is set but OTLP push is not available in this version; "
+        "metrics are kept in the database",
+        {{"otel_collector_url", s.otel_collector_url}});
   }
 
   auto writes = std::make_unique<storage::WriteQueue>(store->get());
-  api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes},
-               {store->get(), writes.get(), &authenticator, &teams_holder,
-                &SystemClock::Instance()});
+  api::Api api(
+      {s.deployment_environment, s.version, Hostname(), s.dev_routes},
+      {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance()});
 
   http::ServerOptions so;
   so.host = s.host;
   so.port = s.port;
   so.threads = s.threads;
   so.read_timeout = std::chrono::milliseconds(s.read_timeout_ms);
-  auto server = std::make_unique<http::Server>(
-      so, [&api](http::Request req, http::Responder respond) {
+  auto server =
+      std::make_unique<http::Server>(so, [&api](http::Request req, http::Responder respond) {
         api.Handle(std::move(req), std::move(respond));
       });
   Status started = server->Start();

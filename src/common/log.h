@@ -12,8 +12,15 @@
 
 namespace emm::log {
 
-enum class Level { kTrace = 10, kDebug = 20, kInfo = 30, kWarn = 40, kError = 50, kFatal = 60,
-                   kSilent = 100 };
+enum class Level {
+  kTrace = 10,
+  kDebug = 20,
+  kInfo = 30,
+  kWarn = 40,
+  kError = 50,
+  kFatal = 60,
+  kSilent = 100
+};
 
 // pino's level names: trace, debug, info, warn, error, fatal, silent.
 std::optional<Level> ParseLevel(std::string_view name);
@@ -44,10 +51,18 @@ inline bool Enabled(Level level) { return level >= CurrentLevel(); }
 
 void Write(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
 
-inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kDebug, m, f); }
-inline void Info(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kInfo, m, f); }
-inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kWarn, m, f); }
-inline void Error(std::string_view m, std::initializer_list<Field> f = {}) { Write(Level::kError, m, f); }
+inline void Debug(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kDebug, m, f);
+}
+inline void Info(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kInfo, m, f);
+}
+inline void Warn(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kWarn, m, f);
+}
+inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
+  Write(Level::kError, m, f);
+}
 
 // Writes out buffered lines now.
 void Flush();

@@ -79,7 +79,7 @@ const char* StatusCodeName(StatusCode code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : v_(std::move(status)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return std::holds_alternative<T>(v_); }
@@ -102,8 +102,8 @@ class [[nodiscard]] Result {
 }  // namespace emm
 
 // Returns early with the Status of an expression that failed.
-#define EMM_RETURN_IF_ERROR(expr)          \
-  do {                                     \
-    ::emm::Status emm_status_ = (expr);    \
+#define EMM_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::emm::Status emm_status_ = (expr);        \
     if (!emm_status_.ok()) return emm_status_; \
   } while (0)

@@ -66,8 +66,7 @@ const std::vector<Option>& Options() {
        "HTTP basic auth user (either user or password enables basic auth)",
        [](Settings& s, const std::string& v) { s.basic_username = v; }},
       {"basic-auth-password", "EM_METRICS_BASIC_AUTH_PASSWORD", Kind::kString, "(none)",
-       "HTTP basic auth password",
-       [](Settings& s, const std::string& v) { s.basic_password = v; }},
+       "HTTP basic auth password", [](Settings& s, const std::string& v) { s.basic_password = v; }},
       {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
        "trace, debug, info, warn, error, fatal or silent",
        [](Settings& s, const std::string& v) { s.log_level = v; }},
@@ -77,8 +76,7 @@ const std::vector<Option>& Options() {
       {"dev-routes", "DEV_ROUTES", Kind::kPresence, "(off)",
        "any value enables POST /ping (development only)",
        [](Settings& s, const std::string& v) { s.dev_routes = !v.empty(); }},
-      {"threads", "EM_METRICS_THREADS", Kind::kInt, "0",
-       "HTTP I/O threads (0: one per core)",
+      {"threads", "EM_METRICS_THREADS", Kind::kInt, "0", "HTTP I/O threads (0: one per core)",
        [](Settings& s, const std::string& v) {
          long n = 0;
          ParseInt(v, 0, 256, &n);
@@ -122,8 +120,8 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
       }
       break;
     case Kind::kString:
-      if (o.flag == std::string_view("log-level") && v != "trace" && v != "debug" &&
-          v != "info" && v != "warn" && v != "error" && v != "fatal" && v != "silent") {
+      if (o.flag == std::string_view("log-level") && v != "trace" && v != "debug" && v != "info" &&
+          v != "warn" && v != "error" && v != "fatal" && v != "silent") {
         return Status::InvalidArgument(
             where, "must be trace, debug, info, warn, error, fatal or silent, got \"" + v + "\"");
       }

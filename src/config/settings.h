@@ -21,7 +21,7 @@ struct Settings {
   std::string config_path;                         // CONFIG ("" = no teams file)
   std::string otel_service_name = "em_metrics";    // OTEL_SERVICE_NAME
   std::string otel_collector_url;                  // OTEL_COLLECTOR_URL ("" = no push)
-  std::string deployment_environment = "NO_ENV";  // DEPLOYMENT_ENVIRONMENT
+  std::string deployment_environment = "NO_ENV";   // DEPLOYMENT_ENVIRONMENT
   bool no_auth = false;                            // EM_METRICS_NO_AUTH (1, true, yes)
   std::string token;                               // EM_METRICS_TOKEN_AUTH
   std::string basic_username;                      // EM_METRICS_BASIC_AUTH_USERNAME

@@ -54,8 +54,8 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
   std::vector<domain::Team> teams;
 
   if (const json::value* t = top.if_contains("teams")) {
-    EMM_RETURN_IF_ERROR(check.Expect(*t, json::kind::object, "teams",
-                                     "an object of team id -> team"));
+    EMM_RETURN_IF_ERROR(
+        check.Expect(*t, json::kind::object, "teams", "an object of team id -> team"));
     for (const auto& [id, team_value] : t->get_object()) {
       std::string key = "teams." + std::string(id);
       EMM_RETURN_IF_ERROR(check.Expect(team_value, json::kind::object, key, "an object"));
@@ -64,8 +64,7 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
       out.id = std::string(id);
       for (const char* field : {"id", "github_team_name", "linear_team_id"}) {
         if (const json::value* v = team.if_contains(field)) {
-          EMM_RETURN_IF_ERROR(
-              check.Expect(*v, json::kind::string, key + "." + field, "a string"));
+          EMM_RETURN_IF_ERROR(check.Expect(*v, json::kind::string, key + "." + field, "a string"));
         }
       }
       if (const json::value* p = team.if_contains("projects")) {
@@ -138,7 +137,8 @@ Result<TeamsConfig> LoadTeamsFile(const std::string& path) {
   std::filesystem::path p = std::filesystem::absolute(path);
   std::ifstream in(p, std::ios::binary);
   if (!in) {
-    return Status::InvalidArgument("CONFIG", p.string() + ": cannot be read (missing or no access)");
+    return Status::InvalidArgument("CONFIG",
+                                   p.string() + ": cannot be read (missing or no access)");
   }
   std::stringstream buf;
   buf << in.rdbuf();

@@ -12,8 +12,8 @@
 namespace emm::config {
 
 struct TeamsConfig {
-  std::string path;          // as given ("" when no file)
-  std::string json = "{}";   // the file's JSON, re-serialised compactly
+  std::string path;         // as given ("" when no file)
+  std::string json = "{}";  // the file's JSON, re-serialised compactly
   domain::TeamDirectory directory;
 };
 
@@ -31,7 +31,9 @@ class TeamsHolder {
   explicit TeamsHolder(TeamsConfig initial)
       : current_(std::make_shared<const TeamsConfig>(std::move(initial))) {}
   std::shared_ptr<const TeamsConfig> Get() const { return current_.load(); }
-  void Set(TeamsConfig next) { current_.store(std::make_shared<const TeamsConfig>(std::move(next))); }
+  void Set(TeamsConfig next) {
+    current_.store(std::make_shared<const TeamsConfig>(std::move(next)));
+  }
 
  private:
   std::atomic<std::shared_ptr<const TeamsConfig>> current_;

@@ -133,7 +133,7 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
     if (!in.first_commit_at) errors.push_back({"first_commit_at", kRequired});
     if (!in.deploy_start_at) errors.push_back({"deploy_start_at", kRequired});
     if (!errors.empty()) return Status::Invalid(std::move(errors));
-    NewDeployment create{in.id,          *in.project_id,     in.username,
+    NewDeployment create{in.id,          *in.project_id,      in.username,
                          in.environment, *in.first_commit_at, in.deploy_start_at,
                          deployed_at};
     return CreateDeployment(tx, ctx, create);
@@ -143,10 +143,12 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
   if (d.status == DeploymentStatus::kDeployed) return Outcome::kUnchanged;
   std::vector<FieldError> errors;
   if (deployed_at < d.first_commit_at) {
-    errors.push_back({"deployed_at", Before("the deployment's first_commit_at", d.first_commit_at)});
+    errors.push_back(
+        {"deployed_at", Before("the deployment's first_commit_at", d.first_commit_at)});
   }
   if (deployed_at < d.deploy_start_at) {
-    errors.push_back({"deployed_at", Before("the deployment's deploy_start_at", d.deploy_start_at)});
+    errors.push_back(
+        {"deployed_at", Before("the deployment's deploy_start_at", d.deploy_start_at)});
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
   // The team follows the stored project (the body's project_id never moves a deployment); a

@@ -28,17 +28,16 @@ const MetricDef kTimeToDetect{"time_to_detect", MetricKind::kHistogram, "s",
 
 namespace {
 constexpr std::array<const MetricDef*, 10> kAll = {
-    &kDeploymentStarted, &kDeploymentFrequency, &kDeploymentDuration, &kLeadTimeForChanges,
-    &kChangeFailureCount, &kIncidentCount,     &kIncidentRestored,   &kIncidentFinished,
+    &kDeploymentStarted,  &kDeploymentFrequency, &kDeploymentDuration, &kLeadTimeForChanges,
+    &kChangeFailureCount, &kIncidentCount,       &kIncidentRestored,   &kIncidentFinished,
     &kTimeToRestore,      &kTimeToDetect};
 
 constexpr double kMinute = 60, kHour = 3600, kDay = 86400;
 // Minute resolution where pipelines and restores live, then days to six months for lead times.
 constexpr std::array<double, 20> kBounds = {
-    1 * kMinute, 5 * kMinute, 10 * kMinute, 15 * kMinute, 30 * kMinute, 1 * kHour,
-    2 * kHour,   4 * kHour,   8 * kHour,    12 * kHour,   1 * kDay,     2 * kDay,
-    3 * kDay,    7 * kDay,    14 * kDay,    30 * kDay,    60 * kDay,    90 * kDay,
-    120 * kDay,  182 * kDay};
+    1 * kMinute, 5 * kMinute, 10 * kMinute, 15 * kMinute, 30 * kMinute, 1 * kHour, 2 * kHour,
+    4 * kHour,   8 * kHour,   12 * kHour,   1 * kDay,     2 * kDay,     3 * kDay,  7 * kDay,
+    14 * kDay,   30 * kDay,   60 * kDay,    90 * kDay,    120 * kDay,   182 * kDay};
 }  // namespace
 
 std::span<const MetricDef* const> AllMetrics() { return kAll; }

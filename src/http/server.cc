@@ -61,8 +61,7 @@ namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl* server)
-      : stream_(std::move(socket)), server_(server) {}
+  Session(tcp::socket socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {}
 
   void Run() {
     net::dispatch(stream_.get_executor(),
@@ -86,7 +85,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (beast::iequals(expect, "100-continue")) {
       // curl asks before sending a large body; answering saves it a one-second wait.
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
-                                                                        req.version());
+                                                                       req.version());
       bhttp::async_write(stream_, *cont,
                          [self = shared_from_this(), cont](beast::error_code ec, std::size_t) {
                            if (ec) return self->Close();
@@ -103,20 +102,19 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnReadError(beast::error_code ec) {
-    if (ec == bhttp::error::end_of_stream || ec == net::error::eof ||
-        ec == beast::error::timeout || ec == net::error::operation_aborted ||
-        ec == net::error::connection_reset) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::eof || ec == beast::error::timeout ||
+        ec == net::error::operation_aborted || ec == net::error::connection_reset) {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
-      return SendAndClose(413, ErrorJson("Payload Too Large",
-                                         "the request body is larger than " +
-                                             std::to_string(server_->options.body_limit) +
-                                             " bytes"));
+      return SendAndClose(
+          413, ErrorJson("Payload Too Large", "the request body is larger than " +
+                                                  std::to_string(server_->options.body_limit) +
+                                                  " bytes"));
     }
     if (ec == bhttp::error::header_limit) {
-      return SendAndClose(431, ErrorJson("Request Header Fields Too Large",
-                                         "the request headers are too large"));
+      return SendAndClose(
+          431, ErrorJson("Request Header Fields Too Large", "the request headers are too large"));
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
       return SendAndClose(400, ErrorJson("Bad Request", "malformed HTTP request: " + ec.message()));
@@ -164,17 +162,17 @@ class Session : public std::enable_shared_from_this<Session> {
   // One access log line per answered request, written on this I/O thread (never on the thread
   // that produced the response, which may be the database writer).
   void AccessLog(const Response& r) {
-    log::Level level = r.log_quiet         ? log::Level::kDebug
-                       : r.status >= 500   ? log::Level::kError
-                                           : log::Level::kInfo;
+    log::Level level = r.log_quiet       ? log::Level::kDebug
+                       : r.status >= 500 ? log::Level::kError
+                                         : log::Level::kInfo;
     if (!log::Enabled(level)) return;
     double ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started_)
             .count();
     log::Write(level, "request",
                {{"method", method_},
-                {"route", r.log_route.empty() ? std::string_view("(none)")
-                                              : std::string_view(r.log_route)},
+                {"route",
+                 r.log_route.empty() ? std::string_view("(none)") : std::string_view(r.log_route)},
                 {"status", r.status},
                 {"duration_ms", ms}});
   }
@@ -193,12 +191,13 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     if (head_) res->content_length(length);
     stream_.expires_after(server_->options.read_timeout);
-    bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
-                         if (counted) self->server_->in_flight.fetch_sub(1);
-                         if (ec || !self->keep_alive_) return self->Close();
-                         self->ReadHeader();
-                       });
+    bhttp::async_write(
+        stream_, *res,
+        [self = shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
+          if (counted) self->server_->in_flight.fetch_sub(1);
+          if (ec || !self->keep_alive_) return self->Close();
+          self->ReadHeader();
+        });
   }
 
   void Close() {
@@ -245,8 +244,8 @@ Status Server::Start() {
   beast::error_code ec;
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) {
-    return Status::InvalidArgument("HOST", "\"" + impl_->options.host +
-                                               "\" is not an IP address: " + ec.message());
+    return Status::InvalidArgument(
+        "HOST", "\"" + impl_->options.host + "\" is not an IP address: " + ec.message());
   }
   tcp::endpoint endpoint(address, impl_->options.port);
   auto& acc = impl_->acceptor;

@@ -14,10 +14,10 @@ namespace emm::http {
 
 struct ServerOptions {
   std::string host = "0.0.0.0";
-  uint16_t port = 3000;  // 0: any free port; see Server::port()
-  int threads = 0;       // I/O threads; 0: one per core
-  size_t body_limit = 1024 * 1024;                      // larger bodies get 413
-  size_t header_limit = 16 * 1024;                      // larger headers get 431
+  uint16_t port = 3000;             // 0: any free port; see Server::port()
+  int threads = 0;                  // I/O threads; 0: one per core
+  size_t body_limit = 1024 * 1024;  // larger bodies get 413
+  size_t header_limit = 16 * 1024;  // larger headers get 431
   // To receive a whole request, and the longest a kept-alive connection may sit idle.
   std::chrono::milliseconds read_timeout{30000};
 };
@@ -42,7 +42,7 @@ class Server {
   // Requests received but not yet answered.
   int in_flight() const;
 
- // Opaque; public only so the connection code in server.cc can name it.
+  // Opaque; public only so the connection code in server.cc can name it.
   struct Impl;
 
  private:

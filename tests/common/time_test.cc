@@ -115,7 +115,7 @@ TEST(ParseTimestampTest, RejectsBadOffsets) {
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02:60"), std::nullopt);
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+2"), std::nullopt);
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02:0"), std::nullopt);
-  EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02"), std::nullopt);   // minutes are required
+  EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02"), std::nullopt);  // minutes are required
   EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00+02:"), std::nullopt);
 }
 

@@ -61,8 +61,8 @@ TEST_F(AuthTest, NoAuthFalseDoesNotDisableAuth) {
 }
 
 TEST_F(AuthTest, BasicOnly) {
-  auto c = Start({{"EM_METRICS_BASIC_AUTH_USERNAME", "user"},
-                  {"EM_METRICS_BASIC_AUTH_PASSWORD", "pass"}});
+  auto c = Start(
+      {{"EM_METRICS_BASIC_AUTH_USERNAME", "user"}, {"EM_METRICS_BASIC_AUTH_PASSWORD", "pass"}});
   auto none = c.Get("/api/v1/health");
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(none.Header("www-authenticate"), kChallenge);
@@ -131,9 +131,9 @@ TEST_F(AuthTest, EveryApiRouteIsProtectedButHealth) {
                            "/api/v1/deployments/x", "/api/v1/incidents", "/api/v1/incidents/x"}) {
     EXPECT_EQ(c.Get(path).status, 401) << path;
   }
-  for (const char* path : {"/api/v1/deployments", "/api/v1/deployments/x/deployed",
-                           "/api/v1/incidents", "/api/v1/incidents/x/restored",
-                           "/api/v1/incidents/x/finished"}) {
+  for (const char* path :
+       {"/api/v1/deployments", "/api/v1/deployments/x/deployed", "/api/v1/incidents",
+        "/api/v1/incidents/x/restored", "/api/v1/incidents/x/finished"}) {
     EXPECT_EQ(c.Post(path, "{}").status, 401) << path;
   }
   // A refused write writes nothing.

@@ -11,7 +11,7 @@
 namespace emm::e2e {
 
 struct HttpResponse {
-  int status = 0;  // 0: no answer (connection failed or closed)
+  int status = 0;                              // 0: no answer (connection failed or closed)
   std::map<std::string, std::string> headers;  // lower-case names
   std::string body;
 

@@ -37,8 +37,7 @@ TEST(LifecycleTest, AcknowledgedWritesSurviveKill9) {
       for (int i = 0; i < kPerThread; ++i) {
         std::string id = "k" + std::to_string(t) + "-" + std::to_string(i);
         if (c.Post("/api/v1/deployments", DeploymentBody(id, "dur")).status == 201) {
-          if (c.Post("/api/v1/deployments/" + id + "/deployed",
-                     R"({"create_if_not_exists":false})")
+          if (c.Post("/api/v1/deployments/" + id + "/deployed", R"({"create_if_not_exists":false})")
                   .status == 200) {
             ++acked;
           }
@@ -61,7 +60,8 @@ TEST(LifecycleTest, AcknowledgedWritesSurviveKill9) {
       EXPECT_EQ(d.Json().at("status"), "deployed") << id;
     }
   }
-  EXPECT_EQ(ReadSeries(dir.File("em.db"), "deployment_started", "dur").count, kThreads * kPerThread);
+  EXPECT_EQ(ReadSeries(dir.File("em.db"), "deployment_started", "dur").count,
+            kThreads * kPerThread);
   EXPECT_EQ(ReadSeries(dir.File("em.db"), "deployment_frequency", "dur").count,
             kThreads * kPerThread);
 }
@@ -175,17 +175,15 @@ TEST(LifecycleTest, DevRoutesEnablePing) {
 TEST(LifecycleTest, InvalidConfigStopsStartWithExitTwoNamingFileAndKey) {
   TempDir dir;
   dir.Write("bad.json", R"({"teams":{"team-1":{"projects":"project-1"}}})");
-  auto r = RunToExit(dir.path(), {{"CONFIG", "bad.json"}, {"PORT", "0"},
-                                  {"SQLITE_DB", dir.File("em.db")}},
-                     {});
+  auto r = RunToExit(dir.path(),
+                     {{"CONFIG", "bad.json"}, {"PORT", "0"}, {"SQLITE_DB", dir.File("em.db")}}, {});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find(dir.File("bad.json")), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("teams.team-1.projects"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("must be an array"), std::string::npos) << r.output;
 
-  auto missing = RunToExit(dir.path(), {{"CONFIG", "nope.json"}, {"PORT", "0"},
-                                        {"SQLITE_DB", dir.File("em.db")}},
-                           {});
+  auto missing = RunToExit(
+      dir.path(), {{"CONFIG", "nope.json"}, {"PORT", "0"}, {"SQLITE_DB", dir.File("em.db")}}, {});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.output.find("nope.json"), std::string::npos);
 }
@@ -213,11 +211,11 @@ TEST(LifecycleTest, HelpListsEveryVariable) {
   TempDir dir;
   auto r = RunToExit(dir.path(), {}, {"--help"});
   EXPECT_EQ(r.exit_code, 0);
-  for (const char* v : {"HOST", "PORT", "SQLITE_DB", "CONFIG", "OTEL_SERVICE_NAME",
-                        "OTEL_COLLECTOR_URL", "DEPLOYMENT_ENVIRONMENT", "EM_METRICS_NO_AUTH",
-                        "EM_METRICS_TOKEN_AUTH", "EM_METRICS_BASIC_AUTH_USERNAME",
-                        "EM_METRICS_BASIC_AUTH_PASSWORD", "EM_METRICS_LOG_LEVEL", "migrate",
-                        "rebuild-metrics"}) {
+  for (const char* v :
+       {"HOST", "PORT", "SQLITE_DB", "CONFIG", "OTEL_SERVICE_NAME", "OTEL_COLLECTOR_URL",
+        "DEPLOYMENT_ENVIRONMENT", "EM_METRICS_NO_AUTH", "EM_METRICS_TOKEN_AUTH",
+        "EM_METRICS_BASIC_AUTH_USERNAME", "EM_METRICS_BASIC_AUTH_PASSWORD", "EM_METRICS_LOG_LEVEL",
+        "migrate", "rebuild-metrics"}) {
     EXPECT_NE(r.output.find(v), std::string::npos) << v;
   }
 }
@@ -255,7 +253,8 @@ TEST(LifecycleTest, RebuildMetricsReproducesTheLiveState) {
                 200);
     }
     ASSERT_EQ(c.Post("/api/v1/incidents", R"({"project_id":"reb","deployment_id":"r1",
-        "started_at":"2024-05-02T11:00:00Z","restored_at":"2024-05-02T12:00:00Z"})").status,
+        "started_at":"2024-05-02T11:00:00Z","restored_at":"2024-05-02T12:00:00Z"})")
+                  .status,
               201);
     server->Signal(SIGTERM);
     ASSERT_EQ(server->WaitExit(milliseconds(10000)), 0);
@@ -263,9 +262,9 @@ TEST(LifecycleTest, RebuildMetricsReproducesTheLiveState) {
   auto before_lead = ReadSeries(dir.File("em.db"), "lead_time_for_changes", "reb");
   auto r = RunToExit(dir.path(), {{"SQLITE_DB", dir.File("em.db")}}, {"rebuild-metrics"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  for (const char* m : {"deployment_started", "deployment_frequency", "change_failure_count",
-                        "incident_count", "incident_restored", "time_to_restore",
-                        "time_to_detect"}) {
+  for (const char* m :
+       {"deployment_started", "deployment_frequency", "change_failure_count", "incident_count",
+        "incident_restored", "time_to_restore", "time_to_detect"}) {
     EXPECT_EQ(ReadSeries(dir.File("em.db"), m, "reb").count,
               std::string(m).rfind("deployment", 0) == 0 ? 5 : 1)
         << m;
@@ -281,7 +280,8 @@ TEST(LifecycleTest, SlowClientIsDisconnectedWhileOthersAreServed) {
   ASSERT_NE(server, nullptr);
   int slow = Connect(server->port());
   ASSERT_GE(slow, 0);
-  std::string partial = "POST /api/v1/deployments HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
+  std::string partial =
+      "POST /api/v1/deployments HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{";
   ASSERT_GT(send(slow, partial.data(), partial.size(), MSG_NOSIGNAL), 0);
   EXPECT_EQ(HttpClient(server->port()).Get("/health").status, 200);
   // The server closes the stalled connection: recv sees EOF instead of blocking forever.

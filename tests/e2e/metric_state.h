@@ -10,7 +10,7 @@ namespace emm::e2e {
 struct SeriesTotals {
   int64_t count = 0;  // counter value or histogram observations, summed over matching series
   double sum = 0;
-  int64_t series = 0;  // matching rows
+  int64_t series = 0;   // matching rows
   std::string team_id;  // of the last matching row
 };
 

@@ -271,9 +271,9 @@ TEST_F(RoutesTest, TeamOfSharedProjectComesFromTheUser) {
 TEST_F(RoutesTest, ListDeploymentsFiltersAndOrders) {
   auto create = [&](const std::string& id, const std::string& project, const std::string& env,
                     const std::string& deployed) {
-    std::string body = R"({"id":")" + id + R"(","project_id":")" + project +
-                       R"(","environment":")" + env +
-                       R"(","first_commit_at":"2024-01-01T00:00:00Z","deploy_start_at":"2024-01-01T00:00:00Z")";
+    std::string body =
+        R"({"id":")" + id + R"(","project_id":")" + project + R"(","environment":")" + env +
+        R"(","first_commit_at":"2024-01-01T00:00:00Z","deploy_start_at":"2024-01-01T00:00:00Z")";
     if (!deployed.empty()) body += R"(,"deployed_at":")" + deployed + "\"";
     body += "}";
     ASSERT_EQ(Post("/api/v1/deployments", body).status, 201) << body;
@@ -327,11 +327,11 @@ TEST_F(RoutesTest, IncidentLifecycle) {
   EXPECT_EQ(inc.at("team_id"), "backend");
 
   EXPECT_EQ(Get("/api/v1/incidents?filter=in-progress").Json().as_array().size(), 2u);
-  EXPECT_EQ(Post("/api/v1/incidents/incident_api_1/restored",
-                 R"({"date":"2024-05-01T10:45:00Z"})").status,
+  EXPECT_EQ(Post("/api/v1/incidents/incident_api_1/restored", R"({"date":"2024-05-01T10:45:00Z"})")
+                .status,
             200);
-  EXPECT_EQ(Post("/api/v1/incidents/incident_api_1/restored",
-                 R"({"date":"2024-05-01T11:45:00Z"})").status,
+  EXPECT_EQ(Post("/api/v1/incidents/incident_api_1/restored", R"({"date":"2024-05-01T11:45:00Z"})")
+                .status,
             200);
   EXPECT_EQ(Series("incident_restored", "api").count, 1);
   EXPECT_DOUBLE_EQ(Series("time_to_restore", "api").sum, 1800);
@@ -341,8 +341,8 @@ TEST_F(RoutesTest, IncidentLifecycle) {
   EXPECT_EQ(Get("/api/v1/incidents?type=unfinished").Json().as_array().size(), 2u);
 
   // Finishing an unrestored incident restores it too, counted once.
-  EXPECT_EQ(Post("/api/v1/incidents/incident_api_2/finished",
-                 R"({"date":"2024-05-01T12:20:00Z"})").status,
+  EXPECT_EQ(Post("/api/v1/incidents/incident_api_2/finished", R"({"date":"2024-05-01T12:20:00Z"})")
+                .status,
             200);
   EXPECT_EQ(Post("/api/v1/incidents/incident_api_2/finished", "").status, 200);
   auto two = Get("/api/v1/incidents/incident_api_2").Json();
@@ -384,7 +384,8 @@ TEST_F(RoutesTest, IncidentErrors) {
   EXPECT_EQ(Series("incident_count", "api").count, 0);
 
   ASSERT_EQ(Post("/api/v1/incidents", R"({"id":"i1","project_id":"api",
-                                          "started_at":"2024-05-01T10:00:00Z"})").status,
+                                          "started_at":"2024-05-01T10:00:00Z"})")
+                .status,
             201);
   auto dup = Post("/api/v1/incidents", R"({"id":"i1","project_id":"api"})");
   EXPECT_EQ(dup.status, 409);
@@ -399,32 +400,34 @@ TEST_F(RoutesTest, IncidentErrors) {
 }
 
 TEST_F(RoutesTest, GeneratedIncidentIdsSkipTakenOnes) {
-  ASSERT_EQ(Post("/api/v1/incidents", R"({"id":"incident_api_2","project_id":"api"})").status,
-            201);
+  ASSERT_EQ(Post("/api/v1/incidents", R"({"id":"incident_api_2","project_id":"api"})").status, 201);
   auto r = Post("/api/v1/incidents", R"({"project_id":"api"})");
   EXPECT_EQ(r.status, 201);
   EXPECT_EQ(r.Header("location"), "/api/v1/incidents/incident_api_3");
 }
 
 TEST_F(RoutesTest, PercentEncodedIds) {
-  ASSERT_EQ(Post("/api/v1/deployments",
-                 R"({"id":"build #7/main","project_id":"api","first_commit_at":"2024-05-01T10:00:00Z"})")
-                .status,
-            201);
+  ASSERT_EQ(
+      Post("/api/v1/deployments",
+           R"({"id":"build #7/main","project_id":"api","first_commit_at":"2024-05-01T10:00:00Z"})")
+          .status,
+      201);
   auto d = Get("/api/v1/deployments/build%20%237%2Fmain");
   EXPECT_EQ(d.status, 200);
   EXPECT_EQ(d.Json().at("id"), "build #7/main");
 }
 
 TEST_F(RoutesTest, BodyOverOneMebibyteIs413) {
-  std::string big = R"({"id":"big","project_id":"api","first_commit_at":"2024-05-01T10:00:00Z","pad":")" +
-                    std::string(1024 * 1024 + 10, 'x') + "\"}";
+  std::string big =
+      R"({"id":"big","project_id":"api","first_commit_at":"2024-05-01T10:00:00Z","pad":")" +
+      std::string(1024 * 1024 + 10, 'x') + "\"}";
   auto r = Post("/api/v1/deployments", big);
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(Get("/api/v1/deployments/big").status, 404);
   // Just under the limit is fine.
-  std::string ok = R"({"id":"ok","project_id":"api","first_commit_at":"2024-05-01T10:00:00Z","pad":")" +
-                   std::string(1000 * 1000, 'x') + "\"}";
+  std::string ok =
+      R"({"id":"ok","project_id":"api","first_commit_at":"2024-05-01T10:00:00Z","pad":")" +
+      std::string(1000 * 1000, 'x') + "\"}";
   EXPECT_EQ(Post("/api/v1/deployments", ok).status, 201);
 }
 

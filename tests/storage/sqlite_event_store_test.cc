@@ -6,8 +6,8 @@
 #include <filesystem>
 #include <map>
 #include <stdexcept>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "domain/commands.h"
@@ -447,7 +447,8 @@ TEST_F(ListDeploymentsTest, LimitAndOffsetPage) {
 }
 
 TEST_F(ListDeploymentsTest, PagingWithAnyPageSizeWalksTheSameOrder) {
-  for (std::optional<std::string> project : {std::optional<std::string>(), std::optional<std::string>("p1")}) {
+  for (std::optional<std::string> project :
+       {std::optional<std::string>(), std::optional<std::string>("p1")}) {
     DeploymentQuery all;
     all.project_id = project;
     all.limit = 100;

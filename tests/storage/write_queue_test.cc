@@ -222,7 +222,6 @@ class GatedStore final : public WriteOnlyStore {
   }
   void set_short_results() { short_results_ = true; }
 
-
  private:
   std::mutex mu_;
   std::condition_variable cv_;

@@ -65,8 +65,7 @@ Result<domain::NewIncident> ToNewIncident(const json::object& body) {
   return i;
 }
 
-Result<domain::IncidentTransition> ToIncidentTransition(const json::object& body,
-                                                        std::string id) {
+Result<domain::IncidentTransition> ToIncidentTransition(const json::object& body, std::string id) {
   FieldReader r(body);
   domain::IncidentTransition t;
   t.id = std::move(id);

@@ -11,8 +11,8 @@ Result<json::object> ParseBodyObject(std::string_view body) {
   json::value v = json::parse(body, ec);
   if (ec) return Status::InvalidArgument("body", "is not valid JSON (" + ec.message() + ")");
   if (!v.is_object()) {
-    return Status::InvalidArgument("body", std::string("must be a JSON object, got ") +
-                                               DescribeJsonKind(v));
+    return Status::InvalidArgument(
+        "body", std::string("must be a JSON object, got ") + DescribeJsonKind(v));
   }
   return std::move(v.get_object());
 }
@@ -26,8 +26,7 @@ const json::value* FieldReader::Find(std::string_view name, bool required) {
   return v;
 }
 
-std::optional<std::string> FieldReader::Id(std::string_view name, bool required,
-                                           size_t max_len) {
+std::optional<std::string> FieldReader::Id(std::string_view name, bool required, size_t max_len) {
   const json::value* v = Find(name, required);
   if (!v) return std::nullopt;
   std::string s;

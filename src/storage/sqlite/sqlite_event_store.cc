@@ -165,9 +165,9 @@ class SqliteConnection final : public domain::Transaction {
  public:
   static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& o) {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(o.path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(o.path.c_str(), &db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
     if (rc != SQLITE_OK) return FromSqlite(db, rc, "opening " + o.path);
     // Extended codes, so that FromSqlite can tell a duplicate key from other constraint failures.
@@ -627,9 +627,9 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const SqliteOpt
         "and its schema differs; point SQLITE_DB at a new file");
   }
 
-  EMM_RETURN_IF_ERROR(w.Exec(
-      "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-      "name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
+  EMM_RETURN_IF_ERROR(
+      w.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+             "name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
   int current = 0;
   EMM_RETURN_IF_ERROR(w.Query("SELECT coalesce(max(version), 0) FROM schema_migrations", nullptr,
                               [&](sqlite3_stmt* s) {
@@ -867,18 +867,18 @@ Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const Deployme
   // How many deployed rows the offset skipped: known unless the page came back empty.
   int64_t deployed_total = q.offset + static_cast<int64_t>(out.size());
   if (out.empty() && q.offset > 0) {
-    EMM_RETURN_IF_ERROR(c->Query(
-        "SELECT count(*) FROM deployments WHERE deployed_at IS NOT NULL" + filters, bind_filters,
-        [&](sqlite3_stmt* st) {
-          deployed_total = sqlite3_column_int64(st, 0);
-          return Status::Ok();
-        }));
+    EMM_RETURN_IF_ERROR(
+        c->Query("SELECT count(*) FROM deployments WHERE deployed_at IS NOT NULL" + filters,
+                 bind_filters, [&](sqlite3_stmt* st) {
+                   deployed_total = sqlite3_column_int64(st, 0);
+                   return Status::Ok();
+                 }));
   }
   const int64_t rest_offset = q.offset > deployed_total ? q.offset - deployed_total : 0;
   const int64_t rest_limit = q.limit - static_cast<int64_t>(out.size());
   EMM_RETURN_IF_ERROR(c->Query(
-      std::string("SELECT ") + kDeploymentColumns +
-          " FROM deployments WHERE deployed_at IS NULL" + filters + " ORDER BY id LIMIT ?5 OFFSET ?6",
+      std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE deployed_at IS NULL" +
+          filters + " ORDER BY id LIMIT ?5 OFFSET ?6",
       [&](sqlite3_stmt* st) {
         bind_filters(st);
         sqlite3_bind_int64(st, 5, rest_limit);
@@ -906,7 +906,10 @@ Result<std::vector<Incident>> SqliteEventStore::ListIncidents(const IncidentQuer
   sql += " ORDER BY started_at, id";
   std::vector<Incident> out;
   Status s = c->Query(
-      sql, [&](sqlite3_stmt* st) { if (q.project_id) BindText(st, 1, *q.project_id); },
+      sql,
+      [&](sqlite3_stmt* st) {
+        if (q.project_id) BindText(st, 1, *q.project_id);
+      },
       [&](sqlite3_stmt* st) {
         out.push_back(ReadIncident(st));
         return Status::Ok();
@@ -919,13 +922,12 @@ Result<std::vector<SeriesState>> SqliteEventStore::ListSeries() {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
   std::vector<SeriesState> out;
-  Status s = c->Query(
-      std::string("SELECT ") + kSeriesColumns +
-          " FROM metric_series ORDER BY metric, project_id, team_id, environment",
-      nullptr, [&](sqlite3_stmt* st) {
-        out.push_back(ReadSeries(st));
-        return Status::Ok();
-      });
+  Status s = c->Query(std::string("SELECT ") + kSeriesColumns +
+                          " FROM metric_series ORDER BY metric, project_id, team_id, environment",
+                      nullptr, [&](sqlite3_stmt* st) {
+                        out.push_back(ReadSeries(st));
+                        return Status::Ok();
+                      });
   if (!s.ok()) return s;
   return out;
 }

@@ -3,11 +3,11 @@
 // which WAL lets run beside the writer.
 #pragma once
 
-#include <memory>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/status.h"
