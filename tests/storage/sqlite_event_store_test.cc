@@ -848,3 +848,37 @@ TEST(SqliteSeriesCacheTest, AnotherWritersCommitInvalidatesTheCache) {
 
 }  // namespace
 }  // namespace emm::storage
+
+namespace emm::storage {
+namespace {
+
+// Under writes that never pause, the log must still be started over (reused) rather than grow
+// with everything ever written: the background checkpoint asks the writer to restart it.
+TEST(SqliteCheckpointTest, TheLogStaysBoundedUnderSustainedWrites) {
+  testing::TempDir dir;
+  SqliteOptions o;
+  o.path = dir.File("em.db");
+  o.full_sync = false;
+  auto store = SqliteEventStore::Open(o);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const std::string pad(3000, 'y');
+  constexpr int kBatches = 400, kRows = 60;  // ~75 MiB of rows, written back to back
+  for (int batch = 0; batch < kBatches; ++batch) {
+    EventStore::Work w = [&, batch](domain::Transaction& tx) {
+      for (int i = 0; i < kRows; ++i) {
+        domain::Deployment d;
+        d.id = std::to_string(batch) + "-" + std::to_string(i) + pad;
+        d.project_id = "p";
+        d.environment = "e";
+        EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
+      }
+      return Status::Ok();
+    };
+    ASSERT_TRUE((*store)->RunBatch(std::span(&w, 1)).front().ok());
+  }
+  const uintmax_t wal = std::filesystem::file_size(o.path + "-wal");
+  EXPECT_LT(wal, 60u * 1024 * 1024) << "the log was never restarted";
+}
+
+}  // namespace
+}  // namespace emm::storage

@@ -683,6 +683,24 @@ void SqliteEventStore::OnWalGrew(int pages) {
   if (pages < kCheckpointPages) return;
   std::lock_guard<std::mutex> lock(checkpoint_mu_);
   checkpoint_wanted_ = true;
+  // Writes outrunning the background checkpoint: the writer catches up itself before its next
+  // batch (a stall, but the log stays bounded).
+  if (pages >= kMaxLogPages) restart_wanted_.store(true);
+  checkpoint_cv_.notify_one();
+}
+
+void SqliteEventStore::RestartLog() {
+  SqliteConnection& w = *writer_;
+  {
+    // Waits for a background checkpoint in progress: two checkpoints never run at once.
+    std::lock_guard<std::mutex> run(checkpoint_run_mu_);
+    int rc = sqlite3_wal_checkpoint_v2(w.db(), "main", SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+      log::Warn("checkpoint (restart) failed", {{"error", sqlite3_errmsg(w.db())}});
+    }
+  }
+  std::lock_guard<std::mutex> lock(checkpoint_mu_);
+  restart_wanted_.store(false);
   checkpoint_cv_.notify_one();
 }
 
@@ -692,7 +710,10 @@ void SqliteEventStore::CheckpointLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(checkpoint_mu_);
-      checkpoint_cv_.wait(lock, [this] { return checkpoint_wanted_ || checkpoint_stop_; });
+      // While the writer owes a restart, another checkpoint would only get in its way.
+      checkpoint_cv_.wait(lock, [this] {
+        return checkpoint_stop_ || (checkpoint_wanted_ && !restart_wanted_.load());
+      });
       if (checkpoint_stop_) return;
       checkpoint_wanted_ = false;
     }
@@ -707,14 +728,25 @@ void SqliteEventStore::CheckpointLoop() {
       }
       conn = std::move(*c);
     }
-    // PASSIVE never blocks the writer or readers. In synchronous=NORMAL mode SQLite syncs the WAL
-    // before copying it and the database file after, so nothing acknowledged is put at risk.
-    int log_frames = 0, done_frames = 0;
-    int rc = sqlite3_wal_checkpoint_v2(conn->db(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                       &done_frames);
+    // PASSIVE copies the bulk of the log without blocking the writer or readers. In
+    // synchronous=NORMAL mode SQLite syncs the WAL before copying it and the database file after,
+    // so nothing acknowledged is put at risk.
+    int log_frames = 0, done_frames = 0, rc;
+    {
+      std::lock_guard<std::mutex> run(checkpoint_run_mu_);
+      rc = sqlite3_wal_checkpoint_v2(conn->db(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                     &done_frames);
+    }
+    if (rc == SQLITE_OK && log_frames >= kCheckpointPages) {
+      // Under steady writes the writer always has frames past this checkpoint, so SQLite would
+      // never start the log over and the file would grow without end. The writer finishes the
+      // job between two batches (RestartLog): by then only the frames written meanwhile are left.
+      std::lock_guard<std::mutex> lock(checkpoint_mu_);
+      restart_wanted_.store(true);
+    }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       log::Warn("checkpoint failed", {{"error", sqlite3_errmsg(conn->db())}});
-    } else if (log_frames > 20 * kCheckpointPages) {
+    } else if (log_frames > 10 * kCheckpointPages) {
       log::Warn("the write-ahead log keeps growing: a long-running reader holds old pages",
                 {{"wal_frames", log_frames}, {"checkpointed", done_frames}});
     }
@@ -781,6 +813,7 @@ void SqliteEventStore::Release(std::unique_ptr<SqliteConnection> c) {
 
 std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
   SqliteConnection& w = *writer_;
+  if (restart_wanted_.load()) RestartLog();
   std::vector<Status> results(work.size());
   Status begin = w.Run("BEGIN IMMEDIATE", nullptr);
   if (!begin.ok()) {

@@ -3,6 +3,7 @@
 // which WAL lets run beside the writer.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -54,8 +55,13 @@ class SqliteEventStore final : public EventStore {
   // bench/run_load.sh: a checkpoint inside a commit stalled acknowledgements for up to a second,
   // and a larger log means fewer copies of the same hot pages.
   static constexpr int kCheckpointPages = 4000;
+  // Past this the writer checkpoints before its next batch, whatever the background thread does.
+  static constexpr int kMaxLogPages = 4 * kCheckpointPages;
   void OnWalGrew(int pages);
   void CheckpointLoop();
+  // On the writer thread, between batches: a RESTART checkpoint, so the next commit reuses the
+  // log from its start.
+  void RestartLog();
 
   class Lease;
   Lease Acquire();
@@ -73,6 +79,8 @@ class SqliteEventStore final : public EventStore {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  std::atomic<bool> restart_wanted_{false};  // set by the checkpoint thread, done by the writer
+  std::mutex checkpoint_run_mu_;              // held while a checkpoint runs (never two at once)
   bool checkpoint_stop_ = false;
   std::thread checkpointer_;
 };
