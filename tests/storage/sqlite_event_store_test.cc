@@ -772,6 +772,23 @@ TEST(SqliteSyncTest, SyncSucceedsAfterCommitsInBothModes) {
 namespace emm::storage {
 namespace {
 
+// Writes `batches` batches of `rows` deployments whose ids end with `pad` (to make them big).
+void WriteDeployments(SqliteEventStore& store, int batches, int rows, const std::string& pad) {
+  for (int batch = 0; batch < batches; ++batch) {
+    EventStore::Work w = [&, batch](domain::Transaction& tx) {
+      for (int i = 0; i < rows; ++i) {
+        domain::Deployment d;
+        d.id = std::to_string(batch) + "-" + std::to_string(i) + pad;
+        d.project_id = "p";
+        d.environment = "e";
+        EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
+      }
+      return Status::Ok();
+    };
+    ASSERT_TRUE(store.RunBatch(std::span(&w, 1)).front().ok());
+  }
+}
+
 // The writer never checkpoints; the background thread must, or the log would grow forever and
 // the database file would never receive the data.
 TEST(SqliteCheckpointTest, ABigLogIsCheckpointedIntoTheDatabaseFile) {
@@ -785,19 +802,7 @@ TEST(SqliteCheckpointTest, ABigLogIsCheckpointedIntoTheDatabaseFile) {
   const uintmax_t empty_size = db_size();
   // About 24 MiB of rows: well past the checkpoint threshold (4000 pages, 16 MiB).
   const std::string pad(1000, 'x');
-  for (int batch = 0; batch < 60; ++batch) {
-    EventStore::Work w = [&, batch](domain::Transaction& tx) {
-      for (int i = 0; i < 400; ++i) {
-        domain::Deployment d;
-        d.id = std::to_string(batch) + "-" + std::to_string(i) + pad;
-        d.project_id = "p";
-        d.environment = "e";
-        EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
-      }
-      return Status::Ok();
-    };
-    ASSERT_TRUE((*store)->RunBatch(std::span(&w, 1)).front().ok());
-  }
+  WriteDeployments(**store, 60, 400, pad);
   // The checkpoint runs in the background: wait for it (bounded), no fixed sleep.
   for (int i = 0; i < 1000 && db_size() < 16u * 1024 * 1024; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -861,21 +866,7 @@ TEST(SqliteCheckpointTest, TheLogStaysBoundedUnderSustainedWrites) {
   o.full_sync = false;
   auto store = SqliteEventStore::Open(o);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  const std::string pad(3000, 'y');
-  constexpr int kBatches = 400, kRows = 60;  // ~75 MiB of rows, written back to back
-  for (int batch = 0; batch < kBatches; ++batch) {
-    EventStore::Work w = [&, batch](domain::Transaction& tx) {
-      for (int i = 0; i < kRows; ++i) {
-        domain::Deployment d;
-        d.id = std::to_string(batch) + "-" + std::to_string(i) + pad;
-        d.project_id = "p";
-        d.environment = "e";
-        EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
-      }
-      return Status::Ok();
-    };
-    ASSERT_TRUE((*store)->RunBatch(std::span(&w, 1)).front().ok());
-  }
+  WriteDeployments(**store, 400, 60, std::string(3000, 'y'));  // ~75 MiB, back to back
   const uintmax_t wal = std::filesystem::file_size(o.path + "-wal");
   EXPECT_LT(wal, 60u * 1024 * 1024) << "the log was never restarted";
 }
