@@ -680,12 +680,12 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const SqliteOpt
 }
 
 void SqliteEventStore::OnWalGrew(int pages) {
-  if (pages < kCheckpointPages) return;
+  if (pages < options_.checkpoint_pages) return;
   std::lock_guard<std::mutex> lock(checkpoint_mu_);
   checkpoint_wanted_ = true;
   // Writes outrunning the background checkpoint: the writer catches up itself before its next
   // batch (a stall, but the log stays bounded).
-  if (pages >= kMaxLogPages) restart_wanted_.store(true);
+  if (pages >= 4 * options_.checkpoint_pages) restart_wanted_.store(true);
   checkpoint_cv_.notify_one();
 }
 
@@ -737,7 +737,7 @@ void SqliteEventStore::CheckpointLoop() {
       rc = sqlite3_wal_checkpoint_v2(conn->db(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
                                      &done_frames);
     }
-    if (rc == SQLITE_OK && log_frames >= kCheckpointPages) {
+    if (rc == SQLITE_OK && log_frames >= options_.checkpoint_pages) {
       // Under steady writes the writer always has frames past this checkpoint, so SQLite would
       // never start the log over and the file would grow without end. The writer finishes the
       // job between two batches (RestartLog): by then only the frames written meanwhile are left.
@@ -746,7 +746,7 @@ void SqliteEventStore::CheckpointLoop() {
     }
     if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
       log::Warn("checkpoint failed", {{"error", sqlite3_errmsg(conn->db())}});
-    } else if (log_frames > 10 * kCheckpointPages) {
+    } else if (log_frames > 10 * options_.checkpoint_pages) {
       log::Warn("the write-ahead log keeps growing: a long-running reader holds old pages",
                 {{"wal_frames", log_frames}, {"checkpointed", done_frames}});
     }

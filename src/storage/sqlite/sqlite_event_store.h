@@ -24,6 +24,13 @@ struct SqliteOptions {
   bool full_sync = true;
   int read_connections = 4;
   int busy_timeout_ms = 5000;
+  // The WAL is checkpointed by a background thread once it holds this many pages (16 MiB at the
+  // default page size); the writer's commits never run a checkpoint themselves. Measured with
+  // bench/run_load.sh: a checkpoint inside a commit stalled acknowledgements for up to a second,
+  // and a larger log means fewer copies of the same hot pages. Past four times this, the writer
+  // restarts the log itself before its next batch, whatever the background thread does, so the
+  // log file never grows past about 4x this plus one batch.
+  int checkpoint_pages = 4000;
 };
 
 class SqliteConnection;
@@ -49,20 +56,13 @@ class SqliteEventStore final : public EventStore {
  private:
   SqliteEventStore() = default;
 
-  // A read connection for the duration of one call.
-  // The WAL is checkpointed by a background thread once it holds this many pages (16 MiB at the
-  // default page size); the writer's commits never run a checkpoint themselves. Measured with
-  // bench/run_load.sh: a checkpoint inside a commit stalled acknowledgements for up to a second,
-  // and a larger log means fewer copies of the same hot pages.
-  static constexpr int kCheckpointPages = 4000;
-  // Past this the writer checkpoints before its next batch, whatever the background thread does.
-  static constexpr int kMaxLogPages = 4 * kCheckpointPages;
   void OnWalGrew(int pages);
   void CheckpointLoop();
   // On the writer thread, between batches: a RESTART checkpoint, so the next commit reuses the
   // log from its start.
   void RestartLog();
 
+  // A read connection for the duration of one call.
   class Lease;
   Lease Acquire();
   void Release(std::unique_ptr<SqliteConnection> c);
