@@ -10,6 +10,7 @@ BUILD   ?= build
 JOBS    ?= 2
 BUILD_TYPE ?= Release
 DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
+        protobuf-compiler libprotobuf-dev libcurl4-openssl-dev zlib1g-dev \
         libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
 BENCH_DEPS := wrk
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

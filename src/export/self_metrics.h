@@ -1,0 +1,71 @@
+// The service's own health series, served on /metrics beside the DORA series: requests by route
+// and status, request durations, and how the OTLP export is doing. Thread-safe; cheap enough to
+// call once per request.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+#include "common/time.h"
+
+namespace emm::exporting {
+
+class SelfMetrics {
+ public:
+  // Upper bounds (seconds) of em_metrics_http_request_duration_seconds.
+  static std::span<const double> DurationBounds();
+
+  // One answered request; `route` is the route pattern ("/api/v1/deployments/:id"), never a path.
+  void RecordRequest(std::string_view method, std::string_view route, int status, double seconds);
+  // An export request the collector accepted (`points` data points in it).
+  void RecordExportSuccess(TimeMs at, uint64_t points);
+  // An export request that failed; `reason` is a short label value: "rejected" (a 4xx such as
+  // 400, not retried), "retryable" (429/502/503/504), "connection", "server" (other 5xx).
+  void RecordExportFailure(std::string_view reason);
+  // Points the collector accepted but reported as rejected (OTLP partial success).
+  void RecordRejectedPoints(uint64_t points);
+  void SetExporterEnabled(bool enabled);
+
+  struct RequestKey {
+    std::string method;
+    std::string route;
+    int status = 0;
+    auto operator<=>(const RequestKey&) const = default;
+  };
+  struct DurationKey {
+    std::string method;
+    std::string route;
+    auto operator<=>(const DurationKey&) const = default;
+  };
+  struct Histogram {
+    std::vector<uint64_t> buckets;  // DurationBounds().size() + 1, per bucket (not cumulative)
+    double sum = 0;
+    uint64_t count = 0;
+  };
+  struct Snapshot {
+    TimeMs start_ms = 0;                                 // when this process started counting
+    std::map<RequestKey, uint64_t> requests;             // em_metrics_http_requests_total
+    std::map<DurationKey, Histogram> durations;          // em_metrics_http_request_duration_seconds
+    bool exporter_enabled = false;
+    std::optional<TimeMs> last_export_success;           // em_metrics_export_last_success_timestamp_seconds
+    uint64_t exported_points = 0;                        // em_metrics_export_points_total
+    uint64_t rejected_points = 0;                        // em_metrics_export_rejected_points_total
+    std::map<std::string, uint64_t> export_failures;     // em_metrics_export_failures_total{reason}
+  };
+  Snapshot Get() const;
+
+  explicit SelfMetrics(TimeMs start_ms = 0) { snap_.start_ms = start_ms; }
+
+ private:
+  mutable std::mutex mu_;
+  Snapshot snap_;
+};
+
+}  // namespace emm::exporting
