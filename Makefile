@@ -3,6 +3,7 @@
 #   make build   configure and build into $(BUILD) (Release)
 #   make run     deps + build + start the server (SQLite at ./data/em-metrics.db unless SQLITE_DB is set)
 #   make test    deps + build + every test (ctest)
+#   make test-deps  prometheus + node + npm (apt, only when the commands are missing) + the OTLP test sink's npm packages
 #   make bench   deps + build + load harness (bench/run_load.sh)
 #   make asan    every test built with AddressSanitizer + UBSan (build-asan/)
 #   make tsan    every test built with ThreadSanitizer (build-tsan/)
@@ -13,9 +14,11 @@ DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqli
         protobuf-compiler libprotobuf-dev libcurl4-openssl-dev zlib1g-dev \
         libssl-dev libgtest-dev libgmock-dev libbenchmark-dev
 BENCH_DEPS := wrk
+# Tests only: the end-to-end tests scrape the server with Debian's Prometheus and lint with promtool.
+TEST_DEPS := prometheus
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps bench-deps build run test bench asan tsan clean
+.PHONY: all deps bench-deps test-deps build run test bench asan tsan clean
 
 all: build
 
@@ -32,6 +35,19 @@ deps:
 bench-deps:
 	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(BENCH_DEPS)"
 
+# The OTLP tests run a Node receiver (tests/interop/otlp). node/npm are checked as commands, not
+# dpkg packages: a NodeSource nodejs (which bundles npm) must not be replaced by Debian's.
+OTLP_SINK_DIR := tests/interop/otlp
+test-deps:
+	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
+	@pkgs=""; command -v node >/dev/null 2>&1 || pkgs="nodejs"; \
+	command -v npm >/dev/null 2>&1 || pkgs="$$pkgs npm"; \
+	if [ -n "$$pkgs" ]; then $(MAKE) --no-print-directory deps EXTRA_DEPS="$$pkgs"; fi
+	@cd $(OTLP_SINK_DIR) && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+	  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
+	  else npm install --no-audit --no-fund; fi && touch node_modules; \
+	fi
+
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
 
@@ -42,19 +58,19 @@ run: build
 	@mkdir -p data
 	./$(BUILD)/em-metrics serve
 
-test: build
+test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 bench: bench-deps build
 	bash bench/run_load.sh
 
-asan: deps
+asan: test-deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMM_BUILD_BENCH=OFF \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer"
 	cmake --build build-asan -j$(JOBS)
 	cd build-asan && UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ctest --output-on-failure -j$(JOBS)
 
-tsan: deps
+tsan: test-deps
 	cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMM_BUILD_BENCH=OFF \
 	  -DCMAKE_CXX_FLAGS="-fsanitize=thread"
 	cmake --build build-tsan -j$(JOBS)

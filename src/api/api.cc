@@ -3,6 +3,7 @@
 #include <atomic>
 #include <boost/json.hpp>
 #include <charconv>
+#include <chrono>
 #include <memory>
 
 #include "api/dto/events_json.h"
@@ -11,6 +12,7 @@
 #include "api/query.h"
 #include "common/log.h"
 #include "domain/commands.h"
+#include "export/prometheus_text.h"
 
 namespace emm::api {
 namespace json = boost::json;
@@ -27,6 +29,15 @@ Response NotFoundRoute(const Request& r) {
                  {"error", "Not Found"},
                  {"statusCode", 404}};
   return Response::Json(404, json::serialize(o));
+}
+
+// The method as a label value: anything but the usual methods is "other", so that a client
+// sending made-up methods cannot add series to em_metrics_http_requests_total.
+std::string MethodLabel(const std::string& method) {
+  for (const char* known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+    if (method == known) return method;
+  }
+  return "other";
 }
 
 // Integer query parameter in [min, max]; absent: `def`.
@@ -86,12 +97,21 @@ Api::Api(ApiOptions options, ApiDeps deps) : options_(std::move(options)), deps_
 }
 
 void Api::Handle(Request request, Responder respond) const {
+  auto started = std::chrono::steady_clock::now();
   auto match = router_.Find(request.method, request.path);
   std::string pattern = match ? match->route->pattern : std::string("(unmatched)");
-  // The server's access log names the route pattern, not the path (ids stay out of the logs).
-  Responder labelled = [respond = std::move(respond), pattern](Response res) {
+  // The server's access log and the self series name the route pattern, not the path (ids stay
+  // out of logs and labels).
+  Responder labelled = [respond = std::move(respond), pattern, started,
+                        method = MethodLabel(request.method),
+                        self = deps_.self_metrics](Response res) {
     res.log_route = pattern;
-    if (pattern == "/health") res.log_quiet = true;  // probes every few seconds: debug level
+    // Probes and scrapes come every few seconds: debug level.
+    if (pattern == "/health" || pattern == "/metrics") res.log_quiet = true;
+    if (self != nullptr) {
+      std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+      self->RecordRequest(method, pattern, res.status, took.count());
+    }
     respond(std::move(res));
   };
   if (!match) return labelled(NotFoundRoute(request));
@@ -129,6 +149,24 @@ void Api::AddRoutes() {
                    r(JsonOk(json::object{}));
                  }});
   }
+  // Prometheus scrape: computed from the database, so the series survive restarts.
+  router_.Add({"GET", "/metrics", !opts.scrape_no_auth,
+               [&deps](const Request& req, const PathParams&, Responder r) {
+                 std::vector<domain::SeriesState> series;
+                 if (deps.store != nullptr) {  // stateless mode: only the service's own series
+                   auto listed = deps.store->ListSeries();
+                   if (!listed.ok()) return r(ErrorResponse(listed.status()));
+                   series = std::move(*listed);
+                 }
+                 exporting::SelfMetrics::Snapshot self;
+                 if (deps.self_metrics != nullptr) self = deps.self_metrics->Get();
+                 auto format = exporting::NegotiateFormat(req.Header("Accept").value_or(""));
+                 Response res = Response::Empty(200);
+                 res.content_type = exporting::ContentType(format);
+                 res.body = exporting::RenderExposition(series, self, format);
+                 res.headers.emplace_back("Vary", "Accept");
+                 r(std::move(res));
+               }});
   router_.Add(
       {"GET", "/api/v1/health", true, [&opts](const Request&, const PathParams&, Responder r) {
          r(JsonOk(json::object{{"ok", true}, {"host", opts.hostname}}));
@@ -141,6 +179,8 @@ void Api::AddRoutes() {
       {"GET", "/api/v1/config", true, [&deps](const Request&, const PathParams&, Responder r) {
          r(Response::Json(200, deps.teams->Get()->json));
        }});
+
+  if (deps.forwarder != nullptr) return AddForwardingRoutes();
 
   // --- deployments ---
   router_.Add(

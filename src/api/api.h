@@ -8,6 +8,8 @@
 #include "auth/authenticator.h"
 #include "common/time.h"
 #include "config/teams_file.h"
+#include "export/forwarder.h"
+#include "export/self_metrics.h"
 #include "http/message.h"
 #include "storage/event_store.h"
 #include "storage/write_queue.h"
@@ -19,6 +21,7 @@ struct ApiOptions {
   std::string version = "-";                   // EM_METRICS_VERSION
   std::string hostname;                        // GET /api/v1/health
   bool dev_routes = false;                     // POST /ping
+  bool scrape_no_auth = false;                 // GET /metrics without credentials
 };
 
 // Every pointer must outlive the Api. Thread-safe.
@@ -28,6 +31,10 @@ struct ApiDeps {
   const auth::Authenticator* auth;
   const config::TeamsHolder* teams;
   const Clock* clock;
+  exporting::SelfMetrics* self_metrics = nullptr;  // null: /metrics has no self series
+  // Set in stateless mode (SQLITE_DB=none): store and writes are then unused and may be null;
+  // events are pushed to the collector instead of stored.
+  exporting::Forwarder* forwarder = nullptr;
 };
 
 class Api {
@@ -39,6 +46,8 @@ class Api {
 
  private:
   void AddRoutes();
+  // Stateless mode: the write routes forward their points; routes that need stored events 501.
+  void AddForwardingRoutes();
 
   ApiOptions options_;
   ApiDeps deps_;

@@ -23,6 +23,8 @@ int HttpStatusFor(StatusCode code) {
       return 501;
     case StatusCode::kUnavailable:
       return 503;
+    case StatusCode::kUpstream:
+      return 502;
     case StatusCode::kInternal:
       return 500;
   }

@@ -17,6 +17,8 @@
 #include "config/settings.h"
 #include "config/teams_file.h"
 #include "domain/commands.h"
+#include "export/otlp_exporter.h"
+#include "export/self_metrics.h"
 #include "http/server.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/write_queue.h"
@@ -44,7 +46,8 @@ Options:
 
 const char* kUsageTail = R"(
 Authentication: with none of EM_METRICS_NO_AUTH, EM_METRICS_TOKEN_AUTH or
-EM_METRICS_BASIC_AUTH_* set, every /api/v1 request is refused. GET /health is always open.
+EM_METRICS_BASIC_AUTH_* set, every /api/v1 request is refused. GET /health is always open;
+GET /metrics (Prometheus) needs the same credentials unless EM_METRICS_SCRAPE_NO_AUTH is true.
 Signals: SIGHUP reloads the teams config file; SIGTERM/SIGINT finish requests in flight, then exit.
 )";
 
@@ -104,6 +107,86 @@ int RebuildMetrics(const config::Settings& s) {
   return 0;
 }
 
+// What every OTLP sender needs, from the settings; nullopt when no endpoint is configured (or
+// push is disabled). Bad values are kInvalidArgument (exit 2).
+struct OtlpSetup {
+  exporting::Attributes resource;
+  exporting::EncodeOptions encode;
+  bool gzip = false;
+  exporting::CurlOptions curl;
+};
+
+Result<std::optional<OtlpSetup>> ReadOtlpSetup(const config::Settings& s) {
+  const std::string endpoint = config::MetricsEndpoint(s);
+  if (endpoint.empty() || s.otlp_disabled) {
+    if (!endpoint.empty()) log::Info("OTLP push disabled", {{"endpoint", endpoint}});
+    return std::optional<OtlpSetup>();
+  }
+  if (endpoint.rfind("http://", 0) != 0 && endpoint.rfind("https://", 0) != 0) {
+    return Status::InvalidArgument("OTLP endpoint",
+                                   "must start with http:// or https://, got \"" + endpoint + "\"");
+  }
+  auto extra = exporting::ParseResourceAttributes(s.resource_attributes);
+  if (!extra.ok()) return extra.status();
+  auto headers = exporting::ParseHeaderList(s.otlp_headers);
+  if (!headers.ok()) return headers.status();
+  OtlpSetup o;
+  o.resource = exporting::BuildResource({s.otel_service_name, EMM_VERSION, s.deployment_environment,
+                                         exporting::RandomUuid(), std::move(*extra)});
+  o.encode.encoding =
+      s.otlp_protocol == "http/json" ? exporting::Encoding::kJson : exporting::Encoding::kProtobuf;
+  o.encode.temporality = s.otlp_temporality == "delta" ? exporting::Temporality::kDelta
+                                                       : exporting::Temporality::kCumulative;
+  o.encode.scope_version = EMM_VERSION;
+  o.gzip = s.otlp_compression == "gzip";
+  o.curl.url = endpoint;
+  o.curl.content_type = o.encode.encoding == exporting::Encoding::kJson
+                            ? exporting::kJsonContentType
+                            : exporting::kProtobufContentType;
+  o.curl.headers = std::move(*headers);
+  o.curl.timeout_ms = s.otlp_timeout_ms;
+  o.curl.ca_file = s.otlp_certificate;
+  o.curl.client_cert = s.otlp_client_certificate;
+  o.curl.client_key = s.otlp_client_key;
+  o.curl.user_agent = std::string("em-metrics/") + EMM_VERSION;
+  log::Info("OTLP push enabled", {{"endpoint", endpoint},
+                                  {"protocol", s.otlp_protocol},
+                                  {"compression", s.otlp_compression},
+                                  {"temporality", s.no_store ? "delta" : s.otlp_temporality},
+                                  {"mode", s.no_store ? "forward each event" : "periodic"},
+                                  {"interval_ms", s.export_interval_ms}});
+  return std::optional<OtlpSetup>(std::move(o));
+}
+
+std::unique_ptr<exporting::OtlpExporter> MakeExporter(OtlpSetup o, const config::Settings& s,
+                                                      storage::EventStore* store,
+                                                      storage::WriteQueue* writes,
+                                                      exporting::SelfMetrics* self) {
+  exporting::ExporterOptions e;
+  e.resource = std::move(o.resource);
+  e.encode = o.encode;
+  e.gzip = o.gzip;
+  e.interval_ms = s.export_interval_ms;
+  e.export_timeout_ms = s.export_timeout_ms;
+  e.max_request_bytes = static_cast<size_t>(s.otlp_max_request_kib) * 1024;
+  e.backoff_max_ms = std::max<int64_t>(1000, std::min<int64_t>(30000, s.export_interval_ms));
+  return std::make_unique<exporting::OtlpExporter>(std::move(e), store, writes,
+                                                   exporting::MakeCurlTransport(o.curl), self,
+                                                   &SystemClock::Instance());
+}
+
+std::unique_ptr<exporting::Forwarder> MakeForwarder(OtlpSetup o, const config::Settings& s,
+                                                    exporting::SelfMetrics* self) {
+  exporting::ForwarderOptions f;
+  f.resource = std::move(o.resource);
+  f.encode = o.encode;
+  f.gzip = o.gzip;
+  f.timeout_ms = s.otlp_timeout_ms;
+  return std::make_unique<exporting::Forwarder>(
+      std::move(f), [curl = o.curl] { return exporting::MakeCurlTransport(curl); }, self,
+      &SystemClock::Instance());
+}
+
 std::string Hostname() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
@@ -128,8 +211,24 @@ int Serve(const config::Settings& s) {
   }
   config::TeamsHolder teams_holder(std::move(*teams));
 
-  auto store = OpenStore(s);
-  if (!store.ok()) return ExitCodeFor(store.status());
+  auto otlp = ReadOtlpSetup(s);
+  if (!otlp.ok()) {
+    log::Error("invalid OTLP settings", {{"error", otlp.status().ToString()}});
+    return kExitConfig;
+  }
+  if (s.no_store && !*otlp) {
+    log::Error(
+        "SQLITE_DB=none (--no-store) keeps no database, so it needs a collector to forward "
+        "to: set OTEL_COLLECTOR_URL or OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT");
+    return kExitConfig;
+  }
+  // Stateless mode has no store: every pointer below that depends on one stays null.
+  Result<std::unique_ptr<storage::SqliteEventStore>> store =
+      std::unique_ptr<storage::SqliteEventStore>();
+  if (!s.no_store) {
+    store = OpenStore(s);
+    if (!store.ok()) return ExitCodeFor(store.status());
+  }
 
   auth::Authenticator authenticator({s.no_auth, s.token, s.basic_username, s.basic_password});
   if (!s.no_auth && s.token.empty() && !authenticator.basic_enabled()) {
@@ -138,17 +237,21 @@ int Serve(const config::Settings& s) {
                 "set EM_METRICS_TOKEN_AUTH, EM_METRICS_BASIC_AUTH_* or "
                 "EM_METRICS_NO_AUTH=true"}});
   }
-  if (!s.otel_collector_url.empty()) {
-    log::Warn(
-        "OTEL_COLLECTOR_URL is set but OTLP push is not available in this version; "
-        "metrics are kept in the database",
-        {{"otel_collector_url", s.otel_collector_url}});
+  // The service's own series on /metrics; counts from this start.
+  exporting::SelfMetrics self_metrics(SystemClock::Instance().NowMs());
+  std::unique_ptr<storage::WriteQueue> writes;
+  std::unique_ptr<exporting::OtlpExporter> exporter;
+  std::unique_ptr<exporting::Forwarder> forwarder;
+  if (s.no_store) {
+    forwarder = MakeForwarder(std::move(**otlp), s, &self_metrics);
+  } else {
+    writes = std::make_unique<storage::WriteQueue>(store->get());
+    if (*otlp)
+      exporter = MakeExporter(std::move(**otlp), s, store->get(), writes.get(), &self_metrics);
   }
-
-  auto writes = std::make_unique<storage::WriteQueue>(store->get());
-  api::Api api(
-      {s.deployment_environment, s.version, Hostname(), s.dev_routes},
-      {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance()});
+  api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth},
+               {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
+                &self_metrics, forwarder.get()});
 
   http::ServerOptions so;
   so.host = s.host;
@@ -168,11 +271,12 @@ int Serve(const config::Settings& s) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   log::Info("listening", {{"host", s.host},
                           {"port", static_cast<int>(server->port())},
-                          {"sqlite_db", s.sqlite_db},
+                          {"sqlite_db", s.no_store ? "none (stateless)" : s.sqlite_db},
                           {"sync", s.sqlite_full_sync ? "full" : "normal"},
                           {"config", s.config_path},
                           {"teams", teams_holder.Get()->directory.teams().size()},
                           {"startup_ms", startup_ms}});
+  if (exporter) exporter->Start();
   log::Flush();  // whoever waits for this line (a supervisor, a test) sees it at once
 
   for (;;) {
@@ -195,9 +299,13 @@ int Serve(const config::Settings& s) {
                                 {"in_flight", server->in_flight()}});
     break;
   }
-  // Order matters: answer what is in flight, then let the writer finish, then close the file.
+  // Order matters: answer what is in flight, push the final state (delta marks still need the
+  // writer), then let the writer finish, then close the file.
   server->Shutdown(std::chrono::milliseconds(s.shutdown_grace_ms));
-  writes->Stop();
+  if (exporter) exporter->Stop(std::min(s.export_timeout_ms, 10000));
+  exporter.reset();
+  if (forwarder) forwarder->Stop();
+  if (writes) writes->Stop();
   writes.reset();
   server.reset();
   store->reset();

@@ -18,6 +18,8 @@ const char* StatusCodeName(StatusCode code) {
       return "UNIMPLEMENTED";
     case StatusCode::kUnavailable:
       return "UNAVAILABLE";
+    case StatusCode::kUpstream:
+      return "UPSTREAM";
     case StatusCode::kInternal:
       return "INTERNAL";
   }

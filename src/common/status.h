@@ -17,6 +17,7 @@ enum class StatusCode {
   kFailedPrecondition,  // valid request, wrong state (409)
   kUnimplemented,       // 501
   kUnavailable,         // transient: busy database, lost connection (503)
+  kUpstream,            // a service we depend on (the OTLP collector) failed or refused (502)
   kInternal,            // a bug or an unexpected library failure (500)
 };
 
@@ -51,6 +52,9 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, std::move(message));
+  }
+  static Status Upstream(std::string message) {
+    return Status(StatusCode::kUpstream, std::move(message));
   }
   static Status Internal(std::string message) {
     return Status(StatusCode::kInternal, std::move(message));

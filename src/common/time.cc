@@ -59,7 +59,7 @@ void CivilFromDays(int64_t z, int64_t* y, unsigned* m, unsigned* d) {
 
 std::optional<TimeMs> ParseTimestamp(std::string_view t) {
   size_t p = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!Digits(t, &p, 4, &year) || !Expect(t, &p, '-') || !Digits(t, &p, 2, &month) ||
       !Expect(t, &p, '-') || !Digits(t, &p, 2, &day)) {
     return std::nullopt;
@@ -89,7 +89,7 @@ std::optional<TimeMs> ParseTimestamp(std::string_view t) {
   } else if (t[p] == '+' || t[p] == '-') {
     int sign = t[p] == '+' ? 1 : -1;
     ++p;
-    int oh, om = 0;
+    int oh = 0, om = 0;
     // +HH:MM or +HHMM (RFC 3339 needs the minutes).
     if (!Digits(t, &p, 2, &oh)) return std::nullopt;
     if (p < t.size() && t[p] == ':') ++p;

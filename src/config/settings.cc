@@ -8,7 +8,7 @@
 namespace emm::config {
 namespace {
 
-enum class Kind { kString, kPort, kBool, kPresence, kSync, kInt };
+enum class Kind { kString, kPort, kBool, kPresence, kSync, kInt, kChoice };
 
 struct Option {
   const char* flag;  // without leading dashes
@@ -17,7 +17,19 @@ struct Option {
   const char* def;  // shown in --help
   const char* help;
   std::function<void(Settings&, const std::string&)> set;
+  const char* choices = nullptr;  // kChoice: "a|b|c", compared case-insensitively
 };
+
+std::string Lower(std::string v) {
+  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return v;
+}
+
+int IntOf(const std::string& v) {
+  long n = 0;
+  auto r = std::from_chars(v.data(), v.data() + v.size(), n);
+  return r.ec == std::errc() ? static_cast<int>(n) : 0;
+}
 
 bool ParseInt(const std::string& s, long min, long max, long* out) {
   long v = 0;
@@ -38,8 +50,11 @@ const std::vector<Option>& Options() {
          s.port = static_cast<uint16_t>(p);
        }},
       {"sqlite-db", "SQLITE_DB", Kind::kString, "./data/em-metrics.db",
-       "SQLite database file (created with its directory)",
-       [](Settings& s, const std::string& v) { s.sqlite_db = v; }},
+       "SQLite database file (created with its directory); none: keep no database",
+       [](Settings& s, const std::string& v) {
+         s.sqlite_db = v;
+         if (v == "none") s.no_store = true;
+       }},
       {"sqlite-sync", "SQLITE_SYNC", Kind::kSync, "full",
        "full: fsync before acknowledging a write; normal: faster, may lose the last writes on "
        "power loss (never on a crash)",
@@ -67,6 +82,9 @@ const std::vector<Option>& Options() {
        [](Settings& s, const std::string& v) { s.basic_username = v; }},
       {"basic-auth-password", "EM_METRICS_BASIC_AUTH_PASSWORD", Kind::kString, "(none)",
        "HTTP basic auth password", [](Settings& s, const std::string& v) { s.basic_password = v; }},
+      {"scrape-no-auth", "EM_METRICS_SCRAPE_NO_AUTH", Kind::kBool, "false",
+       "serve GET /metrics without credentials (for a Prometheus scraper); the rest keeps its auth",
+       [](Settings& s, const std::string& v) { s.scrape_no_auth = IsTrueValue(v); }},
       {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
        "trace, debug, info, warn, error, fatal or silent",
        [](Settings& s, const std::string& v) { s.log_level = v; }},
@@ -96,6 +114,89 @@ const std::vector<Option>& Options() {
          ParseInt(v, 0, 3600000, &n);
          s.read_timeout_ms = static_cast<int>(n);
        }},
+      {"no-store", "EM_METRICS_NO_STORE", Kind::kBool, "false",
+       "keep no database: forward each event's points to the collector (same as SQLITE_DB=none)",
+       [](Settings& s, const std::string& v) { s.no_store = IsTrueValue(v); }},
+      // --- OTLP push ---
+      {"otlp-endpoint", "OTEL_EXPORTER_OTLP_ENDPOINT", Kind::kString, "(none)",
+       "OTLP/HTTP base URL; /v1/metrics is appended",
+       [](Settings& s, const std::string& v) { s.otlp_endpoint = v; }},
+      {"otlp-metrics-endpoint", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", Kind::kString, "(none)",
+       "OTLP/HTTP metrics URL, used as is; wins over OTEL_COLLECTOR_URL and the base URL",
+       [](Settings& s, const std::string& v) { s.otlp_metrics_endpoint = v; }},
+      {"otlp-headers", "OTEL_EXPORTER_OTLP_HEADERS", Kind::kString, "(none)",
+       "extra request headers, k1=v1,k2=v2 (percent-encoded), e.g. Authorization=Bearer%20x",
+       [](Settings& s, const std::string& v) { s.otlp_headers = v; }},
+      {"otlp-metrics-headers", "OTEL_EXPORTER_OTLP_METRICS_HEADERS", Kind::kString, "(none)",
+       "as OTEL_EXPORTER_OTLP_HEADERS, wins over it",
+       [](Settings& s, const std::string& v) { s.otlp_headers = v; }},
+      {"otlp-protocol", "OTEL_EXPORTER_OTLP_PROTOCOL", Kind::kChoice, "http/protobuf",
+       "http/protobuf or http/json",
+       [](Settings& s, const std::string& v) { s.otlp_protocol = Lower(v); },
+       "http/protobuf|http/json"},
+      {"otlp-metrics-protocol", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", Kind::kChoice,
+       "http/protobuf", "as OTEL_EXPORTER_OTLP_PROTOCOL, wins over it",
+       [](Settings& s, const std::string& v) { s.otlp_protocol = Lower(v); },
+       "http/protobuf|http/json"},
+      {"otlp-compression", "OTEL_EXPORTER_OTLP_COMPRESSION", Kind::kChoice, "none", "gzip or none",
+       [](Settings& s, const std::string& v) { s.otlp_compression = Lower(v); }, "gzip|none"},
+      {"otlp-metrics-compression", "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", Kind::kChoice, "none",
+       "as OTEL_EXPORTER_OTLP_COMPRESSION, wins over it",
+       [](Settings& s, const std::string& v) { s.otlp_compression = Lower(v); }, "gzip|none"},
+      {"otlp-timeout", "OTEL_EXPORTER_OTLP_TIMEOUT", Kind::kInt, "10000",
+       "milliseconds one export request may take",
+       [](Settings& s, const std::string& v) { s.otlp_timeout_ms = IntOf(v); }},
+      {"otlp-metrics-timeout", "OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", Kind::kInt, "10000",
+       "as OTEL_EXPORTER_OTLP_TIMEOUT, wins over it",
+       [](Settings& s, const std::string& v) { s.otlp_timeout_ms = IntOf(v); }},
+      {"otlp-certificate", "OTEL_EXPORTER_OTLP_CERTIFICATE", Kind::kString, "(system CAs)",
+       "PEM file of the CA that signed the collector's certificate (https)",
+       [](Settings& s, const std::string& v) { s.otlp_certificate = v; }},
+      {"otlp-metrics-certificate", "OTEL_EXPORTER_OTLP_METRICS_CERTIFICATE", Kind::kString,
+       "(system CAs)", "as OTEL_EXPORTER_OTLP_CERTIFICATE, wins over it",
+       [](Settings& s, const std::string& v) { s.otlp_certificate = v; }},
+      {"otlp-client-certificate", "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", Kind::kString, "(none)",
+       "PEM client certificate for mutual TLS",
+       [](Settings& s, const std::string& v) { s.otlp_client_certificate = v; }},
+      {"otlp-metrics-client-certificate", "OTEL_EXPORTER_OTLP_METRICS_CLIENT_CERTIFICATE",
+       Kind::kString, "(none)", "as OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE, wins over it",
+       [](Settings& s, const std::string& v) { s.otlp_client_certificate = v; }},
+      {"otlp-client-key", "OTEL_EXPORTER_OTLP_CLIENT_KEY", Kind::kString, "(none)",
+       "PEM private key of the client certificate",
+       [](Settings& s, const std::string& v) { s.otlp_client_key = v; }},
+      {"otlp-metrics-client-key", "OTEL_EXPORTER_OTLP_METRICS_CLIENT_KEY", Kind::kString, "(none)",
+       "as OTEL_EXPORTER_OTLP_CLIENT_KEY, wins over it",
+       [](Settings& s, const std::string& v) { s.otlp_client_key = v; }},
+      {"otlp-temporality", "OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", Kind::kChoice,
+       "cumulative",
+       "cumulative, or delta (lowmemory is the same as delta here: every em-metrics metric is a "
+       "counter or histogram)",
+       [](Settings& s, const std::string& v) {
+         s.otlp_temporality = Lower(v) == "cumulative" ? "cumulative" : "delta";
+       },
+       "cumulative|delta|lowmemory"},
+      {"export-interval", "OTEL_METRIC_EXPORT_INTERVAL", Kind::kInt, "60000",
+       "milliseconds between exports",
+       [](Settings& s, const std::string& v) { s.export_interval_ms = std::max(1, IntOf(v)); }},
+      {"export-timeout", "OTEL_METRIC_EXPORT_TIMEOUT", Kind::kInt, "30000",
+       "milliseconds one export may take, retries included",
+       [](Settings& s, const std::string& v) { s.export_timeout_ms = IntOf(v); }},
+      {"resource-attributes", "OTEL_RESOURCE_ATTRIBUTES", Kind::kString, "(none)",
+       "extra resource attributes, k1=v1,k2=v2 (percent-encoded)",
+       [](Settings& s, const std::string& v) { s.resource_attributes = v; }},
+      {"otel-sdk-disabled", "OTEL_SDK_DISABLED", Kind::kBool, "false", "true: no OTLP push",
+       [](Settings& s, const std::string& v) {
+         s.otlp_disabled = s.otlp_disabled || IsTrueValue(v);
+       }},
+      {"otel-metrics-exporter", "OTEL_METRICS_EXPORTER", Kind::kChoice, "otlp",
+       "otlp, or none (no push; /metrics still serves everything); prometheus means none here",
+       [](Settings& s, const std::string& v) {
+         s.otlp_disabled = s.otlp_disabled || Lower(v) != "otlp";
+       },
+       "otlp|none|prometheus"},
+      {"otlp-max-request-kib", "EM_METRICS_OTLP_MAX_REQUEST_KIB", Kind::kInt, "4096",
+       "larger exports are split into requests of at most this many KiB (before gzip)",
+       [](Settings& s, const std::string& v) { s.otlp_max_request_kib = std::max(1, IntOf(v)); }},
   };
   return kOptions;
 }
@@ -114,6 +215,25 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
         return Status::InvalidArgument(where, "must be a whole number, got \"" + v + "\"");
       }
       break;
+    case Kind::kChoice: {
+      std::string choices = o.choices, lower = Lower(v);
+      bool found = false;
+      for (size_t b = 0; b <= choices.size() && !found;) {
+        size_t e = choices.find('|', b);
+        if (e == std::string::npos) e = choices.size();
+        found = choices.compare(b, e - b, lower) == 0;
+        b = e + 1;
+      }
+      if (!found) {
+        std::string hint =
+            lower == "grpc" ? " (OTLP over gRPC is not supported: use http/protobuf)" : "";
+        std::string listed = choices;
+        std::replace(listed.begin(), listed.end(), '|', ',');
+        return Status::InvalidArgument(where,
+                                       "must be one of " + listed + ", got \"" + v + "\"" + hint);
+      }
+      break;
+    }
     case Kind::kSync:
       if (v != "full" && v != "normal") {
         return Status::InvalidArgument(where, "must be full or normal, got \"" + v + "\"");
@@ -134,6 +254,15 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
 }
 
 }  // namespace
+
+std::string MetricsEndpoint(const Settings& s) {
+  if (!s.otlp_metrics_endpoint.empty()) return s.otlp_metrics_endpoint;
+  if (!s.otel_collector_url.empty()) return s.otel_collector_url;
+  if (s.otlp_endpoint.empty()) return "";
+  std::string base = s.otlp_endpoint;
+  if (base.back() != '/') base += '/';
+  return base + "v1/metrics";
+}
 
 bool IsTrueValue(std::string_view v) {
   std::string lower(v);

@@ -23,6 +23,7 @@ struct Settings {
   std::string otel_collector_url;                  // OTEL_COLLECTOR_URL ("" = no push)
   std::string deployment_environment = "NO_ENV";   // DEPLOYMENT_ENVIRONMENT
   bool no_auth = false;                            // EM_METRICS_NO_AUTH (1, true, yes)
+  bool scrape_no_auth = false;                     // EM_METRICS_SCRAPE_NO_AUTH (1, true, yes)
   std::string token;                               // EM_METRICS_TOKEN_AUTH
   std::string basic_username;                      // EM_METRICS_BASIC_AUTH_USERNAME
   std::string basic_password;                      // EM_METRICS_BASIC_AUTH_PASSWORD
@@ -32,7 +33,30 @@ struct Settings {
   int threads = 0;                                 // EM_METRICS_THREADS (0 = one per core)
   int shutdown_grace_ms = 10000;                   // EM_METRICS_SHUTDOWN_GRACE_MS
   int read_timeout_ms = 30000;                     // EM_METRICS_READ_TIMEOUT_MS
+  bool no_store = false;                           // SQLITE_DB=none or --no-store
+
+  // OTLP push: the OpenTelemetry SDK's standard variables (METRICS_ variants win).
+  std::string otlp_metrics_endpoint;            // OTEL_EXPORTER_OTLP_METRICS_ENDPOINT, as is
+  std::string otlp_endpoint;                    // OTEL_EXPORTER_OTLP_ENDPOINT, + /v1/metrics
+  std::string otlp_headers;                     // OTEL_EXPORTER_OTLP_[METRICS_]HEADERS
+  std::string otlp_protocol = "http/protobuf";  // OTEL_EXPORTER_OTLP_[METRICS_]PROTOCOL
+  std::string otlp_compression = "none";        // OTEL_EXPORTER_OTLP_[METRICS_]COMPRESSION
+  int otlp_timeout_ms = 10000;                  // OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT
+  std::string otlp_certificate;                 // OTEL_EXPORTER_OTLP_[METRICS_]CERTIFICATE
+  std::string otlp_client_certificate;          // ..._CLIENT_CERTIFICATE
+  std::string otlp_client_key;                  // ..._CLIENT_KEY
+  std::string otlp_temporality = "cumulative";  // OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE
+  int export_interval_ms = 60000;               // OTEL_METRIC_EXPORT_INTERVAL
+  int export_timeout_ms = 30000;                // OTEL_METRIC_EXPORT_TIMEOUT
+  std::string resource_attributes;              // OTEL_RESOURCE_ATTRIBUTES
+  bool otlp_disabled = false;       // OTEL_SDK_DISABLED=true, OTEL_METRICS_EXPORTER=none
+  int otlp_max_request_kib = 4096;  // EM_METRICS_OTLP_MAX_REQUEST_KIB
 };
+
+// Where OTLP metrics go: OTEL_EXPORTER_OTLP_METRICS_ENDPOINT as is, else OTEL_COLLECTOR_URL as is
+// (the original's variable), else OTEL_EXPORTER_OTLP_ENDPOINT joined with "v1/metrics" by exactly
+// one '/'. Empty: no push.
+std::string MetricsEndpoint(const Settings& s);
 
 // Reads the environment through `getenv` (injected for tests), then applies `args` (flags such as
 // "--port", "8080" or "--port=8080"). Unknown flags and bad values are kInvalidArgument naming the

@@ -67,6 +67,18 @@ struct SeriesState {
   void Fold(double value, TimeMs now);
 };
 
+// What a collector has acknowledged of a series, for delta temporality: the cumulative values
+// carried by the last accepted export and when it was made. The next delta point is the state
+// minus this mark, from acked_ms; a series whose start moved (a rebuild) starts over.
+struct ExportMark {
+  SeriesKey key;
+  TimeMs series_start_ms = 0;
+  TimeMs acked_ms = 0;
+  uint64_t count = 0;
+  double sum = 0;
+  std::vector<uint64_t> buckets;
+};
+
 // One thing to record: a counter increment or a histogram observation.
 struct Sample {
   const MetricDef* metric;

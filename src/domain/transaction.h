@@ -34,6 +34,8 @@ class Transaction {
   virtual Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) = 0;
   virtual Status PutSeries(const SeriesState& s) = 0;
   virtual Status ClearSeries() = 0;
+  // Inserts or replaces the mark of mark.key.
+  virtual Status PutExportMark(const ExportMark& mark) = 0;
 
   // Full scans in creation order (created_at, then id), for rebuilding the metric state.
   virtual Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) = 0;

@@ -6,7 +6,7 @@
 namespace emm::exporting {
 namespace {
 constexpr std::array<double, 14> kBounds = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                            0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+                                            0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 }  // namespace
 
 std::span<const double> SelfMetrics::DurationBounds() { return kBounds; }

@@ -50,14 +50,14 @@ class SelfMetrics {
     uint64_t count = 0;
   };
   struct Snapshot {
-    TimeMs start_ms = 0;                                 // when this process started counting
-    std::map<RequestKey, uint64_t> requests;             // em_metrics_http_requests_total
-    std::map<DurationKey, Histogram> durations;          // em_metrics_http_request_duration_seconds
+    TimeMs start_ms = 0;                         // when this process started counting
+    std::map<RequestKey, uint64_t> requests;     // em_metrics_http_requests_total
+    std::map<DurationKey, Histogram> durations;  // em_metrics_http_request_duration_seconds
     bool exporter_enabled = false;
-    std::optional<TimeMs> last_export_success;           // em_metrics_export_last_success_timestamp_seconds
-    uint64_t exported_points = 0;                        // em_metrics_export_points_total
-    uint64_t rejected_points = 0;                        // em_metrics_export_rejected_points_total
-    std::map<std::string, uint64_t> export_failures;     // em_metrics_export_failures_total{reason}
+    std::optional<TimeMs> last_export_success;  // em_metrics_export_last_success_timestamp_seconds
+    uint64_t exported_points = 0;               // em_metrics_export_points_total
+    uint64_t rejected_points = 0;               // em_metrics_export_rejected_points_total
+    std::map<std::string, uint64_t> export_failures;  // em_metrics_export_failures_total{reason}
   };
   Snapshot Get() const;
 

@@ -58,6 +58,7 @@ class EventStore {
   virtual Result<std::optional<domain::Incident>> GetIncident(std::string_view id) = 0;
   virtual Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) = 0;
   virtual Result<std::vector<domain::SeriesState>> ListSeries() = 0;
+  virtual Result<std::vector<domain::ExportMark>> ListExportMarks() = 0;
 };
 
 }  // namespace emm::storage

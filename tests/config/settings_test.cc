@@ -170,6 +170,17 @@ TEST(LoadSettingsTest, NoAuthTrueOnlyForOneTrueYesInAnyCase) {
   }
 }
 
+TEST(LoadSettingsTest, ScrapeNoAuthFromVariableOrFlag) {
+  EXPECT_FALSE(MustLoad({}).scrape_no_auth);
+  EXPECT_TRUE(MustLoad({{"EM_METRICS_SCRAPE_NO_AUTH", "yes"}}).scrape_no_auth);
+  EXPECT_FALSE(MustLoad({{"EM_METRICS_SCRAPE_NO_AUTH", "false"}}).scrape_no_auth);
+  EXPECT_TRUE(MustLoad({}, {"--scrape-no-auth"}).scrape_no_auth);
+  EXPECT_FALSE(
+      MustLoad({{"EM_METRICS_SCRAPE_NO_AUTH", "1"}}, {"--scrape-no-auth=0"}).scrape_no_auth);
+  EXPECT_FALSE(MustLoad({{"EM_METRICS_SCRAPE_NO_AUTH", "1"}}).no_auth);  // only /metrics opens
+  EXPECT_NE(SettingsUsage().find("EM_METRICS_SCRAPE_NO_AUTH"), std::string::npos);
+}
+
 TEST(IsTrueValueTest, Values) {
   EXPECT_TRUE(IsTrueValue("1"));
   EXPECT_TRUE(IsTrueValue("tRuE"));
@@ -247,6 +258,60 @@ TEST(SettingsUsageTest, MentionsEveryVariable) {
                         "EM_METRICS_TOKEN_AUTH", "CONFIG", "DEPLOYMENT_ENVIRONMENT"}) {
     EXPECT_NE(usage.find(v), std::string::npos) << v;
   }
+}
+
+TEST(OtlpSettingsTest, EndpointPrecedence) {
+  EXPECT_EQ(MetricsEndpoint(MustLoad({})), "");
+  EXPECT_EQ(MetricsEndpoint(MustLoad({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"}})),
+            "http://c:4318/v1/metrics");
+  EXPECT_EQ(MetricsEndpoint(MustLoad({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318/base/"}})),
+            "http://c:4318/base/v1/metrics");
+  EXPECT_EQ(MetricsEndpoint(MustLoad({{"OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318"},
+                                      {"OTEL_COLLECTOR_URL", "http://orig:4318/v1/metrics"}})),
+            "http://orig:4318/v1/metrics");
+  EXPECT_EQ(MetricsEndpoint(MustLoad({{"OTEL_COLLECTOR_URL", "http://orig:4318/v1/metrics"},
+                                      {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "http://m/x"}})),
+            "http://m/x");
+}
+
+TEST(OtlpSettingsTest, MetricsVariantsWinOverGenericOnes) {
+  Settings s = MustLoad({{"OTEL_EXPORTER_OTLP_PROTOCOL", "http/json"},
+                         {"OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "http/protobuf"},
+                         {"OTEL_EXPORTER_OTLP_HEADERS", "a=1"},
+                         {"OTEL_EXPORTER_OTLP_METRICS_HEADERS", "b=2"},
+                         {"OTEL_EXPORTER_OTLP_TIMEOUT", "5000"},
+                         {"OTEL_EXPORTER_OTLP_METRICS_TIMEOUT", "7000"}});
+  EXPECT_EQ(s.otlp_protocol, "http/protobuf");
+  EXPECT_EQ(s.otlp_headers, "b=2");
+  EXPECT_EQ(s.otlp_timeout_ms, 7000);
+}
+
+TEST(OtlpSettingsTest, ChoicesAreCaseInsensitiveAndCheckedByName) {
+  EXPECT_EQ(MustLoad({{"OTEL_EXPORTER_OTLP_COMPRESSION", "GZIP"}}).otlp_compression, "gzip");
+  EXPECT_EQ(
+      MustLoad({{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "Delta"}}).otlp_temporality,
+      "delta");
+  EXPECT_EQ(MustLoad({{"OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE", "lowmemory"}})
+                .otlp_temporality,
+            "delta");
+  EXPECT_EQ(FailedField({{"OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"}}), "OTEL_EXPORTER_OTLP_PROTOCOL");
+  EXPECT_EQ(FailedField({{"OTEL_EXPORTER_OTLP_COMPRESSION", "zstd"}}),
+            "OTEL_EXPORTER_OTLP_COMPRESSION");
+  EXPECT_EQ(FailedField({}, {"--otlp-temporality=sometimes"}), "--otlp-temporality");
+  EXPECT_EQ(FailedField({{"OTEL_METRIC_EXPORT_INTERVAL", "soon"}}), "OTEL_METRIC_EXPORT_INTERVAL");
+}
+
+TEST(OtlpSettingsTest, PushCanBeSwitchedOff) {
+  EXPECT_FALSE(MustLoad({}).otlp_disabled);
+  EXPECT_TRUE(MustLoad({{"OTEL_SDK_DISABLED", "true"}}).otlp_disabled);
+  EXPECT_TRUE(MustLoad({{"OTEL_METRICS_EXPORTER", "none"}}).otlp_disabled);
+  EXPECT_FALSE(MustLoad({{"OTEL_METRICS_EXPORTER", "otlp"}}).otlp_disabled);
+}
+
+TEST(OtlpSettingsTest, NoneAsTheDatabaseMeansStateless) {
+  EXPECT_FALSE(MustLoad({}).no_store);
+  EXPECT_TRUE(MustLoad({{"SQLITE_DB", "none"}}).no_store);
+  EXPECT_TRUE(MustLoad({}, {"--no-store"}).no_store);
 }
 
 }  // namespace

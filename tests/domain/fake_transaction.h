@@ -29,6 +29,10 @@ class FakeTransaction final : public Transaction {
   Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) override;
   Status PutSeries(const SeriesState& s) override;
   Status ClearSeries() override;
+  Status PutExportMark(const ExportMark& m) override {
+    marks.push_back(m);
+    return Status::Ok();
+  }
 
   Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) override;
   Status ForEachIncident(const std::function<Status(const Incident&)>& fn) override;
@@ -48,6 +52,7 @@ class FakeTransaction final : public Transaction {
   std::vector<std::string> deployment_order;  // insertion order, as ForEach* report it
   std::vector<std::string> incident_order;
   std::map<SeriesKey, SeriesState> series;
+  std::vector<ExportMark> marks;
   int writes = 0;  // Insert*/Update*/PutSeries/ClearSeries calls
 };
 

@@ -110,13 +110,13 @@ class SqliteEventStoreTest : public ::testing::Test {
 
 // --- Open and migrations ---
 
-TEST_F(SqliteEventStoreTest, OpenCreatesParentDirectoriesAndAppliesMigrationOne) {
+TEST_F(SqliteEventStoreTest, OpenCreatesParentDirectoriesAndAppliesEveryMigration) {
   ASSERT_FALSE(std::filesystem::exists(dir_.path() / "data"));
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->applied_migrations(), std::vector<int>{1});
-  EXPECT_EQ(store->schema_version(), 1);
+  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2}));
+  EXPECT_EQ(store->schema_version(), 2);
 }
 
 TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
@@ -124,7 +124,59 @@ TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
   auto again = OpenStore();
   ASSERT_NE(again, nullptr);
   EXPECT_TRUE(again->applied_migrations().empty());
-  EXPECT_EQ(again->schema_version(), 1);
+  EXPECT_EQ(again->schema_version(), 2);
+}
+
+void ExecRaw(const std::string& path, const char* sql);
+
+// A database written by the previous release (schema 1) is upgraded in place, data kept.
+TEST_F(SqliteEventStoreTest, ASchemaOneDatabaseGetsMigrationTwo) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    Deployment d = MakeDeployment("kept");
+    ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.InsertDeployment(d); }).ok());
+  }
+  ExecRaw(path_, "DROP TABLE export_marks; DELETE FROM schema_migrations WHERE version = 2;");
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->applied_migrations(), std::vector<int>{2});
+  auto kept = store->GetDeployment("kept");
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(kept->has_value());
+  auto marks = store->ListExportMarks();
+  ASSERT_TRUE(marks.ok()) << marks.status().ToString();
+  EXPECT_TRUE(marks->empty());
+}
+
+TEST_F(SqliteEventStoreTest, ExportMarksAreReplacedPerSeries) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  domain::ExportMark m;
+  m.key = {"lead_time_for_changes", "p", "", "prod"};
+  m.series_start_ms = 10;
+  m.acked_ms = 20;
+  m.count = 3;
+  m.sum = 4.5;
+  m.buckets = {1, 2, 0};
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutExportMark(m); }).ok());
+  m.acked_ms = 30;
+  m.count = 4;
+  m.buckets = {1, 2, 1};
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutExportMark(m); }).ok());
+  domain::ExportMark other = m;
+  other.key.project_id = "q";
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutExportMark(other); }).ok());
+  auto marks = store->ListExportMarks();
+  ASSERT_TRUE(marks.ok());
+  ASSERT_EQ(marks->size(), 2u);
+  const domain::ExportMark& got = marks->front().key.project_id == "p" ? (*marks)[0] : (*marks)[1];
+  EXPECT_EQ(got.key, m.key);
+  EXPECT_EQ(got.series_start_ms, 10);
+  EXPECT_EQ(got.acked_ms, 30);
+  EXPECT_EQ(got.count, 4u);
+  EXPECT_DOUBLE_EQ(got.sum, 4.5);
+  EXPECT_EQ(got.buckets, (std::vector<uint64_t>{1, 2, 1}));
 }
 
 void ExecRaw(const std::string& path, const char* sql) {

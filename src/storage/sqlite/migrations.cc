@@ -56,6 +56,21 @@ CREATE TABLE metric_series (
   UNIQUE (metric, project_id, team_id, environment)
 );
 )sql"},
+    {2, "delta export marks", R"sql(
+-- What the collector acknowledged of each series (OTLP delta temporality only).
+CREATE TABLE export_marks (
+  metric          TEXT NOT NULL,
+  project_id      TEXT NOT NULL,
+  team_id         TEXT NOT NULL,
+  environment     TEXT NOT NULL,
+  series_start_ms INTEGER NOT NULL,
+  acked_ms        INTEGER NOT NULL,
+  count           INTEGER NOT NULL,
+  sum             REAL NOT NULL,
+  buckets         TEXT NOT NULL,
+  PRIMARY KEY (metric, project_id, team_id, environment)
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

@@ -341,6 +341,25 @@ class SqliteConnection final : public domain::Transaction {
     return Status::Ok();
   }
 
+  Status PutExportMark(const domain::ExportMark& m) override {
+    static const std::string sql =
+        "INSERT OR REPLACE INTO export_marks (metric, project_id, team_id, environment, "
+        "series_start_ms, acked_ms, count, sum, buckets) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      BindText(s, 1, m.key.metric);
+      BindText(s, 2, m.key.project_id);
+      BindText(s, 3, m.key.team_id);
+      BindText(s, 4, m.key.environment);
+      sqlite3_bind_int64(s, 5, m.series_start_ms);
+      sqlite3_bind_int64(s, 6, m.acked_ms);
+      sqlite3_bind_int64(s, 7, static_cast<int64_t>(m.count));
+      sqlite3_bind_double(s, 8, m.sum);
+      std::string buckets = EncodeBuckets(m.buckets);
+      sqlite3_bind_text(s, 9, buckets.data(), static_cast<int>(buckets.size()), SQLITE_TRANSIENT);
+    });
+  }
+
   Status ClearSeries() override {
     if (!caching_) return Run("DELETE FROM metric_series", nullptr);
     // Rare (rebuild-metrics): remember the whole cache so a rollback can restore it.
@@ -961,6 +980,28 @@ Result<std::vector<SeriesState>> SqliteEventStore::ListSeries() {
                         out.push_back(ReadSeries(st));
                         return Status::Ok();
                       });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<std::vector<domain::ExportMark>> SqliteEventStore::ListExportMarks() {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  std::vector<domain::ExportMark> out;
+  Status s = c->Query(
+      "SELECT metric, project_id, team_id, environment, series_start_ms, acked_ms, count, sum, "
+      "buckets FROM export_marks",
+      nullptr, [&](sqlite3_stmt* st) {
+        domain::ExportMark m;
+        m.key = SeriesKey{ColText(st, 0), ColText(st, 1), ColText(st, 2), ColText(st, 3)};
+        m.series_start_ms = sqlite3_column_int64(st, 4);
+        m.acked_ms = sqlite3_column_int64(st, 5);
+        m.count = static_cast<uint64_t>(sqlite3_column_int64(st, 6));
+        m.sum = sqlite3_column_double(st, 7);
+        m.buckets = DecodeBuckets(ColText(st, 8));
+        out.push_back(std::move(m));
+        return Status::Ok();
+      });
   if (!s.ok()) return s;
   return out;
 }

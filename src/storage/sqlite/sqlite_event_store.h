@@ -52,6 +52,7 @@ class SqliteEventStore final : public EventStore {
   Result<std::optional<domain::Incident>> GetIncident(std::string_view id) override;
   Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) override;
   Result<std::vector<domain::SeriesState>> ListSeries() override;
+  Result<std::vector<domain::ExportMark>> ListExportMarks() override;
 
  private:
   SqliteEventStore() = default;
@@ -80,7 +81,7 @@ class SqliteEventStore final : public EventStore {
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
   std::atomic<bool> restart_wanted_{false};  // set by the checkpoint thread, done by the writer
-  std::mutex checkpoint_run_mu_;              // held while a checkpoint runs (never two at once)
+  std::mutex checkpoint_run_mu_;             // held while a checkpoint runs (never two at once)
   bool checkpoint_stop_ = false;
   std::thread checkpointer_;
 };

@@ -1,0 +1,144 @@
+#include <curl/curl.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <mutex>
+
+#include "export/transport.h"
+
+namespace emm::exporting {
+namespace {
+
+constexpr size_t kMaxResponseBody = 4 << 20;  // larger answers are not read (OTLP spec)
+
+std::once_flag curl_init;
+
+class CurlTransport final : public Transport {
+ public:
+  explicit CurlTransport(const CurlOptions& o) : options_(o) {}
+  ~CurlTransport() override {
+    if (curl_ != nullptr) curl_easy_cleanup(curl_);
+    curl_slist_free_all(headers_);
+  }
+
+  PostResult Post(std::string_view body, bool gzipped) override {
+    PostResult out;
+    // Initialised on first use, on the exporter's thread: loading TLS costs tens of milliseconds
+    // that start-up should not pay.
+    if (curl_ == nullptr) {
+      std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+      curl_ = curl_easy_init();
+      if (curl_ == nullptr) {
+        out.error = "curl_easy_init failed";
+        return out;
+      }
+    }
+    // The same handle keeps the connection alive between exports; options are set every time
+    // because a failed transfer may leave state behind.
+    curl_easy_reset(curl_);
+    curl_slist_free_all(headers_);
+    headers_ = nullptr;
+    headers_ = curl_slist_append(headers_, ("Content-Type: " + options_.content_type).c_str());
+    if (gzipped) headers_ = curl_slist_append(headers_, "Content-Encoding: gzip");
+    headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip
+    for (const auto& [k, v] : options_.headers) {
+      headers_ = curl_slist_append(headers_, (k + ": " + v).c_str());
+    }
+    curl_easy_setopt(curl_, CURLOPT_URL, options_.url.c_str());
+    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(curl_, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    curl_easy_setopt(curl_, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS,
+                     static_cast<long>(std::min(options_.timeout_ms, 5000)));
+    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!options_.ca_file.empty())
+      curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.ca_file.c_str());
+    if (!options_.client_cert.empty()) {
+      curl_easy_setopt(curl_, CURLOPT_SSLCERT, options_.client_cert.c_str());
+    }
+    if (!options_.client_key.empty()) {
+      curl_easy_setopt(curl_, CURLOPT_SSLKEY, options_.client_key.c_str());
+    }
+    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &CurlTransport::OnBody);
+    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &CurlTransport::OnHeader);
+    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &out);
+    char error[CURL_ERROR_SIZE] = {0};
+    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
+
+    CURLcode rc = curl_easy_perform(curl_);
+    long status = 0;
+    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+    if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status > 0)) {
+      out.status = 0;
+      out.error = error[0] ? error : curl_easy_strerror(rc);
+      return out;
+    }
+    out.status = static_cast<int>(status);
+    return out;
+  }
+
+ private:
+  static size_t OnBody(char* data, size_t size, size_t n, void* user) {
+    auto* out = static_cast<PostResult*>(user);
+    size_t len = size * n;
+    if (out->body.size() + len > kMaxResponseBody) return 0;  // aborts the transfer
+    out->body.append(data, len);
+    return len;
+  }
+
+  static size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+    auto* out = static_cast<PostResult*>(user);
+    std::string_view line(data, size * n);
+    constexpr std::string_view kName = "retry-after:";
+    if (line.size() > kName.size()) {
+      bool match = true;
+      for (size_t i = 0; i < kName.size() && match; ++i) {
+        match = std::tolower(static_cast<unsigned char>(line[i])) == kName[i];
+      }
+      if (match) {
+        std::string_view v = line.substr(kName.size());
+        while (!v.empty() && (v.back() == '\r' || v.back() == '\n')) v.remove_suffix(1);
+        while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+        out->retry_after = std::string(v);
+      }
+    }
+    // Each new response (after a redirect or 100-continue) starts over.
+    if (line.rfind("HTTP/", 0) == 0) out->retry_after.clear();
+    return size * n;
+  }
+
+  CurlOptions options_;
+  CURL* curl_ = nullptr;
+  curl_slist* headers_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<Transport> MakeCurlTransport(const CurlOptions& options) {
+  return std::make_unique<CurlTransport>(options);
+}
+
+std::string Gzip(std::string_view data) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return {};
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  int rc = deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+
+}  // namespace emm::exporting

@@ -1,0 +1,71 @@
+// The domain's Transaction with no database behind it, for stateless forwarding: lookups answer
+// from what the request itself carried, writes of events are dropped, and every series update is
+// collected as a point to push. The domain commands run unchanged on top of it, so validation and
+// the samples each event produces are the same as with a database.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include "domain/transaction.h"
+
+namespace emm::exporting {
+
+class ForwardingTransaction final : public domain::Transaction {
+ public:
+  // What FindDeployment / FindIncident answer (nothing by default: "does not exist").
+  std::function<std::optional<domain::Deployment>(std::string_view id)> deployment_for;
+  std::optional<domain::Incident> incident;
+  // Incident ids generated without a database: incident_<project>_<id_seed + 1>.
+  int64_t id_seed = 0;
+
+  // The series updates of the command: one point per series, this event only.
+  const std::vector<domain::SeriesState>& points() const { return points_; }
+
+  Result<std::optional<domain::Deployment>> FindDeployment(std::string_view id) override {
+    if (deployment_for) return deployment_for(id);
+    return std::optional<domain::Deployment>();
+  }
+  Status InsertDeployment(const domain::Deployment&) override { return Status::Ok(); }
+  Status UpdateDeployment(const domain::Deployment&) override { return Status::Ok(); }
+  Result<std::optional<domain::Incident>> FindIncident(std::string_view id) override {
+    if (incident && incident->id == id) return incident;
+    return std::optional<domain::Incident>();
+  }
+  Status InsertIncident(const domain::Incident&) override { return Status::Ok(); }
+  Status UpdateIncident(const domain::Incident&) override { return Status::Ok(); }
+  Result<int64_t> CountIncidentsOfDeployment(std::string_view) override { return 0; }
+  Result<int64_t> CountIncidentsOfProject(std::string_view) override { return id_seed; }
+  Result<std::optional<domain::SeriesState>> FindSeries(const domain::SeriesKey& key) override {
+    for (const auto& p : points_) {
+      if (p.key == key) return std::optional(p);
+    }
+    return std::optional<domain::SeriesState>();
+  }
+  Status PutSeries(const domain::SeriesState& s) override {
+    for (auto& p : points_) {
+      if (p.key == s.key) {
+        p = s;
+        return Status::Ok();
+      }
+    }
+    points_.push_back(s);
+    return Status::Ok();
+  }
+  Status ClearSeries() override {
+    return Status::Unimplemented("no metric state without a database");
+  }
+  Status PutExportMark(const domain::ExportMark&) override { return Status::Ok(); }
+  Status ForEachDeployment(const std::function<Status(const domain::Deployment&)>&) override {
+    return Status::Ok();
+  }
+  Status ForEachIncident(const std::function<Status(const domain::Incident&)>&) override {
+    return Status::Ok();
+  }
+
+ private:
+  std::vector<domain::SeriesState> points_;
+};
+
+}  // namespace emm::exporting

@@ -1,0 +1,167 @@
+#include "export/otlp_encoder.h"
+
+#include <google/protobuf/util/json_util.h>
+
+#include <algorithm>
+#include <map>
+
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+
+namespace emm::exporting {
+namespace {
+
+namespace pb_collector = opentelemetry::proto::collector::metrics::v1;
+namespace pb_metrics = opentelemetry::proto::metrics::v1;
+namespace pb_common = opentelemetry::proto::common::v1;
+
+uint64_t Nanos(TimeMs ms) { return ms <= 0 ? 0 : static_cast<uint64_t>(ms) * 1000000ULL; }
+
+void AddAttribute(google::protobuf::RepeatedPtrField<pb_common::KeyValue>* list,
+                  const std::string& key, const std::string& value) {
+  pb_common::KeyValue* kv = list->Add();
+  kv->set_key(key);
+  kv->mutable_value()->set_string_value(value);
+}
+
+template <typename Point>
+void SetPointAttributes(const domain::SeriesKey& key, Point* p) {
+  AddAttribute(p->mutable_attributes(), "project_id", key.project_id);
+  // An unresolved team is left out rather than sent as an empty value.
+  if (!key.team_id.empty()) AddAttribute(p->mutable_attributes(), "team_id", key.team_id);
+  AddAttribute(p->mutable_attributes(), "environment", key.environment);
+}
+
+pb_collector::ExportMetricsServiceRequest BuildRequest(const Attributes& resource,
+                                                       std::span<const domain::SeriesState> points,
+                                                       const EncodeOptions& options, TimeMs now) {
+  pb_collector::ExportMetricsServiceRequest req;
+  if (points.empty()) return req;  // no empty envelopes
+  pb_metrics::ResourceMetrics* rm = req.add_resource_metrics();
+  for (const auto& [k, v] : resource)
+    AddAttribute(rm->mutable_resource()->mutable_attributes(), k, v);
+  pb_metrics::ScopeMetrics* sm = rm->add_scope_metrics();
+  sm->mutable_scope()->set_name(options.scope_name);
+  if (!options.scope_version.empty()) sm->mutable_scope()->set_version(options.scope_version);
+
+  const auto temporality = options.temporality == Temporality::kDelta
+                               ? pb_metrics::AGGREGATION_TEMPORALITY_DELTA
+                               : pb_metrics::AGGREGATION_TEMPORALITY_CUMULATIVE;
+  const auto bounds = domain::DurationBucketBounds();
+  // One Metric per name, its points in input order.
+  std::map<std::string_view, pb_metrics::Metric*> by_name;
+  for (const domain::SeriesState& s : points) {
+    const domain::MetricDef* def = domain::FindMetric(s.key.metric);
+    if (def == nullptr) continue;
+    pb_metrics::Metric*& m = by_name[def->name];
+    if (m == nullptr) {
+      m = sm->add_metrics();
+      m->set_name(std::string(def->name));
+      m->set_description(std::string(def->description));
+      m->set_unit(std::string(def->unit));
+      if (def->kind == domain::MetricKind::kCounter) {
+        m->mutable_sum()->set_aggregation_temporality(temporality);
+        m->mutable_sum()->set_is_monotonic(true);
+      } else {
+        m->mutable_histogram()->set_aggregation_temporality(temporality);
+      }
+    }
+    if (def->kind == domain::MetricKind::kCounter) {
+      pb_metrics::NumberDataPoint* p = m->mutable_sum()->add_data_points();
+      SetPointAttributes(s.key, p);
+      p->set_start_time_unix_nano(Nanos(s.start_ms));
+      p->set_time_unix_nano(Nanos(now));
+      p->set_as_int(static_cast<int64_t>(s.count));
+      continue;
+    }
+    pb_metrics::HistogramDataPoint* p = m->mutable_histogram()->add_data_points();
+    SetPointAttributes(s.key, p);
+    p->set_start_time_unix_nano(Nanos(s.start_ms));
+    p->set_time_unix_nano(Nanos(now));
+    p->set_count(s.count);
+    p->set_sum(s.count == 0 ? 0 : s.sum);
+    for (size_t i = 0; i <= bounds.size(); ++i) {
+      p->add_bucket_counts(i < s.buckets.size() ? s.buckets[i] : 0);
+    }
+    for (double b : bounds) p->add_explicit_bounds(b);
+    if (options.temporality == Temporality::kCumulative && s.count > 0) {
+      p->set_min(s.min);
+      p->set_max(s.max);
+    }
+  }
+  return req;
+}
+
+std::string Serialize(const pb_collector::ExportMetricsServiceRequest& req, Encoding encoding) {
+  std::string out;
+  if (encoding == Encoding::kProtobuf) {
+    req.SerializeToString(&out);
+    return out;
+  }
+  // OTLP/JSON is the proto3 JSON mapping with lowerCamelCase keys, 64-bit integers as strings
+  // and enums as integers.
+  google::protobuf::util::JsonPrintOptions json;
+  json.always_print_enums_as_ints = true;
+  json.preserve_proto_field_names = false;
+  (void)google::protobuf::util::MessageToJsonString(req, &out, json);
+  return out;
+}
+
+}  // namespace
+
+std::string EncodeRequest(const Attributes& resource, std::span<const domain::SeriesState> points,
+                          const EncodeOptions& options, TimeMs now) {
+  return Serialize(BuildRequest(resource, points, options, now), options.encoding);
+}
+
+std::vector<EncodedRequest> EncodeInChunks(const Attributes& resource,
+                                           std::span<const domain::SeriesState> points,
+                                           const EncodeOptions& options, TimeMs now,
+                                           size_t max_bytes) {
+  std::vector<EncodedRequest> out;
+  // A first guess from one encoded point, then halve any range that still comes out too big.
+  size_t per_request = points.size();
+  if (!points.empty()) {
+    size_t one = EncodeRequest(resource, points.first(1), options, now).size();
+    per_request = std::max<size_t>(1, max_bytes / std::max<size_t>(one, 1));
+  }
+  std::vector<std::pair<size_t, size_t>> todo;
+  for (size_t b = 0; b < points.size(); b += per_request) {
+    todo.emplace_back(b, std::min(points.size(), b + per_request));
+  }
+  std::reverse(todo.begin(), todo.end());
+  while (!todo.empty()) {
+    auto [b, e] = todo.back();
+    todo.pop_back();
+    std::string body = EncodeRequest(resource, points.subspan(b, e - b), options, now);
+    if (body.size() > max_bytes && e - b > 1) {
+      size_t mid = b + (e - b) / 2;
+      todo.emplace_back(mid, e);
+      todo.emplace_back(b, mid);
+      continue;
+    }
+    out.push_back({std::move(body), b, e});
+  }
+  return out;
+}
+
+bool DecodeResponse(std::string_view body, Encoding encoding, PartialSuccess* out) {
+  *out = {};
+  if (body.empty()) return true;
+  pb_collector::ExportMetricsServiceResponse res;
+  if (encoding == Encoding::kProtobuf) {
+    if (!res.ParseFromArray(body.data(), static_cast<int>(body.size()))) return false;
+  } else {
+    google::protobuf::util::JsonParseOptions json;
+    json.ignore_unknown_fields = true;
+    if (!google::protobuf::util::JsonStringToMessage(std::string(body), &res, json).ok()) {
+      return false;
+    }
+  }
+  if (res.has_partial_success()) {
+    out->rejected_data_points = res.partial_success().rejected_data_points();
+    out->error_message = res.partial_success().error_message();
+  }
+  return true;
+}
+
+}  // namespace emm::exporting

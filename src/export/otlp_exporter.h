@@ -1,0 +1,86 @@
+// Pushes the durable metric state to an OTLP/HTTP collector: every interval, and once more on
+// shutdown. Each export reads the state from the database (never from process memory), so a
+// collector outage of any length or a restart loses nothing: the next accepted export carries the
+// totals, with each series' persisted start time. Retryable failures (429/502/503/504, no answer)
+// are retried with exponential backoff and jitter, honouring Retry-After, within the export's
+// time budget; after that the next interval tries again with fresh state. Runs on its own thread
+// and a read connection, so ingestion never waits for it.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "common/status.h"
+#include "common/time.h"
+#include "export/otlp_encoder.h"
+#include "export/resource.h"
+#include "export/retry.h"
+#include "export/self_metrics.h"
+#include "export/transport.h"
+#include "storage/event_store.h"
+#include "storage/write_queue.h"
+
+namespace emm::exporting {
+
+struct ExporterOptions {
+  Attributes resource;
+  EncodeOptions encode;                 // encoding and temporality
+  bool gzip = false;                    // OTEL_EXPORTER_OTLP_COMPRESSION=gzip
+  int64_t interval_ms = 60000;          // OTEL_METRIC_EXPORT_INTERVAL
+  int64_t export_timeout_ms = 30000;    // OTEL_METRIC_EXPORT_TIMEOUT: one export, retries included
+  size_t max_request_bytes = 4u << 20;  // bodies are split to stay under this (before gzip)
+  int64_t backoff_initial_ms = 1000;
+  int64_t backoff_max_ms = 30000;
+};
+
+class OtlpExporter {
+ public:
+  // `writes` is used only with delta temporality (to persist what the collector acknowledged).
+  // Every pointer must outlive the exporter.
+  OtlpExporter(ExporterOptions options, storage::EventStore* store, storage::WriteQueue* writes,
+               std::unique_ptr<Transport> transport, SelfMetrics* self, const Clock* clock);
+  ~OtlpExporter();
+
+  // Starts the periodic thread.
+  void Start();
+  // Stops the periodic thread, then exports one last time, retrying for at most
+  // `final_timeout_ms`. Call while `writes` still runs. Idempotent.
+  void Stop(int64_t final_timeout_ms);
+
+  // One export of the current state, retrying retryable failures for at most `timeout_ms`.
+  // Ok when every request was accepted (or there was nothing to send). Not thread-safe: the
+  // periodic thread calls it, or tests do when it is not started.
+  Status ExportOnce(int64_t timeout_ms);
+
+ private:
+  void Loop();
+  // Waits `ms`, or less when Stop() is called; false when stopping.
+  bool Sleep(int64_t ms);
+  Result<std::vector<domain::SeriesState>> PointsToSend(TimeMs now,
+                                                        std::vector<domain::SeriesState>* states);
+  Status SaveMarks(std::span<const domain::SeriesState> states, TimeMs acked_ms);
+
+  ExporterOptions options_;
+  storage::EventStore* store_;
+  storage::WriteQueue* writes_;
+  std::unique_ptr<Transport> transport_;
+  SelfMetrics* self_;
+  const Clock* clock_;
+  Backoff backoff_;
+  bool failing_ = false;  // the last export failed: log the recovery
+  // Delta temporality: what the collector has acknowledged, loaded from the store once.
+  bool marks_loaded_ = false;
+  std::map<domain::SeriesKey, domain::ExportMark> marks_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  bool stopped_ = false;
+  std::thread thread_;
+};
+
+}  // namespace emm::exporting

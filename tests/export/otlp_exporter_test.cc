@@ -1,0 +1,296 @@
+// The exporter's bookkeeping against a real SQLite store and a scripted transport. The real
+// network path (libcurl to a real OTLP receiver) is covered by tests/e2e/otlp_export_test.cc.
+#include "export/otlp_exporter.h"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <deque>
+#include <mutex>
+
+#include "../storage/temp_dir.h"
+#include "domain/commands.h"
+#include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
+#include "storage/sqlite/sqlite_event_store.h"
+
+namespace emm::exporting {
+namespace {
+
+namespace pb = opentelemetry::proto;
+
+class ScriptedTransport final : public Transport {
+ public:
+  PostResult Post(std::string_view body, bool gzipped) override {
+    std::lock_guard<std::mutex> lock(mu);
+    bodies.emplace_back(body);
+    gzipped_flags.push_back(gzipped);
+    if (script.empty()) return PostResult{200, "", "", ""};
+    PostResult r = script.front();
+    if (script.size() > 1 || !repeat_last) script.pop_front();
+    return r;
+  }
+  std::mutex mu;
+  std::deque<PostResult> script;
+  bool repeat_last = false;
+  std::vector<std::string> bodies;
+  std::vector<bool> gzipped_flags;
+};
+
+class SteppingClock final : public Clock {
+ public:
+  TimeMs NowMs() const override { return SystemClock::Instance().NowMs() + offset; }
+  TimeMs offset = 0;
+};
+
+// Sums of every point in a body, by metric name and project.
+std::map<std::string, uint64_t> Totals(const std::string& body, uint64_t* start_ns = nullptr) {
+  pb::collector::metrics::v1::ExportMetricsServiceRequest req;
+  EXPECT_TRUE(req.ParseFromString(body));
+  std::map<std::string, uint64_t> out;
+  for (const auto& rm : req.resource_metrics()) {
+    for (const auto& sm : rm.scope_metrics()) {
+      for (const auto& m : sm.metrics()) {
+        for (const auto& p : m.sum().data_points()) {
+          out[m.name() + "/" + p.attributes(0).value().string_value()] += p.as_int();
+          if (start_ns) *start_ns = p.start_time_unix_nano();
+        }
+        for (const auto& p : m.histogram().data_points()) {
+          out[m.name() + "/" + p.attributes(0).value().string_value()] += p.count();
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::string Gunzip(const std::string& in) {
+  z_stream z{};
+  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
+  std::string out(1 << 20, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  z.avail_in = static_cast<uInt>(in.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  out.resize(z.total_out);
+  inflateEnd(&z);
+  return out;
+}
+
+class OtlpExporterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage::SqliteOptions o;
+    o.path = dir_.File("em.db");
+    o.full_sync = false;
+    auto s = storage::SqliteEventStore::Open(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    store_ = std::move(*s);
+    writes_ = std::make_unique<storage::WriteQueue>(store_.get());
+  }
+  void TearDown() override { writes_->Stop(); }
+
+  // Records one deployment_frequency increment for `project`.
+  void Deploy(const std::string& project) {
+    domain::Sample s{&domain::kDeploymentFrequency, project, "", "prod", 1};
+    ASSERT_TRUE(writes_
+                    ->Run([&](domain::Transaction& tx) {
+                      return domain::Record(tx, {s}, SystemClock::Instance().NowMs());
+                    })
+                    .ok());
+  }
+
+  std::unique_ptr<OtlpExporter> Make(ExporterOptions o = {}) {
+    auto t = std::make_unique<ScriptedTransport>();
+    transport_ = t.get();
+    o.resource = {{"service.name", "test"}};
+    if (o.backoff_initial_ms == 1000) o.backoff_initial_ms = 5;
+    if (o.backoff_max_ms == 30000) o.backoff_max_ms = 20;
+    return std::make_unique<OtlpExporter>(o, store_.get(), writes_.get(), std::move(t), &self_,
+                                          &clock_);
+  }
+
+  storage::testing::TempDir dir_;
+  std::unique_ptr<storage::SqliteEventStore> store_;
+  std::unique_ptr<storage::WriteQueue> writes_;
+  ScriptedTransport* transport_ = nullptr;
+  SelfMetrics self_;
+  SteppingClock clock_;
+};
+
+TEST_F(OtlpExporterTest, NothingRecordedSendsNothing) {
+  auto e = Make();
+  EXPECT_TRUE(e->ExportOnce(1000).ok());
+  EXPECT_TRUE(transport_->bodies.empty());
+}
+
+TEST_F(OtlpExporterTest, CumulativeExportsCarryTheTotalsFromTheDatabase) {
+  Deploy("a");
+  Deploy("a");
+  Deploy("b");
+  auto e = Make();
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  ASSERT_EQ(transport_->bodies.size(), 1u);
+  auto t = Totals(transport_->bodies[0]);
+  EXPECT_EQ(t["deployment_frequency/a"], 2u);
+  EXPECT_EQ(t["deployment_frequency/b"], 1u);
+  Deploy("a");
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  EXPECT_EQ(Totals(transport_->bodies[1])["deployment_frequency/a"], 3u);
+  auto snap = self_.Get();
+  EXPECT_EQ(snap.exported_points, 4u);
+  EXPECT_TRUE(snap.last_export_success.has_value());
+}
+
+TEST_F(OtlpExporterTest, RetryableFailuresAreRetriedUntilAccepted) {
+  Deploy("a");
+  auto e = Make();
+  transport_->script = {PostResult{503, "", "busy", "0"},
+                        PostResult{0, "connection refused", "", ""}, PostResult{429, "", "", ""},
+                        PostResult{200, "", "", ""}};
+  ASSERT_TRUE(e->ExportOnce(5000).ok());
+  EXPECT_EQ(transport_->bodies.size(), 4u);
+  auto snap = self_.Get();
+  EXPECT_EQ(snap.export_failures["retryable"], 2u);
+  EXPECT_EQ(snap.export_failures["connection"], 1u);
+  EXPECT_EQ(snap.exported_points, 1u);
+}
+
+TEST_F(OtlpExporterTest, ABadRequestIsNotRetried) {
+  Deploy("a");
+  auto e = Make();
+  transport_->script = {PostResult{400, "", "invalid temporality", ""}};
+  Status s = e->ExportOnce(5000);
+  EXPECT_FALSE(s.ok());
+  EXPECT_EQ(transport_->bodies.size(), 1u);
+  EXPECT_EQ(self_.Get().export_failures["rejected"], 1u);
+}
+
+TEST_F(OtlpExporterTest, RetriesStopAtTheExportTimeout) {
+  Deploy("a");
+  auto e = Make();
+  transport_->script = {PostResult{503, "", "", ""}};
+  transport_->repeat_last = true;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_FALSE(e->ExportOnce(100).ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_GE(transport_->bodies.size(), 2u);
+  // Retry-After longer than what is left: no wait at all, the next interval tries again.
+  transport_->script = {PostResult{503, "", "", "3600"}};
+  transport_->bodies.clear();
+  EXPECT_FALSE(e->ExportOnce(1000).ok());
+  EXPECT_EQ(transport_->bodies.size(), 1u);
+}
+
+TEST_F(OtlpExporterTest, PartialSuccessIsFinalAndCounted) {
+  Deploy("a");
+  auto e = Make();
+  pb::collector::metrics::v1::ExportMetricsServiceResponse res;
+  res.mutable_partial_success()->set_rejected_data_points(1);
+  res.mutable_partial_success()->set_error_message("out of order");
+  transport_->script = {PostResult{200, "", res.SerializeAsString(), ""}};
+  EXPECT_TRUE(e->ExportOnce(1000).ok());
+  EXPECT_EQ(transport_->bodies.size(), 1u);
+  EXPECT_EQ(self_.Get().rejected_points, 1u);
+}
+
+TEST_F(OtlpExporterTest, GzipCompressesTheBody) {
+  Deploy("a");
+  ExporterOptions o;
+  o.gzip = true;
+  auto e = Make(o);
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  ASSERT_EQ(transport_->bodies.size(), 1u);
+  EXPECT_TRUE(transport_->gzipped_flags[0]);
+  EXPECT_EQ(Totals(Gunzip(transport_->bodies[0]))["deployment_frequency/a"], 1u);
+}
+
+TEST_F(OtlpExporterTest, LargeStatesAreSplitIntoSeveralRequests) {
+  for (int i = 0; i < 300; ++i) Deploy("project-" + std::to_string(i));
+  ExporterOptions o;
+  o.max_request_bytes = 4096;
+  auto e = Make(o);
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  EXPECT_GT(transport_->bodies.size(), 5u);
+  uint64_t total = 0;
+  for (const auto& b : transport_->bodies) {
+    EXPECT_LE(b.size(), 4096u);
+    for (const auto& [k, v] : Totals(b)) total += v;
+  }
+  EXPECT_EQ(total, 300u);
+}
+
+TEST_F(OtlpExporterTest, DeltaSendsEachChangeOnceAcrossRestarts) {
+  ExporterOptions o;
+  o.encode.temporality = Temporality::kDelta;
+  Deploy("a");
+  Deploy("a");
+  {
+    auto e = Make(o);
+    ASSERT_TRUE(e->ExportOnce(1000).ok());
+    EXPECT_EQ(Totals(transport_->bodies[0])["deployment_frequency/a"], 2u);
+    ASSERT_TRUE(e->ExportOnce(1000).ok());  // nothing new: nothing sent
+    EXPECT_EQ(transport_->bodies.size(), 1u);
+  }
+  // A new process: the acknowledged marks come from the database.
+  clock_.offset = 60000;
+  Deploy("a");
+  auto e = Make(o);
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  ASSERT_EQ(transport_->bodies.size(), 1u);
+  uint64_t start_ns = 0;
+  EXPECT_EQ(Totals(transport_->bodies[0], &start_ns)["deployment_frequency/a"], 1u);
+  // The delta interval starts where the acknowledged one ended (a minute of clock ago).
+  EXPECT_LT(start_ns / 1000000, static_cast<uint64_t>(clock_.NowMs() - 30000));
+  auto marks = store_->ListExportMarks();
+  ASSERT_TRUE(marks.ok());
+  ASSERT_EQ(marks->size(), 1u);
+  EXPECT_EQ(marks->front().count, 3u);
+}
+
+TEST_F(OtlpExporterTest, DeltaRefusedByTheCollectorIsSentAgainLater) {
+  ExporterOptions o;
+  o.encode.temporality = Temporality::kDelta;
+  Deploy("a");
+  auto e = Make(o);
+  transport_->script = {PostResult{503, "", "", ""}};
+  transport_->repeat_last = true;
+  EXPECT_FALSE(e->ExportOnce(30).ok());
+  Deploy("a");
+  transport_->script.clear();
+  transport_->repeat_last = false;
+  transport_->bodies.clear();
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  EXPECT_EQ(Totals(transport_->bodies[0])["deployment_frequency/a"], 2u);
+}
+
+TEST_F(OtlpExporterTest, StopSendsAFinalExport) {
+  ExporterOptions o;
+  o.interval_ms = 3600000;
+  auto e = Make(o);
+  e->Start();
+  Deploy("a");
+  e->Stop(1000);
+  ASSERT_EQ(transport_->bodies.size(), 1u);
+  EXPECT_EQ(Totals(transport_->bodies[0])["deployment_frequency/a"], 1u);
+}
+
+TEST_F(OtlpExporterTest, ThePeriodicThreadExportsEveryInterval) {
+  Deploy("a");
+  ExporterOptions o;
+  o.interval_ms = 10;
+  auto e = Make(o);
+  e->Start();
+  for (int i = 0; i < 500; ++i) {
+    {
+      std::lock_guard<std::mutex> lock(transport_->mu);
+      if (transport_->bodies.size() >= 3) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  e->Stop(0);
+  EXPECT_GE(transport_->bodies.size(), 3u);
+}
+
+}  // namespace
+}  // namespace emm::exporting
