@@ -1,4 +1,9 @@
+// libcurl, loaded with dlopen on first use: a server that never exports never maps libcurl and
+// the dozen libraries it depends on (TLS, Kerberos, LDAP, ...), which would otherwise double the
+// idle resident memory and slow start-up. The headers give the types; the symbols come from
+// libcurl.so.4 (Debian's libcurl4, a dependency of libcurl4-openssl-dev).
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -12,23 +17,74 @@ namespace {
 
 constexpr size_t kMaxResponseBody = 4 << 20;  // larger answers are not read (OTLP spec)
 
-std::once_flag curl_init;
+struct CurlApi {
+  bool loaded = false;
+  std::string error;
+  CURLcode (*global_init)(long);
+  CURL* (*easy_init)();
+  void (*easy_cleanup)(CURL*);
+  void (*easy_reset)(CURL*);
+  CURLcode (*easy_setopt)(CURL*, CURLoption, ...);
+  CURLcode (*easy_perform)(CURL*);
+  CURLcode (*easy_getinfo)(CURL*, CURLINFO, ...);
+  const char* (*easy_strerror)(CURLcode);
+  curl_slist* (*slist_append)(curl_slist*, const char*);
+  void (*slist_free_all)(curl_slist*);
+};
+
+template <typename Fn>
+bool Bind(void* lib, const char* name, Fn* fn, std::string* error) {
+  *fn = reinterpret_cast<Fn>(dlsym(lib, name));
+  if (*fn == nullptr) *error = std::string("libcurl has no ") + name;
+  return *fn != nullptr;
+}
+
+// Loaded once per process, on first use; never unloaded.
+const CurlApi& Curl() {
+  static CurlApi api;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    void* lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (lib == nullptr) {
+      const char* e = dlerror();
+      api.error = std::string("cannot load libcurl (install libcurl4): ") + (e ? e : "?");
+      return;
+    }
+    std::string& e = api.error;
+    api.loaded = Bind(lib, "curl_global_init", &api.global_init, &e) &&
+                 Bind(lib, "curl_easy_init", &api.easy_init, &e) &&
+                 Bind(lib, "curl_easy_cleanup", &api.easy_cleanup, &e) &&
+                 Bind(lib, "curl_easy_reset", &api.easy_reset, &e) &&
+                 Bind(lib, "curl_easy_setopt", &api.easy_setopt, &e) &&
+                 Bind(lib, "curl_easy_perform", &api.easy_perform, &e) &&
+                 Bind(lib, "curl_easy_getinfo", &api.easy_getinfo, &e) &&
+                 Bind(lib, "curl_easy_strerror", &api.easy_strerror, &e) &&
+                 Bind(lib, "curl_slist_append", &api.slist_append, &e) &&
+                 Bind(lib, "curl_slist_free_all", &api.slist_free_all, &e);
+    if (api.loaded) api.loaded = api.global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+    if (!api.loaded && e.empty()) e = "curl_global_init failed";
+  });
+  return api;
+}
 
 class CurlTransport final : public Transport {
  public:
   explicit CurlTransport(const CurlOptions& o) : options_(o) {}
   ~CurlTransport() override {
-    if (curl_ != nullptr) curl_easy_cleanup(curl_);
-    curl_slist_free_all(headers_);
+    if (curl_ != nullptr) Curl().easy_cleanup(curl_);
+    if (headers_ != nullptr) Curl().slist_free_all(headers_);
   }
 
   PostResult Post(std::string_view body, bool gzipped) override {
     PostResult out;
-    // Initialised on first use, on the exporter's thread: loading TLS costs tens of milliseconds
-    // that start-up should not pay.
+    // Loaded and initialised on first use, on the exporter's thread.
+    const CurlApi& c = Curl();
+    if (!c.loaded) {
+      out.error = c.error;
+      return out;
+    }
     if (curl_ == nullptr) {
-      std::call_once(curl_init, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-      curl_ = curl_easy_init();
+      curl_ = c.easy_init();
       if (curl_ == nullptr) {
         out.error = "curl_easy_init failed";
         return out;
@@ -36,47 +92,46 @@ class CurlTransport final : public Transport {
     }
     // The same handle keeps the connection alive between exports; options are set every time
     // because a failed transfer may leave state behind.
-    curl_easy_reset(curl_);
-    curl_slist_free_all(headers_);
+    c.easy_reset(curl_);
+    c.slist_free_all(headers_);
     headers_ = nullptr;
-    headers_ = curl_slist_append(headers_, ("Content-Type: " + options_.content_type).c_str());
-    if (gzipped) headers_ = curl_slist_append(headers_, "Content-Encoding: gzip");
-    headers_ = curl_slist_append(headers_, "Expect:");  // no 100-continue round trip
+    headers_ = c.slist_append(headers_, ("Content-Type: " + options_.content_type).c_str());
+    if (gzipped) headers_ = c.slist_append(headers_, "Content-Encoding: gzip");
+    headers_ = c.slist_append(headers_, "Expect:");  // no 100-continue round trip
     for (const auto& [k, v] : options_.headers) {
-      headers_ = curl_slist_append(headers_, (k + ": " + v).c_str());
+      headers_ = c.slist_append(headers_, (k + ": " + v).c_str());
     }
-    curl_easy_setopt(curl_, CURLOPT_URL, options_.url.c_str());
-    curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
-    curl_easy_setopt(curl_, CURLOPT_POST, 1L);
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-    curl_easy_setopt(curl_, CURLOPT_USERAGENT, options_.user_agent.c_str());
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(std::min(options_.timeout_ms, 5000)));
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
-    if (!options_.ca_file.empty())
-      curl_easy_setopt(curl_, CURLOPT_CAINFO, options_.ca_file.c_str());
+    c.easy_setopt(curl_, CURLOPT_URL, options_.url.c_str());
+    c.easy_setopt(curl_, CURLOPT_HTTPHEADER, headers_);
+    c.easy_setopt(curl_, CURLOPT_POST, 1L);
+    c.easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
+    c.easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    c.easy_setopt(curl_, CURLOPT_USERAGENT, options_.user_agent.c_str());
+    c.easy_setopt(curl_, CURLOPT_TIMEOUT_MS, static_cast<long>(options_.timeout_ms));
+    c.easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS,
+                  static_cast<long>(std::min(options_.timeout_ms, 5000)));
+    c.easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
+    c.easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!options_.ca_file.empty()) c.easy_setopt(curl_, CURLOPT_CAINFO, options_.ca_file.c_str());
     if (!options_.client_cert.empty()) {
-      curl_easy_setopt(curl_, CURLOPT_SSLCERT, options_.client_cert.c_str());
+      c.easy_setopt(curl_, CURLOPT_SSLCERT, options_.client_cert.c_str());
     }
     if (!options_.client_key.empty()) {
-      curl_easy_setopt(curl_, CURLOPT_SSLKEY, options_.client_key.c_str());
+      c.easy_setopt(curl_, CURLOPT_SSLKEY, options_.client_key.c_str());
     }
-    curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &CurlTransport::OnBody);
-    curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &out);
-    curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &CurlTransport::OnHeader);
-    curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &out);
+    c.easy_setopt(curl_, CURLOPT_WRITEFUNCTION, &CurlTransport::OnBody);
+    c.easy_setopt(curl_, CURLOPT_WRITEDATA, &out);
+    c.easy_setopt(curl_, CURLOPT_HEADERFUNCTION, &CurlTransport::OnHeader);
+    c.easy_setopt(curl_, CURLOPT_HEADERDATA, &out);
     char error[CURL_ERROR_SIZE] = {0};
-    curl_easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
+    c.easy_setopt(curl_, CURLOPT_ERRORBUFFER, error);
 
-    CURLcode rc = curl_easy_perform(curl_);
+    CURLcode rc = c.easy_perform(curl_);
     long status = 0;
-    curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
+    c.easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &status);
     if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status > 0)) {
       out.status = 0;
-      out.error = error[0] ? error : curl_easy_strerror(rc);
+      out.error = error[0] ? error : c.easy_strerror(rc);
       return out;
     }
     out.status = static_cast<int>(status);

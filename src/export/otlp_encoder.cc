@@ -1,8 +1,7 @@
 #include "export/otlp_encoder.h"
 
-#include <google/protobuf/util/json_util.h>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <map>
 
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
@@ -13,6 +12,7 @@ namespace {
 namespace pb_collector = opentelemetry::proto::collector::metrics::v1;
 namespace pb_metrics = opentelemetry::proto::metrics::v1;
 namespace pb_common = opentelemetry::proto::common::v1;
+namespace json = boost::json;
 
 uint64_t Nanos(TimeMs ms) { return ms <= 0 ? 0 : static_cast<uint64_t>(ms) * 1000000ULL; }
 
@@ -91,19 +91,108 @@ pb_collector::ExportMetricsServiceRequest BuildRequest(const Attributes& resourc
   return req;
 }
 
-std::string Serialize(const pb_collector::ExportMetricsServiceRequest& req, Encoding encoding) {
-  std::string out;
-  if (encoding == Encoding::kProtobuf) {
-    req.SerializeToString(&out);
-    return out;
+// OTLP/JSON: the proto3 JSON mapping with lowerCamelCase keys, 64-bit integers as decimal
+// strings and enums as integers. Built from the same message so both encodings carry the same
+// data; written by hand because the lite runtime has no JSON printer.
+json::value JsonAttributes(const google::protobuf::RepeatedPtrField<pb_common::KeyValue>& attrs) {
+  json::array out;
+  for (const auto& kv : attrs) {
+    out.push_back(json::object{
+        {"key", kv.key()}, {"value", json::object{{"stringValue", kv.value().string_value()}}}});
   }
-  // OTLP/JSON is the proto3 JSON mapping with lowerCamelCase keys, 64-bit integers as strings
-  // and enums as integers.
-  google::protobuf::util::JsonPrintOptions json;
-  json.always_print_enums_as_ints = true;
-  json.preserve_proto_field_names = false;
-  (void)google::protobuf::util::MessageToJsonString(req, &out, json);
   return out;
+}
+
+std::string U64(uint64_t v) { return std::to_string(v); }
+
+template <typename Point>
+void JsonPointTimes(const Point& p, json::object* o) {
+  (*o)["attributes"] = JsonAttributes(p.attributes());
+  (*o)["startTimeUnixNano"] = U64(p.start_time_unix_nano());
+  (*o)["timeUnixNano"] = U64(p.time_unix_nano());
+}
+
+std::string ToJson(const pb_collector::ExportMetricsServiceRequest& req) {
+  json::array resource_metrics;
+  for (const auto& rm : req.resource_metrics()) {
+    json::array scope_metrics;
+    for (const auto& sm : rm.scope_metrics()) {
+      json::array metrics;
+      for (const auto& m : sm.metrics()) {
+        json::object jm{{"name", m.name()}, {"description", m.description()}, {"unit", m.unit()}};
+        if (m.has_sum()) {
+          json::array points;
+          for (const auto& p : m.sum().data_points()) {
+            json::object jp;
+            JsonPointTimes(p, &jp);
+            jp["asInt"] = std::to_string(p.as_int());
+            points.push_back(std::move(jp));
+          }
+          jm["sum"] = json::object{
+              {"dataPoints", std::move(points)},
+              {"aggregationTemporality", static_cast<int>(m.sum().aggregation_temporality())},
+              {"isMonotonic", m.sum().is_monotonic()}};
+        } else if (m.has_histogram()) {
+          json::array points;
+          for (const auto& p : m.histogram().data_points()) {
+            json::object jp;
+            JsonPointTimes(p, &jp);
+            jp["count"] = U64(p.count());
+            if (p.has_sum()) jp["sum"] = p.sum();
+            json::array counts, bounds;
+            for (uint64_t c : p.bucket_counts()) counts.push_back(json::value(U64(c)));
+            for (double b : p.explicit_bounds()) bounds.push_back(b);
+            jp["bucketCounts"] = std::move(counts);
+            jp["explicitBounds"] = std::move(bounds);
+            if (p.has_min()) jp["min"] = p.min();
+            if (p.has_max()) jp["max"] = p.max();
+            points.push_back(std::move(jp));
+          }
+          jm["histogram"] =
+              json::object{{"dataPoints", std::move(points)},
+                           {"aggregationTemporality",
+                            static_cast<int>(m.histogram().aggregation_temporality())}};
+        }
+        metrics.push_back(std::move(jm));
+      }
+      json::object scope{{"name", sm.scope().name()}};
+      if (!sm.scope().version().empty()) scope["version"] = sm.scope().version();
+      scope_metrics.push_back(
+          json::object{{"scope", std::move(scope)}, {"metrics", std::move(metrics)}});
+    }
+    resource_metrics.push_back(json::object{
+        {"resource", json::object{{"attributes", JsonAttributes(rm.resource().attributes())}}},
+        {"scopeMetrics", std::move(scope_metrics)}});
+  }
+  return json::serialize(json::object{{"resourceMetrics", std::move(resource_metrics)}});
+}
+
+std::string Serialize(const pb_collector::ExportMetricsServiceRequest& req, Encoding encoding) {
+  if (encoding == Encoding::kJson) return ToJson(req);
+  std::string out;
+  req.SerializeToString(&out);
+  return out;
+}
+
+// An int64 in OTLP/JSON: a decimal string or a number.
+bool JsonInt64(const json::value& v, int64_t* out) {
+  if (v.is_int64()) {
+    *out = v.as_int64();
+    return true;
+  }
+  if (v.is_uint64()) {
+    *out = static_cast<int64_t>(v.as_uint64());
+    return true;
+  }
+  if (v.is_string()) {
+    try {
+      *out = std::stoll(std::string(v.as_string()));
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -147,19 +236,25 @@ std::vector<EncodedRequest> EncodeInChunks(const Attributes& resource,
 bool DecodeResponse(std::string_view body, Encoding encoding, PartialSuccess* out) {
   *out = {};
   if (body.empty()) return true;
-  pb_collector::ExportMetricsServiceResponse res;
   if (encoding == Encoding::kProtobuf) {
+    pb_collector::ExportMetricsServiceResponse res;
     if (!res.ParseFromArray(body.data(), static_cast<int>(body.size()))) return false;
-  } else {
-    google::protobuf::util::JsonParseOptions json;
-    json.ignore_unknown_fields = true;
-    if (!google::protobuf::util::JsonStringToMessage(std::string(body), &res, json).ok()) {
-      return false;
+    if (res.has_partial_success()) {
+      out->rejected_data_points = res.partial_success().rejected_data_points();
+      out->error_message = res.partial_success().error_message();
     }
+    return true;
   }
-  if (res.has_partial_success()) {
-    out->rejected_data_points = res.partial_success().rejected_data_points();
-    out->error_message = res.partial_success().error_message();
+  boost::system::error_code ec;
+  json::value v = json::parse(body, ec);
+  if (ec || !v.is_object()) return false;
+  const json::value* partial = v.as_object().if_contains("partialSuccess");
+  if (partial == nullptr || !partial->is_object()) return true;
+  if (const json::value* n = partial->as_object().if_contains("rejectedDataPoints")) {
+    if (!JsonInt64(*n, &out->rejected_data_points)) return false;
+  }
+  if (const json::value* m = partial->as_object().if_contains("errorMessage")) {
+    if (m->is_string()) out->error_message = std::string(m->as_string());
   }
   return true;
 }
