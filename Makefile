@@ -4,7 +4,7 @@
 #   make run     deps + build + start the server (SQLite at ./data/em-metrics.db unless SQLITE_DB is set)
 #   make test    deps + build + every test (ctest)
 #   make test-deps  prometheus + node + npm (apt, only when the commands are missing) + the OTLP test sink's npm packages
-#   make bench   deps + build + load harness (bench/run_load.sh)
+#   make bench   deps + build + the harnesses: writes (run_load.sh), /metrics (metrics_scrape.sh), OTLP export
 #   make asan    every test built with AddressSanitizer + UBSan (build-asan/)
 #   make tsan    every test built with ThreadSanitizer (build-tsan/)
 BUILD   ?= build
@@ -63,6 +63,8 @@ test: build test-deps
 
 bench: bench-deps build
 	bash bench/run_load.sh
+	bash bench/metrics_scrape.sh
+	./$(BUILD)/emm_export_bench 10000 20
 
 asan: test-deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMM_BUILD_BENCH=OFF \

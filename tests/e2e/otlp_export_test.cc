@@ -13,6 +13,7 @@
 
 #include "e2e/http_client.h"
 #include "e2e/otlp_sink.h"
+#include "e2e/peer_process.h"
 #include "e2e/server_process.h"
 
 namespace emm::e2e {
@@ -476,6 +477,55 @@ TEST_F(OtlpExportTest, BadExporterSettingsExitTwoNamingTheVariable) {
                 r.output.find("OTLP endpoint") != std::string::npos)
         << r.output;
   }
+}
+
+// https with the collector's CA given (OTEL_EXPORTER_OTLP_CERTIFICATE) works; without it the
+// certificate is refused, the failure logged and counted, and nothing is sent in clear.
+TEST_F(OtlpExportTest, HttpsVerifiesTheCollectorsCertificate) {
+  std::string openssl = FindProgram("openssl");
+  ASSERT_FALSE(openssl.empty()) << "openssl is missing";
+  auto gen = RunProgram(dir_.path(),
+                        {openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                         "key.pem", "-out", "cert.pem", "-days", "2", "-subj", "/CN=localhost",
+                         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"},
+                        "");
+  ASSERT_EQ(gen.exit_code, 0) << gen.output;
+  OtlpSinkOptions tls;
+  tls.tls_cert = dir_.File("cert.pem");
+  tls.tls_key = dir_.File("key.pem");
+  std::string error;
+  auto sink = OtlpSink::Start(&error, tls);
+  ASSERT_NE(sink, nullptr) << error;
+  ASSERT_EQ(sink->tls_url().rfind("https://", 0), 0u);
+
+  auto trusted = StartServer({{"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", sink->tls_url()},
+                              {"OTEL_EXPORTER_OTLP_CERTIFICATE", dir_.File("cert.pem")}});
+  ASSERT_NE(trusted, nullptr);
+  HttpClient c(trusted->port());
+  ASSERT_EQ(c.Post("/api/v1/deployments", Deployment("d1", "p")).status, 201);
+  auto metrics = WaitForCount(*sink, "deployment_started", "p", "1");
+  ASSERT_FALSE(metrics.empty());
+  trusted.reset();
+  sink->Reset();
+
+  TempDir other;
+  other.Write("teams.json", kTeams);
+  auto untrusted =
+      ServerProcess::Start(other.path(), {{"CONFIG", "teams.json"},
+                                          {"OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", sink->tls_url()},
+                                          {"OTEL_METRIC_EXPORT_INTERVAL", "100"},
+                                          {"OTEL_METRIC_EXPORT_TIMEOUT", "300"}});
+  ASSERT_NE(untrusted, nullptr);
+  HttpClient u(untrusted->port());
+  ASSERT_EQ(u.Post("/api/v1/deployments", Deployment("d1", "p")).status, 201);
+  ASSERT_TRUE(untrusted->WaitForLog("metrics export failed", milliseconds(10000)));
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_TRUE(sink->Received().empty());  // the handshake failed: no request was made
+  auto scrape = u.Get("/metrics");
+  EXPECT_NE(scrape.body.find("em_metrics_export_failures_total{reason=\"connection\"}"),
+            std::string::npos)
+      << scrape.body;
+  EXPECT_NE(untrusted->Log().find("certificate"), std::string::npos) << untrusted->Log();
 }
 
 }  // namespace

@@ -166,6 +166,9 @@ std::unique_ptr<OtlpSink> OtlpSink::Start(std::string* error, const OtlpSinkOpti
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&actions, stderr_fd, 2);
   std::vector<std::string> args = {node, script, "--port", "0", "--exit-on-stdin-close"};
+  if (!options.tls_cert.empty()) {
+    args.insert(args.end(), {"--tls-cert", options.tls_cert, "--tls-key", options.tls_key});
+  }
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
@@ -184,10 +187,12 @@ std::unique_ptr<OtlpSink> OtlpSink::Start(std::string* error, const OtlpSinkOpti
   sink->pid_ = pid;
 
   LineRead read = ReadLine(sink->stdout_fd_, options.start_timeout);
-  int port = 0;
+  int port = 0, tls_port = 0;
   if (read.line && read.line->rfind("listening ", 0) == 0) {
     try {
-      port = std::stoi(read.line->substr(10));
+      size_t used = 0;
+      port = std::stoi(read.line->substr(10), &used);
+      if (10 + used < read.line->size()) tls_port = std::stoi(read.line->substr(10 + used));
     } catch (const std::exception&) {
       port = 0;
     }
@@ -216,6 +221,7 @@ std::unique_ptr<OtlpSink> OtlpSink::Start(std::string* error, const OtlpSinkOpti
     return nullptr;
   }
   sink->port_ = port;
+  sink->tls_port_ = tls_port;
   return sink;
 }
 
@@ -226,6 +232,11 @@ OtlpSink::~OtlpSink() {
 
 std::string OtlpSink::url() const {
   return "http://127.0.0.1:" + std::to_string(port_) + "/v1/metrics";
+}
+
+std::string OtlpSink::tls_url() const {
+  if (tls_port_ == 0) return "";
+  return "https://localhost:" + std::to_string(tls_port_) + "/v1/metrics";
 }
 
 bool OtlpSink::Program(const boost::json::object& step) {

@@ -25,6 +25,9 @@ struct OtlpSinkOptions {
   std::string script;
   // How long to wait for the "listening <port>" line.
   std::chrono::milliseconds start_timeout{10000};
+  // PEM files: also serve the metrics routes over HTTPS on a second port (tls_url()).
+  std::string tls_cert;
+  std::string tls_key;
 };
 
 class OtlpSink {
@@ -46,6 +49,8 @@ class OtlpSink {
   pid_t pid() const { return pid_; }
   // http://127.0.0.1:<port>/v1/metrics
   std::string url() const;
+  // https://localhost:<tls port>/v1/metrics, when started with a certificate; "" otherwise.
+  std::string tls_url() const;
 
   // Replaces the programmed behaviour with one step (sink README: status, retryAfter, body, drop,
   // partialSuccess, delayMs, times), e.g. {{"status", 503}, {"retryAfter", "2"}, {"times", 3}}.
@@ -74,6 +79,7 @@ class OtlpSink {
 
   pid_t pid_ = -1;
   int port_ = 0;
+  int tls_port_ = 0;
   int stdin_fd_ = -1;   // write end of the sink's stdin: it exits when this process goes away
   int stdout_fd_ = -1;  // read end of the sink's stdout
   std::string stderr_path_;

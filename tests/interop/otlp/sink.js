@@ -10,7 +10,9 @@
 // diagnostics go to stderr. With --exit-on-stdin-close it also exits when its stdin reaches EOF,
 // so a harness that dies without stopping it does not leave it running.
 
+const fs = require('fs');
 const http = require('http');
+const https = require('https');
 const zlib = require('zlib');
 
 function loadSchema() {
@@ -285,8 +287,9 @@ async function handleControl(req, res, path) {
   sendText(res, 404, `no route for ${req.method} ${path}`);
 }
 
-function createServer() {
-  return http.createServer((req, res) => {
+function createServer(tls) {
+  const make = tls ? (h) => https.createServer(tls, h) : (h) => http.createServer(h);
+  return make((req, res) => {
     const path = req.url.split('?')[0];
     const handler = path.endsWith('/v1/metrics') ? handleMetrics : handleControl;
     handler(req, res, path).catch((e) => {
@@ -300,11 +303,16 @@ function createServer() {
 function main(argv) {
   let port = 4318;
   let exitOnStdinClose = false;
+  let certFile = null;
+  let keyFile = null;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--port' && i + 1 < argv.length) port = Number(argv[++i]);
     else if (argv[i] === '--exit-on-stdin-close') exitOnStdinClose = true;
+    else if (argv[i] === '--tls-cert' && i + 1 < argv.length) certFile = argv[++i];
+    else if (argv[i] === '--tls-key' && i + 1 < argv.length) keyFile = argv[++i];
     else {
-      process.stderr.write(`usage: node sink.js [--port N] [--exit-on-stdin-close]\n`);
+      process.stderr.write(
+          `usage: node sink.js [--port N] [--exit-on-stdin-close] [--tls-cert F --tls-key F]\n`);
       process.exit(2);
     }
   }
@@ -317,7 +325,20 @@ function main(argv) {
     process.stderr.write(`sink.js: ${e.message}\n`);
     process.exit(1);
   });
-  server.listen(port, '127.0.0.1', () => process.stdout.write(`listening ${server.address().port}\n`));
+  // With a certificate, a second listener (any free port) serves the same routes over HTTPS; the
+  // control routes stay reachable over plain HTTP on the first.
+  const tlsServer = certFile && keyFile
+      ? createServer({ cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) })
+      : null;
+  server.listen(port, '127.0.0.1', () => {
+    if (!tlsServer) return process.stdout.write(`listening ${server.address().port}\n`);
+    tlsServer.on('error', (e) => {
+      process.stderr.write(`sink.js: ${e.message}\n`);
+      process.exit(1);
+    });
+    tlsServer.listen(0, '127.0.0.1', () => process.stdout.write(
+        `listening ${server.address().port} ${tlsServer.address().port}\n`));
+  });
 
   const stop = () => {
     server.close(() => process.exit(0));
