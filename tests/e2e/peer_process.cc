@@ -13,54 +13,9 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/subprocess.h"
+
 namespace emm::e2e {
-namespace {
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Forks and execs `argv` in `dir` with stdin from `stdin_path` and output appended to `log_path`.
-pid_t Spawn(const std::string& dir, const std::vector<std::string>& argv,
-            const std::string& stdin_path, const std::string& log_path) {
-  std::vector<std::string> args = argv;
-  std::vector<char*> c_args;
-  for (auto& a : args) c_args.push_back(a.data());
-  c_args.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid == 0) {
-    int out = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    int in = open(stdin_path.c_str(), O_RDONLY);
-    if (out < 0 || in < 0 || chdir(dir.c_str()) != 0) _exit(127);
-    dup2(in, 0);
-    dup2(out, 1);
-    dup2(out, 2);
-    close(in);
-    close(out);
-    execv(c_args[0], c_args.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// The exit code, or -1 for a signal; `exited` false when it is still running at the deadline.
-int WaitPid(pid_t pid, std::chrono::milliseconds timeout, bool* exited) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    if (waitpid(pid, &status, WNOHANG) == pid) {
-      *exited = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    if (std::chrono::steady_clock::now() > deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-}
-
-}  // namespace
 
 std::string FindProgram(const std::string& name) {
   const char* path = std::getenv("PATH");
@@ -93,7 +48,7 @@ ProgramResult RunProgram(const std::string& dir, const std::vector<std::string>&
   static int counter = 0;
   std::string base = dir + "/program-" + std::to_string(++counter);
   { std::ofstream(base + ".in", std::ios::binary) << input; }
-  pid_t pid = Spawn(dir, argv, base + ".in", base + ".log");
+  pid_t pid = Spawn({dir, argv, std::nullopt, base + ".in", base + ".log"});
   bool exited = false;
   ProgramResult r;
   r.exit_code = WaitPid(pid, timeout, &exited);
@@ -110,7 +65,7 @@ std::unique_ptr<PeerProcess> PeerProcess::Start(const std::string& dir,
                                                 const std::string& log_path) {
   auto p = std::unique_ptr<PeerProcess>(new PeerProcess());
   p->log_path_ = log_path;
-  p->pid_ = Spawn(dir, argv, "/dev/null", log_path);
+  p->pid_ = Spawn({dir, argv, std::nullopt, "/dev/null", log_path});
   if (p->pid_ < 0) return nullptr;
   return p;
 }

@@ -13,59 +13,22 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/subprocess.h"
+
 namespace emm::e2e {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-pid_t Spawn(const std::string& dir, const Env& env, const std::vector<std::string>& args,
-            const std::string& log_path) {
+// The server under test, with a clean environment: only PATH, HOME, LANG and `env`.
+pid_t SpawnServer(const std::string& dir, const Env& env, const std::vector<std::string>& args,
+                  const std::string& log_path) {
   std::vector<std::string> env_strings;
   for (const char* keep : {"PATH", "HOME", "LANG"}) {
     if (const char* v = getenv(keep)) env_strings.push_back(std::string(keep) + "=" + v);
   }
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> envp;
-  for (auto& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_strings = {EMM_BINARY};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_strings) argv.push_back(s.data());
-  argv.push_back(nullptr);
-
-  pid_t pid = fork();
-  if (pid == 0) {
-    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    dup2(fd, 1);
-    dup2(fd, 2);
-    close(fd);
-    int devnull = open("/dev/null", O_RDONLY);
-    dup2(devnull, 0);
-    if (chdir(dir.c_str()) != 0) _exit(127);
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-int WaitPid(pid_t pid, std::chrono::milliseconds timeout, bool* exited) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    int status = 0;
-    pid_t r = waitpid(pid, &status, WNOHANG);
-    if (r == pid) {
-      *exited = true;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    }
-    if (std::chrono::steady_clock::now() > deadline) return -1;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  std::vector<std::string> argv = {EMM_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return Spawn({dir, argv, env_strings, "/dev/null", log_path});
 }
 
 }  // namespace
@@ -95,7 +58,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& dir, Env 
   auto p = std::unique_ptr<ServerProcess>(new ServerProcess());
   static int counter = 0;
   p->log_path_ = dir + "/server-" + std::to_string(++counter) + ".log";
-  p->pid_ = Spawn(dir, env, args, p->log_path_);
+  p->pid_ = SpawnServer(dir, env, args, p->log_path_);
   static const std::regex kListening("\"msg\":\"listening\".*\"port\":([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {
@@ -150,7 +113,7 @@ ExitResult RunToExit(const std::string& dir, Env env, std::vector<std::string> a
                      std::chrono::milliseconds timeout) {
   static int counter = 0;
   std::string log_path = dir + "/run-" + std::to_string(++counter) + ".log";
-  pid_t pid = Spawn(dir, env, args, log_path);
+  pid_t pid = SpawnServer(dir, env, args, log_path);
   bool exited = false;
   ExitResult r;
   r.exit_code = WaitPid(pid, timeout, &exited);

@@ -1,0 +1,63 @@
+#include "e2e/subprocess.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace emm::e2e {
+
+pid_t Spawn(const SpawnOptions& o) {
+  // Everything the child needs is prepared before fork: only async-signal-safe calls after it.
+  std::vector<std::string> args = o.argv;
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<std::string> env_strings = o.env.value_or(std::vector<std::string>());
+  std::vector<char*> envp;
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int out = open(o.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int in = open(o.stdin_path.c_str(), O_RDONLY);
+    if (out < 0 || in < 0 || chdir(o.dir.c_str()) != 0) _exit(127);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    close(in);
+    close(out);
+    if (o.env) {
+      execve(argv[0], argv.data(), envp.data());
+    } else {
+      execv(argv[0], argv.data());
+    }
+    _exit(127);
+  }
+  return pid;
+}
+
+int WaitPid(pid_t pid, std::chrono::milliseconds timeout, bool* exited) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      *exited = true;
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    }
+    if (std::chrono::steady_clock::now() > deadline) return -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace emm::e2e

@@ -1,0 +1,31 @@
+// Starting and reaping child processes for the end-to-end tests (the server under test, and the
+// peers it talks to). Only ever the processes a test started, by PID.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace emm::e2e {
+
+struct SpawnOptions {
+  std::string dir;                              // working directory
+  std::vector<std::string> argv;                // argv[0] is a path
+  std::optional<std::vector<std::string>> env;  // "K=V" entries; nullopt: inherit ours
+  std::string stdin_path = "/dev/null";
+  std::string log_path;  // stdout and stderr are appended here
+};
+
+// fork + exec; the child exits 127 if it cannot set itself up or exec.
+pid_t Spawn(const SpawnOptions& options);
+
+// The exit code (-1 for a signal) once `pid` exits within `timeout`; sets `*exited`. -1 with
+// `*exited` untouched when it is still running at the deadline.
+int WaitPid(pid_t pid, std::chrono::milliseconds timeout, bool* exited);
+
+std::string ReadFile(const std::string& path);
+
+}  // namespace emm::e2e
