@@ -90,6 +90,8 @@ Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
   d.first_commit_at = in.first_commit_at;
   d.deploy_start_at = in.deploy_start_at.value_or(ctx.now);
   d.created_at = ctx.now;
+  d.kind = in.kind.value_or(DeploymentKind::kPlanned);
+  d.commit_sha = in.commit_sha.value_or("");
   std::vector<FieldError> errors;
   if (in.deployed_at) {
     if (d.first_commit_at > *in.deployed_at) {
@@ -133,9 +135,15 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
     if (!in.first_commit_at) errors.push_back({"first_commit_at", kRequired});
     if (!in.deploy_start_at) errors.push_back({"deploy_start_at", kRequired});
     if (!errors.empty()) return Status::Invalid(std::move(errors));
-    NewDeployment create{in.id,          *in.project_id,      in.username,
-                         in.environment, *in.first_commit_at, in.deploy_start_at,
-                         deployed_at};
+    NewDeployment create{in.id,
+                         *in.project_id,
+                         in.username,
+                         in.environment,
+                         *in.first_commit_at,
+                         in.deploy_start_at,
+                         deployed_at,
+                         in.kind,
+                         in.commit_sha};
     return CreateDeployment(tx, ctx, create);
   }
 
@@ -157,6 +165,8 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
   if (!team.empty()) d.team_id = std::move(team);
   d.deployed_at = deployed_at;
   d.status = DeploymentStatus::kDeployed;
+  if (in.kind) d.kind = *in.kind;
+  if (in.commit_sha) d.commit_sha = *in.commit_sha;
   EMM_RETURN_IF_ERROR(tx.UpdateDeployment(d));
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentDeployed(d), ctx.now));
   return Outcome::kUpdated;

@@ -37,6 +37,8 @@ struct NewDeployment {
   TimeMs first_commit_at = 0;
   std::optional<TimeMs> deploy_start_at;  // default: now
   std::optional<TimeMs> deployed_at;      // given: created already deployed
+  std::optional<DeploymentKind> kind;     // default: planned
+  std::optional<std::string> commit_sha;
 };
 
 struct MarkDeployed {
@@ -47,7 +49,9 @@ struct MarkDeployed {
   std::optional<std::string> environment;
   std::optional<TimeMs> first_commit_at;
   std::optional<TimeMs> deploy_start_at;
-  std::optional<TimeMs> deployed_at;  // default: now
+  std::optional<TimeMs> deployed_at;      // default: now
+  std::optional<DeploymentKind> kind;     // given: recorded (also on an existing deployment)
+  std::optional<std::string> commit_sha;  // given: recorded (also on an existing deployment)
 };
 
 struct NewIncident {

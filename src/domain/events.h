@@ -3,6 +3,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "common/time.h"
 
@@ -11,6 +12,12 @@ namespace emm::domain {
 enum class DeploymentStatus { kStarted, kDeployed };
 
 const char* DeploymentStatusName(DeploymentStatus s);
+
+// Why a deployment shipped: hotfixes and rollbacks are rework (DORA 2024's rework rate).
+enum class DeploymentKind { kPlanned, kHotfix, kRollback };
+
+const char* DeploymentKindName(DeploymentKind k);
+std::optional<DeploymentKind> ParseDeploymentKind(std::string_view name);
 
 struct Deployment {
   std::string id;
@@ -22,6 +29,8 @@ struct Deployment {
   std::optional<TimeMs> deployed_at;  // set once status is kDeployed
   DeploymentStatus status = DeploymentStatus::kStarted;
   TimeMs created_at = 0;  // when em-metrics first heard of it
+  DeploymentKind kind = DeploymentKind::kPlanned;
+  std::string commit_sha;  // empty: not given
 };
 
 struct Incident {

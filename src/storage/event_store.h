@@ -12,6 +12,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "domain/dora.h"
 #include "domain/events.h"
 #include "domain/metrics.h"
 #include "domain/transaction.h"
@@ -32,6 +33,15 @@ enum class IncidentFilter { kAll, kInProgress, kUnfinished };
 struct IncidentQuery {
   IncidentFilter filter = IncidentFilter::kAll;
   std::optional<std::string> project_id;
+};
+
+// The events behind the DORA figures of [from, to). An empty list means "any".
+struct DoraQuery {
+  TimeMs from = 0;
+  TimeMs to = 0;
+  std::vector<std::string> projects;
+  std::vector<std::string> teams;
+  std::vector<std::string> environments;
 };
 
 class EventStore {
@@ -59,6 +69,8 @@ class EventStore {
   virtual Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) = 0;
   virtual Result<std::vector<domain::SeriesState>> ListSeries() = 0;
   virtual Result<std::vector<domain::ExportMark>> ListExportMarks() = 0;
+  // Everything ComputeDora needs for one range, read as one consistent snapshot.
+  virtual Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) = 0;
 };
 
 }  // namespace emm::storage

@@ -293,14 +293,19 @@ TEST(ToJsonTest, DeploymentKeysAndNulls) {
   EXPECT_EQ(json::serialize(o),
             R"({"id":"d1","project_id":"p","first_commit_at":"2024-05-01T10:00:00.000Z",)"
             R"("deploy_start_at":"2024-05-01T10:00:00.001Z","deployed_at":null,)"
-            R"("status":"started","environment":"production","team_id":null})");
+            R"("status":"started","environment":"production","team_id":null,)"
+            R"("kind":"planned","commit_sha":null})");
   d.team_id = "t";
+  d.kind = domain::DeploymentKind::kRollback;
+  d.commit_sha = "abc123";
   d.deployed_at = kT0 + 2;
   d.status = domain::DeploymentStatus::kDeployed;
   o = ToJson(d);
   EXPECT_EQ(o.at("team_id").as_string(), "t");
   EXPECT_EQ(o.at("status").as_string(), "deployed");
   EXPECT_EQ(o.at("deployed_at").as_string(), "2024-05-01T10:00:00.002Z");
+  EXPECT_EQ(o.at("kind").as_string(), "rollback");
+  EXPECT_EQ(o.at("commit_sha").as_string(), "abc123");
 }
 
 TEST(ToJsonTest, IncidentKeysAndNulls) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "domain/commands.h"
+#include "storage/sqlite/migrations.h"
 #include "storage/temp_dir.h"
 
 namespace emm::storage {
@@ -115,8 +116,8 @@ TEST_F(SqliteEventStoreTest, OpenCreatesParentDirectoriesAndAppliesEveryMigratio
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2}));
-  EXPECT_EQ(store->schema_version(), 2);
+  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(store->schema_version(), 3);
 }
 
 TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
@@ -124,29 +125,83 @@ TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
   auto again = OpenStore();
   ASSERT_NE(again, nullptr);
   EXPECT_TRUE(again->applied_migrations().empty());
-  EXPECT_EQ(again->schema_version(), 2);
+  EXPECT_EQ(again->schema_version(), 3);
 }
 
 void ExecRaw(const std::string& path, const char* sql);
 
-// A database written by the previous release (schema 1) is upgraded in place, data kept.
-TEST_F(SqliteEventStoreTest, ASchemaOneDatabaseGetsMigrationTwo) {
-  {
-    auto store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    Deployment d = MakeDeployment("kept");
-    ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.InsertDeployment(d); }).ok());
-  }
-  ExecRaw(path_, "DROP TABLE export_marks; DELETE FROM schema_migrations WHERE version = 2;");
+// A database written by the first release (schema 1) is upgraded in place, its data kept.
+TEST_F(SqliteEventStoreTest, ASchemaOneDatabaseIsUpgradedInPlace) {
+  std::filesystem::create_directories(std::filesystem::path(path_).parent_path());
+  std::string v1 = std::string(sqlite::Migrations()[0].sql) +
+                   "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT "
+                   "NULL, applied_at INTEGER NOT NULL);"
+                   "INSERT INTO schema_migrations VALUES (1, 'events and metric state', 0);"
+                   "INSERT INTO deployments (id, project_id, environment, first_commit_at, "
+                   "deploy_start_at, deployed_at, status, created_at) "
+                   "VALUES ('kept', 'p1', 'e', 1, 2, 3, 'deployed', 1);";
+  ExecRaw(path_, v1.c_str());
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->applied_migrations(), std::vector<int>{2});
+  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{2, 3}));
   auto kept = store->GetDeployment("kept");
   ASSERT_TRUE(kept.ok());
-  EXPECT_TRUE(kept->has_value());
+  ASSERT_TRUE(kept->has_value());
+  EXPECT_EQ((*kept)->kind, domain::DeploymentKind::kPlanned);
+  EXPECT_EQ((*kept)->commit_sha, "");
   auto marks = store->ListExportMarks();
   ASSERT_TRUE(marks.ok()) << marks.status().ToString();
   EXPECT_TRUE(marks->empty());
+}
+
+// The DORA reads: each list by its own time column, [from, to) with `to` excluded, and every
+// filter applied to the right table (a linked incident follows its deployment's attributes).
+TEST_F(SqliteEventStoreTest, DoraEventsSelectByTheirOwnTimesAndFilters) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const TimeMs from = kT0, to = kT0 + 10 * kHour;
+  std::vector<Deployment> ds = {
+      MakeDeployment("edge-in", "p1", from),            // on `from`: in
+      MakeDeployment("edge-out", "p1", to),             // on `to`: out
+      MakeDeployment("other-project", "p2", from + 1),  // filtered by project
+      MakeDeployment("staging", "p1", from + 2, "staging"), MakeDeployment("never-deployed", "p1")};
+  Incident linked = MakeIncident("linked", to + kHour, std::nullopt, std::nullopt);
+  linked.deployment_id = "edge-in";  // starts after the range: still a failure of edge-in
+  Incident restored = MakeIncident("restored", from - kHour, from + kHour, std::nullopt);
+  Incident detected = MakeIncident("detected", from + 3 * kHour, std::nullopt, std::nullopt);
+  detected.deployment_id = "edge-out";  // started in range; its deployment deployed later
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
+                for (const auto& d : ds) EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
+                EMM_RETURN_IF_ERROR(tx.InsertIncident(linked));
+                EMM_RETURN_IF_ERROR(tx.InsertIncident(restored));
+                return tx.InsertIncident(detected);
+              }).ok());
+
+  DoraQuery q{from, to, {"p1"}, {}, {"production"}};
+  auto e = store->LoadDoraEvents(q);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  ASSERT_EQ(e->deployed.size(), 1u);
+  EXPECT_EQ(e->deployed[0].id, "edge-in");
+  ASSERT_EQ(e->incidents_of_deployed.size(), 1u);
+  EXPECT_EQ(e->incidents_of_deployed[0].id, "linked");
+  ASSERT_EQ(e->restored.size(), 1u);
+  EXPECT_EQ(e->restored[0].id, "restored");
+  ASSERT_EQ(e->detected.size(), 1u);
+  EXPECT_EQ(e->detected[0].first.id, "detected");
+  EXPECT_EQ(e->detected[0].second, to);
+
+  // No filter: every project and environment; a team nobody has: nothing.
+  auto all = store->LoadDoraEvents({from, to, {}, {}, {}});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->deployed.size(), 3u);
+  auto none = store->LoadDoraEvents({from, to, {}, {"nobody"}, {}});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->deployed.empty());
+  EXPECT_TRUE(none->restored.empty());
+  // Several values, one with a quote (bound as JSON, never spliced into SQL).
+  auto two = store->LoadDoraEvents({from, to, {"p2", "x\"y", "p1"}, {}, {}});
+  ASSERT_TRUE(two.ok());
+  EXPECT_EQ(two->deployed.size(), 3u);
 }
 
 TEST_F(SqliteEventStoreTest, ExportMarksAreReplacedPerSeries) {

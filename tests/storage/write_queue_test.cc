@@ -190,6 +190,9 @@ class WriteOnlyStore : public EventStore {
   Result<std::vector<domain::ExportMark>> ListExportMarks() override {
     return Status::Unimplemented("reads");
   }
+  Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery&) override {
+    return Status::Unimplemented("reads");
+  }
 };
 
 // A store whose first batch blocks until released, so that work queues up behind it. Records the

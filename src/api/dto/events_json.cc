@@ -13,6 +13,15 @@ json::value OptString(const std::string& s) {
   return s.empty() ? json::value(nullptr) : json::value(s);
 }
 
+// kind: planned (default), hotfix or rollback.
+std::optional<domain::DeploymentKind> ReadKind(FieldReader& r) {
+  auto kind = r.Id("kind", false, 32);
+  if (!kind) return std::nullopt;
+  auto parsed = domain::ParseDeploymentKind(*kind);
+  if (!parsed) r.AddError("kind", "must be planned, hotfix or rollback, got \"" + *kind + "\"");
+  return parsed;
+}
+
 }  // namespace
 
 Result<domain::NewDeployment> ToNewDeployment(const json::object& body) {
@@ -25,6 +34,8 @@ Result<domain::NewDeployment> ToNewDeployment(const json::object& body) {
   d.environment = r.Id("environment", false);
   d.deploy_start_at = r.Time("deploy_start_at", false);
   d.deployed_at = r.Time("deployed_at", false);
+  d.kind = ReadKind(r);
+  d.commit_sha = r.Id("commit_sha", false);
   if (!r.ok()) return r.status();
   d.id = *id;
   d.project_id = *project;
@@ -44,6 +55,8 @@ Result<domain::MarkDeployed> ToMarkDeployed(const json::object& body, std::strin
   d.first_commit_at = r.Time("first_commit_at", false);
   d.deploy_start_at = r.Time("deploy_start_at", false);
   d.deployed_at = r.Time("deployed_at", false);
+  d.kind = ReadKind(r);
+  d.commit_sha = r.Id("commit_sha", false);
   if (!r.ok()) return r.status();
   d.create_if_not_exists = *create;
   d.username = username.value_or("");
@@ -84,6 +97,8 @@ json::object ToJson(const domain::Deployment& d) {
   o["status"] = domain::DeploymentStatusName(d.status);
   o["environment"] = d.environment;
   o["team_id"] = OptString(d.team_id);
+  o["kind"] = domain::DeploymentKindName(d.kind);
+  o["commit_sha"] = OptString(d.commit_sha);
   return o;
 }
 

@@ -71,6 +71,15 @@ CREATE TABLE export_marks (
   PRIMARY KEY (metric, project_id, team_id, environment)
 ) WITHOUT ROWID;
 )sql"},
+    {3, "deployment kind and commit, incident time indexes", R"sql(
+ALTER TABLE deployments ADD COLUMN kind TEXT NOT NULL DEFAULT 'planned'
+  CHECK (kind IN ('planned', 'hotfix', 'rollback'));
+ALTER TABLE deployments ADD COLUMN commit_sha TEXT NOT NULL DEFAULT '';
+-- DORA ranges select incidents by when they were restored (time to restore) or started
+-- (time to detect).
+CREATE INDEX incidents_by_restored_at ON incidents (restored_at) WHERE restored_at IS NOT NULL;
+CREATE INDEX incidents_by_started_at ON incidents (started_at);
+)sql"},
 };
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <filesystem>
@@ -108,7 +109,7 @@ std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) {
 
 constexpr const char* kDeploymentColumns =
     "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
-    "created_at";
+    "created_at, kind, commit_sha";
 constexpr const char* kSeriesColumns =
     "metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, min, max, "
     "buckets";
@@ -127,6 +128,8 @@ Deployment ReadDeployment(sqlite3_stmt* s) {
   d.deployed_at = ColOptTime(s, 6);
   d.status = ColText(s, 7) == "deployed" ? DeploymentStatus::kDeployed : DeploymentStatus::kStarted;
   d.created_at = sqlite3_column_int64(s, 8);
+  d.kind = domain::ParseDeploymentKind(ColText(s, 9)).value_or(domain::DeploymentKind::kPlanned);
+  d.commit_sha = ColText(s, 10);
   return d;
 }
 
@@ -268,19 +271,22 @@ class SqliteConnection final : public domain::Transaction {
 
   Status InsertDeployment(const Deployment& d) override {
     static const std::string sql = std::string("INSERT INTO deployments (") + kDeploymentColumns +
-                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
     return Run(sql, [&](sqlite3_stmt* s) { BindDeployment(s, d); });
   }
 
   Status UpdateDeployment(const Deployment& d) override {
     // Only what a transition can change: fewer index entries to rewrite.
     static const std::string sql =
-        "UPDATE deployments SET team_id = ?2, deployed_at = ?3, status = ?4 WHERE id = ?1";
+        "UPDATE deployments SET team_id = ?2, deployed_at = ?3, status = ?4, kind = ?5, "
+        "commit_sha = ?6 WHERE id = ?1";
     return Run(sql, [&](sqlite3_stmt* s) {
       BindText(s, 1, d.id);
       BindText(s, 2, d.team_id);
       BindOptTime(s, 3, d.deployed_at);
       BindText(s, 4, domain::DeploymentStatusName(d.status));
+      BindText(s, 5, domain::DeploymentKindName(d.kind));
+      BindText(s, 6, d.commit_sha);
     });
   }
 
@@ -567,6 +573,8 @@ class SqliteConnection final : public domain::Transaction {
     BindOptTime(s, 7, d.deployed_at);
     BindText(s, 8, domain::DeploymentStatusName(d.status));
     sqlite3_bind_int64(s, 9, d.created_at);
+    BindText(s, 10, domain::DeploymentKindName(d.kind));
+    BindText(s, 11, d.commit_sha);
   }
 
   static void BindIncident(sqlite3_stmt* s, const Incident& i) {
@@ -1003,6 +1011,113 @@ Result<std::vector<domain::ExportMark>> SqliteEventStore::ListExportMarks() {
         return Status::Ok();
       });
   if (!s.ok()) return s;
+  return out;
+}
+
+namespace {
+
+// A JSON array of strings, for `IN (SELECT value FROM json_each(?))`: one statement text for any
+// number of values (the statement cache stays bounded).
+std::string JsonArray(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (unsigned char ch : v) {
+      if (ch == '"' || ch == '\\') {
+        out += '\\';
+        out += static_cast<char>(ch);
+      } else if (ch < 0x20) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\u%04x", ch);
+        out += buf;
+      } else {
+        out += static_cast<char>(ch);
+      }
+    }
+    out += '"';
+  }
+  return out + "]";
+}
+
+// "id, project_id, ..." -> "i.id, i.project_id, ..."
+std::string Prefixed(const char* columns, const std::string& alias) {
+  std::string out = alias + ".";
+  for (const char* p = columns; *p; ++p) {
+    out += *p;
+    if (*p == ' ') out += alias + ".";
+  }
+  return out;
+}
+
+// The project/team/environment filters on the table aliased `a`, bound at ?3, ?4, ?5 (NULL: any).
+std::string DoraFilters(const std::string& a) {
+  return " AND (?3 IS NULL OR " + a + ".project_id IN (SELECT value FROM json_each(?3)))" +
+         " AND (?4 IS NULL OR " + a + ".team_id IN (SELECT value FROM json_each(?4)))" +
+         " AND (?5 IS NULL OR " + a + ".environment IN (SELECT value FROM json_each(?5)))";
+}
+
+}  // namespace
+
+Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  const std::string projects = JsonArray(q.projects), teams = JsonArray(q.teams),
+                    environments = JsonArray(q.environments);
+  auto bind = [&](sqlite3_stmt* st) {
+    sqlite3_bind_int64(st, 1, q.from);
+    sqlite3_bind_int64(st, 2, q.to);
+    if (!q.projects.empty()) BindText(st, 3, projects);
+    if (!q.teams.empty()) BindText(st, 4, teams);
+    if (!q.environments.empty()) BindText(st, 5, environments);
+  };
+  static const std::string kDeployed =
+      "SELECT " + Prefixed(kDeploymentColumns, "d") +
+      " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" + DoraFilters("d") +
+      " ORDER BY d.deployed_at, d.id";
+  static const std::string kIncidentsOfDeployed =
+      "SELECT " + Prefixed(kIncidentColumns, "i") +
+      " FROM deployments d JOIN incidents i ON i.deployment_id = d.id"
+      " WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
+      DoraFilters("d");
+  static const std::string kRestored = "SELECT " + Prefixed(kIncidentColumns, "i") +
+                                       " FROM incidents i WHERE i.restored_at >= ?1 AND "
+                                       "i.restored_at < ?2" +
+                                       DoraFilters("i");
+  static const std::string kDetected =
+      "SELECT " + Prefixed(kIncidentColumns, "i") +
+      ", d.deployed_at FROM incidents i JOIN deployments d ON d.id = i.deployment_id"
+      " WHERE i.started_at >= ?1 AND i.started_at < ?2 AND d.deployed_at IS NOT NULL" +
+      DoraFilters("i");
+
+  domain::DoraEvents out;
+  // One read transaction: the four reads see the same commit.
+  EMM_RETURN_IF_ERROR(c->Exec("BEGIN"));
+  Status s = c->Query(kDeployed, bind, [&](sqlite3_stmt* st) {
+    out.deployed.push_back(ReadDeployment(st));
+    return Status::Ok();
+  });
+  if (s.ok()) {
+    s = c->Query(kIncidentsOfDeployed, bind, [&](sqlite3_stmt* st) {
+      out.incidents_of_deployed.push_back(ReadIncident(st));
+      return Status::Ok();
+    });
+  }
+  if (s.ok()) {
+    s = c->Query(kRestored, bind, [&](sqlite3_stmt* st) {
+      out.restored.push_back(ReadIncident(st));
+      return Status::Ok();
+    });
+  }
+  if (s.ok()) {
+    s = c->Query(kDetected, bind, [&](sqlite3_stmt* st) {
+      out.detected.emplace_back(ReadIncident(st), sqlite3_column_int64(st, 9));
+      return Status::Ok();
+    });
+  }
+  Status end = c->Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+  if (!s.ok()) return s;
+  if (!end.ok()) return end;
   return out;
 }
 

@@ -53,6 +53,7 @@ class SqliteEventStore final : public EventStore {
   Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) override;
   Result<std::vector<domain::SeriesState>> ListSeries() override;
   Result<std::vector<domain::ExportMark>> ListExportMarks() override;
+  Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) override;
 
  private:
   SqliteEventStore() = default;

@@ -1,0 +1,214 @@
+// DORA figures on a hand-built fixture; every expected value is worked out in the comments.
+#include "domain/dora.h"
+
+#include <gtest/gtest.h>
+
+namespace emm::domain {
+namespace {
+
+constexpr TimeMs kMin = 60000, kHour = 60 * kMin, kDay = 24 * kHour;
+const TimeMs kD0 = *ParseTimestamp("2024-03-01T00:00:00Z");
+
+Deployment Deployed(std::string id, TimeMs deployed_at, TimeMs lead, TimeMs duration,
+                    DeploymentKind kind = DeploymentKind::kPlanned, std::string team = "core") {
+  Deployment d;
+  d.id = std::move(id);
+  d.project_id = "api";
+  d.team_id = std::move(team);
+  d.environment = "prod";
+  d.deployed_at = deployed_at;
+  d.first_commit_at = deployed_at - lead;
+  d.deploy_start_at = deployed_at - duration;
+  d.status = DeploymentStatus::kDeployed;
+  d.kind = kind;
+  return d;
+}
+
+Incident MakeIncident(std::string id, std::optional<std::string> deployment, TimeMs started,
+                      std::optional<TimeMs> restored, std::string team = "core") {
+  Incident i;
+  i.id = std::move(id);
+  i.project_id = "api";
+  i.team_id = std::move(team);
+  i.environment = "prod";
+  i.deployment_id = std::move(deployment);
+  i.started_at = started;
+  i.restored_at = restored;
+  return i;
+}
+
+TEST(SummarizeTest, OddCount) {
+  DurationStats s = Summarize({5, 1, 3});
+  EXPECT_EQ(s.count, 3u);
+  EXPECT_DOUBLE_EQ(*s.median, 3);
+  EXPECT_DOUBLE_EQ(*s.p90, 4.6);  // position 0.9 * 2 = 1.8: 3 + (5 - 3) * 0.8
+  EXPECT_DOUBLE_EQ(*s.mean, 3);
+}
+
+TEST(SummarizeTest, EvenCountMedianIsTheMeanOfTheMiddleTwo) {
+  DurationStats s = Summarize({4, 1, 3, 2});
+  EXPECT_DOUBLE_EQ(*s.median, 2.5);
+  EXPECT_DOUBLE_EQ(*s.p90, 3.7);  // position 2.7: 3 + (4 - 3) * 0.7
+  EXPECT_DOUBLE_EQ(*s.mean, 2.5);
+}
+
+TEST(SummarizeTest, EmptyIsNullNotZeroOrNaN) {
+  DurationStats s = Summarize({});
+  EXPECT_EQ(s.count, 0u);
+  EXPECT_FALSE(s.median.has_value());
+  EXPECT_FALSE(s.p90.has_value());
+  EXPECT_FALSE(s.mean.has_value());
+}
+
+TEST(SummarizeTest, OneValue) {
+  DurationStats s = Summarize({7});
+  EXPECT_DOUBLE_EQ(*s.median, 7);
+  EXPECT_DOUBLE_EQ(*s.p90, 7);
+}
+
+// Ten days; four deployments, four incidents.
+DoraEvents Fixture() {
+  DoraEvents e;
+  const TimeMs t2 = kD0 + 2 * kDay;  // a2's deployment
+  const TimeMs t3 = kD0 + 3 * kDay;  // a3's deployment
+  e.deployed = {
+      Deployed("a1", kD0 + 1 * kHour, 1 * kHour, 10 * kMin),
+      Deployed("a2", t2, 2 * kHour, 5 * kMin, DeploymentKind::kHotfix),
+      Deployed("a3", t3, 2 * kDay, 15 * kMin, DeploymentKind::kRollback),
+      Deployed("a4", kD0 + 4 * kDay, 3 * kHour, 10 * kMin),
+  };
+  Incident i1 = MakeIncident("i1", "a2", t2 + 30 * kMin, t2 + 90 * kMin);
+  Incident i2 = MakeIncident("i2", "a2", t2 + 40 * kMin, t2 + 60 * kMin);
+  Incident i3 = MakeIncident("i3", "a3", t3 + 2 * kHour, std::nullopt);
+  Incident i4 = MakeIncident("i4", std::nullopt, kD0 + 5 * kDay, kD0 + 5 * kDay + 3 * kHour);
+  e.incidents_of_deployed = {i1, i2, i3};
+  e.restored = {i1, i2, i4};
+  e.detected = {
+      {i1, t2},
+      {i2, t2},
+      {i3, t3},
+      // Started before its deployment reached production: no detection time.
+      {MakeIncident("early", "a4", kD0 + 4 * kDay - kHour, std::nullopt), kD0 + 4 * kDay}};
+  return e;
+}
+
+TEST(ComputeDoraTest, EveryFigureOfTheFixture) {
+  DoraReport r = ComputeDora(kD0, kD0 + 10 * kDay, Fixture());
+  // 4 deployments in 10 days: 0.4 a day, 2.8 a week; >= 1/7 a day is high.
+  EXPECT_EQ(r.deployment_frequency.count, 4u);
+  EXPECT_DOUBLE_EQ(r.deployment_frequency.per_day, 0.4);
+  EXPECT_DOUBLE_EQ(r.deployment_frequency.per_week, 2.8);
+  EXPECT_EQ(r.deployment_frequency.level, Level::kHigh);
+  // Lead times 3600, 7200, 10800, 172800: median (7200 + 10800) / 2, p90 at position 2.7:
+  // 10800 + 0.7 * (172800 - 10800) = 124200, mean 194400 / 4. Under a day: elite.
+  const auto& lt = r.lead_time_for_changes;
+  EXPECT_EQ(lt.stats.count, 4u);
+  EXPECT_DOUBLE_EQ(*lt.stats.median, 9000);
+  EXPECT_DOUBLE_EQ(*lt.stats.p90, 124200);
+  EXPECT_DOUBLE_EQ(*lt.stats.mean, 48600);
+  EXPECT_EQ(lt.level, Level::kElite);
+  // a2 (two incidents, counted once) and a3 failed: 2 / 4 = 50%: low.
+  EXPECT_EQ(r.change_failure_rate.numerator, 2u);
+  EXPECT_EQ(r.change_failure_rate.total, 4u);
+  EXPECT_DOUBLE_EQ(*r.change_failure_rate.ratio, 0.5);
+  EXPECT_EQ(r.change_failure_rate.level, Level::kLow);
+  // Restored in range: i1 60 min, i2 20 min, i4 3 h: median 3600 (not under an hour: high),
+  // p90 at 1.8: 3600 + 0.8 * 7200 = 9360, mean 15600 / 3.
+  const auto& ttr = r.time_to_restore;
+  EXPECT_EQ(ttr.stats.count, 3u);
+  EXPECT_DOUBLE_EQ(*ttr.stats.median, 3600);
+  EXPECT_DOUBLE_EQ(*ttr.stats.p90, 9360);
+  EXPECT_DOUBLE_EQ(*ttr.stats.mean, 5200);
+  EXPECT_EQ(ttr.level, Level::kHigh);
+  // a2 recovered at its earliest restore (i2, 60 min after it deployed); a3 never did.
+  EXPECT_EQ(r.failed_deployment_recovery_time.count, 1u);
+  EXPECT_DOUBLE_EQ(*r.failed_deployment_recovery_time.median, 3600);
+  // One hotfix and one rollback out of 4.
+  EXPECT_EQ(r.rework_rate.numerator, 2u);
+  EXPECT_DOUBLE_EQ(*r.rework_rate.ratio, 0.5);
+  // Detection 1800, 2400, 7200; the early incident is left out.
+  EXPECT_EQ(r.time_to_detect.count, 3u);
+  EXPECT_DOUBLE_EQ(*r.time_to_detect.median, 2400);
+  // Durations 600, 300, 900, 600: median 600, p90 at 2.7: 600 + 0.7 * 300.
+  EXPECT_EQ(r.deployment_duration.count, 4u);
+  EXPECT_DOUBLE_EQ(*r.deployment_duration.median, 600);
+  EXPECT_DOUBLE_EQ(*r.deployment_duration.p90, 810);
+  // The lowest of high, elite, low, high.
+  EXPECT_EQ(r.overall_level, Level::kLow);
+}
+
+TEST(ComputeDoraTest, AnEmptyRangeHasNoValuesAndNoLevels) {
+  DoraReport r = ComputeDora(kD0, kD0 + kDay, {});
+  EXPECT_EQ(r.deployment_frequency.count, 0u);
+  EXPECT_DOUBLE_EQ(r.deployment_frequency.per_day, 0);
+  EXPECT_FALSE(r.deployment_frequency.level.has_value());
+  EXPECT_FALSE(r.lead_time_for_changes.stats.median.has_value());
+  EXPECT_FALSE(r.change_failure_rate.ratio.has_value());
+  EXPECT_FALSE(r.change_failure_rate.level.has_value());
+  EXPECT_FALSE(r.time_to_restore.level.has_value());
+  EXPECT_FALSE(r.rework_rate.ratio.has_value());
+  EXPECT_FALSE(r.overall_level.has_value());
+}
+
+TEST(ComputeDoraTest, BandEdges) {
+  // Exactly one deployment a day is elite; a lead time of exactly one day is high; 1 failure in
+  // 20 (5%) is elite; a restore of exactly one hour is high.
+  DoraEvents e;
+  for (int i = 0; i < 20; ++i) {
+    e.deployed.push_back(Deployed("d" + std::to_string(i), kD0 + i * kDay, kDay, kMin));
+  }
+  e.incidents_of_deployed = {MakeIncident("x", "d3", kD0 + 3 * kDay, std::nullopt)};
+  e.restored = {MakeIncident("y", std::nullopt, kD0, kD0 + kHour)};
+  DoraReport r = ComputeDora(kD0, kD0 + 20 * kDay, e);
+  EXPECT_EQ(r.deployment_frequency.level, Level::kElite);
+  EXPECT_EQ(r.lead_time_for_changes.level, Level::kHigh);
+  EXPECT_EQ(r.change_failure_rate.level, Level::kElite);
+  EXPECT_EQ(r.time_to_restore.level, Level::kHigh);
+  EXPECT_EQ(r.overall_level, Level::kHigh);
+}
+
+TEST(PartitionTest, LinkedIncidentsFollowTheirDeployment) {
+  DoraEvents e;
+  e.deployed = {Deployed("a", kD0, kHour, kMin, DeploymentKind::kPlanned, "core"),
+                Deployed("b", kD0, kHour, kMin, DeploymentKind::kPlanned, "web")};
+  // Filed by another team, but it is b's failure.
+  e.incidents_of_deployed = {MakeIncident("i", "b", kD0 + kHour, std::nullopt, "core")};
+  e.restored = {MakeIncident("r", std::nullopt, kD0, kD0 + kMin, "")};
+  auto groups = Partition(e, GroupBy::kTeam);
+  ASSERT_EQ(groups.size(), 3u);  // "", core, web
+  EXPECT_EQ(groups[0].first, "");
+  EXPECT_EQ(groups[0].second.restored.size(), 1u);
+  EXPECT_EQ(groups[1].first, "core");
+  EXPECT_TRUE(groups[1].second.incidents_of_deployed.empty());
+  EXPECT_EQ(groups[2].first, "web");
+  EXPECT_EQ(groups[2].second.incidents_of_deployed.size(), 1u);
+  EXPECT_EQ(ComputeDora(kD0, kD0 + kDay, groups[2].second).change_failure_rate.numerator, 1u);
+}
+
+TEST(BucketsTest, DaysAreClippedToTheRange) {
+  auto b = Buckets(kD0 + 6 * kHour, kD0 + 2 * kDay + kHour, Interval::kDay);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0], std::make_pair(kD0 + 6 * kHour, kD0 + kDay));
+  EXPECT_EQ(b[1], std::make_pair(kD0 + kDay, kD0 + 2 * kDay));
+  EXPECT_EQ(b[2], std::make_pair(kD0 + 2 * kDay, kD0 + 2 * kDay + kHour));
+}
+
+TEST(BucketsTest, WeeksStartOnMonday) {
+  // 2024-03-01 is a Friday; the next Monday is 2024-03-04.
+  auto b = Buckets(kD0, kD0 + 10 * kDay, Interval::kWeek);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0].second, *ParseTimestamp("2024-03-04T00:00:00Z"));
+  EXPECT_EQ(b[1], std::make_pair(*ParseTimestamp("2024-03-04T00:00:00Z"), kD0 + 10 * kDay));
+}
+
+TEST(BucketsTest, MonthsFollowTheCalendar) {
+  auto b = Buckets(*ParseTimestamp("2023-12-15T00:00:00Z"), *ParseTimestamp("2024-03-01T00:00:00Z"),
+                   Interval::kMonth);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0].second, *ParseTimestamp("2024-01-01T00:00:00Z"));
+  EXPECT_EQ(b[1].second, *ParseTimestamp("2024-02-01T00:00:00Z"));
+  EXPECT_EQ(b[2].second, *ParseTimestamp("2024-03-01T00:00:00Z"));  // leap February ends here
+}
+
+}  // namespace
+}  // namespace emm::domain
