@@ -182,6 +182,8 @@ void Api::AddRoutes() {
 
   if (deps.forwarder != nullptr) return AddForwardingRoutes();
 
+  AddDoraRoutes();
+
   // --- deployments ---
   router_.Add(
       {"POST", "/api/v1/deployments", true,

@@ -48,6 +48,8 @@ class Api {
   void AddRoutes();
   // Stateless mode: the write routes forward their points; routes that need stored events 501.
   void AddForwardingRoutes();
+  // GET /api/v1/metrics/dora (dora_routes.cc).
+  void AddDoraRoutes();
 
   ApiOptions options_;
   ApiDeps deps_;

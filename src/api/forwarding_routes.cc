@@ -166,8 +166,9 @@ void Api::AddForwardingRoutes() {
                        std::move(r));
                  }});
   }
-  for (const char* path : {"/api/v1/deployments", "/api/v1/deployments/:deployment_id",
-                           "/api/v1/incidents", "/api/v1/incidents/:incident_id"}) {
+  for (const char* path :
+       {"/api/v1/deployments", "/api/v1/deployments/:deployment_id", "/api/v1/metrics/dora",
+        "/api/v1/incidents", "/api/v1/incidents/:incident_id"}) {
     router_.Add({"GET", path, true, &NeedsDatabase});
   }
 }

@@ -1,0 +1,170 @@
+// GET /api/v1/metrics/dora: exact DORA figures computed from the stored events over any range,
+// narrowed by project, team and environment, optionally as a series of day/week/month buckets
+// and split into groups. Definitions: the README's "DORA metrics from the database".
+#include <boost/json.hpp>
+#include <set>
+
+#include "api/api.h"
+#include "api/dto/dora_json.h"
+#include "api/error_response.h"
+#include "api/query.h"
+
+namespace emm::api {
+namespace {
+
+namespace json = boost::json;
+using http::Request;
+using http::Responder;
+using http::Response;
+
+constexpr TimeMs kDayMs = 86400000;
+constexpr size_t kMaxBuckets = 1000;
+
+Status Bad(std::string param, std::string message) {
+  return Status::InvalidArgument(std::move(param), std::move(message));
+}
+
+std::vector<std::string> All(const Query& q, std::string_view name) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : q.items()) {
+    if (k == name) out.push_back(v);
+  }
+  return out;
+}
+
+struct DoraParams {
+  storage::DoraQuery query;
+  std::optional<domain::Interval> interval;
+  std::optional<domain::GroupBy> group_by;
+};
+
+Result<DoraParams> ParseDoraParams(const Query& q, TimeMs now) {
+  static const std::set<std::string, std::less<>> kKnown = {
+      "from", "to", "project_id", "team", "environment", "interval", "group_by", "link", "preset"};
+  for (const auto& [k, v] : q.items()) {
+    if (!kKnown.count(k)) {
+      return Bad(k,
+                 "is not a parameter of this route (from, to, project_id, team, environment, "
+                 "interval, group_by, link, preset)");
+    }
+  }
+  DoraParams p;
+  auto time = [&](const char* name) -> Result<std::optional<TimeMs>> {
+    auto v = q.Get(name);
+    if (!v) return std::optional<TimeMs>();
+    auto t = ParseTimestamp(*v);
+    if (!t) {
+      return Bad(name, "\"" + v->substr(0, 64) +
+                           "\" is not an RFC 3339 date-time with a zone, such as "
+                           "2024-05-01T10:00:00Z");
+    }
+    return std::optional<TimeMs>(*t);
+  };
+  auto from = time("from");
+  if (!from.ok()) return from.status();
+  auto to = time("to");
+  if (!to.ok()) return to.status();
+  // Default: the 30 days up to now (or up to `to`).
+  p.query.to = to->value_or(now);
+  p.query.from = from->value_or(p.query.to - 30 * kDayMs);
+  if (p.query.from >= p.query.to) return Bad("from", "must be before to");
+  p.query.projects = All(q, "project_id");
+  p.query.teams = All(q, "team");
+  p.query.environments = All(q, "environment");
+
+  if (auto v = q.Get("interval")) {
+    if (*v == "day") {
+      p.interval = domain::Interval::kDay;
+    } else if (*v == "week") {
+      p.interval = domain::Interval::kWeek;
+    } else if (*v == "month") {
+      p.interval = domain::Interval::kMonth;
+    } else {
+      return Bad("interval", "must be day, week or month, got \"" + v->substr(0, 64) + "\"");
+    }
+  }
+  if (auto v = q.Get("group_by")) {
+    if (*v == "project") {
+      p.group_by = domain::GroupBy::kProject;
+    } else if (*v == "team") {
+      p.group_by = domain::GroupBy::kTeam;
+    } else if (*v == "environment") {
+      p.group_by = domain::GroupBy::kEnvironment;
+    } else {
+      return Bad("group_by",
+                 "must be project, team or environment, got \"" + v->substr(0, 64) + "\"");
+    }
+  }
+  if (auto v = q.Get("link"); v && *v != "explicit") {
+    return Bad("link", *v == "previous_deployment"
+                           ? "previous_deployment is not available in this version: incidents "
+                             "are linked by their deployment_id only (explicit)"
+                           : "must be explicit, got \"" + v->substr(0, 64) + "\"");
+  }
+  if (auto v = q.Get("preset"); v && *v != "dora-2023") {
+    return Bad("preset", "must be dora-2023, got \"" + v->substr(0, 64) + "\"");
+  }
+  return p;
+}
+
+const char* GroupKeyName(domain::GroupBy by) {
+  return by == domain::GroupBy::kProject ? "project"
+         : by == domain::GroupBy::kTeam  ? "team"
+                                         : "environment";
+}
+
+Result<json::object> DoraResponse(storage::EventStore& store, const DoraParams& p) {
+  auto events = store.LoadDoraEvents(p.query);
+  if (!events.ok()) return events.status();
+  const TimeMs from = p.query.from, to = p.query.to;
+  json::object out{
+      {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)}, {"preset", "dora-2023"}};
+  dto::AddDoraMetrics(domain::ComputeDora(from, to, *events), &out);
+  if (p.interval) {
+    auto buckets = domain::Buckets(from, to, *p.interval);
+    if (buckets.size() > kMaxBuckets) {
+      return Bad("interval", "makes " + std::to_string(buckets.size()) + " buckets (at most " +
+                                 std::to_string(kMaxBuckets) +
+                                 "): use a longer interval or a shorter range");
+    }
+    json::array series;
+    for (const auto& [start, end] : buckets) {
+      storage::DoraQuery bq = p.query;
+      bq.from = start;
+      bq.to = end;
+      auto be = store.LoadDoraEvents(bq);
+      if (!be.ok()) return be.status();
+      json::object b{{"start", FormatTimestamp(start)}, {"end", FormatTimestamp(end)}};
+      dto::AddDoraMetrics(domain::ComputeDora(start, end, *be), &b);
+      series.push_back(std::move(b));
+    }
+    out["series"] = std::move(series);
+  }
+  if (p.group_by) {
+    json::array groups;
+    for (const auto& [key, ge] : domain::Partition(*events, *p.group_by)) {
+      json::object g{{"key", json::object{{GroupKeyName(*p.group_by),
+                                           key.empty() ? json::value() : json::value(key)}}}};
+      dto::AddDoraMetrics(domain::ComputeDora(from, to, ge), &g);
+      groups.push_back(std::move(g));
+    }
+    out["groups"] = std::move(groups);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Api::AddDoraRoutes() {
+  const ApiDeps& deps = deps_;
+  router_.Add({"GET", "/api/v1/metrics/dora", true,
+               [&deps](const Request& req, const PathParams&, Responder r) {
+                 auto params = ParseDoraParams(Query::Parse(req.query), deps.clock->NowMs());
+                 if (!params.ok()) return r(ErrorResponse(params.status()));
+                 auto body = DoraResponse(*deps.store, *params);
+                 if (!body.ok()) return r(ErrorResponse(body.status()));
+                 r(Response::Json(200, json::serialize(*body)));
+               }});
+}
+
+}  // namespace emm::api

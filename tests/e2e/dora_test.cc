@@ -1,0 +1,186 @@
+// GET /api/v1/metrics/dora against the real binary: a small back-filled history posted over HTTP,
+// the figures worked out by hand.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "e2e/http_client.h"
+#include "e2e/server_process.h"
+
+namespace emm::e2e {
+namespace {
+
+namespace json = boost::json;
+
+constexpr const char* kTeams =
+    R"({"teams": {"backend": {"projects": ["api"]}, "web": {"projects": ["site"]}}})";
+
+class DoraTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_.Write("teams.json", kTeams);
+    server_ = ServerProcess::Start(
+        dir_.path(), {{"CONFIG", "teams.json"}, {"DEPLOYMENT_ENVIRONMENT", "production"}});
+    ASSERT_NE(server_, nullptr);
+    c_ = std::make_unique<HttpClient>(server_->port());
+    // March 2024 (back-filled), all in production unless said:
+    //   api  d1 deployed 03-04 12:00, lead 2 h, duration 10 min            (planned)
+    //   api  d2 deployed 03-05 12:00, lead 6 h, duration 20 min, hotfix    -> failed (i1, i2)
+    //   site d3 deployed 03-11 00:00, lead 4 h, duration 30 min            (planned)
+    //   api  d4 deployed 03-12 00:00, lead 1 h, staging, rollback
+    //   api  d5 deployed 04-01 00:00 exactly: on the edge, outside [03-01, 04-01)
+    Deploy("d1", "api", "2024-03-04T10:00:00Z", "2024-03-04T11:50:00Z", "2024-03-04T12:00:00Z");
+    Deploy("d2", "api", "2024-03-05T06:00:00Z", "2024-03-05T11:40:00Z", "2024-03-05T12:00:00Z",
+           R"(,"kind":"hotfix","commit_sha":"abc123")");
+    Deploy("d3", "site", "2024-03-10T20:00:00Z", "2024-03-10T23:30:00Z", "2024-03-11T00:00:00Z");
+    Deploy("d4", "api", "2024-03-11T23:00:00Z", "2024-03-11T23:50:00Z", "2024-03-12T00:00:00Z",
+           R"(,"kind":"rollback","environment":"staging")");
+    Deploy("d5", "api", "2024-03-31T22:00:00Z", "2024-03-31T23:00:00Z", "2024-04-01T00:00:00Z");
+    // i1: d2, started 30 min after it, restored 1 h later. i2: d2 again, restored after 20 min.
+    // i3: no deployment, site, restored after 2 h.
+    Incident(R"({"id":"i1","project_id":"api","deployment_id":"d2",)"
+             R"("started_at":"2024-03-05T12:30:00Z","restored_at":"2024-03-05T13:30:00Z"})");
+    Incident(R"({"id":"i2","project_id":"api","deployment_id":"d2",)"
+             R"("started_at":"2024-03-05T12:40:00Z","restored_at":"2024-03-05T13:00:00Z"})");
+    Incident(R"({"id":"i3","project_id":"site",)"
+             R"("started_at":"2024-03-20T08:00:00Z","restored_at":"2024-03-20T10:00:00Z"})");
+  }
+
+  void Deploy(const std::string& id, const std::string& project, const std::string& first_commit,
+              const std::string& start, const std::string& deployed,
+              const std::string& extra = "") {
+    auto r =
+        c_->Post("/api/v1/deployments",
+                 R"({"id":")" + id + R"(","project_id":")" + project + R"(","first_commit_at":")" +
+                     first_commit + R"(","deploy_start_at":")" + start + "\"" + extra + "}");
+    ASSERT_EQ(r.status, 201) << r.body;
+    r = c_->Post("/api/v1/deployments/" + id + "/deployed",
+                 R"({"create_if_not_exists":false,"deployed_at":")" + deployed + "\"}");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  void Incident(const std::string& body) {
+    auto r = c_->Post("/api/v1/incidents", body);
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  json::object Dora(const std::string& query) {
+    auto r = c_->Get("/api/v1/metrics/dora?" + query);
+    EXPECT_EQ(r.status, 200) << r.body;
+    auto v = r.Json();
+    return v.is_object() ? v.as_object() : json::object();
+  }
+  static double Num(const json::value& v) { return v.to_number<double>(); }
+
+  TempDir dir_;
+  std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<HttpClient> c_;
+};
+
+constexpr const char* kMarch = "from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z";
+
+TEST_F(DoraTest, TheFiguresOfABackFilledMonth) {
+  json::object r = Dora(kMarch);
+  EXPECT_EQ(r.at("from").as_string(), "2024-03-01T00:00:00.000Z");
+  EXPECT_EQ(r.at("preset").as_string(), "dora-2023");
+  // d1..d4 (d5 sits on `to`): 4 in 31 days.
+  const auto& df = r.at("deployment_frequency");
+  EXPECT_EQ(df.at("count").to_number<int>(), 4);
+  EXPECT_NEAR(Num(df.at("per_day")), 4.0 / 31, 1e-12);
+  EXPECT_EQ(df.at("level").as_string(), "medium");  // >= 1/30 a day, < 1/7
+  // Lead times 1 h, 2 h, 4 h, 6 h: median 3 h, p90 at 2.7: 4 h + 0.7 * 2 h = 5.4 h.
+  const auto& lt = r.at("lead_time_for_changes");
+  EXPECT_DOUBLE_EQ(Num(lt.at("median")), 3 * 3600);
+  EXPECT_DOUBLE_EQ(Num(lt.at("p90")), 5.4 * 3600);
+  EXPECT_DOUBLE_EQ(Num(lt.at("mean")), 3.25 * 3600);
+  EXPECT_EQ(lt.at("level").as_string(), "elite");
+  // d2 failed (two incidents, once): 1 / 4.
+  const auto& cfr = r.at("change_failure_rate");
+  EXPECT_EQ(cfr.at("failed").to_number<int>(), 1);
+  EXPECT_EQ(cfr.at("total").to_number<int>(), 4);
+  EXPECT_DOUBLE_EQ(Num(cfr.at("ratio")), 0.25);
+  EXPECT_EQ(cfr.at("level").as_string(), "low");
+  // Restores 20 min, 1 h, 2 h: median 1 h (not under an hour: high).
+  const auto& ttr = r.at("time_to_restore");
+  EXPECT_EQ(ttr.at("count").to_number<int>(), 3);
+  EXPECT_DOUBLE_EQ(Num(ttr.at("median")), 3600);
+  EXPECT_EQ(ttr.at("level").as_string(), "high");
+  // d2 recovered at i2's restore, 1 h after it deployed.
+  EXPECT_DOUBLE_EQ(Num(r.at("failed_deployment_recovery_time").at("median")), 3600);
+  // A hotfix and a rollback out of 4.
+  EXPECT_DOUBLE_EQ(Num(r.at("rework_rate").at("ratio")), 0.5);
+  // Detection 30 and 40 min.
+  EXPECT_DOUBLE_EQ(Num(r.at("time_to_detect").at("median")), 35 * 60);
+  // Durations 10, 20, 30, 10 min: median 15 min.
+  EXPECT_DOUBLE_EQ(Num(r.at("deployment_duration").at("median")), 15 * 60);
+  EXPECT_EQ(r.at("overall_level").as_string(), "low");
+  EXPECT_FALSE(r.contains("series"));
+  EXPECT_FALSE(r.contains("groups"));
+}
+
+TEST_F(DoraTest, FiltersAreRepeatableAndNarrowEveryFigure) {
+  json::object prod = Dora(std::string(kMarch) + "&environment=production&project_id=api");
+  EXPECT_EQ(prod.at("deployment_frequency").at("count").to_number<int>(), 2);  // d1, d2
+  EXPECT_EQ(prod.at("time_to_restore").at("count").to_number<int>(), 2);       // i1, i2
+  json::object both = Dora(std::string(kMarch) + "&project_id=api&project_id=site");
+  EXPECT_EQ(both.at("deployment_frequency").at("count").to_number<int>(), 4);
+  json::object web = Dora(std::string(kMarch) + "&team=web");
+  EXPECT_EQ(web.at("deployment_frequency").at("count").to_number<int>(), 1);  // d3
+  EXPECT_DOUBLE_EQ(Num(web.at("time_to_restore").at("median")), 7200);        // i3
+  // An empty range: nulls, no levels.
+  json::object empty = Dora("from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z");
+  EXPECT_EQ(empty.at("deployment_frequency").at("count").to_number<int>(), 0);
+  EXPECT_TRUE(empty.at("lead_time_for_changes").at("median").is_null());
+  EXPECT_TRUE(empty.at("change_failure_rate").at("ratio").is_null());
+  EXPECT_TRUE(empty.at("overall_level").is_null());
+}
+
+TEST_F(DoraTest, WeeklySeriesAndGroups) {
+  json::object r = Dora(std::string(kMarch) + "&interval=week&group_by=team");
+  const auto& series = r.at("series").as_array();
+  // 2024-03-01 is a Friday: Mar 1-4, then weeks from Mar 4, 11, 18, 25.
+  ASSERT_EQ(series.size(), 5u);
+  EXPECT_EQ(series[0].at("start").as_string(), "2024-03-01T00:00:00.000Z");
+  EXPECT_EQ(series[0].at("end").as_string(), "2024-03-04T00:00:00.000Z");
+  EXPECT_EQ(series[1].at("deployment_frequency").at("count").to_number<int>(), 2);  // d1, d2
+  EXPECT_EQ(series[2].at("deployment_frequency").at("count").to_number<int>(), 2);  // d3, d4
+  EXPECT_EQ(series[3].at("time_to_restore").at("count").to_number<int>(), 1);       // i3
+  EXPECT_EQ(series[4].at("end").as_string(), "2024-04-01T00:00:00.000Z");
+  const auto& groups = r.at("groups").as_array();
+  ASSERT_EQ(groups.size(), 2u);
+  EXPECT_EQ(groups[0].at("key").at("team").as_string(), "backend");
+  EXPECT_EQ(groups[0].at("deployment_frequency").at("count").to_number<int>(), 3);
+  EXPECT_DOUBLE_EQ(Num(groups[0].at("change_failure_rate").at("ratio")), 1.0 / 3);
+  EXPECT_EQ(groups[1].at("key").at("team").as_string(), "web");
+}
+
+TEST_F(DoraTest, BadParametersAreNamed) {
+  auto field = [&](const std::string& query) {
+    auto r = c_->Get("/api/v1/metrics/dora?" + query);
+    EXPECT_EQ(r.status, 400) << query;
+    auto v = r.Json();
+    return v.is_object() ? std::string(v.at("errors").at(0).at("field").as_string()) : "";
+  };
+  EXPECT_EQ(field("colour=red"), "colour");
+  EXPECT_EQ(field("from=yesterday"), "from");
+  EXPECT_EQ(field("from=2024-03-02T00:00:00Z&to=2024-03-01T00:00:00Z"), "from");
+  EXPECT_EQ(field("interval=hour"), "interval");
+  EXPECT_EQ(field("group_by=colour"), "group_by");
+  EXPECT_EQ(field("preset=dora-1999"), "preset");
+  EXPECT_EQ(field("link=previous_deployment"), "link");
+  EXPECT_EQ(field("from=2000-01-01T00:00:00Z&to=2024-01-01T00:00:00Z&interval=day"), "interval");
+  // The default range is the last 30 days.
+  json::object r = Dora("");
+  EXPECT_EQ(r.at("deployment_frequency").at("count").to_number<int>(), 0);
+  // A kind that is not one is refused at creation.
+  auto bad = c_->Post("/api/v1/deployments",
+                      R"({"id":"x","project_id":"api","first_commit_at":"2024-03-01T00:00:00Z",)"
+                      R"("kind":"experiment"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("\"kind\""), std::string::npos) << bad.body;
+  // The deployment keeps what was sent.
+  auto d2 = c_->Get("/api/v1/deployments/d2").Json();
+  EXPECT_EQ(d2.at("kind").as_string(), "hotfix");
+  EXPECT_EQ(d2.at("commit_sha").as_string(), "abc123");
+}
+
+}  // namespace
+}  // namespace emm::e2e
