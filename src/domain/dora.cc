@@ -184,6 +184,27 @@ std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& e, G
   return {std::make_move_iterator(groups.begin()), std::make_move_iterator(groups.end())};
 }
 
+DoraEvents Slice(const DoraEvents& e, TimeMs from, TimeMs to) {
+  DoraEvents out;
+  std::map<std::string_view, bool> in_slice;
+  for (const Deployment& d : e.deployed) {
+    if (d.deployed_at && *d.deployed_at >= from && *d.deployed_at < to) {
+      out.deployed.push_back(d);
+      in_slice[d.id] = true;
+    }
+  }
+  for (const Incident& i : e.incidents_of_deployed) {
+    if (i.deployment_id && in_slice.count(*i.deployment_id)) out.incidents_of_deployed.push_back(i);
+  }
+  for (const Incident& i : e.restored) {
+    if (i.restored_at && *i.restored_at >= from && *i.restored_at < to) out.restored.push_back(i);
+  }
+  for (const auto& d : e.detected) {
+    if (d.first.started_at >= from && d.first.started_at < to) out.detected.push_back(d);
+  }
+  return out;
+}
+
 std::vector<std::pair<TimeMs, TimeMs>> Buckets(TimeMs from, TimeMs to, Interval interval) {
   constexpr TimeMs kDayMs = 86400000;
   auto floor_div = [](TimeMs a, TimeMs b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };

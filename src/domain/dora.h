@@ -84,6 +84,10 @@ enum class GroupBy { kProject, kTeam, kEnvironment };
 // their own attributes. Keys are the attribute values ("" for an unresolved team).
 std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& events, GroupBy by);
 
+// The part of `events` that a sub-range [from, to) would have loaded: deployments by deployed_at
+// (with their linked incidents), restored incidents by restored_at, detected ones by started_at.
+DoraEvents Slice(const DoraEvents& events, TimeMs from, TimeMs to);
+
 enum class Interval { kDay, kWeek, kMonth };
 
 // [from, to) cut at UTC day, ISO week (Monday) or month boundaries; the first and last pieces are

@@ -185,6 +185,26 @@ TEST(PartitionTest, LinkedIncidentsFollowTheirDeployment) {
   EXPECT_EQ(ComputeDora(kD0, kD0 + kDay, groups[2].second).change_failure_rate.numerator, 1u);
 }
 
+TEST(SliceTest, EachListByItsOwnTime) {
+  DoraEvents e = Fixture();
+  // Day 2 only: a2 with its two incidents; i1 and i2 restored and detected that day.
+  DoraEvents day2 = Slice(e, kD0 + 2 * kDay, kD0 + 3 * kDay);
+  ASSERT_EQ(day2.deployed.size(), 1u);
+  EXPECT_EQ(day2.deployed[0].id, "a2");
+  EXPECT_EQ(day2.incidents_of_deployed.size(), 2u);
+  EXPECT_EQ(day2.restored.size(), 2u);
+  EXPECT_EQ(day2.detected.size(), 2u);
+  // Day 3 starts exactly at a3's deployment: included; i3 is linked to it.
+  DoraEvents day3 = Slice(e, kD0 + 3 * kDay, kD0 + 4 * kDay);
+  ASSERT_EQ(day3.deployed.size(), 1u);
+  EXPECT_EQ(day3.deployed[0].id, "a3");
+  EXPECT_EQ(day3.incidents_of_deployed.size(), 1u);
+  // The whole range is everything.
+  DoraEvents all = Slice(e, kD0, kD0 + 10 * kDay);
+  EXPECT_EQ(all.deployed.size(), 4u);
+  EXPECT_EQ(all.restored.size(), 3u);
+}
+
 TEST(BucketsTest, DaysAreClippedToTheRange) {
   auto b = Buckets(kD0 + 6 * kHour, kD0 + 2 * kDay + kHour, Interval::kDay);
   ASSERT_EQ(b.size(), 3u);
