@@ -1053,11 +1053,17 @@ std::string Prefixed(const char* columns, const std::string& alias) {
   return out;
 }
 
-// The project/team/environment filters on the table aliased `a`, bound at ?3, ?4, ?5 (NULL: any).
-std::string DoraFilters(const std::string& a) {
-  return " AND (?3 IS NULL OR " + a + ".project_id IN (SELECT value FROM json_each(?3)))" +
-         " AND (?4 IS NULL OR " + a + ".team_id IN (SELECT value FROM json_each(?4)))" +
-         " AND (?5 IS NULL OR " + a + ".environment IN (SELECT value FROM json_each(?5)))";
+// The project/team/environment filters present in `q`, on the table aliased `a`, bound at ?3, ?4,
+// ?5. Absent filters are left out of the text (an "?3 IS NULL OR ..." made SQLite evaluate the
+// subquery for every row: 10x slower); at most 8 statement texts per query.
+std::string DoraFilters(const DoraQuery& q, const std::string& a) {
+  std::string out;
+  if (!q.projects.empty()) out += " AND " + a + ".project_id IN (SELECT value FROM json_each(?3))";
+  if (!q.teams.empty()) out += " AND " + a + ".team_id IN (SELECT value FROM json_each(?4))";
+  if (!q.environments.empty()) {
+    out += " AND " + a + ".environment IN (SELECT value FROM json_each(?5))";
+  }
+  return out;
 }
 
 }  // namespace
@@ -1074,24 +1080,24 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
     if (!q.teams.empty()) BindText(st, 4, teams);
     if (!q.environments.empty()) BindText(st, 5, environments);
   };
-  static const std::string kDeployed =
+  const std::string kDeployed =
       "SELECT " + Prefixed(kDeploymentColumns, "d") +
-      " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" + DoraFilters("d") +
+      " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" + DoraFilters(q, "d") +
       " ORDER BY d.deployed_at, d.id";
-  static const std::string kIncidentsOfDeployed =
+  const std::string kIncidentsOfDeployed =
       "SELECT " + Prefixed(kIncidentColumns, "i") +
       " FROM deployments d JOIN incidents i ON i.deployment_id = d.id"
       " WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
-      DoraFilters("d");
-  static const std::string kRestored = "SELECT " + Prefixed(kIncidentColumns, "i") +
-                                       " FROM incidents i WHERE i.restored_at >= ?1 AND "
-                                       "i.restored_at < ?2" +
-                                       DoraFilters("i");
-  static const std::string kDetected =
+      DoraFilters(q, "d");
+  const std::string kRestored = "SELECT " + Prefixed(kIncidentColumns, "i") +
+                                " FROM incidents i WHERE i.restored_at >= ?1 AND "
+                                "i.restored_at < ?2" +
+                                DoraFilters(q, "i");
+  const std::string kDetected =
       "SELECT " + Prefixed(kIncidentColumns, "i") +
       ", d.deployed_at FROM incidents i JOIN deployments d ON d.id = i.deployment_id"
       " WHERE i.started_at >= ?1 AND i.started_at < ?2 AND d.deployed_at IS NOT NULL" +
-      DoraFilters("i");
+      DoraFilters(q, "i");
 
   domain::DoraEvents out;
   // One read transaction: the four reads see the same commit.
