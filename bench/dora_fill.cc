@@ -107,6 +107,14 @@ int main(int argc, char** argv) {
         if (rng() % 2) in.finished_at = *in.restored_at + uniform(60000, kDay);
         in.created_at = in.started_at;
         EMM_RETURN_IF_ERROR(tx.InsertIncident(in));
+        if (in.deployment_id) {  // what the incident commands record on the deployment
+          domain::Deployment linked = **d;
+          linked.failed = true;
+          if (!linked.recovered_at || *in.restored_at < *linked.recovered_at) {
+            linked.recovered_at = in.restored_at;
+          }
+          EMM_RETURN_IF_ERROR(tx.UpdateDeployment(linked));
+        }
       }
       return Status::Ok();
     };

@@ -81,6 +81,25 @@ Status Record(Transaction& tx, const std::vector<Sample>& samples, TimeMs now) {
   return Status::Ok();
 }
 
+// Keeps the deployment's failure facts current: failed once an incident is linked to it, and
+// recovered at the earliest restore among its incidents.
+Status NoteLinkedIncident(Transaction& tx, Deployment d, const Incident& i) {
+  const bool recovers = i.restored_at && (!d.recovered_at || *i.restored_at < *d.recovered_at);
+  if (d.failed && !recovers) return Status::Ok();
+  d.failed = true;
+  if (recovers) d.recovered_at = i.restored_at;
+  return tx.UpdateDeployment(d);
+}
+
+// The same after an incident's restore: looks its deployment up.
+Status NoteRestore(Transaction& tx, const Incident& i) {
+  if (!i.deployment_id) return Status::Ok();
+  auto d = tx.FindDeployment(*i.deployment_id);
+  if (!d.ok()) return d.status();
+  if (!d->has_value()) return Status::Ok();
+  return NoteLinkedIncident(tx, std::move(**d), i);
+}
+
 Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
                                  const NewDeployment& in) {
   Deployment d;
@@ -237,6 +256,7 @@ Result<Outcome> CreateIncident(Transaction& tx, const CommandContext& ctx, const
     already_failed = *prior > 0;
   }
   EMM_RETURN_IF_ERROR(tx.InsertIncident(i));
+  if (deployment) EMM_RETURN_IF_ERROR(NoteLinkedIncident(tx, *deployment, i));
   std::vector<Sample> samples =
       SamplesForIncidentCreated(i, deployment ? &*deployment : nullptr, already_failed);
   if (i.restored_at) {
@@ -265,6 +285,7 @@ Result<Outcome> RestoreIncident(Transaction& tx, const CommandContext& ctx,
   }
   i.restored_at = at;
   EMM_RETURN_IF_ERROR(tx.UpdateIncident(i));
+  EMM_RETURN_IF_ERROR(NoteRestore(tx, i));
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForIncidentRestored(i), ctx.now));
   return Outcome::kUpdated;
 }
@@ -287,6 +308,7 @@ Result<Outcome> FinishIncident(Transaction& tx, const CommandContext& ctx,
   if (!i.restored_at) {
     i.restored_at = at;
     samples = SamplesForIncidentRestored(i);
+    EMM_RETURN_IF_ERROR(NoteRestore(tx, i));
   }
   i.finished_at = at;
   auto more = SamplesForIncidentFinished(i);

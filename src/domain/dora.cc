@@ -103,22 +103,15 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& e) {
   }
   r.deployment_duration = Summarize(std::move(duration));
 
-  // A deployment is failed when at least one incident is linked to it, however many are.
-  // Its recovery time runs from its deployment to the earliest restore among those incidents.
-  std::map<std::string_view, std::optional<TimeMs>> failed;  // id -> earliest restored_at
-  for (const Incident& i : e.incidents_of_deployed) {
-    if (!i.deployment_id) continue;
-    auto& earliest = failed[*i.deployment_id];
-    if (i.restored_at && (!earliest || *i.restored_at < *earliest)) earliest = i.restored_at;
-  }
+  // A deployment is failed when at least one incident is linked to it, however many are. Its
+  // recovery time runs from its deployment to the earliest restore among those incidents.
   std::vector<double> recovery;
   size_t failed_count = 0;
   for (const Deployment& d : e.deployed) {
-    auto it = failed.find(d.id);
-    if (it == failed.end() || !d.deployed_at) continue;
+    if (!d.failed || !d.deployed_at) continue;
     ++failed_count;
-    if (it->second && *it->second >= *d.deployed_at) {
-      recovery.push_back(Seconds(*d.deployed_at, *it->second));
+    if (d.recovered_at && *d.recovered_at >= *d.deployed_at) {
+      recovery.push_back(Seconds(*d.deployed_at, *d.recovered_at));
     }
   }
   auto& cfr = r.change_failure_rate;
@@ -169,16 +162,7 @@ const std::string& KeyOf(const Event& e, GroupBy by) {
 
 std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& e, GroupBy by) {
   std::map<std::string, DoraEvents> groups;
-  std::map<std::string_view, const std::string*> key_of_deployment;
-  for (const Deployment& d : e.deployed) {
-    groups[KeyOf(d, by)].deployed.push_back(d);
-    key_of_deployment[d.id] = &KeyOf(d, by);
-  }
-  for (const Incident& i : e.incidents_of_deployed) {
-    if (!i.deployment_id) continue;
-    auto it = key_of_deployment.find(*i.deployment_id);
-    if (it != key_of_deployment.end()) groups[*it->second].incidents_of_deployed.push_back(i);
-  }
+  for (const Deployment& d : e.deployed) groups[KeyOf(d, by)].deployed.push_back(d);
   for (const Incident& i : e.restored) groups[KeyOf(i, by)].restored.push_back(i);
   for (const auto& d : e.detected) groups[KeyOf(d.first, by)].detected.push_back(d);
   return {std::make_move_iterator(groups.begin()), std::make_move_iterator(groups.end())};
@@ -186,15 +170,8 @@ std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& e, G
 
 DoraEvents Slice(const DoraEvents& e, TimeMs from, TimeMs to) {
   DoraEvents out;
-  std::map<std::string_view, bool> in_slice;
   for (const Deployment& d : e.deployed) {
-    if (d.deployed_at && *d.deployed_at >= from && *d.deployed_at < to) {
-      out.deployed.push_back(d);
-      in_slice[d.id] = true;
-    }
-  }
-  for (const Incident& i : e.incidents_of_deployed) {
-    if (i.deployment_id && in_slice.count(*i.deployment_id)) out.incidents_of_deployed.push_back(i);
+    if (d.deployed_at && *d.deployed_at >= from && *d.deployed_at < to) out.deployed.push_back(d);
   }
   for (const Incident& i : e.restored) {
     if (i.restored_at && *i.restored_at >= from && *i.restored_at < to) out.restored.push_back(i);

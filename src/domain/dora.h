@@ -36,9 +36,9 @@ const char* LevelName(Level level);
 // What one range's figures are computed from, already narrowed to the query's projects, teams
 // and environments.
 struct DoraEvents {
-  std::vector<Deployment> deployed;  // deployed_at in [from, to)
-  // Every incident linked to one of `deployed` (whenever it happened): failures and recovery.
-  std::vector<Incident> incidents_of_deployed;
+  // deployed_at in [from, to); each knows whether an incident is linked to it (whenever that
+  // happened) and its earliest recovery.
+  std::vector<Deployment> deployed;
   std::vector<Incident> restored;  // restored_at in [from, to)
   // Incidents started in [from, to) that are linked to a deployed deployment, with its deployed_at.
   std::vector<std::pair<Incident, TimeMs>> detected;
@@ -79,13 +79,13 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& events);
 
 enum class GroupBy { kProject, kTeam, kEnvironment };
 
-// Splits the events by project, team or environment. A deployment's linked incidents follow the
-// deployment (so its failure counts in its own group); restored and detected incidents go by
-// their own attributes. Keys are the attribute values ("" for an unresolved team).
+// Splits the events by project, team or environment: a deployment's failure counts in the
+// deployment's group; restored and detected incidents go by their own attributes. Keys are the
+// attribute values ("" for an unresolved team).
 std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& events, GroupBy by);
 
-// The part of `events` that a sub-range [from, to) would have loaded: deployments by deployed_at
-// (with their linked incidents), restored incidents by restored_at, detected ones by started_at.
+// The part of `events` that a sub-range [from, to) would have loaded: deployments by deployed_at,
+// restored incidents by restored_at, detected ones by started_at.
 DoraEvents Slice(const DoraEvents& events, TimeMs from, TimeMs to);
 
 enum class Interval { kDay, kWeek, kMonth };

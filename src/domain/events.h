@@ -31,6 +31,10 @@ struct Deployment {
   TimeMs created_at = 0;  // when em-metrics first heard of it
   DeploymentKind kind = DeploymentKind::kPlanned;
   std::string commit_sha;  // empty: not given
+  // Kept up to date by the incident commands, so that DORA ranges need no join: at least one
+  // incident is linked to it (change failure), and the earliest restored_at among them.
+  bool failed = false;
+  std::optional<TimeMs> recovered_at;
 };
 
 struct Incident {

@@ -21,7 +21,8 @@ class Transaction {
   virtual Result<std::optional<Deployment>> FindDeployment(std::string_view id) = 0;
   // kAlreadyExists when the id is taken.
   virtual Status InsertDeployment(const Deployment& d) = 0;
-  // Stores what a transition changes: team_id, deployed_at, status. The rest is immutable.
+  // Stores what a transition changes: team_id, deployed_at, status, kind, commit_sha, failed,
+  // recovered_at. The rest is immutable.
   virtual Status UpdateDeployment(const Deployment& d) = 0;
 
   virtual Result<std::optional<Incident>> FindIncident(std::string_view id) = 0;

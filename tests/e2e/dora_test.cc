@@ -152,6 +152,27 @@ TEST_F(DoraTest, WeeklySeriesAndGroups) {
   EXPECT_EQ(groups[1].at("key").at("team").as_string(), "web");
 }
 
+// A failure and its recovery recorded after the deployment, through the incident routes.
+TEST_F(DoraTest, IncidentsRecordFailureAndRecoveryOnTheirDeployment) {
+  Incident(R"({"id":"i4","project_id":"site","deployment_id":"d3",)"
+           R"("started_at":"2024-03-11T01:00:00Z"})");
+  json::object r = Dora(kMarch);
+  EXPECT_EQ(r.at("change_failure_rate").at("failed").to_number<int>(), 2);  // d2, d3
+  EXPECT_EQ(r.at("failed_deployment_recovery_time").at("count").to_number<int>(), 1);
+  auto restored = c_->Post("/api/v1/incidents/i4/restored", R"({"date":"2024-03-11T03:00:00Z"})");
+  ASSERT_EQ(restored.status, 200) << restored.body;
+  r = Dora(kMarch);
+  // d2 recovered after 1 h, d3 after 3 h: median 2 h.
+  EXPECT_EQ(r.at("failed_deployment_recovery_time").at("count").to_number<int>(), 2);
+  EXPECT_DOUBLE_EQ(Num(r.at("failed_deployment_recovery_time").at("median")), 2 * 3600);
+  // A later, longer incident on d3 does not move its earliest recovery.
+  Incident(R"({"id":"i5","project_id":"site","deployment_id":"d3",)"
+           R"("started_at":"2024-03-12T01:00:00Z","finished_at":"2024-03-13T01:00:00Z"})");
+  r = Dora(kMarch);
+  EXPECT_EQ(r.at("change_failure_rate").at("failed").to_number<int>(), 2);
+  EXPECT_DOUBLE_EQ(Num(r.at("failed_deployment_recovery_time").at("median")), 2 * 3600);
+}
+
 TEST_F(DoraTest, BadParametersAreNamed) {
   auto field = [&](const std::string& query) {
     auto r = c_->Get("/api/v1/metrics/dora?" + query);

@@ -109,7 +109,7 @@ std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) {
 
 constexpr const char* kDeploymentColumns =
     "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
-    "created_at, kind, commit_sha";
+    "created_at, kind, commit_sha, failed, recovered_at";
 constexpr const char* kSeriesColumns =
     "metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, min, max, "
     "buckets";
@@ -130,6 +130,8 @@ Deployment ReadDeployment(sqlite3_stmt* s) {
   d.created_at = sqlite3_column_int64(s, 8);
   d.kind = domain::ParseDeploymentKind(ColText(s, 9)).value_or(domain::DeploymentKind::kPlanned);
   d.commit_sha = ColText(s, 10);
+  d.failed = sqlite3_column_int(s, 11) != 0;
+  d.recovered_at = ColOptTime(s, 12);
   return d;
 }
 
@@ -273,8 +275,9 @@ class SqliteConnection final : public domain::Transaction {
   }
 
   Status InsertDeployment(const Deployment& d) override {
-    static const std::string sql = std::string("INSERT INTO deployments (") + kDeploymentColumns +
-                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    static const std::string sql =
+        std::string("INSERT INTO deployments (") + kDeploymentColumns +
+        ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
     return Run(sql, [&](sqlite3_stmt* s) { BindDeployment(s, d); });
   }
 
@@ -282,7 +285,7 @@ class SqliteConnection final : public domain::Transaction {
     // Only what a transition can change: fewer index entries to rewrite.
     static const std::string sql =
         "UPDATE deployments SET team_id = ?2, deployed_at = ?3, status = ?4, kind = ?5, "
-        "commit_sha = ?6 WHERE id = ?1";
+        "commit_sha = ?6, failed = ?7, recovered_at = ?8 WHERE id = ?1";
     return Run(sql, [&](sqlite3_stmt* s) {
       BindText(s, 1, d.id);
       BindText(s, 2, d.team_id);
@@ -290,6 +293,8 @@ class SqliteConnection final : public domain::Transaction {
       BindText(s, 4, domain::DeploymentStatusName(d.status));
       BindText(s, 5, domain::DeploymentKindName(d.kind));
       BindText(s, 6, d.commit_sha);
+      sqlite3_bind_int(s, 7, d.failed ? 1 : 0);
+      BindOptTime(s, 8, d.recovered_at);
     });
   }
 
@@ -578,6 +583,8 @@ class SqliteConnection final : public domain::Transaction {
     sqlite3_bind_int64(s, 9, d.created_at);
     BindText(s, 10, domain::DeploymentKindName(d.kind));
     BindText(s, 11, d.commit_sha);
+    sqlite3_bind_int(s, 12, d.failed ? 1 : 0);
+    BindOptTime(s, 13, d.recovered_at);
   }
 
   static void BindIncident(sqlite3_stmt* s, const Incident& i) {
@@ -1080,14 +1087,12 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
     if (!q.teams.empty()) BindText(st, 4, teams);
     if (!q.environments.empty()) BindText(st, 5, environments);
   };
+  // Only the columns of the deployments_dora index (the id comes with every index entry).
   const std::string kDeployed =
-      "SELECT " + Prefixed(kDeploymentColumns, "d") +
-      " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" + DoraFilters(q, "d") +
-      " ORDER BY d.deployed_at, d.id";
-  const std::string kIncidentsOfDeployed =
-      "SELECT " + Prefixed(kIncidentColumns, "i") +
-      " FROM deployments d JOIN incidents i ON i.deployment_id = d.id"
-      " WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
+      "SELECT d.id, d.project_id, d.team_id, d.environment, d.first_commit_at, "
+      "d.deploy_start_at, d.deployed_at, d.kind, d.failed, d.recovered_at "
+      "FROM deployments d INDEXED BY deployments_dora "
+      "WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
       DoraFilters(q, "d");
   const std::string kRestored = "SELECT " + Prefixed(kIncidentColumns, "i") +
                                 " FROM incidents i WHERE i.restored_at >= ?1 AND "
@@ -1100,18 +1105,23 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
       DoraFilters(q, "i");
 
   domain::DoraEvents out;
-  // One read transaction: the four reads see the same commit.
+  // One read transaction: the three reads see the same commit.
   EMM_RETURN_IF_ERROR(c->Exec("BEGIN"));
   Status s = c->Query(kDeployed, bind, [&](sqlite3_stmt* st) {
-    out.deployed.push_back(ReadDeployment(st));
+    Deployment& d = out.deployed.emplace_back();
+    d.id = ColText(st, 0);
+    d.project_id = ColText(st, 1);
+    d.team_id = ColText(st, 2);
+    d.environment = ColText(st, 3);
+    d.first_commit_at = sqlite3_column_int64(st, 4);
+    d.deploy_start_at = sqlite3_column_int64(st, 5);
+    d.deployed_at = sqlite3_column_int64(st, 6);
+    d.status = domain::DeploymentStatus::kDeployed;
+    d.kind = domain::ParseDeploymentKind(ColText(st, 7)).value_or(domain::DeploymentKind::kPlanned);
+    d.failed = sqlite3_column_int(st, 8) != 0;
+    d.recovered_at = ColOptTime(st, 9);
     return Status::Ok();
   });
-  if (s.ok()) {
-    s = c->Query(kIncidentsOfDeployed, bind, [&](sqlite3_stmt* st) {
-      out.incidents_of_deployed.push_back(ReadIncident(st));
-      return Status::Ok();
-    });
-  }
   if (s.ok()) {
     s = c->Query(kRestored, bind, [&](sqlite3_stmt* st) {
       out.restored.push_back(ReadIncident(st));
