@@ -96,6 +96,13 @@ void BindOptTime(sqlite3_stmt* s, int i, const std::optional<TimeMs>& v) {
     sqlite3_bind_null(s, i);
   }
 }
+// A series key at ?1 .. ?4 (metric, project_id, team_id, environment).
+void BindSeriesKey(sqlite3_stmt* s, const SeriesKey& k) {
+  BindText(s, 1, k.metric);
+  BindText(s, 2, k.project_id);
+  BindText(s, 3, k.team_id);
+  BindText(s, 4, k.environment);
+}
 std::string ColText(sqlite3_stmt* s, int i) {
   const unsigned char* p = sqlite3_column_text(s, i);
   return p ? std::string(reinterpret_cast<const char*>(p),
@@ -361,10 +368,7 @@ class SqliteConnection final : public domain::Transaction {
         "series_start_ms, acked_ms, count, sum, buckets) "
         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
     return Run(sql, [&](sqlite3_stmt* s) {
-      BindText(s, 1, m.key.metric);
-      BindText(s, 2, m.key.project_id);
-      BindText(s, 3, m.key.team_id);
-      BindText(s, 4, m.key.environment);
+      BindSeriesKey(s, m.key);
       sqlite3_bind_int64(s, 5, m.series_start_ms);
       sqlite3_bind_int64(s, 6, m.acked_ms);
       sqlite3_bind_int64(s, 7, static_cast<int64_t>(m.count));
@@ -506,13 +510,7 @@ class SqliteConnection final : public domain::Transaction {
                                    "project_id = ?2 AND team_id = ?3 AND environment = ?4";
     std::optional<SeriesState> out;
     Status s = Query(
-        sql,
-        [&](sqlite3_stmt* st) {
-          BindText(st, 1, key.metric);
-          BindText(st, 2, key.project_id);
-          BindText(st, 3, key.team_id);
-          BindText(st, 4, key.environment);
-        },
+        sql, [&](sqlite3_stmt* st) { BindSeriesKey(st, key); },
         [&](sqlite3_stmt* st) {
           out = ReadSeries(st);
           *row_id = sqlite3_column_int64(st, 12);
@@ -554,10 +552,7 @@ class SqliteConnection final : public domain::Transaction {
         "count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, "
         "buckets = excluded.buckets";
     return Run(sql, [&](sqlite3_stmt* s) {
-      BindText(s, 1, st.key.metric);
-      BindText(s, 2, st.key.project_id);
-      BindText(s, 3, st.key.team_id);
-      BindText(s, 4, st.key.environment);
+      BindSeriesKey(s, st.key);
       BindText(s, 5, st.kind == MetricKind::kHistogram ? "histogram" : "counter");
       BindSeriesState(s, st);
     });
