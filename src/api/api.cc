@@ -6,6 +6,7 @@
 #include <chrono>
 #include <memory>
 
+#include "api/dto/csv.h"
 #include "api/dto/events_json.h"
 #include "api/dto/fields.h"
 #include "api/error_response.h"
@@ -38,6 +39,16 @@ std::string MethodLabel(const std::string& method) {
     if (method == known) return method;
   }
   return "other";
+}
+
+// A list as JSON, or as CSV with format=csv / Accept: text/csv (columns: the keys of `shape`).
+Response ListResponse(const Request& req, const Query& q, const json::array& rows,
+                      const json::object& shape) {
+  if (!dto::WantsCsv(q.Get("format"), req.Header("Accept").value_or(""))) return JsonOk(rows);
+  Response res = Response::Empty(200);
+  res.content_type = dto::kCsvContentType;
+  res.body = dto::ToCsv(dto::ColumnsOf(json::array{shape}), rows);
+  return res;
 }
 
 // Integer query parameter in [min, max]; absent: `def`.
@@ -243,7 +254,7 @@ void Api::AddRoutes() {
                  json::array out;
                  out.reserve(rows->size());
                  for (const auto& d : *rows) out.push_back(dto::ToJson(d));
-                 r(JsonOk(out));
+                 r(ListResponse(req, q, out, dto::ToJson(domain::Deployment{})));
                }});
   router_.Add({"GET", "/api/v1/deployments/:deployment_id", true,
                [&deps](const Request&, const PathParams& p, Responder r) {
@@ -302,7 +313,7 @@ void Api::AddRoutes() {
                  json::array out;
                  out.reserve(rows->size());
                  for (const auto& i : *rows) out.push_back(dto::ToJson(i));
-                 r(JsonOk(out));
+                 r(ListResponse(req, q, out, dto::ToJson(domain::Incident{})));
                }});
   router_.Add({"GET", "/api/v1/incidents/:incident_id", true,
                [&deps](const Request&, const PathParams& p, Responder r) {

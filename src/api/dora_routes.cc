@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api/api.h"
+#include "api/dto/csv.h"
 #include "api/dto/dora_json.h"
 #include "api/error_response.h"
 #include "api/query.h"
@@ -32,20 +33,24 @@ std::vector<std::string> All(const Query& q, std::string_view name) {
   return out;
 }
 
+enum class Format { kJson, kRows, kCsv };
+
 struct DoraParams {
   storage::DoraQuery query;
   std::optional<domain::Interval> interval;
   std::optional<domain::GroupBy> group_by;
+  Format format = Format::kJson;
 };
 
-Result<DoraParams> ParseDoraParams(const Query& q, TimeMs now) {
+Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, TimeMs now) {
   static const std::set<std::string, std::less<>> kKnown = {
-      "from", "to", "project_id", "team", "environment", "interval", "group_by", "link", "preset"};
+      "from",     "to",       "project_id", "team",   "environment",
+      "interval", "group_by", "link",       "preset", "format"};
   for (const auto& [k, v] : q.items()) {
     if (!kKnown.count(k)) {
       return Bad(k,
                  "is not a parameter of this route (from, to, project_id, team, environment, "
-                 "interval, group_by, link, preset)");
+                 "interval, group_by, link, preset, format)");
     }
   }
   DoraParams p;
@@ -104,6 +109,15 @@ Result<DoraParams> ParseDoraParams(const Query& q, TimeMs now) {
   if (auto v = q.Get("preset"); v && *v != "dora-2023") {
     return Bad("preset", "must be dora-2023, got \"" + v->substr(0, 64) + "\"");
   }
+  auto format = q.Get("format");
+  if (format && *format != "json" && *format != "rows" && *format != "csv") {
+    return Bad("format", "must be json, rows or csv, got \"" + format->substr(0, 64) + "\"");
+  }
+  if (dto::WantsCsv(format, accept)) {
+    p.format = Format::kCsv;
+  } else if (format == "rows") {
+    p.format = Format::kRows;
+  }
   return p;
 }
 
@@ -113,20 +127,43 @@ const char* GroupKeyName(domain::GroupBy by) {
                                          : "environment";
 }
 
-Result<json::object> DoraResponse(storage::EventStore& store, const DoraParams& p) {
+// Flat rows: one per bucket (interval), per group (group_by), per both, or one for the range.
+json::array DoraRows(const domain::DoraEvents& events, const DoraParams& p) {
+  std::vector<std::pair<TimeMs, TimeMs>> ranges = {{p.query.from, p.query.to}};
+  if (p.interval) ranges = domain::Buckets(p.query.from, p.query.to, *p.interval);
+  json::array rows;
+  for (const auto& [start, end] : ranges) {
+    domain::DoraEvents slice = p.interval ? domain::Slice(events, start, end) : events;
+    if (!p.group_by) {
+      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, slice), nullptr));
+      continue;
+    }
+    for (const auto& [key, ge] : domain::Partition(slice, *p.group_by)) {
+      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, ge),
+                                  key.empty() ? json::value() : json::value(key)));
+    }
+  }
+  return rows;
+}
+
+Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p) {
   auto events = store.LoadDoraEvents(p.query);
   if (!events.ok()) return events.status();
   const TimeMs from = p.query.from, to = p.query.to;
+  if (p.interval) {
+    size_t n = domain::Buckets(from, to, *p.interval).size();
+    if (n > kMaxBuckets) {
+      return Bad("interval", "makes " + std::to_string(n) + " buckets (at most " +
+                                 std::to_string(kMaxBuckets) +
+                                 "): use a longer interval or a shorter range");
+    }
+  }
+  if (p.format != Format::kJson) return json::value(DoraRows(*events, p));
   json::object out{
       {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)}, {"preset", "dora-2023"}};
   dto::AddDoraMetrics(domain::ComputeDora(from, to, *events), &out);
   if (p.interval) {
     auto buckets = domain::Buckets(from, to, *p.interval);
-    if (buckets.size() > kMaxBuckets) {
-      return Bad("interval", "makes " + std::to_string(buckets.size()) + " buckets (at most " +
-                                 std::to_string(kMaxBuckets) +
-                                 "): use a longer interval or a shorter range");
-    }
     // One read for the whole range, cut in memory: each bucket sees what its own range would.
     json::array series;
     for (const auto& [start, end] : buckets) {
@@ -146,7 +183,7 @@ Result<json::object> DoraResponse(storage::EventStore& store, const DoraParams& 
     }
     out["groups"] = std::move(groups);
   }
-  return out;
+  return json::value(std::move(out));
 }
 
 }  // namespace
@@ -155,11 +192,22 @@ void Api::AddDoraRoutes() {
   const ApiDeps& deps = deps_;
   router_.Add({"GET", "/api/v1/metrics/dora", true,
                [&deps](const Request& req, const PathParams&, Responder r) {
-                 auto params = ParseDoraParams(Query::Parse(req.query), deps.clock->NowMs());
+                 auto params =
+                     ParseDoraParams(Query::Parse(req.query), req.Header("Accept").value_or(""),
+                                     deps.clock->NowMs());
                  if (!params.ok()) return r(ErrorResponse(params.status()));
                  auto body = DoraResponse(*deps.store, *params);
                  if (!body.ok()) return r(ErrorResponse(body.status()));
-                 r(Response::Json(200, json::serialize(*body)));
+                 if (params->format != Format::kCsv) {
+                   return r(Response::Json(200, json::serialize(*body)));
+                 }
+                 const json::array& rows = body->as_array();
+                 std::vector<std::string> columns =
+                     dto::ColumnsOf(rows.empty() ? json::array{dto::DoraRow({}, nullptr)} : rows);
+                 Response res = Response::Empty(200);
+                 res.content_type = dto::kCsvContentType;
+                 res.body = dto::ToCsv(columns, rows);
+                 r(std::move(res));
                }});
 }
 

@@ -173,6 +173,39 @@ TEST_F(DoraTest, IncidentsRecordFailureAndRecoveryOnTheirDeployment) {
   EXPECT_DOUBLE_EQ(Num(r.at("failed_deployment_recovery_time").at("median")), 2 * 3600);
 }
 
+// Flat rows for Grafana's Infinity data source, and CSV for spreadsheets.
+TEST_F(DoraTest, RowsAndCsv) {
+  auto r = c_->Get("/api/v1/metrics/dora?" + std::string(kMarch) +
+                   "&interval=month&group_by=project&format=rows");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto rows = r.Json().as_array();
+  ASSERT_EQ(rows.size(), 2u);  // one month x (api, site)
+  EXPECT_EQ(rows[0].at("group").as_string(), "api");
+  EXPECT_EQ(rows[0].at("start").as_string(), "2024-03-01T00:00:00.000Z");
+  EXPECT_EQ(rows[0].at("deployments").to_number<int>(), 3);  // d1, d2, d4
+  EXPECT_EQ(rows[1].at("group").as_string(), "site");
+  EXPECT_DOUBLE_EQ(Num(rows[1].at("time_to_restore_median")), 7200);
+
+  auto csv = c_->Get("/api/v1/metrics/dora?" + std::string(kMarch) + "&interval=week&format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.headers.at("content-type"), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.rfind("start,end,group,deployments,", 0), 0u) << csv.body;
+  EXPECT_NE(csv.body.find("\r\n2024-03-04T00:00:00.000Z,2024-03-11T00:00:00.000Z,,2,"),
+            std::string::npos)
+      << csv.body;
+  size_t lines = 0;
+  for (char ch : csv.body) lines += ch == '\n';
+  EXPECT_EQ(lines, 6u);  // header + 5 weeks
+
+  auto listed = c_->Get("/api/v1/deployments?format=csv");
+  ASSERT_EQ(listed.status, 200);
+  EXPECT_EQ(listed.body.rfind("id,project_id,first_commit_at,", 0), 0u) << listed.body;
+  EXPECT_NE(listed.body.find("\r\nd2,api,2024-03-05T06:00:00.000Z,"), std::string::npos)
+      << listed.body;
+  auto accepted = c_->Get("/api/v1/incidents", {{"Accept", "text/csv"}});
+  EXPECT_EQ(accepted.body.rfind("id,", 0), 0u) << accepted.body;
+}
+
 TEST_F(DoraTest, BadParametersAreNamed) {
   auto field = [&](const std::string& query) {
     auto r = c_->Get("/api/v1/metrics/dora?" + query);
@@ -187,6 +220,7 @@ TEST_F(DoraTest, BadParametersAreNamed) {
   EXPECT_EQ(field("group_by=colour"), "group_by");
   EXPECT_EQ(field("preset=dora-1999"), "preset");
   EXPECT_EQ(field("link=previous_deployment"), "link");
+  EXPECT_EQ(field("format=xml"), "format");
   EXPECT_EQ(field("from=2000-01-01T00:00:00Z&to=2024-01-01T00:00:00Z&interval=day"), "interval");
   // The default range is the last 30 days.
   json::object r = Dora("");

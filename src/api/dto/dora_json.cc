@@ -1,10 +1,17 @@
 #include "api/dto/dora_json.h"
 
+#include <cmath>
+
 namespace emm::api::dto {
 namespace json = boost::json;
 namespace {
 
-json::value Opt(const std::optional<double>& v) { return v ? json::value(*v) : json::value(); }
+// Whole numbers (most durations) are written as integers: "3600" rather than Boost's "3.6E3".
+json::value Num(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 9e15) return json::value(static_cast<int64_t>(v));
+  return json::value(v);
+}
+json::value Opt(const std::optional<double>& v) { return v ? Num(*v) : json::value(); }
 json::value Opt(const std::optional<domain::Level>& l) {
   return l ? json::value(domain::LevelName(*l)) : json::value();
 }
@@ -15,8 +22,8 @@ void AddDoraMetrics(const domain::DoraReport& r, json::object* out) {
   json::object& o = *out;
   const auto& f = r.deployment_frequency;
   o["deployment_frequency"] = json::object{{"count", f.count},
-                                           {"per_day", f.per_day},
-                                           {"per_week", f.per_week},
+                                           {"per_day", Num(f.per_day)},
+                                           {"per_week", Num(f.per_week)},
                                            {"level", Opt(f.level)}};
   auto timed = [](const domain::DoraReport::Timed& t) {
     return json::object{{"count", t.stats.count},
@@ -44,6 +51,40 @@ void AddDoraMetrics(const domain::DoraReport& r, json::object* out) {
                                           {"median", Opt(r.deployment_duration.median)},
                                           {"p90", Opt(r.deployment_duration.p90)}};
   o["overall_level"] = Opt(r.overall_level);
+}
+
+json::object DoraRow(const domain::DoraReport& r, const json::value& group) {
+  const auto& f = r.deployment_frequency;
+  const auto& lt = r.lead_time_for_changes;
+  const auto& cfr = r.change_failure_rate;
+  const auto& ttr = r.time_to_restore;
+  return json::object{
+      {"start", FormatTimestamp(r.from)},
+      {"end", FormatTimestamp(r.to)},
+      {"group", group},
+      {"deployments", f.count},
+      {"deployments_per_day", Num(f.per_day)},
+      {"deployments_per_week", Num(f.per_week)},
+      {"deployment_frequency_level", Opt(f.level)},
+      {"lead_time_median", Opt(lt.stats.median)},
+      {"lead_time_p90", Opt(lt.stats.p90)},
+      {"lead_time_mean", Opt(lt.stats.mean)},
+      {"lead_time_level", Opt(lt.level)},
+      {"failed_deployments", cfr.numerator},
+      {"change_failure_rate", Opt(cfr.ratio)},
+      {"change_failure_rate_level", Opt(cfr.level)},
+      {"restores", ttr.stats.count},
+      {"time_to_restore_median", Opt(ttr.stats.median)},
+      {"time_to_restore_p90", Opt(ttr.stats.p90)},
+      {"time_to_restore_mean", Opt(ttr.stats.mean)},
+      {"time_to_restore_level", Opt(ttr.level)},
+      {"failed_deployment_recovery_time_median", Opt(r.failed_deployment_recovery_time.median)},
+      {"reworked_deployments", r.rework_rate.numerator},
+      {"rework_rate", Opt(r.rework_rate.ratio)},
+      {"time_to_detect_median", Opt(r.time_to_detect.median)},
+      {"deployment_duration_median", Opt(r.deployment_duration.median)},
+      {"deployment_duration_p90", Opt(r.deployment_duration.p90)},
+      {"overall_level", Opt(r.overall_level)}};
 }
 
 }  // namespace emm::api::dto
