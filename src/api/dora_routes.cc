@@ -1,6 +1,7 @@
 // GET /api/v1/metrics/dora: exact DORA figures computed from the stored events over any range,
 // narrowed by project, team and environment, optionally as a series of day/week/month buckets
 // and split into groups. Definitions: the README's "DORA metrics from the database".
+#include <algorithm>
 #include <boost/json.hpp>
 #include <set>
 
@@ -35,6 +36,117 @@ std::vector<std::string> All(const Query& q, std::string_view name) {
 
 enum class Format { kJson, kRows, kCsv };
 
+// RFC 3339, or Unix milliseconds (what Grafana's ${__from} and ${__to} give).
+Result<std::optional<TimeMs>> TimeParam(const Query& q, const char* name) {
+  auto v = q.Get(name);
+  if (!v) return std::optional<TimeMs>();
+  if (!v->empty() && v->size() <= 15 && v->find_first_not_of("0123456789") == std::string::npos) {
+    return std::optional<TimeMs>(std::stoll(*v));
+  }
+  auto t = ParseTimestamp(*v);
+  if (!t) {
+    return Bad(name, "\"" + v->substr(0, 64) +
+                         "\" is not an RFC 3339 date-time with a zone (2024-05-01T10:00:00Z) "
+                         "or Unix milliseconds");
+  }
+  return std::optional<TimeMs>(*t);
+}
+
+// from/to (default: the 30 days up to now, or up to `to`) and the repeatable filters.
+Status ParseRangeAndFilters(const Query& q, TimeMs now, storage::DoraQuery* out) {
+  auto from = TimeParam(q, "from");
+  if (!from.ok()) return from.status();
+  auto to = TimeParam(q, "to");
+  if (!to.ok()) return to.status();
+  out->to = to->value_or(now);
+  out->from = from->value_or(out->to - 30 * kDayMs);
+  if (out->from >= out->to) return Bad("from", "must be before to");
+  out->projects = All(q, "project_id");
+  out->teams = All(q, "team");
+  out->environments = All(q, "environment");
+  return Status::Ok();
+}
+
+// "3h 20m", "2d 4h", "45s": durations in annotation texts.
+std::string Human(TimeMs ms) {
+  int64_t s = ms / 1000;
+  if (s < 60) return std::to_string(s) + "s";
+  if (s < 3600) return std::to_string(s / 60) + "m";
+  if (s < 86400) return std::to_string(s / 3600) + "h " + std::to_string(s % 3600 / 60) + "m";
+  return std::to_string(s / 86400) + "d " + std::to_string(s % 86400 / 3600) + "h";
+}
+
+// Grafana annotations (Infinity: time, timeEnd, title, text, tags): deployments as points,
+// incidents as ranges from started_at to restored_at.
+Result<json::array> Annotations(storage::EventStore& store, const Query& q, TimeMs now) {
+  static const std::set<std::string, std::less<>> kKnown = {"from", "to",          "project_id",
+                                                            "team", "environment", "type"};
+  for (const auto& [k, v] : q.items()) {
+    if (!kKnown.count(k)) {
+      return Bad(k,
+                 "is not a parameter of this route (from, to, project_id, team, environment, "
+                 "type)");
+    }
+  }
+  storage::DoraQuery range;
+  EMM_RETURN_IF_ERROR(ParseRangeAndFilters(q, now, &range));
+  bool deployments = true, incidents = true;
+  if (auto type = q.Get("type")) {
+    if (*type != "deployment" && *type != "incident") {
+      return Bad("type", "must be deployment or incident, got \"" + type->substr(0, 64) + "\"");
+    }
+    deployments = *type == "deployment";
+    incidents = *type == "incident";
+  }
+  auto timeline = store.LoadTimeline(range);
+  if (!timeline.ok()) return timeline.status();
+  std::vector<std::pair<TimeMs, json::object>> rows;
+  auto tags = [](std::initializer_list<std::string> values) {
+    json::array out;
+    for (const auto& v : values) {
+      if (!v.empty()) out.push_back(json::value(v));
+    }
+    return out;
+  };
+  if (deployments) {
+    for (const domain::Deployment& d : timeline->first) {
+      const TimeMs at = *d.deployed_at;
+      std::string text = d.project_id + (d.team_id.empty() ? "" : " (" + d.team_id + ")") + " to " +
+                         d.environment + ", lead time " + Human(at - d.first_commit_at) + ", " +
+                         domain::DeploymentKindName(d.kind) +
+                         (d.commit_sha.empty() ? "" : ", commit " + d.commit_sha);
+      rows.emplace_back(
+          at, json::object{{"time", at},
+                           {"timeEnd", nullptr},
+                           {"title", "Deployment " + d.id},
+                           {"text", std::move(text)},
+                           {"tags", tags({"deployment", d.project_id, d.team_id, d.environment,
+                                          domain::DeploymentKindName(d.kind)})}});
+    }
+  }
+  if (incidents) {
+    for (const domain::Incident& i : timeline->second) {
+      std::string text = i.project_id + (i.team_id.empty() ? "" : " (" + i.team_id + ")") + " in " +
+                         i.environment +
+                         (i.restored_at ? ", restored after " + Human(*i.restored_at - i.started_at)
+                                        : ", not restored") +
+                         (i.deployment_id ? ", caused by deployment " + *i.deployment_id : "");
+      rows.emplace_back(
+          i.started_at,
+          json::object{{"time", i.started_at},
+                       {"timeEnd", i.restored_at ? json::value(*i.restored_at) : json::value()},
+                       {"title", "Incident " + i.id},
+                       {"text", std::move(text)},
+                       {"tags", tags({"incident", i.project_id, i.team_id, i.environment})}});
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  json::array out;
+  for (auto& [at, row] : rows) out.push_back(std::move(row));
+  return out;
+}
+
 struct DoraParams {
   storage::DoraQuery query;
   std::optional<domain::Interval> interval;
@@ -54,28 +166,7 @@ Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, Time
     }
   }
   DoraParams p;
-  auto time = [&](const char* name) -> Result<std::optional<TimeMs>> {
-    auto v = q.Get(name);
-    if (!v) return std::optional<TimeMs>();
-    auto t = ParseTimestamp(*v);
-    if (!t) {
-      return Bad(name, "\"" + v->substr(0, 64) +
-                           "\" is not an RFC 3339 date-time with a zone, such as "
-                           "2024-05-01T10:00:00Z");
-    }
-    return std::optional<TimeMs>(*t);
-  };
-  auto from = time("from");
-  if (!from.ok()) return from.status();
-  auto to = time("to");
-  if (!to.ok()) return to.status();
-  // Default: the 30 days up to now (or up to `to`).
-  p.query.to = to->value_or(now);
-  p.query.from = from->value_or(p.query.to - 30 * kDayMs);
-  if (p.query.from >= p.query.to) return Bad("from", "must be before to");
-  p.query.projects = All(q, "project_id");
-  p.query.teams = All(q, "team");
-  p.query.environments = All(q, "environment");
+  EMM_RETURN_IF_ERROR(ParseRangeAndFilters(q, now, &p.query));
 
   if (auto v = q.Get("interval")) {
     if (*v == "day") {
@@ -190,6 +281,12 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
 
 void Api::AddDoraRoutes() {
   const ApiDeps& deps = deps_;
+  router_.Add({"GET", "/api/v1/annotations", true,
+               [&deps](const Request& req, const PathParams&, Responder r) {
+                 auto rows = Annotations(*deps.store, Query::Parse(req.query), deps.clock->NowMs());
+                 if (!rows.ok()) return r(ErrorResponse(rows.status()));
+                 r(Response::Json(200, json::serialize(*rows)));
+               }});
   router_.Add({"GET", "/api/v1/metrics/dora", true,
                [&deps](const Request& req, const PathParams&, Responder r) {
                  auto params =

@@ -71,6 +71,10 @@ class EventStore {
   virtual Result<std::vector<domain::ExportMark>> ListExportMarks() = 0;
   // Everything ComputeDora needs for one range, read as one consistent snapshot.
   virtual Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) = 0;
+  // For annotations: deployments deployed in [from, to) and incidents that started or were
+  // restored in it, both in time order.
+  virtual Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>
+  LoadTimeline(const DoraQuery& q) = 0;
 };
 
 }  // namespace emm::storage

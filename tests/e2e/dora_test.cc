@@ -206,6 +206,34 @@ TEST_F(DoraTest, RowsAndCsv) {
   EXPECT_EQ(accepted.body.rfind("id,", 0), 0u) << accepted.body;
 }
 
+// Grafana annotations: deployments as points, incidents from start to restore, in time order.
+TEST_F(DoraTest, Annotations) {
+  // Unix milliseconds, as Grafana's ${__from} / ${__to} give: 2024-03-01 .. 2024-04-01.
+  auto r = c_->Get("/api/v1/annotations?from=1709251200000&to=1711929600000");
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto rows = r.Json().as_array();
+  ASSERT_EQ(rows.size(), 7u);  // d1..d4 and i1..i3 (d5 is on `to`)
+  EXPECT_EQ(rows[0].at("title").as_string(), "Deployment d1");
+  EXPECT_EQ(rows[0].at("time").to_number<int64_t>(), 1709553600000);  // 2024-03-04T12:00:00Z
+  EXPECT_TRUE(rows[0].at("timeEnd").is_null());
+  EXPECT_NE(std::string(rows[0].at("text").as_string()).find("lead time 2h 0m"), std::string::npos)
+      << rows[0];
+  EXPECT_EQ(rows[0].at("tags").as_array().at(0).as_string(), "deployment");
+  // i1 started 30 min after d2 and was restored an hour later.
+  EXPECT_EQ(rows[2].at("title").as_string(), "Incident i1");
+  EXPECT_EQ(rows[2].at("timeEnd").to_number<int64_t>() - rows[2].at("time").to_number<int64_t>(),
+            3600000);
+  EXPECT_NE(std::string(rows[2].at("text").as_string()).find("caused by deployment d2"),
+            std::string::npos);
+  auto only = c_->Get(
+      "/api/v1/annotations?from=2024-03-01T00:00:00Z&to=2024-04-01T00:00:00Z"
+      "&type=incident&project_id=site");
+  ASSERT_EQ(only.status, 200);
+  ASSERT_EQ(only.Json().as_array().size(), 1u);  // i3
+  EXPECT_EQ(c_->Get("/api/v1/annotations?type=release").status, 400);
+  EXPECT_EQ(c_->Get("/api/v1/annotations?from=soon").status, 400);
+}
+
 TEST_F(DoraTest, BadParametersAreNamed) {
   auto field = [&](const std::string& query) {
     auto r = c_->Get("/api/v1/metrics/dora?" + query);

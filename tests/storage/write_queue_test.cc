@@ -193,6 +193,10 @@ class WriteOnlyStore : public EventStore {
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery&) override {
     return Status::Unimplemented("reads");
   }
+  Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>> LoadTimeline(
+      const DoraQuery&) override {
+    return Status::Unimplemented("reads");
+  }
 };
 
 // A store whose first batch blocks until released, so that work queues up behind it. Records the

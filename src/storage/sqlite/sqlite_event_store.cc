@@ -1135,4 +1135,42 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
   return out;
 }
 
+Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> SqliteEventStore::LoadTimeline(
+    const DoraQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  const std::string projects = JsonArray(q.projects), teams = JsonArray(q.teams),
+                    environments = JsonArray(q.environments);
+  auto bind = [&](sqlite3_stmt* st) {
+    sqlite3_bind_int64(st, 1, q.from);
+    sqlite3_bind_int64(st, 2, q.to);
+    if (!q.projects.empty()) BindText(st, 3, projects);
+    if (!q.teams.empty()) BindText(st, 4, teams);
+    if (!q.environments.empty()) BindText(st, 5, environments);
+  };
+  std::pair<std::vector<Deployment>, std::vector<Incident>> out;
+  EMM_RETURN_IF_ERROR(c->Exec("BEGIN"));
+  Status s = c->Query("SELECT " + Prefixed(kDeploymentColumns, "d") +
+                          " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
+                          DoraFilters(q, "d") + " ORDER BY d.deployed_at, d.id",
+                      bind, [&](sqlite3_stmt* st) {
+                        out.first.push_back(ReadDeployment(st));
+                        return Status::Ok();
+                      });
+  if (s.ok()) {
+    s = c->Query("SELECT " + Prefixed(kIncidentColumns, "i") +
+                     " FROM incidents i WHERE ((i.started_at >= ?1 AND i.started_at < ?2) OR "
+                     "(i.restored_at >= ?1 AND i.restored_at < ?2))" +
+                     DoraFilters(q, "i") + " ORDER BY i.started_at, i.id",
+                 bind, [&](sqlite3_stmt* st) {
+                   out.second.push_back(ReadIncident(st));
+                   return Status::Ok();
+                 });
+  }
+  Status end = c->Exec(s.ok() ? "COMMIT" : "ROLLBACK");
+  if (!s.ok()) return s;
+  if (!end.ok()) return end;
+  return out;
+}
+
 }  // namespace emm::storage

@@ -54,6 +54,8 @@ class SqliteEventStore final : public EventStore {
   Result<std::vector<domain::SeriesState>> ListSeries() override;
   Result<std::vector<domain::ExportMark>> ListExportMarks() override;
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) override;
+  Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>> LoadTimeline(
+      const DoraQuery& q) override;
 
  private:
   SqliteEventStore() = default;
