@@ -8,6 +8,7 @@
 #include "api/api.h"
 #include "api/dto/csv.h"
 #include "api/dto/dora_json.h"
+#include "api/dto/events_json.h"
 #include "api/error_response.h"
 #include "api/query.h"
 
@@ -147,6 +148,152 @@ Result<json::array> Annotations(storage::EventStore& store, const Query& q, Time
   return out;
 }
 
+// GET /api/v1/metrics/dora/explain: the events behind one figure, each with its value, and what
+// was left out and why; `counted` is paged with limit and cursor (an opaque position).
+Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs now) {
+  static const std::set<std::string, std::less<>> kKnown = {
+      "metric", "from", "to", "project_id", "team", "environment", "limit", "cursor", "link"};
+  for (const auto& [k, v] : q.items()) {
+    if (!kKnown.count(k)) {
+      return Bad(k,
+                 "is not a parameter of this route (metric, from, to, project_id, team, "
+                 "environment, limit, cursor)");
+    }
+  }
+  static const std::set<std::string, std::less<>> kMetrics = {"deployment_frequency",
+                                                              "lead_time_for_changes",
+                                                              "change_failure_rate",
+                                                              "time_to_restore",
+                                                              "failed_deployment_recovery_time",
+                                                              "rework_rate",
+                                                              "time_to_detect",
+                                                              "deployment_duration"};
+  auto metric = q.Get("metric");
+  if (!metric) return Bad("metric", "is required (one of the figures' names)");
+  if (!kMetrics.count(*metric)) {
+    return Bad("metric", "\"" + metric->substr(0, 64) + "\" is not a figure of /metrics/dora");
+  }
+  if (auto v = q.Get("link"); v && *v != "explicit") {
+    return Bad("link", "only explicit is available in this version");
+  }
+  storage::DoraQuery range;
+  EMM_RETURN_IF_ERROR(ParseRangeAndFilters(q, now, &range));
+  auto number = [&](const char* name, int64_t def, int64_t min, int64_t max) -> Result<int64_t> {
+    auto v = q.Get(name);
+    if (!v) return def;
+    if (v->empty() || v->size() > 12 || v->find_first_not_of("0123456789") != std::string::npos ||
+        std::stoll(*v) < min || std::stoll(*v) > max) {
+      return Bad(name, "must be a whole number from " + std::to_string(min) + " to " +
+                           std::to_string(max));
+    }
+    return std::stoll(*v);
+  };
+  auto limit = number("limit", 100, 1, 1000);
+  if (!limit.ok()) return limit.status();
+  auto cursor = number("cursor", 0, 0, INT64_MAX / 2);
+  if (!cursor.ok()) return cursor.status();
+
+  auto events = store.LoadDoraEvents(range);
+  if (!events.ok()) return events.status();
+  // Whole seconds as integers ("3600", not "3.6E3").
+  auto seconds = [](TimeMs from, TimeMs to) {
+    TimeMs ms = to - from;
+    return ms % 1000 == 0 ? json::value(ms / 1000) : json::value(static_cast<double>(ms) / 1000.0);
+  };
+  json::array counted, left_out;
+  const std::string& m = *metric;
+  if (m == "time_to_restore") {
+    for (const domain::Incident& i : events->restored) {
+      json::object o = dto::ToJson(i);
+      o["value"] = seconds(i.started_at, *i.restored_at);
+      counted.push_back(std::move(o));
+    }
+    auto timeline = store.LoadTimeline(range);
+    if (!timeline.ok()) return timeline.status();
+    for (const domain::Incident& i : timeline->second) {
+      if (!i.restored_at && i.started_at >= range.from) {
+        left_out.push_back(json::object{{"id", i.id}, {"reason", "not restored yet"}});
+      }
+    }
+  } else if (m == "time_to_detect") {
+    for (const auto& [i, deployed_at] : events->detected) {
+      if (i.started_at < deployed_at) {
+        left_out.push_back(json::object{
+            {"id", i.id}, {"reason", "started before its deployment reached production"}});
+        continue;
+      }
+      json::object o = dto::ToJson(i);
+      o["deployment_deployed_at"] = FormatTimestamp(deployed_at);
+      o["link"] = "explicit";
+      o["value"] = seconds(deployed_at, i.started_at);
+      counted.push_back(std::move(o));
+    }
+    auto timeline = store.LoadTimeline(range);
+    if (!timeline.ok()) return timeline.status();
+    for (const domain::Incident& i : timeline->second) {
+      if (!i.deployment_id && i.started_at >= range.from) {
+        left_out.push_back(json::object{
+            {"id", i.id},
+            {"reason", "no deployment_id: not linked to a deployment (link=explicit)"}});
+      }
+    }
+  } else {
+    std::vector<const domain::Deployment*> sorted;
+    for (const domain::Deployment& d : events->deployed) sorted.push_back(&d);
+    std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
+      return std::tie(*a->deployed_at, a->id) < std::tie(*b->deployed_at, b->id);
+    });
+    for (const domain::Deployment* d : sorted) {
+      const TimeMs at = *d->deployed_at;
+      if (m == "failed_deployment_recovery_time") {
+        if (!d->failed) continue;
+        if (!d->recovered_at || *d->recovered_at < at) {
+          left_out.push_back(json::object{{"id", d->id}, {"reason", "failed, not recovered yet"}});
+          continue;
+        }
+      }
+      json::object o{{"id", d->id},
+                     {"project_id", d->project_id},
+                     {"team_id", d->team_id.empty() ? json::value() : json::value(d->team_id)},
+                     {"environment", d->environment},
+                     {"deployed_at", FormatTimestamp(at)},
+                     {"kind", domain::DeploymentKindName(d->kind)}};
+      if (m == "lead_time_for_changes") o["value"] = seconds(d->first_commit_at, at);
+      if (m == "deployment_duration") o["value"] = seconds(d->deploy_start_at, at);
+      if (m == "change_failure_rate") {
+        o["failed"] = d->failed;
+        o["link"] = "explicit";
+      }
+      if (m == "rework_rate") o["rework"] = d->kind != domain::DeploymentKind::kPlanned;
+      if (m == "failed_deployment_recovery_time") {
+        o["recovered_at"] = FormatTimestamp(*d->recovered_at);
+        o["value"] = seconds(at, *d->recovered_at);
+      }
+      counted.push_back(std::move(o));
+    }
+    auto undeployed = store.ListUndeployed(range, 1000);
+    if (!undeployed.ok()) return undeployed.status();
+    for (const domain::Deployment& d : *undeployed) {
+      left_out.push_back(
+          json::object{{"id", d.id}, {"reason", "started in the range but never marked deployed"}});
+    }
+  }
+  const size_t total = counted.size();
+  const size_t begin = std::min<size_t>(static_cast<size_t>(*cursor), total);
+  const size_t end = std::min<size_t>(begin + static_cast<size_t>(*limit), total);
+  json::array page(counted.begin() + static_cast<std::ptrdiff_t>(begin),
+                   counted.begin() + static_cast<std::ptrdiff_t>(end));
+  return json::object{
+      {"metric", m},
+      {"from", FormatTimestamp(range.from)},
+      {"to", FormatTimestamp(range.to)},
+      {"link", "explicit"},
+      {"total", total},
+      {"counted", std::move(page)},
+      {"next_cursor", end < total ? json::value(std::to_string(end)) : json::value()},
+      {"left_out", std::move(left_out)}};
+}
+
 struct DoraParams {
   storage::DoraQuery query;
   std::optional<domain::Interval> interval;
@@ -281,6 +428,12 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
 
 void Api::AddDoraRoutes() {
   const ApiDeps& deps = deps_;
+  router_.Add({"GET", "/api/v1/metrics/dora/explain", true,
+               [&deps](const Request& req, const PathParams&, Responder r) {
+                 auto body = Explain(*deps.store, Query::Parse(req.query), deps.clock->NowMs());
+                 if (!body.ok()) return r(ErrorResponse(body.status()));
+                 r(Response::Json(200, json::serialize(*body)));
+               }});
   router_.Add({"GET", "/api/v1/annotations", true,
                [&deps](const Request& req, const PathParams&, Responder r) {
                  auto rows = Annotations(*deps.store, Query::Parse(req.query), deps.clock->NowMs());

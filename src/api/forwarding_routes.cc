@@ -168,7 +168,8 @@ void Api::AddForwardingRoutes() {
   }
   for (const char* path :
        {"/api/v1/deployments", "/api/v1/deployments/:deployment_id", "/api/v1/metrics/dora",
-        "/api/v1/annotations", "/api/v1/incidents", "/api/v1/incidents/:incident_id"}) {
+        "/api/v1/annotations", "/api/v1/metrics/dora/explain", "/api/v1/incidents",
+        "/api/v1/incidents/:incident_id"}) {
     router_.Add({"GET", path, true, &NeedsDatabase});
   }
 }

@@ -234,6 +234,53 @@ TEST_F(DoraTest, Annotations) {
   EXPECT_EQ(c_->Get("/api/v1/annotations?from=soon").status, 400);
 }
 
+// The events behind one figure, each with its value, paged; and what was left out, and why.
+TEST_F(DoraTest, ExplainShowsTheEventsBehindAFigure) {
+  // A deployment started in March and never marked deployed.
+  auto started =
+      c_->Post("/api/v1/deployments",
+               R"({"id":"stuck","project_id":"api","first_commit_at":"2024-03-20T08:00:00Z",)"
+               R"("deploy_start_at":"2024-03-20T09:00:00Z"})");
+  ASSERT_EQ(started.status, 201);
+  auto r = c_->Get("/api/v1/metrics/dora/explain?metric=lead_time_for_changes&limit=3&" +
+                   std::string(kMarch));
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto o = r.Json().as_object();
+  EXPECT_EQ(o.at("total").to_number<int>(), 4);
+  const auto& page = o.at("counted").as_array();
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page[0].at("id").as_string(), "d1");
+  EXPECT_EQ(page[0].at("value").to_number<int>(), 7200);  // 2 h lead time
+  ASSERT_TRUE(o.at("next_cursor").is_string());
+  EXPECT_EQ(o.at("left_out").at(0).at("id").as_string(), "stuck");
+  auto next = c_->Get("/api/v1/metrics/dora/explain?metric=lead_time_for_changes&limit=3&cursor=" +
+                      std::string(o.at("next_cursor").as_string()) + "&" + kMarch)
+                  .Json()
+                  .as_object();
+  ASSERT_EQ(next.at("counted").as_array().size(), 1u);
+  EXPECT_EQ(next.at("counted").at(0).at("id").as_string(), "d4");
+  EXPECT_TRUE(next.at("next_cursor").is_null());
+
+  auto cfr =
+      c_->Get("/api/v1/metrics/dora/explain?metric=change_failure_rate&" + std::string(kMarch))
+          .Json()
+          .as_object();
+  int failed = 0;
+  for (const auto& d : cfr.at("counted").as_array()) failed += d.at("failed").as_bool() ? 1 : 0;
+  EXPECT_EQ(failed, 1);  // d2, however many incidents
+
+  auto ttd = c_->Get("/api/v1/metrics/dora/explain?metric=time_to_detect&" + std::string(kMarch))
+                 .Json()
+                 .as_object();
+  EXPECT_EQ(ttd.at("counted").as_array().size(), 2u);  // i1, i2
+  // i3 has no deployment: left out with the reason.
+  ASSERT_EQ(ttd.at("left_out").as_array().size(), 1u);
+  EXPECT_EQ(ttd.at("left_out").at(0).at("id").as_string(), "i3");
+  EXPECT_EQ(c_->Get("/api/v1/metrics/dora/explain?" + std::string(kMarch)).status, 400);
+  EXPECT_EQ(c_->Get("/api/v1/metrics/dora/explain?metric=vibes").status, 400);
+  EXPECT_EQ(c_->Get("/api/v1/metrics/dora/explain?metric=rework_rate&limit=0").status, 400);
+}
+
 TEST_F(DoraTest, BadParametersAreNamed) {
   auto field = [&](const std::string& query) {
     auto r = c_->Get("/api/v1/metrics/dora?" + query);

@@ -197,6 +197,9 @@ class WriteOnlyStore : public EventStore {
       const DoraQuery&) override {
     return Status::Unimplemented("reads");
   }
+  Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery&, int64_t) override {
+    return Status::Unimplemented("reads");
+  }
 };
 
 // A store whose first batch blocks until released, so that work queues up behind it. Records the

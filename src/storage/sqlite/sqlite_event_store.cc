@@ -1173,4 +1173,33 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> SqliteEventSto
   return out;
 }
 
+Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery& q,
+                                                                 int64_t limit) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  const std::string projects = JsonArray(q.projects), teams = JsonArray(q.teams),
+                    environments = JsonArray(q.environments);
+  std::vector<Deployment> out;
+  // No index serves this (deployments not deployed are never queried by time on the hot path):
+  // a scan, acceptable for an explanation.
+  EMM_RETURN_IF_ERROR(c->Query(
+      "SELECT " + Prefixed(kDeploymentColumns, "d") +
+          " FROM deployments d WHERE d.deployed_at IS NULL AND d.deploy_start_at >= ?1 AND "
+          "d.deploy_start_at < ?2" +
+          DoraFilters(q, "d") + " ORDER BY d.deploy_start_at, d.id LIMIT ?6",
+      [&](sqlite3_stmt* st) {
+        sqlite3_bind_int64(st, 1, q.from);
+        sqlite3_bind_int64(st, 2, q.to);
+        if (!q.projects.empty()) BindText(st, 3, projects);
+        if (!q.teams.empty()) BindText(st, 4, teams);
+        if (!q.environments.empty()) BindText(st, 5, environments);
+        sqlite3_bind_int64(st, 6, limit);
+      },
+      [&](sqlite3_stmt* st) {
+        out.push_back(ReadDeployment(st));
+        return Status::Ok();
+      }));
+  return out;
+}
+
 }  // namespace emm::storage

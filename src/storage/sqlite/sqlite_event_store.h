@@ -56,6 +56,8 @@ class SqliteEventStore final : public EventStore {
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) override;
   Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>> LoadTimeline(
       const DoraQuery& q) override;
+  Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery& q,
+                                                         int64_t limit) override;
 
  private:
   SqliteEventStore() = default;
