@@ -338,11 +338,12 @@ Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, Time
                  "must be project, team or environment, got \"" + v->substr(0, 64) + "\"");
     }
   }
-  if (auto v = q.Get("link"); v && *v != "explicit") {
-    return Bad("link", *v == "previous_deployment"
-                           ? "previous_deployment is not available in this version: incidents "
-                             "are linked by their deployment_id only (explicit)"
-                           : "must be explicit, got \"" + v->substr(0, 64) + "\"");
+  if (auto v = q.Get("link")) {
+    if (*v != "explicit" && *v != "previous_deployment") {
+      return Bad("link",
+                 "must be explicit or previous_deployment, got \"" + v->substr(0, 64) + "\"");
+    }
+    p.query.link_previous = *v == "previous_deployment";
   }
   if (auto v = q.Get("preset"); v && *v != "dora-2023") {
     return Bad("preset", "must be dora-2023, got \"" + v->substr(0, 64) + "\"");

@@ -168,6 +168,23 @@ std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& e, G
   return {std::make_move_iterator(groups.begin()), std::make_move_iterator(groups.end())};
 }
 
+void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
+                      TimeMs to, DoraEvents* events) {
+  std::map<std::string_view, Deployment*> by_id;
+  for (Deployment& d : events->deployed) by_id[d.id] = &d;
+  for (const auto& [i, deployed_at] : inferred) {
+    if (!i.deployment_id) continue;
+    if (auto it = by_id.find(*i.deployment_id); it != by_id.end()) {
+      Deployment& d = *it->second;
+      d.failed = true;
+      if (i.restored_at && (!d.recovered_at || *i.restored_at < *d.recovered_at)) {
+        d.recovered_at = i.restored_at;
+      }
+    }
+    if (i.started_at >= from && i.started_at < to) events->detected.emplace_back(i, deployed_at);
+  }
+}
+
 DoraEvents Slice(const DoraEvents& e, TimeMs from, TimeMs to) {
   DoraEvents out;
   for (const Deployment& d : e.deployed) {

@@ -44,6 +44,14 @@ struct DoraEvents {
   std::vector<std::pair<Incident, TimeMs>> detected;
 };
 
+// link=previous_deployment: `inferred` are incidents without a deployment_id whose
+// deployment_id was set to the most recent deployment of their project and environment deployed
+// before they started, `deployed_at` that deployment's time. Marks the deployments of `events`
+// they point to as failed (and recovered at their earliest restore), and adds those that started
+// in [from, to) to `detected`.
+void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
+                      TimeMs to, DoraEvents* events);
+
 struct DoraReport {
   TimeMs from = 0;
   TimeMs to = 0;

@@ -42,6 +42,9 @@ struct DoraQuery {
   std::vector<std::string> projects;
   std::vector<std::string> teams;
   std::vector<std::string> environments;
+  // Also link each incident without a deployment_id to the most recent deployment of its project
+  // and environment deployed before it started (link=previous_deployment).
+  bool link_previous = false;
 };
 
 class EventStore {

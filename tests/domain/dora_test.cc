@@ -206,6 +206,21 @@ TEST(SliceTest, EachListByItsOwnTime) {
   EXPECT_EQ(all.restored.size(), 3u);
 }
 
+TEST(AddInferredLinksTest, MarksTheDeploymentAndAddsDetection) {
+  DoraEvents e = Fixture();
+  // i4 (no deployment_id) pointed at a4 by link=previous_deployment: a4 deployed on day 4.
+  Incident i4 = MakeIncident("i4", "a4", kD0 + 5 * kDay, kD0 + 5 * kDay + 3 * kHour);
+  // One pointing at a deployment outside the range: only its detection counts.
+  Incident other = MakeIncident("o", "gone", kD0 + 6 * kDay, std::nullopt);
+  AddInferredLinks({{i4, kD0 + 4 * kDay}, {other, kD0 - kDay}}, kD0, kD0 + 10 * kDay, &e);
+  EXPECT_TRUE(e.deployed[3].failed);
+  EXPECT_EQ(e.deployed[3].recovered_at, kD0 + 5 * kDay + 3 * kHour);
+  ASSERT_EQ(e.detected.size(), 6u);  // 4 from the fixture + 2
+  DoraReport r = ComputeDora(kD0, kD0 + 10 * kDay, e);
+  EXPECT_EQ(r.change_failure_rate.numerator, 3u);
+  EXPECT_EQ(r.failed_deployment_recovery_time.count, 2u);  // a2 and a4
+}
+
 TEST(BucketsTest, DaysAreClippedToTheRange) {
   auto b = Buckets(kD0 + 6 * kHour, kD0 + 2 * kDay + kHour, Interval::kDay);
   ASSERT_EQ(b.size(), 3u);

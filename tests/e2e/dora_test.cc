@@ -281,6 +281,28 @@ TEST_F(DoraTest, ExplainShowsTheEventsBehindAFigure) {
   EXPECT_EQ(c_->Get("/api/v1/metrics/dora/explain?metric=rework_rate&limit=0").status, 400);
 }
 
+// link=previous_deployment: i3 (site, no deployment_id) belongs to the last site deployment in its
+// environment before it started: d3, deployed 9 days 8 hours earlier.
+TEST_F(DoraTest, PreviousDeploymentLinking) {
+  json::object r = Dora(std::string(kMarch) + "&link=previous_deployment");
+  EXPECT_EQ(r.at("change_failure_rate").at("failed").to_number<int>(), 2);  // d2, d3
+  EXPECT_DOUBLE_EQ(Num(r.at("change_failure_rate").at("ratio")), 0.5);
+  // d2 recovered after 1 h, d3 when i3 was restored (9 d 10 h after d3): median of the two.
+  EXPECT_EQ(r.at("failed_deployment_recovery_time").at("count").to_number<int>(), 2);
+  EXPECT_DOUBLE_EQ(Num(r.at("failed_deployment_recovery_time").at("median")),
+                   (3600.0 + 813600.0) / 2);
+  // Detection: 30 min, 40 min, and i3's 9 d 8 h.
+  EXPECT_EQ(r.at("time_to_detect").at("count").to_number<int>(), 3);
+  EXPECT_DOUBLE_EQ(Num(r.at("time_to_detect").at("median")), 2400);
+  // Explicit (the default) is unchanged.
+  EXPECT_EQ(Dora(kMarch).at("change_failure_rate").at("failed").to_number<int>(), 1);
+  // An incident in an environment without deployments links to nothing.
+  Incident(R"({"id":"i9","project_id":"api","environment":"qa",)"
+           R"("started_at":"2024-03-06T00:00:00Z"})");
+  r = Dora(std::string(kMarch) + "&link=previous_deployment");
+  EXPECT_EQ(r.at("change_failure_rate").at("failed").to_number<int>(), 2);
+}
+
 TEST_F(DoraTest, BadParametersAreNamed) {
   auto field = [&](const std::string& query) {
     auto r = c_->Get("/api/v1/metrics/dora?" + query);
@@ -294,7 +316,7 @@ TEST_F(DoraTest, BadParametersAreNamed) {
   EXPECT_EQ(field("interval=hour"), "interval");
   EXPECT_EQ(field("group_by=colour"), "group_by");
   EXPECT_EQ(field("preset=dora-1999"), "preset");
-  EXPECT_EQ(field("link=previous_deployment"), "link");
+  EXPECT_EQ(field("link=closest"), "link");
   EXPECT_EQ(field("format=xml"), "format");
   EXPECT_EQ(field("from=2000-01-01T00:00:00Z&to=2024-01-01T00:00:00Z&interval=day"), "interval");
   // The default range is the last 30 days.

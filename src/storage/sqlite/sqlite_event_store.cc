@@ -1129,6 +1129,27 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
       return Status::Ok();
     });
   }
+  if (s.ok() && q.link_previous) {
+    // Incidents without a deployment_id that started from the range's start on (earlier ones
+    // cannot point into the range), each with the last deployment of its project and
+    // environment deployed before it started.
+    std::vector<std::pair<Incident, TimeMs>> inferred;
+    s = c->Query(
+        "SELECT " + Prefixed(kIncidentColumns, "i") +
+            ", p.id, p.deployed_at FROM incidents i JOIN deployments p ON p.id = ("
+            "SELECT d.id FROM deployments d WHERE d.project_id = i.project_id AND "
+            "d.environment = i.environment AND d.deployed_at IS NOT NULL AND "
+            "d.deployed_at <= i.started_at ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1) "
+            "WHERE i.deployment_id IS NULL AND i.started_at >= ?1" +
+            DoraFilters(q, "i"),
+        bind, [&](sqlite3_stmt* st) {
+          Incident i = ReadIncident(st);
+          i.deployment_id = ColText(st, 9);
+          inferred.emplace_back(std::move(i), sqlite3_column_int64(st, 10));
+          return Status::Ok();
+        });
+    if (s.ok()) domain::AddInferredLinks(inferred, q.from, q.to, &out);
+  }
   Status end = c->Exec(s.ok() ? "COMMIT" : "ROLLBACK");
   if (!s.ok()) return s;
   if (!end.ok()) return end;
