@@ -3,9 +3,11 @@
 // and split into groups. Definitions: the README's "DORA metrics from the database".
 #include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <set>
 
 #include "api/api.h"
+#include "common/log.h"
 #include "api/dto/csv.h"
 #include "api/dto/dora_json.h"
 #include "api/dto/events_json.h"
@@ -367,18 +369,23 @@ const char* GroupKeyName(domain::GroupBy by) {
 }
 
 // Flat rows: one per bucket (interval), per group (group_by), per both, or one for the range.
-json::array DoraRows(const domain::DoraEvents& events, const DoraParams& p) {
+json::array DoraRows(const domain::DoraFacts& facts, const DoraParams& p) {
   std::vector<std::pair<TimeMs, TimeMs>> ranges = {{p.query.from, p.query.to}};
-  if (p.interval) ranges = domain::Buckets(p.query.from, p.query.to, *p.interval);
+  std::vector<domain::DoraFacts> slices;
+  if (p.interval) {
+    ranges = domain::Buckets(p.query.from, p.query.to, *p.interval);
+    slices = domain::Split(facts, ranges);
+  }
   json::array rows;
-  for (const auto& [start, end] : ranges) {
-    domain::DoraEvents slice = p.interval ? domain::Slice(events, start, end) : events;
+  for (size_t k = 0; k < ranges.size(); ++k) {
+    const auto& [start, end] = ranges[k];
+    const domain::DoraFacts& slice = p.interval ? slices[k] : facts;
     if (!p.group_by) {
       rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, slice), nullptr));
       continue;
     }
-    for (const auto& [key, ge] : domain::Partition(slice, *p.group_by)) {
-      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, ge),
+    for (const auto& [key, part] : domain::Partition(slice, *p.group_by)) {
+      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, part),
                                   key.empty() ? json::value() : json::value(key)));
     }
   }
@@ -386,38 +393,49 @@ json::array DoraRows(const domain::DoraEvents& events, const DoraParams& p) {
 }
 
 Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p) {
-  auto events = store.LoadDoraEvents(p.query);
-  if (!events.ok()) return events.status();
   const TimeMs from = p.query.from, to = p.query.to;
+  std::vector<std::pair<TimeMs, TimeMs>> buckets;
   if (p.interval) {
-    size_t n = domain::Buckets(from, to, *p.interval).size();
-    if (n > kMaxBuckets) {
-      return Bad("interval", "makes " + std::to_string(n) + " buckets (at most " +
+    buckets = domain::Buckets(from, to, *p.interval);
+    if (buckets.size() > kMaxBuckets) {
+      return Bad("interval", "makes " + std::to_string(buckets.size()) + " buckets (at most " +
                                  std::to_string(kMaxBuckets) +
                                  "): use a longer interval or a shorter range");
     }
   }
-  if (p.format != Format::kJson) return json::value(DoraRows(*events, p));
+  const auto started = std::chrono::steady_clock::now();
+  auto facts = store.LoadDoraFacts(p.query);
+  if (!facts.ok()) return facts.status();
+  log::Debug("dora range read",
+             {{"deployments", static_cast<int64_t>(facts->deployed.size())},
+              {"restored", static_cast<int64_t>(facts->restored.size())},
+              {"detected", static_cast<int64_t>(facts->detected.size())},
+              {"groups", static_cast<int64_t>(facts->groups.size())},
+              {"read_us", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                              std::chrono::steady_clock::now() - started)
+                              .count())}});
+  if (p.format != Format::kJson) return json::value(DoraRows(*facts, p));
   json::object out{
       {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)}, {"preset", "dora-2023"}};
-  dto::AddDoraMetrics(domain::ComputeDora(from, to, *events), &out);
+  dto::AddDoraMetrics(domain::ComputeDora(from, to, *facts), &out);
   if (p.interval) {
-    auto buckets = domain::Buckets(from, to, *p.interval);
     // One read for the whole range, cut in memory: each bucket sees what its own range would.
+    std::vector<domain::DoraFacts> slices = domain::Split(*facts, buckets);
     json::array series;
-    for (const auto& [start, end] : buckets) {
+    for (size_t k = 0; k < buckets.size(); ++k) {
+      const auto& [start, end] = buckets[k];
       json::object b{{"start", FormatTimestamp(start)}, {"end", FormatTimestamp(end)}};
-      dto::AddDoraMetrics(domain::ComputeDora(start, end, domain::Slice(*events, start, end)), &b);
+      dto::AddDoraMetrics(domain::ComputeDora(start, end, slices[k]), &b);
       series.push_back(std::move(b));
     }
     out["series"] = std::move(series);
   }
   if (p.group_by) {
     json::array groups;
-    for (const auto& [key, ge] : domain::Partition(*events, *p.group_by)) {
+    for (const auto& [key, part] : domain::Partition(*facts, *p.group_by)) {
       json::object g{{"key", json::object{{GroupKeyName(*p.group_by),
                                            key.empty() ? json::value() : json::value(key)}}}};
-      dto::AddDoraMetrics(domain::ComputeDora(from, to, ge), &g);
+      dto::AddDoraMetrics(domain::ComputeDora(from, to, part), &g);
       groups.push_back(std::move(g));
     }
     out["groups"] = std::move(groups);

@@ -4,6 +4,7 @@
 #include <map>
 #include <numeric>
 #include <string>
+#include <tuple>
 
 namespace emm::domain {
 namespace {
@@ -64,32 +65,61 @@ std::optional<double> Quantile(const std::vector<double>& sorted, double q) {
   return sorted[lo] + (sorted[lo + 1] - sorted[lo]) * frac;
 }
 
+namespace {
+
+// The element of rank k (0-based) of seconds[0..n), leaving the smaller ones before it.
+double Select(std::vector<double>& v, size_t k) {
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(k), v.end());
+  return v[k];
+}
+
+// The q-quantile as Quantile() computes it, with two selections instead of a sort: rank lo, then
+// the smallest of what lies above it (rank lo + 1).
+double QuantileBySelection(std::vector<double>& v, double q) {
+  double pos = q * static_cast<double>(v.size() - 1);
+  size_t lo = static_cast<size_t>(pos);
+  double low = Select(v, lo);
+  if (lo + 1 >= v.size()) return low;
+  double high = *std::min_element(v.begin() + static_cast<std::ptrdiff_t>(lo) + 1, v.end());
+  return low + (high - low) * (pos - static_cast<double>(lo));
+}
+
+}  // namespace
+
 DurationStats Summarize(std::vector<double> seconds) {
   DurationStats s;
   s.count = seconds.size();
   if (seconds.empty()) return s;
-  std::sort(seconds.begin(), seconds.end());
-  s.median = Quantile(seconds, 0.5);  // the two middle values' mean for an even count
-  s.p90 = Quantile(seconds, 0.9);
   s.mean = std::accumulate(seconds.begin(), seconds.end(), 0.0) / static_cast<double>(s.count);
+  // Linear selections, not a sort: the summary of 100,000 values is a few passes over them.
+  s.p90 = QuantileBySelection(seconds, 0.9);
+  s.median = QuantileBySelection(seconds, 0.5);  // the two middle values' mean for an even count
   return s;
 }
 
-DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& e) {
+DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e) {
   DoraReport r;
   r.from = from;
   r.to = to;
   const double days = Seconds(from, to) / kDay;
+  const size_t total = e.deployed.size();
 
-  std::vector<double> lead, duration;
-  size_t reworked = 0;
-  for (const Deployment& d : e.deployed) {
-    if (!d.deployed_at) continue;
-    lead.push_back(Seconds(d.first_commit_at, *d.deployed_at));
-    duration.push_back(Seconds(d.deploy_start_at, *d.deployed_at));
-    if (d.kind == DeploymentKind::kHotfix || d.kind == DeploymentKind::kRollback) ++reworked;
+  // A deployment is failed when at least one incident is linked to it, however many are. Its
+  // recovery time runs from its deployment to the earliest restore among those incidents.
+  std::vector<double> lead, duration, recovery;
+  lead.reserve(total);
+  duration.reserve(total);
+  size_t reworked = 0, failed_count = 0;
+  for (const DeployedFact& d : e.deployed) {
+    lead.push_back(Seconds(d.first_commit_at, d.deployed_at));
+    duration.push_back(Seconds(d.deploy_start_at, d.deployed_at));
+    if (d.rework) ++reworked;
+    if (!d.failed) continue;
+    ++failed_count;
+    if (d.recovered_at && *d.recovered_at >= d.deployed_at) {
+      recovery.push_back(Seconds(d.deployed_at, *d.recovered_at));
+    }
   }
-  const size_t total = lead.size();
 
   auto& f = r.deployment_frequency;
   f.count = total;
@@ -103,17 +133,6 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& e) {
   }
   r.deployment_duration = Summarize(std::move(duration));
 
-  // A deployment is failed when at least one incident is linked to it, however many are. Its
-  // recovery time runs from its deployment to the earliest restore among those incidents.
-  std::vector<double> recovery;
-  size_t failed_count = 0;
-  for (const Deployment& d : e.deployed) {
-    if (!d.failed || !d.deployed_at) continue;
-    ++failed_count;
-    if (d.recovered_at && *d.recovered_at >= *d.deployed_at) {
-      recovery.push_back(Seconds(*d.deployed_at, *d.recovered_at));
-    }
-  }
   auto& cfr = r.change_failure_rate;
   cfr.numerator = failed_count;
   cfr.total = total;
@@ -128,9 +147,8 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& e) {
   if (total > 0) r.rework_rate.ratio = static_cast<double>(reworked) / static_cast<double>(total);
 
   std::vector<double> restore;
-  for (const Incident& i : e.restored) {
-    if (i.restored_at) restore.push_back(Seconds(i.started_at, *i.restored_at));
-  }
+  restore.reserve(e.restored.size());
+  for (const RestoredFact& i : e.restored) restore.push_back(Seconds(i.started_at, i.restored_at));
   r.time_to_restore.stats = Summarize(std::move(restore));
   if (r.time_to_restore.stats.median) {
     r.time_to_restore.level = RestoreLevel(*r.time_to_restore.stats.median);
@@ -139,8 +157,8 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& e) {
   // Detection is measured from the deployment that shipped the fault; an incident that started
   // before its deployment reached production has no meaningful detection time.
   std::vector<double> detect;
-  for (const auto& [i, deployed_at] : e.detected) {
-    if (i.started_at >= deployed_at) detect.push_back(Seconds(deployed_at, i.started_at));
+  for (const DetectedFact& i : e.detected) {
+    if (i.started_at >= i.deployed_at) detect.push_back(Seconds(i.deployed_at, i.started_at));
   }
   r.time_to_detect = Summarize(std::move(detect));
 
@@ -151,21 +169,62 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& e) {
   return r;
 }
 
+uint32_t DoraFacts::GroupOf(std::string_view project_id, std::string_view team_id,
+                            std::string_view environment) {
+  for (size_t i = groups.size(); i-- > 0;) {  // the newest first: readers add them in runs
+    const DoraGroup& g = groups[i];
+    if (g.project_id == project_id && g.team_id == team_id && g.environment == environment) {
+      return static_cast<uint32_t>(i);
+    }
+  }
+  groups.push_back(
+      {std::string(project_id), std::string(team_id), std::string(environment)});
+  return static_cast<uint32_t>(groups.size() - 1);
+}
+
+DoraFacts FactsOf(const DoraEvents& e) {
+  DoraFacts f;
+  for (const Deployment& d : e.deployed) {
+    if (!d.deployed_at) continue;
+    f.deployed.push_back({*d.deployed_at, d.first_commit_at, d.deploy_start_at, d.recovered_at,
+                          f.GroupOf(d.project_id, d.team_id, d.environment), d.failed,
+                          d.kind == DeploymentKind::kHotfix || d.kind == DeploymentKind::kRollback});
+    f.deployment_ids.push_back(d.id);
+  }
+  for (const Incident& i : e.restored) {
+    if (!i.restored_at) continue;
+    f.restored.push_back(
+        {i.started_at, *i.restored_at, f.GroupOf(i.project_id, i.team_id, i.environment)});
+  }
+  for (const auto& [i, deployed_at] : e.detected) {
+    f.detected.push_back(
+        {i.started_at, deployed_at, f.GroupOf(i.project_id, i.team_id, i.environment)});
+  }
+  return f;
+}
+
 namespace {
 
-template <typename Event>
-const std::string& KeyOf(const Event& e, GroupBy by) {
-  return by == GroupBy::kProject ? e.project_id : by == GroupBy::kTeam ? e.team_id : e.environment;
+const std::string& KeyOf(const DoraGroup& g, GroupBy by) {
+  return by == GroupBy::kProject ? g.project_id : by == GroupBy::kTeam ? g.team_id : g.environment;
 }
 
 }  // namespace
 
-std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& e, GroupBy by) {
-  std::map<std::string, DoraEvents> groups;
-  for (const Deployment& d : e.deployed) groups[KeyOf(d, by)].deployed.push_back(d);
-  for (const Incident& i : e.restored) groups[KeyOf(i, by)].restored.push_back(i);
-  for (const auto& d : e.detected) groups[KeyOf(d.first, by)].detected.push_back(d);
-  return {std::make_move_iterator(groups.begin()), std::make_move_iterator(groups.end())};
+std::vector<std::pair<std::string, DoraFacts>> Partition(const DoraFacts& e, GroupBy by) {
+  // Each group's part, found once per group rather than once per row.
+  std::map<std::string, DoraFacts> parts;
+  std::vector<DoraFacts*> part_of(e.groups.size());
+  for (size_t g = 0; g < e.groups.size(); ++g) {
+    DoraFacts& part = parts[KeyOf(e.groups[g], by)];
+    part_of[g] = &part;
+  }
+  // Every part keeps the whole group table, so its rows' indexes stay valid.
+  for (auto& [key, part] : parts) part.groups = e.groups;
+  for (const DeployedFact& d : e.deployed) part_of[d.group]->deployed.push_back(d);
+  for (const RestoredFact& i : e.restored) part_of[i.group]->restored.push_back(i);
+  for (const DetectedFact& i : e.detected) part_of[i.group]->detected.push_back(i);
+  return {std::make_move_iterator(parts.begin()), std::make_move_iterator(parts.end())};
 }
 
 void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
@@ -185,16 +244,59 @@ void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, 
   }
 }
 
-DoraEvents Slice(const DoraEvents& e, TimeMs from, TimeMs to) {
-  DoraEvents out;
-  for (const Deployment& d : e.deployed) {
-    if (d.deployed_at && *d.deployed_at >= from && *d.deployed_at < to) out.deployed.push_back(d);
+void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
+                      TimeMs to, DoraFacts* facts) {
+  std::map<std::string_view, DeployedFact*> by_id;
+  for (size_t k = 0; k < facts->deployment_ids.size() && k < facts->deployed.size(); ++k) {
+    by_id[facts->deployment_ids[k]] = &facts->deployed[k];
   }
-  for (const Incident& i : e.restored) {
-    if (i.restored_at && *i.restored_at >= from && *i.restored_at < to) out.restored.push_back(i);
+  std::map<std::tuple<std::string, std::string, std::string>, uint32_t> group_of;
+  for (size_t g = 0; g < facts->groups.size(); ++g) {
+    const DoraGroup& x = facts->groups[g];
+    group_of.emplace(std::make_tuple(x.project_id, x.team_id, x.environment),
+                     static_cast<uint32_t>(g));
   }
-  for (const auto& d : e.detected) {
-    if (d.first.started_at >= from && d.first.started_at < to) out.detected.push_back(d);
+  for (const auto& [i, deployed_at] : inferred) {
+    if (!i.deployment_id) continue;
+    if (auto it = by_id.find(*i.deployment_id); it != by_id.end()) {
+      DeployedFact& d = *it->second;
+      d.failed = true;
+      if (i.restored_at && (!d.recovered_at || *i.restored_at < *d.recovered_at)) {
+        d.recovered_at = i.restored_at;
+      }
+    }
+    if (i.started_at >= from && i.started_at < to) {
+      auto key = std::make_tuple(i.project_id, i.team_id, i.environment);
+      auto g = group_of.find(key);
+      if (g == group_of.end()) {
+        g = group_of.emplace(key, facts->GroupOf(i.project_id, i.team_id, i.environment)).first;
+      }
+      facts->detected.push_back({i.started_at, deployed_at, g->second});
+    }
+  }
+}
+
+std::vector<DoraFacts> Split(const DoraFacts& e,
+                             const std::vector<std::pair<TimeMs, TimeMs>>& buckets) {
+  std::vector<DoraFacts> out(buckets.size());
+  for (DoraFacts& b : out) b.groups = e.groups;
+  // The bucket holding `t`, or none.
+  auto find = [&](TimeMs t) -> DoraFacts* {
+    auto it = std::upper_bound(buckets.begin(), buckets.end(), t,
+                               [](TimeMs v, const auto& b) { return v < b.first; });
+    if (it == buckets.begin()) return nullptr;
+    --it;
+    if (t >= it->second) return nullptr;
+    return &out[static_cast<size_t>(it - buckets.begin())];
+  };
+  for (const DeployedFact& d : e.deployed) {
+    if (DoraFacts* b = find(d.deployed_at)) b->deployed.push_back(d);
+  }
+  for (const RestoredFact& i : e.restored) {
+    if (DoraFacts* b = find(i.restored_at)) b->restored.push_back(i);
+  }
+  for (const DetectedFact& i : e.detected) {
+    if (DoraFacts* b = find(i.started_at)) b->detected.push_back(i);
   }
   return out;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +35,7 @@ enum class Level { kElite, kHigh, kMedium, kLow };
 const char* LevelName(Level level);
 
 // What one range's figures are computed from, already narrowed to the query's projects, teams
-// and environments.
+// and environments, as full records (for explanations and tests).
 struct DoraEvents {
   // deployed_at in [from, to); each knows whether an incident is linked to it (whenever that
   // happened) and its earliest recovery.
@@ -51,6 +52,57 @@ struct DoraEvents {
 // in [from, to) to `detected`.
 void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
                       TimeMs to, DoraEvents* events);
+
+// The same events reduced to what the figures use: times and flags per row, and the row's
+// project, team and environment as an index into `groups`. No strings per row, so a range of
+// 100,000 deployments is read and summarised in milliseconds (bench/dora_query.sh).
+struct DoraGroup {
+  std::string project_id;
+  std::string team_id;  // empty: no team could be resolved
+  std::string environment;
+};
+
+struct DeployedFact {
+  TimeMs deployed_at = 0;
+  TimeMs first_commit_at = 0;
+  TimeMs deploy_start_at = 0;
+  std::optional<TimeMs> recovered_at;  // the earliest restore of its linked incidents
+  uint32_t group = 0;
+  bool failed = false;  // at least one incident is linked to it
+  bool rework = false;  // kind hotfix or rollback
+};
+
+struct RestoredFact {
+  TimeMs started_at = 0;
+  TimeMs restored_at = 0;
+  uint32_t group = 0;
+};
+
+struct DetectedFact {
+  TimeMs started_at = 0;
+  TimeMs deployed_at = 0;  // of the deployment the incident is linked to
+  uint32_t group = 0;
+};
+
+struct DoraFacts {
+  std::vector<DoraGroup> groups;
+  std::vector<DeployedFact> deployed;  // deployed_at in [from, to)
+  // Parallel to `deployed` when the reader was asked for ids (to apply inferred links), else empty.
+  std::vector<std::string> deployment_ids;
+  std::vector<RestoredFact> restored;  // restored_at in [from, to)
+  std::vector<DetectedFact> detected;  // started_at in [from, to), linked to a deployed deployment
+
+  // The index of a group in `groups`, added if new.
+  uint32_t GroupOf(std::string_view project_id, std::string_view team_id,
+                   std::string_view environment);
+};
+
+DoraFacts FactsOf(const DoraEvents& events);
+
+// AddInferredLinks on facts read with deployment ids: marks the deployments `inferred` point to
+// as failed and recovered at their earliest restore, and adds the detections in [from, to).
+void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
+                      TimeMs to, DoraFacts* facts);
 
 struct DoraReport {
   TimeMs from = 0;
@@ -83,18 +135,20 @@ struct DoraReport {
 };
 
 // The figures of [from, to) (from < to) with the dora-2023 levels.
-DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraEvents& events);
+DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& facts);
 
 enum class GroupBy { kProject, kTeam, kEnvironment };
 
 // Splits the events by project, team or environment: a deployment's failure counts in the
 // deployment's group; restored and detected incidents go by their own attributes. Keys are the
 // attribute values ("" for an unresolved team).
-std::vector<std::pair<std::string, DoraEvents>> Partition(const DoraEvents& events, GroupBy by);
+std::vector<std::pair<std::string, DoraFacts>> Partition(const DoraFacts& facts, GroupBy by);
 
-// The part of `events` that a sub-range [from, to) would have loaded: deployments by deployed_at,
-// restored incidents by restored_at, detected ones by started_at.
-DoraEvents Slice(const DoraEvents& events, TimeMs from, TimeMs to);
+// Cuts `facts` into what each of `buckets` (ascending, adjacent [from, to) ranges) would have
+// loaded on its own: deployments by deployed_at, restored incidents by restored_at, detected ones
+// by started_at. One pass, whatever the number of buckets.
+std::vector<DoraFacts> Split(const DoraFacts& facts,
+                             const std::vector<std::pair<TimeMs, TimeMs>>& buckets);
 
 enum class Interval { kDay, kWeek, kMonth };
 

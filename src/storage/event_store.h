@@ -72,8 +72,11 @@ class EventStore {
   virtual Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) = 0;
   virtual Result<std::vector<domain::SeriesState>> ListSeries() = 0;
   virtual Result<std::vector<domain::ExportMark>> ListExportMarks() = 0;
-  // Everything ComputeDora needs for one range, read as one consistent snapshot.
+  // The events behind one range's figures as full records (explanations), one snapshot.
   virtual Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) = 0;
+  // Everything ComputeDora needs for one range, read as one consistent snapshot: the same events
+  // as LoadDoraEvents, as facts (deployment ids only with q.link_previous).
+  virtual Result<domain::DoraFacts> LoadDoraFacts(const DoraQuery& q) = 0;
   // For annotations: deployments deployed in [from, to) and incidents that started or were
   // restored in it, both in time order.
   virtual Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>

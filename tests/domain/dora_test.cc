@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 namespace emm::domain {
 namespace {
 
@@ -97,7 +99,7 @@ DoraEvents Fixture() {
 }
 
 TEST(ComputeDoraTest, EveryFigureOfTheFixture) {
-  DoraReport r = ComputeDora(kD0, kD0 + 10 * kDay, Fixture());
+  DoraReport r = ComputeDora(kD0, kD0 + 10 * kDay, FactsOf(Fixture()));
   // 4 deployments in 10 days: 0.4 a day, 2.8 a week; >= 1/7 a day is high.
   EXPECT_EQ(r.deployment_frequency.count, 4u);
   EXPECT_DOUBLE_EQ(r.deployment_frequency.per_day, 0.4);
@@ -163,7 +165,7 @@ TEST(ComputeDoraTest, BandEdges) {
   }
   e.deployed[3].failed = true;
   e.restored = {MakeIncident("y", std::nullopt, kD0, kD0 + kHour)};
-  DoraReport r = ComputeDora(kD0, kD0 + 20 * kDay, e);
+  DoraReport r = ComputeDora(kD0, kD0 + 20 * kDay, FactsOf(e));
   EXPECT_EQ(r.deployment_frequency.level, Level::kElite);
   EXPECT_EQ(r.lead_time_for_changes.level, Level::kHigh);
   EXPECT_EQ(r.change_failure_rate.level, Level::kElite);
@@ -177,7 +179,7 @@ TEST(PartitionTest, FailuresCountInTheDeploymentsGroup) {
                 Deployed("b", kD0, kHour, kMin, DeploymentKind::kPlanned, "web")};
   e.deployed[1].failed = true;  // by an incident another team filed: still web's failure
   e.restored = {MakeIncident("r", std::nullopt, kD0, kD0 + kMin, "")};
-  auto groups = Partition(e, GroupBy::kTeam);
+  auto groups = Partition(FactsOf(e), GroupBy::kTeam);
   ASSERT_EQ(groups.size(), 3u);  // "", core, web
   EXPECT_EQ(groups[0].first, "");
   EXPECT_EQ(groups[0].second.restored.size(), 1u);
@@ -187,23 +189,55 @@ TEST(PartitionTest, FailuresCountInTheDeploymentsGroup) {
   EXPECT_EQ(ComputeDora(kD0, kD0 + kDay, groups[2].second).change_failure_rate.numerator, 1u);
 }
 
-TEST(SliceTest, EachListByItsOwnTime) {
-  DoraEvents e = Fixture();
+TEST(SplitTest, EachListByItsOwnTime) {
+  DoraFacts f = FactsOf(Fixture());
+  // Day 2, day 3 and days 0..10 as three (overlapping is not allowed: adjacent) buckets:
+  // [d0, d2), [d2, d3), [d3, d4).
+  auto parts = Split(f, {{kD0, kD0 + 2 * kDay}, {kD0 + 2 * kDay, kD0 + 3 * kDay},
+                         {kD0 + 3 * kDay, kD0 + 4 * kDay}});
+  ASSERT_EQ(parts.size(), 3u);
   // Day 2 only: a2 with its two incidents; i1 and i2 restored and detected that day.
-  DoraEvents day2 = Slice(e, kD0 + 2 * kDay, kD0 + 3 * kDay);
-  ASSERT_EQ(day2.deployed.size(), 1u);
-  EXPECT_EQ(day2.deployed[0].id, "a2");
-  EXPECT_TRUE(day2.deployed[0].failed);
-  EXPECT_EQ(day2.restored.size(), 2u);
-  EXPECT_EQ(day2.detected.size(), 2u);
-  // Day 3 starts exactly at a3's deployment: included.
-  DoraEvents day3 = Slice(e, kD0 + 3 * kDay, kD0 + 4 * kDay);
-  ASSERT_EQ(day3.deployed.size(), 1u);
-  EXPECT_EQ(day3.deployed[0].id, "a3");
-  // The whole range is everything.
-  DoraEvents all = Slice(e, kD0, kD0 + 10 * kDay);
-  EXPECT_EQ(all.deployed.size(), 4u);
-  EXPECT_EQ(all.restored.size(), 3u);
+  ASSERT_EQ(parts[1].deployed.size(), 1u);
+  EXPECT_EQ(parts[1].deployed[0].deployed_at, kD0 + 2 * kDay);
+  EXPECT_TRUE(parts[1].deployed[0].failed);
+  EXPECT_TRUE(parts[1].deployed[0].rework);
+  EXPECT_EQ(parts[1].restored.size(), 2u);
+  EXPECT_EQ(parts[1].detected.size(), 2u);
+  // Day 3 starts exactly at a3's deployment: included there, not in day 2.
+  ASSERT_EQ(parts[2].deployed.size(), 1u);
+  EXPECT_EQ(parts[2].deployed[0].deployed_at, kD0 + 3 * kDay);
+  // The early incident (started just before a4, on day 3) is day 3's detection.
+  EXPECT_EQ(parts[2].detected.size(), 2u);  // i3 and "early"
+  EXPECT_EQ(parts[0].deployed.size(), 1u);  // a1
+  // a4 (day 4) and i4 (day 5) fall in no bucket.
+  size_t deployed = 0;
+  for (const auto& p : parts) deployed += p.deployed.size();
+  EXPECT_EQ(deployed, 3u);
+  // One bucket over everything is everything.
+  auto all = Split(f, {{kD0, kD0 + 10 * kDay}});
+  EXPECT_EQ(all[0].deployed.size(), 4u);
+  EXPECT_EQ(all[0].restored.size(), 3u);
+  EXPECT_EQ(all[0].detected.size(), 4u);
+}
+
+TEST(SummarizeTest, SelectionAgreesWithSortingOnManySets) {
+  // The median and p90 come from linear selections; they must equal Quantile on a sorted copy.
+  uint64_t x = 88172645463325252ull;
+  auto next = [&] {  // xorshift64
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return static_cast<double>(x % 1000);  // many ties
+  };
+  for (size_t n = 1; n <= 60; ++n) {
+    std::vector<double> v(n);
+    for (double& d : v) d = next();
+    std::vector<double> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    DurationStats s = Summarize(v);
+    EXPECT_DOUBLE_EQ(*s.median, *Quantile(sorted, 0.5)) << n;
+    EXPECT_DOUBLE_EQ(*s.p90, *Quantile(sorted, 0.9)) << n;
+  }
 }
 
 TEST(AddInferredLinksTest, MarksTheDeploymentAndAddsDetection) {
@@ -212,13 +246,24 @@ TEST(AddInferredLinksTest, MarksTheDeploymentAndAddsDetection) {
   Incident i4 = MakeIncident("i4", "a4", kD0 + 5 * kDay, kD0 + 5 * kDay + 3 * kHour);
   // One pointing at a deployment outside the range: only its detection counts.
   Incident other = MakeIncident("o", "gone", kD0 + 6 * kDay, std::nullopt);
+  DoraFacts f = FactsOf(e);  // with the deployment ids, as the reader gives them for this
   AddInferredLinks({{i4, kD0 + 4 * kDay}, {other, kD0 - kDay}}, kD0, kD0 + 10 * kDay, &e);
   EXPECT_TRUE(e.deployed[3].failed);
   EXPECT_EQ(e.deployed[3].recovered_at, kD0 + 5 * kDay + 3 * kHour);
   ASSERT_EQ(e.detected.size(), 6u);  // 4 from the fixture + 2
-  DoraReport r = ComputeDora(kD0, kD0 + 10 * kDay, e);
+  DoraReport r = ComputeDora(kD0, kD0 + 10 * kDay, FactsOf(e));
   EXPECT_EQ(r.change_failure_rate.numerator, 3u);
   EXPECT_EQ(r.failed_deployment_recovery_time.count, 2u);  // a2 and a4
+
+  // The same on facts gives the same figures.
+  AddInferredLinks({{i4, kD0 + 4 * kDay}, {other, kD0 - kDay}}, kD0, kD0 + 10 * kDay, &f);
+  EXPECT_TRUE(f.deployed[3].failed);
+  EXPECT_EQ(f.deployed[3].recovered_at, kD0 + 5 * kDay + 3 * kHour);
+  ASSERT_EQ(f.detected.size(), 6u);
+  DoraReport rf = ComputeDora(kD0, kD0 + 10 * kDay, f);
+  EXPECT_EQ(rf.change_failure_rate.numerator, 3u);
+  EXPECT_EQ(rf.failed_deployment_recovery_time.count, 2u);
+  EXPECT_EQ(rf.time_to_detect.count, r.time_to_detect.count);
 }
 
 TEST(BucketsTest, DaysAreClippedToTheRange) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <stdexcept>
@@ -116,8 +117,8 @@ TEST_F(SqliteEventStoreTest, OpenCreatesParentDirectoriesAndAppliesEveryMigratio
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2, 3}));
-  EXPECT_EQ(store->schema_version(), 3);
+  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2, 3, 4}));
+  EXPECT_EQ(store->schema_version(), 4);
 }
 
 TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
@@ -125,7 +126,7 @@ TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
   auto again = OpenStore();
   ASSERT_NE(again, nullptr);
   EXPECT_TRUE(again->applied_migrations().empty());
-  EXPECT_EQ(again->schema_version(), 3);
+  EXPECT_EQ(again->schema_version(), 4);
 }
 
 void ExecRaw(const std::string& path, const char* sql);
@@ -146,7 +147,7 @@ TEST_F(SqliteEventStoreTest, ASchemaOneDatabaseIsUpgradedInPlace) {
   ExecRaw(path_, v1.c_str());
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{2, 3}));
+  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{2, 3, 4}));
   auto kept = store->GetDeployment("kept");
   ASSERT_TRUE(kept.ok());
   ASSERT_TRUE(kept->has_value());
@@ -207,6 +208,127 @@ TEST_F(SqliteEventStoreTest, DoraEventsSelectByTheirOwnTimesAndFilters) {
   auto two = store->LoadDoraEvents({from, to, {"p2", "x\"y", "p1"}, {}, {}});
   ASSERT_TRUE(two.ok());
   EXPECT_EQ(two->deployed.size(), 3u);
+}
+
+// Facts as comparable rows: the group spelled out, sorted.
+std::vector<std::string> Rows(const domain::DoraFacts& f) {
+  std::vector<std::string> out;
+  auto group = [&](uint32_t g) {
+    const auto& x = f.groups.at(g);
+    return x.project_id + "/" + x.team_id + "/" + x.environment;
+  };
+  for (const auto& d : f.deployed) {
+    out.push_back("D " + group(d.group) + " " + std::to_string(d.deployed_at) + " " +
+                  std::to_string(d.first_commit_at) + " " + std::to_string(d.deploy_start_at) +
+                  " " + std::to_string(d.recovered_at.value_or(-1)) + " " +
+                  std::to_string(d.failed) + std::to_string(d.rework));
+  }
+  for (const auto& i : f.restored) {
+    out.push_back("R " + group(i.group) + " " + std::to_string(i.started_at) + " " +
+                  std::to_string(i.restored_at));
+  }
+  for (const auto& i : f.detected) {
+    out.push_back("T " + group(i.group) + " " + std::to_string(i.started_at) + " " +
+                  std::to_string(i.deployed_at));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The fast reader (group-led indexes, facts) returns exactly what the full-record reader does,
+// for every filter and both linking rules, on a mixed dataset.
+TEST_F(SqliteEventStoreTest, DoraFactsMatchTheFullRecords) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const std::vector<std::string> projects = {"p1", "p2", "p3"}, teams = {"", "a", "b"},
+                                  envs = {"production", "staging"};
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  auto rnd = [&](uint64_t n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return static_cast<int64_t>(x % n);
+  };
+  std::vector<Deployment> ds;
+  std::vector<Incident> is;
+  for (int k = 0; k < 300; ++k) {
+    Deployment d = MakeDeployment("d" + std::to_string(k), projects[rnd(3)],
+                                  rnd(10) == 0 ? std::nullopt
+                                               : std::optional<TimeMs>(kT0 + rnd(48) * kHour),
+                                  envs[rnd(2)]);
+    d.team_id = teams[rnd(3)];
+    d.first_commit_at = kT0 - rnd(100) * kHour;
+    d.deploy_start_at = kT0 - rnd(5) * kHour;
+    d.kind = static_cast<domain::DeploymentKind>(rnd(3));
+    d.failed = rnd(4) == 0;
+    if (d.failed && rnd(2)) d.recovered_at = kT0 + rnd(60) * kHour;
+    ds.push_back(d);
+  }
+  for (int k = 0; k < 200; ++k) {
+    const TimeMs started = kT0 + rnd(50) * kHour;
+    Incident i = MakeIncident("i" + std::to_string(k), started,
+                              rnd(3) ? std::optional<TimeMs>(started + rnd(10) * kHour)
+                                     : std::nullopt,
+                              std::nullopt, projects[rnd(3)]);
+    i.team_id = teams[rnd(3)];
+    i.environment = envs[rnd(2)];
+    if (rnd(2)) i.deployment_id = ds[static_cast<size_t>(rnd(300))].id;
+    is.push_back(i);
+  }
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
+                for (const auto& d : ds) EMM_RETURN_IF_ERROR(tx.InsertDeployment(d));
+                for (const auto& i : is) EMM_RETURN_IF_ERROR(tx.InsertIncident(i));
+                return Status::Ok();
+              }).ok());
+  // Later transitions: deployments deployed after incidents were linked to them (their
+  // detection time now exists), and deployments moved to a team no row had before.
+  size_t deployed_later = 0, moved = 0;
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
+                for (size_t k = 0; k < ds.size(); ++k) {
+                  Deployment& d = ds[k];
+                  if (!d.deployed_at) {
+                    d.deployed_at = kT0 + rnd(40) * kHour;
+                    d.status = DeploymentStatus::kDeployed;
+                    ++deployed_later;
+                  } else if (k % 7 == 0) {
+                    d.team_id = "c";
+                    ++moved;
+                  } else {
+                    continue;
+                  }
+                  EMM_RETURN_IF_ERROR(tx.UpdateDeployment(d));
+                }
+                return Status::Ok();
+              }).ok());
+  ASSERT_GT(deployed_later, 10u);
+  ASSERT_GT(moved, 10u);
+
+  const TimeMs from = kT0 + 10 * kHour, to = kT0 + 30 * kHour;
+  const std::vector<DoraQuery> queries = {
+      {from, to, {}, {}, {}},
+      {from, to, {"p2"}, {}, {}},
+      {from, to, {}, {"a"}, {}},
+      {from, to, {}, {""}, {"staging"}},
+      {from, to, {"p1", "p3"}, {"a", "b"}, {"production"}},
+      {from, to, {}, {"c"}, {}},
+      {kT0 - 100 * kHour, kT0 + 100 * kHour, {}, {}, {}},
+  };
+  size_t nonempty = 0;
+  for (bool link : {false, true}) {
+    for (DoraQuery q : queries) {
+      q.link_previous = link;
+      auto events = store->LoadDoraEvents(q);
+      auto facts = store->LoadDoraFacts(q);
+      ASSERT_TRUE(events.ok()) << events.status().ToString();
+      ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+      EXPECT_EQ(Rows(*facts), Rows(domain::FactsOf(*events)))
+          << "projects " << q.projects.size() << " teams " << q.teams.size() << " link " << link;
+      if (!facts->deployed.empty() && !facts->restored.empty() && !facts->detected.empty()) {
+        ++nonempty;
+      }
+    }
+  }
+  EXPECT_GE(nonempty, 6u);  // the comparison is not between empty sets
 }
 
 TEST_F(SqliteEventStoreTest, ExportMarksAreReplacedPerSeries) {

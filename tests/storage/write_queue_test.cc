@@ -193,6 +193,9 @@ class WriteOnlyStore : public EventStore {
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery&) override {
     return Status::Unimplemented("reads");
   }
+  Result<domain::DoraFacts> LoadDoraFacts(const DoraQuery&) override {
+    return Status::Unimplemented("reads");
+  }
   Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>> LoadTimeline(
       const DoraQuery&) override {
     return Status::Unimplemented("reads");

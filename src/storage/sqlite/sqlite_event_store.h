@@ -54,6 +54,7 @@ class SqliteEventStore final : public EventStore {
   Result<std::vector<domain::SeriesState>> ListSeries() override;
   Result<std::vector<domain::ExportMark>> ListExportMarks() override;
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) override;
+  Result<domain::DoraFacts> LoadDoraFacts(const DoraQuery& q) override;
   Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>> LoadTimeline(
       const DoraQuery& q) override;
   Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery& q,
@@ -85,6 +86,10 @@ class SqliteEventStore final : public EventStore {
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;
   bool checkpoint_wanted_ = false;
+  // The largest number of deployments a DORA read returned: the next one reserves that much, so
+  // a repeated dashboard query fills its vector without regrowing it (each regrowth of a large
+  // vector is fresh pages from the kernel, given main's mallopt).
+  std::atomic<size_t> dora_rows_hint_{0};
   std::atomic<bool> restart_wanted_{false};  // set by the checkpoint thread, done by the writer
   std::mutex checkpoint_run_mu_;             // held while a checkpoint runs (never two at once)
   bool checkpoint_stop_ = false;
