@@ -8,6 +8,7 @@
 
 #include "api/api.h"
 #include "common/log.h"
+#include "common/time_zone.h"
 #include "api/dto/csv.h"
 #include "api/dto/dora_json.h"
 #include "api/dto/events_json.h"
@@ -299,6 +300,8 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
 struct DoraParams {
   storage::DoraQuery query;
   std::optional<domain::Interval> interval;
+  TimeZone tz;  // whose midnights cut the series (UTC unless tz= names a zone)
+  bool tz_given = false;
   std::optional<domain::GroupBy> group_by;
   Format format = Format::kJson;
 };
@@ -306,12 +309,12 @@ struct DoraParams {
 Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, TimeMs now) {
   static const std::set<std::string, std::less<>> kKnown = {
       "from",     "to",       "project_id", "team",   "environment",
-      "interval", "group_by", "link",       "preset", "format"};
+      "interval", "group_by", "link",       "preset", "format",      "tz"};
   for (const auto& [k, v] : q.items()) {
     if (!kKnown.count(k)) {
       return Bad(k,
                  "is not a parameter of this route (from, to, project_id, team, environment, "
-                 "interval, group_by, link, preset, format)");
+                 "interval, tz, group_by, link, preset, format)");
     }
   }
   DoraParams p;
@@ -327,6 +330,12 @@ Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, Time
     } else {
       return Bad("interval", "must be day, week or month, got \"" + v->substr(0, 64) + "\"");
     }
+  }
+  if (auto v = q.Get("tz")) {
+    auto tz = TimeZone::Load(*v);
+    if (!tz.ok()) return tz.status();
+    p.tz = std::move(*tz);
+    p.tz_given = true;
   }
   if (auto v = q.Get("group_by")) {
     if (*v == "project") {
@@ -373,7 +382,7 @@ json::array DoraRows(const domain::DoraFacts& facts, const DoraParams& p) {
   std::vector<std::pair<TimeMs, TimeMs>> ranges = {{p.query.from, p.query.to}};
   std::vector<domain::DoraFacts> slices;
   if (p.interval) {
-    ranges = domain::Buckets(p.query.from, p.query.to, *p.interval);
+    ranges = domain::Buckets(p.query.from, p.query.to, *p.interval, p.tz);
     slices = domain::Split(facts, ranges);
   }
   json::array rows;
@@ -396,7 +405,7 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
   const TimeMs from = p.query.from, to = p.query.to;
   std::vector<std::pair<TimeMs, TimeMs>> buckets;
   if (p.interval) {
-    buckets = domain::Buckets(from, to, *p.interval);
+    buckets = domain::Buckets(from, to, *p.interval, p.tz);
     if (buckets.size() > kMaxBuckets) {
       return Bad("interval", "makes " + std::to_string(buckets.size()) + " buckets (at most " +
                                  std::to_string(kMaxBuckets) +
@@ -417,6 +426,7 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
   if (p.format != Format::kJson) return json::value(DoraRows(*facts, p));
   json::object out{
       {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)}, {"preset", "dora-2023"}};
+  if (p.tz_given) out["tz"] = p.tz.name();
   dto::AddDoraMetrics(domain::ComputeDora(from, to, *facts), &out);
   if (p.interval) {
     // One read for the whole range, cut in memory: each bucket sees what its own range would.

@@ -301,33 +301,39 @@ std::vector<DoraFacts> Split(const DoraFacts& e,
   return out;
 }
 
-std::vector<std::pair<TimeMs, TimeMs>> Buckets(TimeMs from, TimeMs to, Interval interval) {
+std::vector<std::pair<TimeMs, TimeMs>> Buckets(TimeMs from, TimeMs to, Interval interval,
+                                               const TimeZone& tz) {
   constexpr TimeMs kDayMs = 86400000;
   auto floor_div = [](TimeMs a, TimeMs b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
-  // The boundary at or before `t`.
-  auto start_of = [&](TimeMs t) -> TimeMs {
-    int64_t days = floor_div(t, kDayMs);
-    if (interval == Interval::kDay) return days * kDayMs;
-    if (interval == Interval::kWeek) {
-      int64_t weekday = ((days % 7) + 7 + 3) % 7;  // 1970-01-01 was a Thursday; Monday = 0
-      return (days - weekday) * kDayMs;
-    }
+  // The local day (days since the local epoch) that instant `t` falls on.
+  auto local_day = [&](TimeMs t) { return floor_div(t + tz.OffsetAt(t) * 1000, kDayMs); };
+  // The first local day of the bucket holding local day `days`.
+  auto bucket_day = [&](int64_t days) -> int64_t {
+    if (interval == Interval::kDay) return days;
+    if (interval == Interval::kWeek) return days - ((days % 7) + 7 + 3) % 7;  // Monday = 0
     int64_t y;
     unsigned m, d;
     CivilFromDays(days, &y, &m, &d);
-    return DaysFromCivil(y, m, 1) * kDayMs;
+    return DaysFromCivil(y, m, 1);
   };
-  auto next_of = [&](TimeMs start) -> TimeMs {
-    if (interval == Interval::kDay) return start + kDayMs;
-    if (interval == Interval::kWeek) return start + 7 * kDayMs;
+  auto next_bucket_day = [&](int64_t days) -> int64_t {
+    if (interval == Interval::kDay) return days + 1;
+    if (interval == Interval::kWeek) return days + 7;
     int64_t y;
     unsigned m, d;
-    CivilFromDays(floor_div(start, kDayMs), &y, &m, &d);
-    return (m == 12 ? DaysFromCivil(y + 1, 1, 1) : DaysFromCivil(y, m + 1, 1)) * kDayMs;
+    CivilFromDays(days, &y, &m, &d);
+    return m == 12 ? DaysFromCivil(y + 1, 1, 1) : DaysFromCivil(y, m + 1, 1);
   };
   std::vector<std::pair<TimeMs, TimeMs>> out;
-  for (TimeMs b = start_of(from); b < to; b = next_of(b)) {
-    out.emplace_back(std::max(b, from), std::min(next_of(b), to));
+  int64_t day = bucket_day(local_day(from));
+  TimeMs start = tz.ToUtc(day * kDayMs);
+  while (start < to) {
+    const int64_t next_day = next_bucket_day(day);
+    const TimeMs end = tz.ToUtc(next_day * kDayMs);
+    if (end <= start) break;  // cannot happen with real zones; never loop forever
+    if (end > from) out.emplace_back(std::max(start, from), std::min(end, to));
+    day = next_day;
+    start = end;
   }
   return out;
 }

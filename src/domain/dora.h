@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/time.h"
+#include "common/time_zone.h"
 #include "domain/events.h"
 
 namespace emm::domain {
@@ -152,8 +153,10 @@ std::vector<DoraFacts> Split(const DoraFacts& facts,
 
 enum class Interval { kDay, kWeek, kMonth };
 
-// [from, to) cut at UTC day, ISO week (Monday) or month boundaries; the first and last pieces are
-// clipped to the range.
-std::vector<std::pair<TimeMs, TimeMs>> Buckets(TimeMs from, TimeMs to, Interval interval);
+// [from, to) cut at day, ISO week (Monday) or month boundaries: local midnights of `tz` (UTC by
+// default), so a day bucket lasts 23 or 25 hours across a daylight-saving change; the first and
+// last pieces are clipped to the range.
+std::vector<std::pair<TimeMs, TimeMs>> Buckets(TimeMs from, TimeMs to, Interval interval,
+                                               const TimeZone& tz = TimeZone());
 
 }  // namespace emm::domain

@@ -266,6 +266,35 @@ TEST(AddInferredLinksTest, MarksTheDeploymentAndAddsDetection) {
   EXPECT_EQ(rf.time_to_detect.count, r.time_to_detect.count);
 }
 
+TEST(BucketsTest, ParisDaysAcrossBothDaylightSavingChanges) {
+  auto paris = TimeZone::Load("Europe/Paris");
+  ASSERT_TRUE(paris.ok()) << paris.status().ToString();
+  // 30 March - 1 April 2024 local: 31 March lasts 23 hours (02:00 -> 03:00).
+  auto b = Buckets(*ParseTimestamp("2024-03-29T23:00:00Z"), *ParseTimestamp("2024-04-01T22:00:00Z"),
+                   Interval::kDay, *paris);
+  ASSERT_EQ(b.size(), 3u);
+  EXPECT_EQ(b[0], std::make_pair(*ParseTimestamp("2024-03-29T23:00:00Z"),
+                                 *ParseTimestamp("2024-03-30T23:00:00Z")));
+  EXPECT_EQ(b[1], std::make_pair(*ParseTimestamp("2024-03-30T23:00:00Z"),
+                                 *ParseTimestamp("2024-03-31T22:00:00Z")));  // 23 h
+  EXPECT_EQ(b[2], std::make_pair(*ParseTimestamp("2024-03-31T22:00:00Z"),
+                                 *ParseTimestamp("2024-04-01T22:00:00Z")));
+  // 27 October lasts 25 hours.
+  auto oct = Buckets(*ParseTimestamp("2024-10-26T22:00:00Z"),
+                     *ParseTimestamp("2024-10-27T23:00:00Z"), Interval::kDay, *paris);
+  ASSERT_EQ(oct.size(), 1u);
+  EXPECT_EQ(oct[0].second - oct[0].first, 25 * kHour);
+  // Weeks and months start at local midnight too: Monday 1 April 2024 00:00 CEST.
+  auto weeks = Buckets(*ParseTimestamp("2024-03-30T00:00:00Z"),
+                       *ParseTimestamp("2024-04-10T00:00:00Z"), Interval::kWeek, *paris);
+  ASSERT_EQ(weeks.size(), 3u);
+  EXPECT_EQ(weeks[1].first, *ParseTimestamp("2024-03-31T22:00:00Z"));
+  auto months = Buckets(*ParseTimestamp("2024-03-15T00:00:00Z"),
+                        *ParseTimestamp("2024-04-15T00:00:00Z"), Interval::kMonth, *paris);
+  ASSERT_EQ(months.size(), 2u);
+  EXPECT_EQ(months[1].first, *ParseTimestamp("2024-03-31T22:00:00Z"));
+}
+
 TEST(BucketsTest, DaysAreClippedToTheRange) {
   auto b = Buckets(kD0 + 6 * kHour, kD0 + 2 * kDay + kHour, Interval::kDay);
   ASSERT_EQ(b.size(), 3u);

@@ -303,6 +303,39 @@ TEST_F(DoraTest, PreviousDeploymentLinking) {
   EXPECT_EQ(r.at("change_failure_rate").at("failed").to_number<int>(), 2);
 }
 
+TEST_F(DoraTest, DaysInAZoneFollowItsDaylightSavingChange) {
+  // Paris moves to summer time on 31 March 2024 at 02:00 local, so that day lasts 23 hours.
+  //   p1 deployed 03-30 23:30 UTC = 31 March 00:30 in Paris
+  //   p2 deployed 03-31 22:30 UTC =  1 April 00:30 in Paris
+  //   d5 (fixture) deployed 04-01 00:00 UTC = 1 April 02:00 in Paris
+  Deploy("p1", "site", "2024-03-30T20:00:00Z", "2024-03-30T23:20:00Z", "2024-03-30T23:30:00Z");
+  Deploy("p2", "site", "2024-03-31T20:00:00Z", "2024-03-31T22:20:00Z", "2024-03-31T22:30:00Z");
+  const std::string range = "from=2024-03-29T23:00:00Z&to=2024-04-01T22:00:00Z&interval=day";
+  json::object r = Dora(range + "&tz=Europe/Paris");
+  EXPECT_EQ(r.at("tz").as_string(), "Europe/Paris");
+  const json::array& days = r.at("series").as_array();
+  ASSERT_EQ(days.size(), 3u);
+  EXPECT_EQ(days[0].at("start").as_string(), "2024-03-29T23:00:00.000Z");  // 30 March
+  EXPECT_EQ(days[1].at("start").as_string(), "2024-03-30T23:00:00.000Z");  // 31 March
+  EXPECT_EQ(days[1].at("end").as_string(), "2024-03-31T22:00:00.000Z");    // 23 hours later
+  EXPECT_EQ(days[2].at("end").as_string(), "2024-04-01T22:00:00.000Z");
+  EXPECT_EQ(days[0].at("deployment_frequency").at("count").to_number<int>(), 0);
+  EXPECT_EQ(days[1].at("deployment_frequency").at("count").to_number<int>(), 1);  // p1
+  EXPECT_DOUBLE_EQ(Num(days[1].at("deployment_frequency").at("per_day")), 24.0 / 23.0);
+  EXPECT_EQ(days[2].at("deployment_frequency").at("count").to_number<int>(), 2);  // p2, d5
+  // The same range in UTC days counts p1 on 30 March and p2 on 31 March.
+  json::object utc = Dora(range);
+  EXPECT_FALSE(utc.contains("tz"));
+  const json::array& utc_days = utc.at("series").as_array();
+  ASSERT_EQ(utc_days.size(), 4u);  // 29 (one hour of it), 30, 31 March, 1 April
+  EXPECT_EQ(utc_days[1].at("deployment_frequency").at("count").to_number<int>(), 1);  // p1
+  EXPECT_EQ(utc_days[2].at("deployment_frequency").at("count").to_number<int>(), 1);  // p2
+  // Rows carry the zone's buckets too.
+  auto rows = c_->Get("/api/v1/metrics/dora?" + range + "&tz=Europe/Paris&format=rows").Json();
+  ASSERT_TRUE(rows.is_array());
+  EXPECT_EQ(rows.as_array().size(), 3u);
+}
+
 TEST_F(DoraTest, BadParametersAreNamed) {
   auto field = [&](const std::string& query) {
     auto r = c_->Get("/api/v1/metrics/dora?" + query);
@@ -318,6 +351,8 @@ TEST_F(DoraTest, BadParametersAreNamed) {
   EXPECT_EQ(field("preset=dora-1999"), "preset");
   EXPECT_EQ(field("link=closest"), "link");
   EXPECT_EQ(field("format=xml"), "format");
+  EXPECT_EQ(field("interval=day&tz=Mars/Olympus_Mons"), "tz");
+  EXPECT_EQ(field("interval=day&tz=../../etc/passwd"), "tz");
   EXPECT_EQ(field("from=2000-01-01T00:00:00Z&to=2024-01-01T00:00:00Z&interval=day"), "interval");
   // The default range is the last 30 days.
   json::object r = Dora("");
