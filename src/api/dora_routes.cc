@@ -160,7 +160,7 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
     if (!kKnown.count(k)) {
       return Bad(k,
                  "is not a parameter of this route (metric, from, to, project_id, team, "
-                 "environment, limit, cursor)");
+                 "environment, link, limit, cursor)");
     }
   }
   static const std::set<std::string, std::less<>> kMetrics = {"deployment_frequency",
@@ -176,11 +176,16 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   if (!kMetrics.count(*metric)) {
     return Bad("metric", "\"" + metric->substr(0, 64) + "\" is not a figure of /metrics/dora");
   }
-  if (auto v = q.Get("link"); v && *v != "explicit") {
-    return Bad("link", "only explicit is available in this version");
-  }
   storage::DoraQuery range;
   EMM_RETURN_IF_ERROR(ParseRangeAndFilters(q, now, &range));
+  if (auto v = q.Get("link")) {
+    if (*v != "explicit" && *v != "previous_deployment") {
+      return Bad("link",
+                 "must be explicit or previous_deployment, got \"" + v->substr(0, 64) + "\"");
+    }
+    range.link_previous = *v == "previous_deployment";
+  }
+  const char* const link = range.link_previous ? "previous_deployment" : "explicit";
   auto number = [&](const char* name, int64_t def, int64_t min, int64_t max) -> Result<int64_t> {
     auto v = q.Get(name);
     if (!v) return def;
@@ -198,6 +203,26 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
 
   auto events = store.LoadDoraEvents(range);
   if (!events.ok()) return events.status();
+  // Which rule linked what: with previous_deployment, what the explicit links alone give tells
+  // the two apart (deployments failed by an explicit link; incidents stored with a deployment).
+  std::set<std::string, std::less<>> failed_explicitly;
+  std::set<std::string, std::less<>> linked_explicitly;
+  if (range.link_previous) {
+    storage::DoraQuery plain = range;
+    plain.link_previous = false;
+    auto explicit_only = store.LoadDoraEvents(plain);
+    if (!explicit_only.ok()) return explicit_only.status();
+    for (const auto& d : explicit_only->deployed) {
+      if (d.failed) failed_explicitly.insert(d.id);
+    }
+    for (const auto& [i, at] : explicit_only->detected) linked_explicitly.insert(i.id);
+  }
+  auto rule_of_incident = [&](const domain::Incident& i) {
+    return !range.link_previous || linked_explicitly.count(i.id) ? "explicit"
+                                                                 : "previous_deployment";
+  };
+  std::set<std::string, std::less<>> detected_ids;
+  for (const auto& [i, at] : events->detected) detected_ids.insert(i.id);
   // Whole seconds as integers ("3600", not "3.6E3").
   auto seconds = [](TimeMs from, TimeMs to) {
     TimeMs ms = to - from;
@@ -227,17 +252,20 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
       }
       json::object o = dto::ToJson(i);
       o["deployment_deployed_at"] = FormatTimestamp(deployed_at);
-      o["link"] = "explicit";
+      o["link"] = rule_of_incident(i);
       o["value"] = seconds(deployed_at, i.started_at);
       counted.push_back(std::move(o));
     }
     auto timeline = store.LoadTimeline(range);
     if (!timeline.ok()) return timeline.status();
     for (const domain::Incident& i : timeline->second) {
-      if (!i.deployment_id && i.started_at >= range.from) {
+      if (!i.deployment_id && i.started_at >= range.from && !detected_ids.count(i.id)) {
         left_out.push_back(json::object{
             {"id", i.id},
-            {"reason", "no deployment_id: not linked to a deployment (link=explicit)"}});
+            {"reason", range.link_previous
+                           ? "no deployment_id, and no deployment of its project and environment "
+                             "before it started (link=previous_deployment)"
+                           : "no deployment_id: not linked to a deployment (link=explicit)"}});
       }
     }
   } else {
@@ -265,7 +293,10 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
       if (m == "deployment_duration") o["value"] = seconds(d->deploy_start_at, at);
       if (m == "change_failure_rate") {
         o["failed"] = d->failed;
-        o["link"] = "explicit";
+        // The rule that made it failed; for one that did not fail, the rule that was applied.
+        o["link"] = d->failed && range.link_previous && !failed_explicitly.count(d->id)
+                        ? "previous_deployment"
+                        : (d->failed ? "explicit" : link);
       }
       if (m == "rework_rate") o["rework"] = d->kind != domain::DeploymentKind::kPlanned;
       if (m == "failed_deployment_recovery_time") {
@@ -290,7 +321,7 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
       {"metric", m},
       {"from", FormatTimestamp(range.from)},
       {"to", FormatTimestamp(range.to)},
-      {"link", "explicit"},
+      {"link", link},
       {"total", total},
       {"counted", std::move(page)},
       {"next_cursor", end < total ? json::value(std::to_string(end)) : json::value()},

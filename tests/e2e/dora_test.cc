@@ -2,6 +2,7 @@
 // the figures worked out by hand.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "e2e/http_client.h"
@@ -296,11 +297,35 @@ TEST_F(DoraTest, PreviousDeploymentLinking) {
   EXPECT_DOUBLE_EQ(Num(r.at("time_to_detect").at("median")), 2400);
   // Explicit (the default) is unchanged.
   EXPECT_EQ(Dora(kMarch).at("change_failure_rate").at("failed").to_number<int>(), 1);
+  // Explained: d3's failure and i3's detection came from the inferred link, d2's from i1/i2.
+  auto cfr = c_->Get("/api/v1/metrics/dora/explain?metric=change_failure_rate&"
+                     "link=previous_deployment&" + std::string(kMarch))
+                 .Json();
+  EXPECT_EQ(cfr.at("link").as_string(), "previous_deployment");
+  std::map<std::string, std::string> rule;
+  for (const auto& d : cfr.at("counted").as_array()) {
+    if (d.at("failed").as_bool()) rule[std::string(d.at("id").as_string())] = d.at("link").as_string();
+  }
+  EXPECT_EQ(rule, (std::map<std::string, std::string>{{"d2", "explicit"},
+                                                      {"d3", "previous_deployment"}}));
+  auto ttd = c_->Get("/api/v1/metrics/dora/explain?metric=time_to_detect&"
+                     "link=previous_deployment&" + std::string(kMarch))
+                 .Json();
+  ASSERT_EQ(ttd.at("counted").as_array().size(), 3u);
+  for (const auto& i : ttd.at("counted").as_array()) {
+    EXPECT_EQ(i.at("link").as_string(), i.at("id") == "i3" ? "previous_deployment" : "explicit");
+  }
+  EXPECT_TRUE(ttd.at("left_out").as_array().empty()) << ttd;
   // An incident in an environment without deployments links to nothing.
   Incident(R"({"id":"i9","project_id":"api","environment":"qa",)"
            R"("started_at":"2024-03-06T00:00:00Z"})");
   r = Dora(std::string(kMarch) + "&link=previous_deployment");
   EXPECT_EQ(r.at("change_failure_rate").at("failed").to_number<int>(), 2);
+  ttd = c_->Get("/api/v1/metrics/dora/explain?metric=time_to_detect&"
+                "link=previous_deployment&" + std::string(kMarch))
+            .Json();
+  ASSERT_EQ(ttd.at("left_out").as_array().size(), 1u);
+  EXPECT_EQ(ttd.at("left_out").at(0).at("id").as_string(), "i9");
 }
 
 TEST_F(DoraTest, DaysInAZoneFollowItsDaylightSavingChange) {

@@ -627,15 +627,23 @@ class SqliteConnection final : public domain::Transaction {
   static constexpr const char* kGroupIdOf =
       "(SELECT id FROM dora_groups WHERE team_id = ?3 AND project_id = ?2 AND environment = ?4)";
 
+  // Groups are only ever added, so one this connection has added (or seen added) needs no
+  // statement. Were that insert rolled back, the row's group_id would come out NULL and the
+  // deployments_group_on_insert trigger would add the group then.
   Status AddGroup(const std::string& team, const std::string& project, const std::string& env) {
+    std::string key = team + '\0' + project + '\0' + env;
+    if (known_groups_.count(key)) return Status::Ok();
     static const std::string sql =
         "INSERT OR IGNORE INTO dora_groups (team_id, project_id, environment) VALUES (?1, ?2, ?3)";
-    return Run(sql, [&](sqlite3_stmt* s) {
+    EMM_RETURN_IF_ERROR(Run(sql, [&](sqlite3_stmt* s) {
       BindText(s, 1, team);
       BindText(s, 2, project);
       BindText(s, 3, env);
-    });
+    }));
+    if (known_groups_.size() < 100000) known_groups_.insert(std::move(key));
+    return Status::Ok();
   }
+  std::unordered_set<std::string> known_groups_;
 
   static void BindDeployment(sqlite3_stmt* s, const Deployment& d) {
     BindText(s, 1, d.id);
