@@ -1138,6 +1138,27 @@ std::string Prefixed(const char* columns, const std::string& alias) {
 // The project/team/environment filters present in `q`, on the table aliased `a`, bound at ?3, ?4,
 // ?5. Absent filters are left out of the text (an "?3 IS NULL OR ..." made SQLite evaluate the
 // subquery for every row: 10x slower); at most 8 statement texts per query.
+// Binds what DoraFilters refers to: ?1 from, ?2 to, ?3-?5 the filters as JSON arrays.
+class DoraBinder {
+ public:
+  explicit DoraBinder(const DoraQuery& q)
+      : q_(q),
+        projects_(JsonArray(q.projects)),
+        teams_(JsonArray(q.teams)),
+        environments_(JsonArray(q.environments)) {}
+  void operator()(sqlite3_stmt* st) const {
+    sqlite3_bind_int64(st, 1, q_.from);
+    sqlite3_bind_int64(st, 2, q_.to);
+    if (!q_.projects.empty()) BindText(st, 3, projects_);
+    if (!q_.teams.empty()) BindText(st, 4, teams_);
+    if (!q_.environments.empty()) BindText(st, 5, environments_);
+  }
+
+ private:
+  const DoraQuery& q_;
+  std::string projects_, teams_, environments_;
+};
+
 std::string DoraFilters(const DoraQuery& q, const std::string& a) {
   std::string out;
   if (!q.projects.empty()) out += " AND " + a + ".project_id IN (SELECT value FROM json_each(?3))";
@@ -1154,8 +1175,7 @@ std::string DoraFilters(const DoraQuery& q, const std::string& a) {
 // environment deployed before it started (its id in deployment_id, and its deployed_at).
 Status LoadInferredLinks(SqliteConnection& c, const DoraQuery& q,
                          std::vector<std::pair<Incident, TimeMs>>* out) {
-  const std::string projects = JsonArray(q.projects), teams = JsonArray(q.teams),
-                    environments = JsonArray(q.environments);
+  const DoraBinder bind(q);
   return c.Query(
       "SELECT " + Prefixed(kIncidentColumns, "i") +
           ", p.id, p.deployed_at FROM incidents i JOIN deployments p ON p.id = ("
@@ -1164,13 +1184,7 @@ Status LoadInferredLinks(SqliteConnection& c, const DoraQuery& q,
           "d.deployed_at <= i.started_at ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1) "
           "WHERE i.deployment_id IS NULL AND i.started_at >= ?1" +
           DoraFilters(q, "i"),
-      [&](sqlite3_stmt* st) {
-        sqlite3_bind_int64(st, 1, q.from);
-        sqlite3_bind_int64(st, 2, q.to);
-        if (!q.projects.empty()) BindText(st, 3, projects);
-        if (!q.teams.empty()) BindText(st, 4, teams);
-        if (!q.environments.empty()) BindText(st, 5, environments);
-      },
+      bind,
       [&](sqlite3_stmt* st) {
         Incident i = ReadIncident(st);
         i.deployment_id = ColText(st, 9);
@@ -1188,15 +1202,7 @@ bool Wanted(const std::vector<std::string>& filter, const std::string& value) {
 Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  const std::string projects = JsonArray(q.projects), teams = JsonArray(q.teams),
-                    environments = JsonArray(q.environments);
-  auto bind = [&](sqlite3_stmt* st) {
-    sqlite3_bind_int64(st, 1, q.from);
-    sqlite3_bind_int64(st, 2, q.to);
-    if (!q.projects.empty()) BindText(st, 3, projects);
-    if (!q.teams.empty()) BindText(st, 4, teams);
-    if (!q.environments.empty()) BindText(st, 5, environments);
-  };
+  const DoraBinder bind(q);
   const std::string kDeployed =
       "SELECT d.id, d.project_id, d.team_id, d.environment, d.first_commit_at, "
       "d.deploy_start_at, d.deployed_at, d.kind, d.failed, d.recovered_at "
@@ -1350,15 +1356,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> SqliteEventSto
     const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  const std::string projects = JsonArray(q.projects), teams = JsonArray(q.teams),
-                    environments = JsonArray(q.environments);
-  auto bind = [&](sqlite3_stmt* st) {
-    sqlite3_bind_int64(st, 1, q.from);
-    sqlite3_bind_int64(st, 2, q.to);
-    if (!q.projects.empty()) BindText(st, 3, projects);
-    if (!q.teams.empty()) BindText(st, 4, teams);
-    if (!q.environments.empty()) BindText(st, 5, environments);
-  };
+  const DoraBinder bind(q);
   std::pair<std::vector<Deployment>, std::vector<Incident>> out;
   EMM_RETURN_IF_ERROR(c->Exec("BEGIN"));
   Status s = c->Query("SELECT " + Prefixed(kDeploymentColumns, "d") +
@@ -1388,8 +1386,7 @@ Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery
                                                                  int64_t limit) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  const std::string projects = JsonArray(q.projects), teams = JsonArray(q.teams),
-                    environments = JsonArray(q.environments);
+  const DoraBinder bind(q);
   std::vector<Deployment> out;
   // No index serves this (deployments not deployed are never queried by time on the hot path):
   // a scan, acceptable for an explanation.
@@ -1399,11 +1396,7 @@ Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery
           "d.deploy_start_at < ?2" +
           DoraFilters(q, "d") + " ORDER BY d.deploy_start_at, d.id LIMIT ?6",
       [&](sqlite3_stmt* st) {
-        sqlite3_bind_int64(st, 1, q.from);
-        sqlite3_bind_int64(st, 2, q.to);
-        if (!q.projects.empty()) BindText(st, 3, projects);
-        if (!q.teams.empty()) BindText(st, 4, teams);
-        if (!q.environments.empty()) BindText(st, 5, environments);
+        bind(st);
         sqlite3_bind_int64(st, 6, limit);
       },
       [&](sqlite3_stmt* st) {
