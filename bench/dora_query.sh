@@ -5,6 +5,8 @@
 #   (a) all projects over the last 90 days,
 #   (b) one team over a year with interval=week (the issue's two targets: p95 <= 50 ms), and
 #   (c) (a) with link=previous_deployment (every unlinked incident matched to a deployment),
+#   (d) GET /api/v1/deployments of one project (its groups merged in time order), first page and
+#       a page 2,000 rows in,
 # RUNS times each, one request at a time, printing p50/p95/max in ms. A database from before
 # schema version 4 is upgraded on the server's first start (timed below).
 #
@@ -56,3 +58,16 @@ measure() {  # name query
 measure all_projects_90d "from=2026-08-03T00:00:00Z&to=2026-11-01T00:00:00Z"
 measure one_team_year_weekly "team=team-03&from=2025-11-01T00:00:00Z&to=2026-11-01T00:00:00Z&interval=week"
 measure all_projects_90d_previous_deployment "from=2026-08-03T00:00:00Z&to=2026-11-01T00:00:00Z&link=previous_deployment"
+
+measure_list() {  # name query: GET /api/v1/deployments
+  local name=$1 query=$2
+  curl -sf "$url/api/v1/deployments?$query" -o "$tmp/list.json"
+  for _ in $(seq 1 "$RUNS"); do
+    curl -sf -o /dev/null -w '%{time_total}\n' "$url/api/v1/deployments?$query"
+  done | sort -n | awk -v name="$name" -v rows="$(python3 -c "import json; print(len(json.load(open('$tmp/list.json'))))")" '{ t[NR] = $1 * 1000 } END {
+    p50 = t[int(NR * 0.50 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
+    printf "RESULT list=%s rows=%d runs=%d p50_ms=%.1f p95_ms=%.1f max_ms=%.1f\n", name, rows, NR, p50, p95, t[NR] }'
+}
+measure_list one_project_first_page "project_id=project-42&limit=50"
+measure_list one_project_offset_2000 "project_id=project-42&limit=50&offset=2000"
+measure_list one_project_production_2026 "project_id=project-42&environment=production&from=2026-01-01T00:00:00Z&limit=50"

@@ -117,8 +117,8 @@ TEST_F(SqliteEventStoreTest, OpenCreatesParentDirectoriesAndAppliesEveryMigratio
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2, 3, 4}));
-  EXPECT_EQ(store->schema_version(), 4);
+  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(store->schema_version(), 5);
 }
 
 TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
@@ -126,7 +126,7 @@ TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
   auto again = OpenStore();
   ASSERT_NE(again, nullptr);
   EXPECT_TRUE(again->applied_migrations().empty());
-  EXPECT_EQ(again->schema_version(), 4);
+  EXPECT_EQ(again->schema_version(), 5);
 }
 
 void ExecRaw(const std::string& path, const char* sql);
@@ -147,7 +147,7 @@ TEST_F(SqliteEventStoreTest, ASchemaOneDatabaseIsUpgradedInPlace) {
   ExecRaw(path_, v1.c_str());
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{2, 3, 4}));
+  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{2, 3, 4, 5}));
   auto kept = store->GetDeployment("kept");
   ASSERT_TRUE(kept.ok());
   ASSERT_TRUE(kept->has_value());
@@ -710,6 +710,71 @@ TEST_F(ListDeploymentsTest, AllFiltersTogether) {
   q.limit = 2;
   q.offset = 1;
   EXPECT_EQ(List(q), (std::vector<std::string>{"d-b", "d-late"}));
+}
+
+// A project's deployed deployments are read group by group ((team, project, environment)) and
+// merged: the order across groups, ties on deployed_at, paging and filters must be as one list.
+TEST_F(ListDeploymentsTest, AProjectSpreadOverTeamsAndEnvironmentsIsOneOrderedList) {
+  std::vector<Deployment> many;
+  auto add = [&](std::string id, std::string team, std::string env, std::optional<TimeMs> at) {
+    Deployment d = MakeDeployment(std::move(id), "p3", at, std::move(env));
+    d.team_id = std::move(team);
+    many.push_back(std::move(d));
+  };
+  add("x-5", "blue", "production", kT0 + 5 * kHour);
+  add("x-1", "red", "production", kT0 + kHour);
+  add("x-3b", "red", "staging", kT0 + 3 * kHour);
+  add("x-3a", "blue", "staging", kT0 + 3 * kHour);  // tie across groups: by id
+  add("x-2", "", "production", kT0 + 2 * kHour);    // no team
+  add("x-4", "red", "production", kT0 + 4 * kHour);
+  add("x-started", "blue", "production", std::nullopt);
+  Insert(*store_, many);
+
+  DeploymentQuery q;
+  q.project_id = "p3";
+  const std::vector<std::string> all{"x-1", "x-2", "x-3a", "x-3b", "x-4", "x-5", "x-started"};
+  EXPECT_EQ(List(q), all);
+  for (int64_t limit = 1; limit <= 4; ++limit) {
+    std::vector<std::string> walked;
+    for (int64_t offset = 0; offset < 9; offset += limit) {
+      DeploymentQuery page = q;
+      page.limit = limit;
+      page.offset = offset;
+      for (auto& id : List(page)) walked.push_back(id);
+    }
+    EXPECT_EQ(walked, all) << "limit " << limit;
+  }
+  q.environment = "staging";
+  EXPECT_EQ(List(q), (std::vector<std::string>{"x-3a", "x-3b"}));
+  q.environment = "production";
+  q.from = kT0 + 2 * kHour;
+  q.to = kT0 + 5 * kHour;
+  EXPECT_EQ(List(q), (std::vector<std::string>{"x-2", "x-4"}));
+  DeploymentQuery unknown;
+  unknown.project_id = "nobody";
+  EXPECT_TRUE(List(unknown).empty());
+}
+
+// More groups than are merged one by one: the filtered query gives the same list.
+TEST_F(ListDeploymentsTest, AProjectWithManyGroupsIsListedTheSameWay) {
+  std::vector<Deployment> many;
+  std::vector<std::string> expected;
+  for (int i = 0; i < 40; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "m-%02d", i);
+    Deployment d = MakeDeployment(id, "p4", kT0 + (i / 2) * kHour);
+    d.team_id = "team-" + std::to_string(i);  // a group each
+    many.push_back(d);
+    expected.push_back(id);
+  }
+  Insert(*store_, many);
+  DeploymentQuery q;
+  q.project_id = "p4";
+  q.limit = 100;
+  EXPECT_EQ(List(q), expected);
+  q.limit = 5;
+  q.offset = 10;
+  EXPECT_EQ(List(q), std::vector<std::string>(expected.begin() + 10, expected.begin() + 15));
 }
 
 // --- ListIncidents ---

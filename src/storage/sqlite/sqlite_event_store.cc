@@ -978,7 +978,17 @@ Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const Deployme
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
   // The order is (deployed_at, id) with deployments not yet deployed last, by id. It is read in
-  // two parts so that the first walks the partial time indexes instead of sorting the table.
+  // two parts so that the first walks time-ordered indexes instead of sorting the table.
+  // Deployed deployments of a project are found through its (team, project, environment) groups
+  // (migration 5 dropped the per-project index to make writes cheaper).
+  std::string group_filter;
+  if (q.project_id) {
+    group_filter = " AND group_id IN (SELECT id FROM dora_groups WHERE project_id = ?1";
+    if (q.environment) group_filter += " AND environment = ?2";
+    group_filter += ")";
+  } else if (q.environment) {
+    group_filter = " AND environment = ?2";
+  }
   std::string filters;
   if (q.project_id) filters += " AND project_id = ?1";
   if (q.environment) filters += " AND environment = ?2";
@@ -986,26 +996,68 @@ Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const Deployme
     if (q.project_id) BindText(st, 1, *q.project_id);
     if (q.environment) BindText(st, 2, *q.environment);
   };
+  std::string time_filter;
+  if (q.from) time_filter += " AND deployed_at >= ?3";
+  if (q.to) time_filter += " AND deployed_at < ?4";
   std::vector<Deployment> out;
   auto collect = [&](sqlite3_stmt* st) {
     out.push_back(ReadDeployment(st));
     return Status::Ok();
   };
 
-  std::string deployed = std::string("SELECT ") + kDeploymentColumns +
-                         " FROM deployments WHERE deployed_at IS NOT NULL" + filters;
-  if (q.from) deployed += " AND deployed_at >= ?3";
-  if (q.to) deployed += " AND deployed_at < ?4";
-  EMM_RETURN_IF_ERROR(c->Query(
-      deployed + " ORDER BY deployed_at, id LIMIT ?5 OFFSET ?6",
-      [&](sqlite3_stmt* st) {
-        bind_filters(st);
-        if (q.from) sqlite3_bind_int64(st, 3, *q.from);
-        if (q.to) sqlite3_bind_int64(st, 4, *q.to);
-        sqlite3_bind_int64(st, 5, q.limit);
-        sqlite3_bind_int64(st, 6, q.offset);
-      },
-      collect));
+  // A project has few groups (one per team and environment it deploys with): each is read in
+  // order from deployments_dora_by_group and SQLite merges them (a compound SELECT whose arms
+  // are ordered: no sort, and LIMIT stops the merge early). Past kMaxMergedGroups, one query
+  // with an IN filter (SQLite sorts what matches).
+  constexpr size_t kMaxMergedGroups = 32;
+  std::vector<int64_t> groups;
+  if (q.project_id) {
+    EMM_RETURN_IF_ERROR(c->Query(
+        std::string("SELECT id FROM dora_groups WHERE project_id = ?1") +
+            (q.environment ? " AND environment = ?2" : "") + " ORDER BY id",
+        bind_filters, [&](sqlite3_stmt* st) {
+          groups.push_back(sqlite3_column_int64(st, 0));
+          return Status::Ok();
+        }));
+  }
+  auto bind_page = [&](sqlite3_stmt* st) {
+    if (q.from) sqlite3_bind_int64(st, 3, *q.from);
+    if (q.to) sqlite3_bind_int64(st, 4, *q.to);
+    sqlite3_bind_int64(st, 5, q.limit);
+    sqlite3_bind_int64(st, 6, q.offset);
+  };
+  if (q.project_id && groups.empty()) {
+    // Nothing of this project (in this environment) was ever stored: no deployed part.
+  } else if (q.project_id && groups.size() <= kMaxMergedGroups) {
+    // Parameters ?7.. are the group ids, so the SQL text (and its cached statement) depends only
+    // on how many groups there are.
+    std::string merged;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      if (i) merged += " UNION ALL ";
+      merged += std::string("SELECT ") + kDeploymentColumns +
+                " FROM deployments INDEXED BY deployments_dora_by_group WHERE group_id = ?" +
+                std::to_string(7 + i) + " AND deployed_at IS NOT NULL" + time_filter;
+    }
+    EMM_RETURN_IF_ERROR(c->Query(
+        merged + " ORDER BY deployed_at, id LIMIT ?5 OFFSET ?6",
+        [&](sqlite3_stmt* st) {
+          bind_page(st);
+          for (size_t i = 0; i < groups.size(); ++i) {
+            sqlite3_bind_int64(st, static_cast<int>(7 + i), groups[i]);
+          }
+        },
+        collect));
+  } else {
+    EMM_RETURN_IF_ERROR(c->Query(std::string("SELECT ") + kDeploymentColumns +
+                                     " FROM deployments WHERE deployed_at IS NOT NULL" +
+                                     group_filter + time_filter +
+                                     " ORDER BY deployed_at, id LIMIT ?5 OFFSET ?6",
+                                 [&](sqlite3_stmt* st) {
+                                   bind_filters(st);
+                                   bind_page(st);
+                                 },
+                                 collect));
+  }
   // A time range excludes what is not deployed; a full page needs nothing more.
   if (q.from || q.to || static_cast<int64_t>(out.size()) >= q.limit) return out;
 
@@ -1013,7 +1065,7 @@ Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const Deployme
   int64_t deployed_total = q.offset + static_cast<int64_t>(out.size());
   if (out.empty() && q.offset > 0) {
     EMM_RETURN_IF_ERROR(
-        c->Query("SELECT count(*) FROM deployments WHERE deployed_at IS NOT NULL" + filters,
+        c->Query("SELECT count(*) FROM deployments WHERE deployed_at IS NOT NULL" + group_filter,
                  bind_filters, [&](sqlite3_stmt* st) {
                    deployed_total = sqlite3_column_int64(st, 0);
                    return Status::Ok();
