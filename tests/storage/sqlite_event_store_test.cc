@@ -331,6 +331,51 @@ TEST_F(SqliteEventStoreTest, DoraFactsMatchTheFullRecords) {
   EXPECT_GE(nonempty, 6u);  // the comparison is not between empty sets
 }
 
+// link=previous_deployment picks, for an incident without a deployment, the latest deployment of
+// its project and environment deployed at or before it started, whichever team deployed it (the
+// teams' groups are searched one by one and the latest wins; ties go to the greater id).
+TEST_F(SqliteEventStoreTest, PreviousDeploymentIsTheLatestAcrossTeams) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto deploy = [](std::string id, std::string team, std::string env, TimeMs at) {
+    Deployment d = MakeDeployment(std::move(id), "px", at, std::move(env));
+    d.team_id = std::move(team);
+    return d;
+  };
+  Insert(*store, std::vector<Deployment>{
+                     deploy("a-1h", "a", "production", kT0 + kHour),
+                     deploy("b-2h", "b", "production", kT0 + 2 * kHour),
+                     deploy("b-3h-staging", "b", "staging", kT0 + 3 * kHour),
+                     deploy("a-4h", "a", "production", kT0 + 4 * kHour),
+                     deploy("tie-a", "a", "production", kT0 + 6 * kHour),
+                     deploy("tie-b", "", "production", kT0 + 6 * kHour),
+                 });
+  auto incident = [](std::string id, TimeMs started, std::string env) {
+    Incident i = MakeIncident(std::move(id), started, std::nullopt, std::nullopt, "px");
+    i.environment = std::move(env);
+    return i;
+  };
+  Insert(*store, std::vector<Incident>{
+                     incident("before-any", kT0 + kHour / 2, "production"),
+                     incident("at-3h", kT0 + 3 * kHour, "production"),
+                     incident("at-5h", kT0 + 5 * kHour, "production"),
+                     incident("staging-4h", kT0 + 4 * kHour, "staging"),
+                     incident("at-tie", kT0 + 6 * kHour, "production"),
+                     incident("exactly-4h", kT0 + 4 * kHour, "production"),
+                 });
+  DoraQuery q{kT0, kT0 + 10 * kHour, {}, {}, {}};
+  q.link_previous = true;
+  auto events = store->LoadDoraEvents(q);
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  std::map<std::string, std::string> linked;
+  for (const auto& [i, deployed_at] : events->detected) linked[i.id] = *i.deployment_id;
+  EXPECT_EQ(linked, (std::map<std::string, std::string>{{"at-3h", "b-2h"},
+                                                        {"at-5h", "a-4h"},
+                                                        {"staging-4h", "b-3h-staging"},
+                                                        {"at-tie", "tie-b"},
+                                                        {"exactly-4h", "a-4h"}}));
+}
+
 TEST_F(SqliteEventStoreTest, ExportMarksAreReplacedPerSeries) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);

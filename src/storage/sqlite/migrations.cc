@@ -191,6 +191,8 @@ DROP INDEX deployments_by_project;
 DROP INDEX deployments_dora_by_group;
 CREATE INDEX deployments_dora_by_group ON deployments (group_id, deployed_at, id, dora_fact)
   WHERE deployed_at IS NOT NULL;
+-- The groups of a project (and environment): listings and link=previous_deployment start there.
+CREATE INDEX dora_groups_by_project ON dora_groups (project_id, environment);
 )sql"},
 };
 

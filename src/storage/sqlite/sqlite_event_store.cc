@@ -1231,9 +1231,14 @@ Status LoadInferredLinks(SqliteConnection& c, const DoraQuery& q,
   return c.Query(
       "SELECT " + Prefixed(kIncidentColumns, "i") +
           ", p.id, p.deployed_at FROM incidents i JOIN deployments p ON p.id = ("
-          "SELECT d.id FROM deployments d WHERE d.project_id = i.project_id AND "
-          "d.environment = i.environment AND d.deployed_at IS NOT NULL AND "
+          // The latest of each (team, project, environment) group's last deployment before the
+          // incident: one index seek per group of the incident's project and environment.
+          "SELECT c.id FROM dora_groups g JOIN deployments c ON c.id = ("
+          "SELECT d.id FROM deployments d INDEXED BY deployments_dora_by_group "
+          "WHERE d.group_id = g.id AND d.deployed_at IS NOT NULL AND "
           "d.deployed_at <= i.started_at ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1) "
+          "WHERE g.project_id = i.project_id AND g.environment = i.environment "
+          "ORDER BY c.deployed_at DESC, c.id DESC LIMIT 1) "
           "WHERE i.deployment_id IS NULL AND i.started_at >= ?1" +
           DoraFilters(q, "i"),
       bind,
