@@ -49,6 +49,19 @@ echo "RESULT idle_rss_mib=$(awk -v k="$(rss_kib "$pid" VmRSS)" 'BEGIN {printf "%
 
 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/health.lua "$url/health" | grep RESULT
 wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/deployments.lua "$url" | grep RESULT
+# Where the writes' time went, from the server's own em_metrics_write_* counters: the average
+# write waited queued_ms for its batch, each batch (items_per_batch writes) ran for batch_ms, then
+# waited sync_wait_ms for the fdatasync covering it, which took fsync_ms.
+curl -sf "$url/metrics" | awk '/^em_metrics_write_/ { v[$1] = $2 } END {
+  b = v["em_metrics_write_batches_total"]; i = v["em_metrics_write_items_total"];
+  s = v["em_metrics_write_syncs_total"];
+  if (b > 0 && i > 0 && s > 0)
+    printf "RESULT write_path items_per_batch=%.1f batches_per_sync=%.2f queued_ms=%.2f " \
+           "batch_ms=%.2f sync_wait_ms=%.2f fsync_ms=%.2f\n", i / b, b / s,
+           1000 * v["em_metrics_write_queued_seconds_total"] / i,
+           1000 * v["em_metrics_write_batch_seconds_total"] / b,
+           1000 * v["em_metrics_write_sync_wait_seconds_total"] / b,
+           1000 * v["em_metrics_write_sync_seconds_total"] / s }'
 
 echo "RESULT peak_rss_mib=$(awk -v k="$(rss_kib "$pid" VmHWM)" 'BEGIN {printf "%.1f", k/1024}')"
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""

@@ -247,6 +247,13 @@ int Serve(const config::Settings& s) {
     forwarder = MakeForwarder(std::move(**otlp), s, &self_metrics);
   } else {
     writes = std::make_unique<storage::WriteQueue>(store->get());
+    self_metrics.SetWritePathSource([q = writes.get()] {
+      const storage::WriteQueue::Stats s = q->stats();
+      return exporting::SelfMetrics::WritePath{s.batches,        s.items,
+                                               s.syncs,          s.queued_seconds,
+                                               s.batch_seconds,  s.sync_wait_seconds,
+                                               s.sync_seconds};
+    });
     if (*otlp)
       exporter = MakeExporter(std::move(**otlp), s, store->get(), writes.get(), &self_metrics);
   }
@@ -307,6 +314,7 @@ int Serve(const config::Settings& s) {
   exporter.reset();
   if (forwarder) forwarder->Stop();
   if (writes) writes->Stop();
+  self_metrics.SetWritePathSource(nullptr);  // a late /metrics must not read a freed queue
   writes.reset();
   server.reset();
   store->reset();

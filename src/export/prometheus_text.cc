@@ -170,6 +170,14 @@ class Writer {
     Created(f, labels, created_ms);
   }
 
+  // A counter of a non-integral quantity (seconds).
+  void Counter(const Family& f, std::string_view labels, double value, TimeMs created_ms) {
+    Start(f.name, "_total", labels);
+    AppendFloat(out_, value);
+    out_->push_back('\n');
+    Created(f, labels, created_ms);
+  }
+
   void Gauge(const Family& f, std::string_view labels, double value) {
     Start(f.name, "", labels);
     AppendFloat(out_, value);
@@ -330,6 +338,43 @@ void WriteSelf(const SelfMetrics::Snapshot& self, Writer* w) {
       AppendLabel(&labels, "route", key.route);
       AppendLabel(&labels, "status", std::to_string(key.status));
       w->Counter(f, labels, n, self.start_ms);
+    }
+  }
+  if (self.write_path) {
+    // Averages come from dividing: e.g. rate(em_metrics_write_sync_seconds_total) /
+    // rate(em_metrics_write_syncs_total) is the mean fdatasync time.
+    const SelfMetrics::WritePath& p = *self.write_path;
+    const struct {
+      const char* name;
+      const char* unit;
+      const char* help;
+      double seconds;
+      uint64_t count;
+    } families[] = {
+        {"em_metrics_write_batch_seconds", "seconds",
+         "Time the group commit spent running write batches (SQL and commit)", p.batch_seconds, 0},
+        {"em_metrics_write_batches", "", "Write batches (transactions) the group commit ran", 0,
+         p.batches},
+        {"em_metrics_write_items", "", "Writes (requests) in those batches", 0, p.items},
+        {"em_metrics_write_queued_seconds", "seconds",
+         "Time writes waited for their batch to start, summed over writes", p.queued_seconds, 0},
+        {"em_metrics_write_sync_seconds", "seconds",
+         "Time spent making committed batches durable (fdatasync of the write-ahead log)",
+         p.sync_seconds, 0},
+        {"em_metrics_write_sync_wait_seconds", "seconds",
+         "Time committed batches waited for their sync to start, summed over batches",
+         p.sync_wait_seconds, 0},
+        {"em_metrics_write_syncs", "", "Syncs, each covering every batch committed before it", 0,
+         p.syncs},
+    };
+    for (const auto& fam : families) {
+      Family f{fam.name, Type::kCounter, fam.unit, fam.help};
+      w->Metadata(f);
+      if (*fam.unit) {
+        w->Counter(f, "", fam.seconds, self.start_ms);
+      } else {
+        w->Counter(f, "", fam.count, self.start_ms);
+      }
     }
   }
   if (self.start_ms > 0) {

@@ -44,9 +44,16 @@ void SelfMetrics::SetExporterEnabled(bool enabled) {
   snap_.exporter_enabled = enabled;
 }
 
+void SelfMetrics::SetWritePathSource(std::function<WritePath()> source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  write_path_ = std::move(source);
+}
+
 SelfMetrics::Snapshot SelfMetrics::Get() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return snap_;
+  Snapshot s = snap_;
+  if (write_path_) s.write_path = write_path_();
+  return s;
 }
 
 }  // namespace emm::exporting

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -49,6 +50,16 @@ class SelfMetrics {
     double sum = 0;
     uint64_t count = 0;
   };
+  // The group commit's counters (storage::WriteQueue::Stats), em_metrics_write_*.
+  struct WritePath {
+    uint64_t batches = 0;
+    uint64_t items = 0;
+    uint64_t syncs = 0;
+    double queued_seconds = 0;
+    double batch_seconds = 0;
+    double sync_wait_seconds = 0;
+    double sync_seconds = 0;
+  };
   struct Snapshot {
     TimeMs start_ms = 0;                         // when this process started counting
     std::map<RequestKey, uint64_t> requests;     // em_metrics_http_requests_total
@@ -58,14 +69,19 @@ class SelfMetrics {
     uint64_t exported_points = 0;               // em_metrics_export_points_total
     uint64_t rejected_points = 0;               // em_metrics_export_rejected_points_total
     std::map<std::string, uint64_t> export_failures;  // em_metrics_export_failures_total{reason}
+    std::optional<WritePath> write_path;  // absent without a database (stateless forwarding)
   };
   Snapshot Get() const;
+
+  // Where Get() reads the write path's counters from (set once, at start-up).
+  void SetWritePathSource(std::function<WritePath()> source);
 
   explicit SelfMetrics(TimeMs start_ms = 0) { snap_.start_ms = start_ms; }
 
  private:
   mutable std::mutex mu_;
   Snapshot snap_;
+  std::function<WritePath()> write_path_;
 };
 
 }  // namespace emm::exporting

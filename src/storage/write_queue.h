@@ -5,7 +5,10 @@
 // an acknowledged write is on disk.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -38,14 +41,30 @@ class WriteQueue {
   // Runs and syncs what is queued, then joins both threads. Idempotent.
   void Stop();
 
+  // Where acknowledged writes spend their time, cumulative since the queue started (exposed on
+  // /metrics as em_metrics_write_*): divide by the counts for averages. Thread-safe.
+  struct Stats {
+    uint64_t batches = 0;          // transactions the writer ran
+    uint64_t items = 0;            // units of work in them
+    uint64_t syncs = 0;            // Sync() calls, each covering every batch committed before it
+    double queued_seconds = 0;     // per item: Submit until its batch started
+    double batch_seconds = 0;      // per batch: running it (SQL and commit)
+    double sync_wait_seconds = 0;  // per batch: committed until the sync covering it started
+    double sync_seconds = 0;       // per sync: Sync() itself (the fdatasync)
+  };
+  Stats stats() const;
+
  private:
+  using Clock = std::chrono::steady_clock;
   struct Item {
     EventStore::Work work;
     Done done;
+    Clock::time_point queued;
   };
   struct Committed {
     std::vector<Status> results;
     std::vector<Done> dones;
+    Clock::time_point committed;
   };
   void WriteLoop();
   void SyncLoop();
@@ -61,6 +80,10 @@ class WriteQueue {
   std::condition_variable sync_cv_;
   std::deque<Committed> committed_;
   bool writer_done_ = false;
+
+  // Stats; nanoseconds for the times.
+  std::atomic<uint64_t> batches_{0}, items_{0}, syncs_{0};
+  std::atomic<uint64_t> queued_ns_{0}, batch_ns_{0}, sync_wait_ns_{0}, sync_ns_{0};
 
   std::thread writer_;
   std::thread syncer_;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -45,8 +46,12 @@ uint16_t FreePort() {
 
 ProgramResult RunProgram(const std::string& dir, const std::vector<std::string>& argv,
                          const std::string& input, std::chrono::milliseconds timeout) {
+  // The program's stdin and output go to files in the system's temp directory, not in `dir`
+  // (which may be part of the source tree, like deploy/prometheus).
   static int counter = 0;
-  std::string base = dir + "/program-" + std::to_string(++counter);
+  std::string base = (std::filesystem::temp_directory_path() /
+                      ("emm-program-" + std::to_string(getpid()) + "-" + std::to_string(++counter)))
+                         .string();
   { std::ofstream(base + ".in", std::ios::binary) << input; }
   pid_t pid = Spawn({dir, argv, std::nullopt, base + ".in", base + ".log"});
   bool exited = false;
@@ -57,6 +62,9 @@ ProgramResult RunProgram(const std::string& dir, const std::vector<std::string>&
     WaitPid(pid, std::chrono::seconds(5), &exited);
   }
   r.output = ReadFile(base + ".log");
+  std::error_code ec;
+  std::filesystem::remove(base + ".in", ec);
+  std::filesystem::remove(base + ".log", ec);
   return r;
 }
 

@@ -197,6 +197,16 @@ TEST_F(MetricsEndpointTest, SelfSeriesCountAnsweredRequests) {
                       R"(route="/api/v1/deployments"} 5)"),
             std::string::npos);
   EXPECT_NE(body.find("em_metrics_exporter_enabled 0\n"), std::string::npos);
+  // The group commit's counters: every write went through it, and was synced.
+  auto counter = [&body](const std::string& name) {
+    size_t at = body.find("\n" + name + " ");
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size() + 2));
+  };
+  EXPECT_GE(counter("em_metrics_write_items_total"), 6) << body;
+  EXPECT_GE(counter("em_metrics_write_batches_total"), 1);
+  EXPECT_LE(counter("em_metrics_write_batches_total"), counter("em_metrics_write_items_total"));
+  EXPECT_GE(counter("em_metrics_write_syncs_total"), 1);
+  EXPECT_GT(counter("em_metrics_write_sync_seconds_total"), 0);
 }
 
 TEST_F(MetricsEndpointTest, PromtoolFindsNothing) {

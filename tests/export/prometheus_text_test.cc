@@ -247,6 +247,38 @@ TEST(RenderTextTest, SelfSeries) {
   EXPECT_TRUE(Contains(body, R"(em_metrics_export_failures_total{reason="retryable"} 1)"));
 }
 
+// The group commit's counters: present only with a database, seconds as counters with a unit.
+TEST(RenderSelfTest, WritePathCounters) {
+  SelfMetrics m(kStart);
+  EXPECT_EQ(Text({}, m.Get()).find("em_metrics_write_"), std::string::npos);
+  m.SetWritePathSource([] {
+    SelfMetrics::WritePath p;
+    p.batches = 3;
+    p.items = 7;
+    p.syncs = 2;
+    p.queued_seconds = 0.25;
+    p.batch_seconds = 0.5;
+    p.sync_wait_seconds = 0.125;
+    p.sync_seconds = 1.5;
+    return p;
+  });
+  std::string body = Text({}, m.Get());
+  EXPECT_TRUE(Contains(body, "# TYPE em_metrics_write_batches_total counter")) << body;
+  EXPECT_TRUE(Contains(body, "em_metrics_write_batches_total 3"));
+  EXPECT_TRUE(Contains(body, "em_metrics_write_items_total 7"));
+  EXPECT_TRUE(Contains(body, "em_metrics_write_syncs_total 2"));
+  EXPECT_TRUE(Contains(body, "em_metrics_write_queued_seconds_total 0.25"));
+  EXPECT_TRUE(Contains(body, "em_metrics_write_batch_seconds_total 0.5"));
+  EXPECT_TRUE(Contains(body, "em_metrics_write_sync_wait_seconds_total 0.125"));
+  EXPECT_TRUE(Contains(body, "em_metrics_write_sync_seconds_total 1.5"));
+  body = OpenMetrics({}, m.Get());
+  EXPECT_TRUE(Contains(body, "# UNIT em_metrics_write_sync_seconds seconds")) << body;
+  EXPECT_TRUE(Contains(body, "em_metrics_write_sync_seconds_total 1.5"));
+  EXPECT_TRUE(Contains(body, "em_metrics_write_items_created 1.7145576e+09"));
+  m.SetWritePathSource(nullptr);
+  EXPECT_EQ(Text({}, m.Get()).find("em_metrics_write_"), std::string::npos);
+}
+
 TEST(RenderOpenMetricsTest, CounterFamilyWithoutTotalAndCreated) {
   std::string body = OpenMetrics({Counter("deployment_frequency", "api", "", 3)});
   EXPECT_TRUE(Contains(body, "# TYPE deployment_frequency counter")) << body;

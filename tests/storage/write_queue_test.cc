@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <future>
 #include <memory>
@@ -275,6 +276,31 @@ TEST(WriteQueueTest, BatchesQueuedWorkUpToMaxBatch) {
   EXPECT_EQ(store.batch_sizes(), (std::vector<size_t>{1, 2, 2, 1}));
 }
 
+// Stats count batches and items, and time waiting in the queue: work queued behind a batch that
+// is held for 20 ms waited at least that long (a lower bound, not a speed).
+TEST(WriteQueueTest, StatsCountBatchesItemsAndQueueTime) {
+  GatedStore store;
+  WriteQueue queue(&store, 2);
+  EXPECT_EQ(queue.stats().items, 0u);
+  std::atomic<int> answered{0};
+  auto count = [&answered](Status) { answered.fetch_add(1); };
+  queue.Submit(NoOp(), count);
+  store.WaitUntilBlocked();
+  for (int n = 1; n < 6; ++n) queue.Submit(NoOp(), count);
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  store.Release();
+  queue.Stop();
+  ASSERT_EQ(answered.load(), 6);
+  const WriteQueue::Stats s = queue.stats();
+  EXPECT_EQ(s.batches, 4u);  // 1, 2, 2, 1
+  EXPECT_EQ(s.items, 6u);
+  EXPECT_GE(s.syncs, 1u);
+  EXPECT_LE(s.syncs, 4u);
+  EXPECT_GE(s.queued_seconds, 5 * 0.020);  // five items queued while the first batch was held
+  EXPECT_GE(s.batch_seconds, 0.020);       // the held batch
+  EXPECT_GE(s.sync_wait_seconds, 0.0);
+}
+
 TEST(WriteQueueTest, StopDrainsQueuedWork) {
   GatedStore store;
   WriteQueue queue(&store);
@@ -391,6 +417,28 @@ TEST(WriteQueueSyncTest, AnswersOnlyAfterASyncCoveringTheBatch) {
     EXPECT_GE(store.synced_batches_.load(), i + 1);
   }
   EXPECT_GE(store.syncs_.load(), 20);
+}
+
+// Sync time is the store's Sync(): here at least 5 ms each.
+TEST(WriteQueueSyncTest, StatsTimeTheSyncs) {
+  class SlowSyncStore final : public WriteOnlyStore {
+   public:
+    std::vector<Status> RunBatch(std::span<const Work> work) override {
+      return std::vector<Status>(work.size());
+    }
+    Status Sync() override {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      return Status::Ok();
+    }
+  };
+  SlowSyncStore store;
+  WriteQueue queue(&store);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(queue.Run(NoOp()).ok());
+  const WriteQueue::Stats s = queue.stats();
+  EXPECT_EQ(s.items, 4u);
+  EXPECT_EQ(s.batches, 4u);  // each Run waits for its answer: one item per batch
+  EXPECT_EQ(s.syncs, 4u);
+  EXPECT_GE(s.sync_seconds, 4 * 0.005);
 }
 
 TEST(WriteQueueSyncTest, AFailedSyncFailsTheCommittedItems) {
