@@ -1325,11 +1325,15 @@ Result<domain::DoraFacts> SqliteEventStore::LoadDoraFacts(const DoraQuery& q) {
   // runs once per event in the range, and is most of a DORA query's time.
   static const std::string kGroups =
       "SELECT id, team_id, project_id, environment FROM dora_groups ORDER BY id";
-  const std::string deployed_sql =
-      std::string("SELECT deployed_at, dora_fact") +
-      (q.link_previous ? ", id" : "") +
-      " FROM deployments INDEXED BY deployments_dora_by_group WHERE group_id = ?1"
-      " AND deployed_at >= ?2 AND deployed_at < ?3";
+  // The id is in the index (schema 5): read only when needed (inferred links, a missing fact).
+  static const std::string deployed_sql =
+      "SELECT deployed_at, dora_fact, id FROM deployments INDEXED BY deployments_dora_by_group "
+      "WHERE group_id = ?1 AND deployed_at >= ?2 AND deployed_at < ?3";
+  // A row written by something other than em-metrics (the sqlite3 shell, say) may lack its packed
+  // facts: they are computed from its columns instead, and the range says so in the log.
+  static const std::string kFactOfRow =
+      "SELECT emm_dora_fact(first_commit_at, deploy_start_at, failed, recovered_at, kind) "
+      "FROM deployments WHERE id = ?1";
   static const std::string kRestored =
       "SELECT started_at, restored_at FROM incidents INDEXED BY incidents_dora_restored "
       "WHERE group_id = ?1 AND restored_at >= ?2 AND restored_at < ?3";
@@ -1342,7 +1346,7 @@ Result<domain::DoraFacts> SqliteEventStore::LoadDoraFacts(const DoraQuery& q) {
   // One read transaction: every read sees the same commit.
   EMM_RETURN_IF_ERROR(c->Exec("BEGIN"));
   auto read = [&]() -> Status {
-    bool bad_facts = false;
+    int64_t missing_facts = 0;
     std::vector<std::pair<int64_t, domain::DoraGroup>> groups;
     EMM_RETURN_IF_ERROR(c->Query(kGroups, nullptr, [&](sqlite3_stmt* st) {
       groups.push_back({sqlite3_column_int64(st, 0), {ColText(st, 2), ColText(st, 1), ColText(st, 3)}});
@@ -1354,6 +1358,7 @@ Result<domain::DoraFacts> SqliteEventStore::LoadDoraFacts(const DoraQuery& q) {
     for (const auto* stmt : {&deployed, &restored, &detected}) {
       if (!stmt->ok()) return stmt->status();
     }
+    Status fallback = Status::Ok();  // the first error computing a missing fact
     // Steps `st` over one group's range, calling `row` on each row.
     auto each = [&](sqlite3_stmt* st, int64_t group_id, auto&& row) -> Status {
       Use use(st);
@@ -1375,7 +1380,16 @@ Result<domain::DoraFacts> SqliteEventStore::LoadDoraFacts(const DoraQuery& q) {
         domain::DeployedFact& d = out.deployed.emplace_back();
         d.deployed_at = sqlite3_column_int64(st, 0);
         const void* fact = sqlite3_column_blob(st, 1);
-        if (!DecodeDoraFact(fact, sqlite3_column_bytes(st, 1), &d)) bad_facts = true;
+        if (!DecodeDoraFact(fact, sqlite3_column_bytes(st, 1), &d)) {
+          ++missing_facts;
+          Status got = c->Query(
+              kFactOfRow, [&](sqlite3_stmt* f) { BindText(f, 1, ColText(st, 2)); },
+              [&](sqlite3_stmt* f) {
+                DecodeDoraFact(sqlite3_column_blob(f, 0), sqlite3_column_bytes(f, 0), &d);
+                return Status::Ok();
+              });
+          if (fallback.ok()) fallback = got;
+        }
         d.group = index;
         if (q.link_previous) out.deployment_ids.push_back(ColText(st, 2));
       }));
@@ -1386,10 +1400,11 @@ Result<domain::DoraFacts> SqliteEventStore::LoadDoraFacts(const DoraQuery& q) {
         out.detected.push_back({sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), index});
       }));
     }
-    if (bad_facts) {
-      return Status::Internal(
-          "a deployment's dora_fact is missing or malformed (written by something other than "
-          "em-metrics?)");
+    EMM_RETURN_IF_ERROR(fallback);
+    if (missing_facts > 0) {
+      log::Warn("deployments without their packed DORA facts were read from their columns",
+                {{"deployments", missing_facts},
+                 {"hint", "rows written by something other than em-metrics (dora_fact is NULL)"}});
     }
     if (q.link_previous) {
       std::vector<std::pair<Incident, TimeMs>> inferred;
