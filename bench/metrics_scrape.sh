@@ -4,7 +4,8 @@
 # deployment_frequency counters, deployment_duration and lead_time_for_changes histograms), so
 # SERIES/4 projects are posted over HTTP to a fresh SQLite file. Then: body size and Prometheus
 # sample lines per format, the time of one scrape, scrapes/s and latency under wrk at CONNECTIONS
-# (1: one scraper, back to back), the server's CPU time per scrape, and its RSS before and after.
+# (1: one scraper, back to back), the server's CPU time per scrape, and its RSS before and after;
+# three cases: text 0.0.4, OpenMetrics, and text 0.0.4 gzipped (Accept-Encoding: gzip).
 #
 #   make build && bash bench/metrics_scrape.sh
 #   SERIES=40000 DURATION=20s CONNECTIONS=4 bash bench/metrics_scrape.sh
@@ -80,23 +81,28 @@ echo "RESULT fill_deployments=$projects fill_s=$(calc %.2f "$t1 - $t0")"
 sleep 1
 echo "RESULT rss_before_mib=$(rss_mib "$pid" VmRSS)"
 
-for format in text openmetrics; do
+# text-gzip: the text format with Accept-Encoding: gzip, as Prometheus asks (body_mib is then
+# the compressed size on the wire).
+for format in text openmetrics text-gzip; do
   accept='text/plain'
   [ "$format" = openmetrics ] && accept=$OM_ACCEPT
-  curl -s -H "Accept: $accept" -o "$tmp/body.$format" -w '%{http_code} %{time_total} %{content_type}\n' \
-    "$url/metrics" >"$tmp/one.$format"
+  encoding='identity'
+  [ "$format" = text-gzip ] && encoding='gzip'
+  curl -s -H "Accept: $accept" -H "Accept-Encoding: $encoding" -o "$tmp/body.$format" \
+    -w '%{http_code} %{time_total} %{content_type}\n' "$url/metrics" >"$tmp/one.$format"
   read -r code secs ctype <"$tmp/one.$format" || true
   [ "$code" = 200 ] || { echo "GET /metrics ($format) answered $code"; exit 1; }
+  bytes=$(stat -c %s "$tmp/body.$format")
+  [ "$format" = text-gzip ] && { gzip -dc <"$tmp/body.$format" >"$tmp/plain.$format"; mv "$tmp/plain.$format" "$tmp/body.$format"; }
   dora=$(grep -cE '^[a-z_]+(_total|_count)\{project_id=' "$tmp/body.$format" || true)
   samples=$(grep -vc '^#' "$tmp/body.$format" || true)
-  bytes=$(stat -c %s "$tmp/body.$format")
   echo "# $format: Content-Type: $ctype"
   echo "RESULT format=$format dora_series=$dora sample_lines=$samples" \
     "body_mib=$(calc %.2f "$bytes / 1048576")" \
     "first_scrape_ms=$(calc %.1f "$secs * 1000")"
   ticks0=$(cpu_ticks "$pid")
   wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s -H "Accept: $accept" \
-    -s bench/wrk/metrics.lua "$url/metrics" >"$tmp/wrk.$format"
+    -H "Accept-Encoding: $encoding" -s bench/wrk/metrics.lua "$url/metrics" >"$tmp/wrk.$format"
   ticks=$(( $(cpu_ticks "$pid") - ticks0 ))
   requests=$(grep -o 'requests=[0-9]*' "$tmp/wrk.$format" | cut -d= -f2)
   grep RESULT "$tmp/wrk.$format" | sed "s/^RESULT /RESULT format=$format /"

@@ -179,18 +179,27 @@ std::unique_ptr<Transport> MakeCurlTransport(const CurlOptions& options) {
   return std::make_unique<CurlTransport>(options);
 }
 
-std::string Gzip(std::string_view data) {
+std::string Gzip(std::string_view data, int level) {
   z_stream z{};
   // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&z, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     return {};
   }
-  std::string out(deflateBound(&z, static_cast<uLong>(data.size())), '\0');
+  // The output grows as needed instead of being sized for incompressible input up front: a
+  // large, repetitive body (a /metrics exposition) compresses 20-30x, and the worst-case buffer
+  // would double the memory held while it is compressed.
+  std::string out(std::min<size_t>(deflateBound(&z, static_cast<uLong>(data.size())),
+                                   data.size() / 8 + 4096),
+                  '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  int rc = deflate(&z, Z_FINISH);
+  int rc = Z_OK;
+  while (rc == Z_OK) {
+    if (z.total_out == out.size()) out.resize(out.size() * 2);
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + z.total_out);
+    z.avail_out = static_cast<uInt>(out.size() - z.total_out);
+    rc = deflate(&z, Z_FINISH);
+  }
   out.resize(z.total_out);
   deflateEnd(&z);
   return rc == Z_STREAM_END ? out : std::string();

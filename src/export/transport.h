@@ -38,7 +38,8 @@ struct CurlOptions {
 // A keep-alive libcurl client for one endpoint (http or https).
 std::unique_ptr<Transport> MakeCurlTransport(const CurlOptions& options);
 
-// gzip (RFC 1952) of `data`, for Content-Encoding: gzip.
-std::string Gzip(std::string_view data);
+// gzip (RFC 1952) of `data`, for Content-Encoding: gzip. `level`: zlib's 1 (fastest) to 9 (best);
+// -1 is zlib's default (6). Empty on failure.
+std::string Gzip(std::string_view data, int level = -1);
 
 }  // namespace emm::exporting

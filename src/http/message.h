@@ -38,6 +38,10 @@ struct Response {
   static Response Empty(int status) { return Response{status, "", {}, "", {}, false}; }
 };
 
+// Whether an Accept-Encoding header value (RFC 9110 12.5.3) accepts gzip: "gzip", "x-gzip" or
+// "*" with a non-zero q. An empty value accepts nothing but identity.
+bool AcceptsGzip(std::string_view accept_encoding);
+
 // Sends the response. Call exactly once, from any thread.
 using Responder = std::function<void(Response)>;
 // Handles one request. May respond later, from another thread.

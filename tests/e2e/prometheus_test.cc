@@ -14,6 +14,7 @@
 #include "e2e/http_client.h"
 #include "e2e/peer_process.h"
 #include "e2e/server_process.h"
+#include "testing/gunzip.h"
 
 namespace emm::e2e {
 namespace {
@@ -130,6 +131,42 @@ TEST_F(MetricsEndpointTest, NeedsCredentialsLikeTheApi) {
   auto ok = Scrape();
   EXPECT_EQ(ok.status, 200);
   EXPECT_EQ(ok.Header("content-type"), kText004);
+}
+
+// Prometheus sends Accept-Encoding: gzip; the exposition is then gzipped, and says so.
+TEST_F(MetricsEndpointTest, GzipWhenTheScraperAcceptsIt) {
+  Start();
+  PostKnownEvents(*client_);
+  auto plain = Scrape();
+  ASSERT_EQ(plain.status, 200);
+  EXPECT_EQ(plain.Header("content-encoding"), "");
+  EXPECT_NE(plain.Header("vary").find("Accept-Encoding"), std::string::npos);
+  auto zipped = Scrape({{"Authorization", kAuth}, {"Accept-Encoding", "gzip, deflate"}});
+  ASSERT_EQ(zipped.status, 200);
+  EXPECT_EQ(zipped.Header("content-encoding"), "gzip");
+  EXPECT_EQ(zipped.Header("content-type"), kText004);
+  const std::string body = testing_util::Gunzip(zipped.body);
+  ASSERT_FALSE(body.empty()) << "not a gzip body";
+  EXPECT_LT(zipped.body.size(), body.size());
+  // The DORA series are the same either way (the self series move with every request).
+  auto dora = [](const std::string& text) {
+    std::string out;
+    size_t at = 0;
+    while (at < text.size()) {
+      size_t end = text.find('\n', at);
+      if (end == std::string::npos) end = text.size();
+      std::string line = text.substr(at, end - at);
+      if (line.rfind("deployment_", 0) == 0 || line.rfind("lead_time", 0) == 0) out += line + "\n";
+      at = end + 1;
+    }
+    return out;
+  };
+  EXPECT_FALSE(dora(plain.body).empty());
+  EXPECT_EQ(dora(body), dora(plain.body));
+  // gzip refused (q=0) or not offered: identity.
+  auto refused = Scrape({{"Authorization", kAuth}, {"Accept-Encoding", "gzip;q=0, identity"}});
+  EXPECT_EQ(refused.Header("content-encoding"), "");
+  EXPECT_EQ(dora(refused.body), dora(plain.body));
 }
 
 TEST_F(MetricsEndpointTest, ScrapeNoAuthOpensOnlyMetrics) {

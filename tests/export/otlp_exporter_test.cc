@@ -12,6 +12,7 @@
 #include "domain/commands.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "storage/sqlite/sqlite_event_store.h"
+#include "testing/gunzip.h"
 
 namespace emm::exporting {
 namespace {
@@ -64,17 +65,32 @@ std::map<std::string, uint64_t> Totals(const std::string& body, uint64_t* start_
 }
 
 std::string Gunzip(const std::string& in) {
-  z_stream z{};
-  EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
-  std::string out(1 << 20, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  z.avail_in = static_cast<uInt>(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
-  out.resize(z.total_out);
-  inflateEnd(&z);
+  std::string out = testing_util::Gunzip(in);
+  EXPECT_FALSE(out.empty()) << "not a gzip body";
   return out;
+}
+
+// The output buffer starts small and grows: repetitive and incompressible input both round-trip.
+TEST(GzipTest, RoundTripsRepetitiveAndIncompressibleData) {
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "deployment_frequency_total{project_id=\"p" + std::to_string(i) + "\"} 1\n";
+  std::string random(300000, '\0');
+  uint64_t x = 0x9E3779B97F4A7C15ull;
+  for (char& c : random) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  for (const std::string* data : {&text, &random}) {
+    for (int level : {-1, 1, 9}) {
+      std::string z = Gzip(*data, level);
+      ASSERT_FALSE(z.empty());
+      EXPECT_EQ(testing_util::Gunzip(z), *data) << "level " << level;
+    }
+  }
+  EXPECT_LT(Gzip(text, 1).size(), text.size() / 8);
+  EXPECT_FALSE(Gzip("", 1).empty());  // empty input: still a header and a trailer
 }
 
 class OtlpExporterTest : public ::testing::Test {
