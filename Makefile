@@ -65,6 +65,7 @@ bench: bench-deps build
 	bash bench/run_load.sh
 	bash bench/metrics_scrape.sh
 	./$(BUILD)/emm_export_bench 10000 20
+	d=$$(mktemp -d) && ./$(BUILD)/emm_store_bench $$d 100000 8,32,512; rm -rf $$d
 
 asan: test-deps
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEMM_BUILD_BENCH=OFF \

@@ -47,8 +47,29 @@ curl -sf "$url/health" >/dev/null || { echo "server did not start"; cat "$tmp/se
 sleep 1
 echo "RESULT idle_rss_mib=$(awk -v k="$(rss_kib "$pid" VmRSS)" 'BEGIN {printf "%.1f", k/1024}')"
 
-wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/health.lua "$url/health" | grep RESULT
-wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s bench/wrk/deployments.lua "$url" | grep RESULT
+# CPU per request of each phase, server and wrk apart: the two share the cores, so what one
+# request costs in each bounds the rate (2 cores / (server + wrk) at full use). Server time from
+# /proc; wrk's from the shell's children times (`times` run in this shell, not a subshell).
+tck=$(getconf CLK_TCK)
+server_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+child_s() {  # user + system seconds of children in a `times` output file
+  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; ++i) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
+                 printf "%.3f", t }' "$1"
+}
+phase() {  # name script url
+  local s0 s1 n
+  s0=$(server_ticks); times >"$tmp/times0"
+  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" -s "$2" "$3" >"$tmp/wrk.out"
+  times >"$tmp/times1"; s1=$(server_ticks)
+  grep RESULT "$tmp/wrk.out"
+  n=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$tmp/wrk.out")
+  awk -v n="$n" -v s=$((s1 - s0)) -v t="$tck" -v c0="$(child_s "$tmp/times0")" \
+      -v c1="$(child_s "$tmp/times1")" -v p="$1" 'BEGIN {
+    if (n > 0) printf "RESULT cpu_per_request phase=%s server_us=%.1f wrk_us=%.1f\n", p,
+                      1e6 * s / t / n, 1e6 * (c1 - c0) / n }'
+}
+phase health bench/wrk/health.lua "$url/health"
+phase writes bench/wrk/deployments.lua "$url"
 # Where the writes' time went, from the server's own em_metrics_write_* counters: the average
 # write waited queued_ms for its batch, each batch (items_per_batch writes) ran for batch_ms, then
 # waited sync_wait_ms for the fdatasync covering it, which took fsync_ms.
