@@ -152,15 +152,17 @@ Result<json::array> Annotations(storage::EventStore& store, const Query& q, Time
 }
 
 // GET /api/v1/metrics/dora/explain: the events behind one figure, each with its value, and what
-// was left out and why; `counted` is paged with limit and cursor (an opaque position).
+// was left out and why. Both lists are paged, each with its own position (opaque to clients):
+// `counted` with cursor, `left_out` with left_out_cursor; limit applies to each.
 Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs now) {
   static const std::set<std::string, std::less<>> kKnown = {
-      "metric", "from", "to", "project_id", "team", "environment", "limit", "cursor", "link"};
+      "metric", "from",   "to",     "project_id",     "team",
+      "environment", "limit", "cursor", "left_out_cursor", "link"};
   for (const auto& [k, v] : q.items()) {
     if (!kKnown.count(k)) {
       return Bad(k,
                  "is not a parameter of this route (metric, from, to, project_id, team, "
-                 "environment, link, limit, cursor)");
+                 "environment, link, limit, cursor, left_out_cursor)");
     }
   }
   static const std::set<std::string, std::less<>> kMetrics = {"deployment_frequency",
@@ -200,6 +202,10 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   if (!limit.ok()) return limit.status();
   auto cursor = number("cursor", 0, 0, INT64_MAX / 2);
   if (!cursor.ok()) return cursor.status();
+  auto left_out_cursor = number("left_out_cursor", 0, 0, INT64_MAX / 2);
+  if (!left_out_cursor.ok()) return left_out_cursor.status();
+  // One more than the left_out page needs tells whether there is a next page.
+  const int64_t left_out_wanted = *left_out_cursor + *limit + 1;
 
   auto events = store.LoadDoraEvents(range);
   if (!events.ok()) return events.status();
@@ -230,6 +236,7 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   };
   json::array counted, left_out;
   const std::string& m = *metric;
+
   if (m == "time_to_restore") {
     for (const domain::Incident& i : events->restored) {
       json::object o = dto::ToJson(i);
@@ -305,27 +312,39 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
       }
       counted.push_back(std::move(o));
     }
-    auto undeployed = store.ListUndeployed(range, 1000);
-    if (!undeployed.ok()) return undeployed.status();
-    for (const domain::Deployment& d : *undeployed) {
-      left_out.push_back(
-          json::object{{"id", d.id}, {"reason", "started in the range but never marked deployed"}});
+    // Never-deployed deployments come from the store, as many as the page needs (there may be any
+    // number); everything else was loaded with the range's events.
+    const int64_t wanted = left_out_wanted - static_cast<int64_t>(left_out.size());
+    if (wanted > 0) {
+      auto undeployed = store.ListUndeployed(range, wanted);
+      if (!undeployed.ok()) return undeployed.status();
+      for (const domain::Deployment& d : *undeployed) {
+        left_out.push_back(json::object{
+            {"id", d.id}, {"reason", "started in the range but never marked deployed"}});
+      }
     }
   }
-  const size_t total = counted.size();
-  const size_t begin = std::min<size_t>(static_cast<size_t>(*cursor), total);
-  const size_t end = std::min<size_t>(begin + static_cast<size_t>(*limit), total);
-  json::array page(counted.begin() + static_cast<std::ptrdiff_t>(begin),
-                   counted.begin() + static_cast<std::ptrdiff_t>(end));
-  return json::object{
-      {"metric", m},
-      {"from", FormatTimestamp(range.from)},
-      {"to", FormatTimestamp(range.to)},
-      {"link", link},
-      {"total", total},
-      {"counted", std::move(page)},
-      {"next_cursor", end < total ? json::value(std::to_string(end)) : json::value()},
-      {"left_out", std::move(left_out)}};
+  // [position, position + limit) of a list, and the position after it (null at the end).
+  auto page = [&](const json::array& all, int64_t position) {
+    const size_t total = all.size();
+    const size_t begin = std::min<size_t>(static_cast<size_t>(position), total);
+    const size_t end = std::min<size_t>(begin + static_cast<size_t>(*limit), total);
+    json::array items(all.begin() + static_cast<std::ptrdiff_t>(begin),
+                      all.begin() + static_cast<std::ptrdiff_t>(end));
+    json::value next = end < total ? json::value(std::to_string(end)) : json::value();
+    return std::pair(std::move(items), std::move(next));
+  };
+  auto [counted_page, next_cursor] = page(counted, *cursor);
+  auto [left_out_page, left_out_next] = page(left_out, *left_out_cursor);
+  return json::object{{"metric", m},
+                      {"from", FormatTimestamp(range.from)},
+                      {"to", FormatTimestamp(range.to)},
+                      {"link", link},
+                      {"total", counted.size()},
+                      {"counted", std::move(counted_page)},
+                      {"next_cursor", std::move(next_cursor)},
+                      {"left_out", std::move(left_out_page)},
+                      {"left_out_next_cursor", std::move(left_out_next)}};
 }
 
 struct DoraParams {

@@ -282,6 +282,40 @@ TEST_F(DoraTest, ExplainShowsTheEventsBehindAFigure) {
   EXPECT_EQ(c_->Get("/api/v1/metrics/dora/explain?metric=rework_rate&limit=0").status, 400);
 }
 
+// What was left out is paged too, with its own cursor: five deployments started in March and
+// never deployed come back two at a time, oldest first, whatever page `counted` is on.
+TEST_F(DoraTest, ExplainPagesWhatWasLeftOut) {
+  for (int n = 1; n <= 5; ++n) {
+    auto r = c_->Post("/api/v1/deployments",
+                      R"({"id":"stuck-)" + std::to_string(n) +
+                          R"(","project_id":"api","first_commit_at":"2024-03-20T08:00:00Z",)"
+                          R"("deploy_start_at":"2024-03-2)" +
+                          std::to_string(n) + R"(T09:00:00Z"})");
+    ASSERT_EQ(r.status, 201) << r.body;
+  }
+  const std::string base =
+      "/api/v1/metrics/dora/explain?metric=lead_time_for_changes&limit=2&" + std::string(kMarch);
+  std::vector<std::string> seen;
+  std::string cursor;
+  for (int pages = 0; pages < 10; ++pages) {
+    auto r = c_->Get(base + "&cursor=2" + (cursor.empty() ? "" : "&left_out_cursor=" + cursor));
+    ASSERT_EQ(r.status, 200) << r.body;
+    auto o = r.Json().as_object();
+    EXPECT_EQ(o.at("counted").as_array().size(), 2u);  // d3, d4: counted paging is separate
+    const auto& left = o.at("left_out").as_array();
+    EXPECT_LE(left.size(), 2u);
+    for (const auto& d : left) seen.emplace_back(d.at("id").as_string());
+    if (o.at("left_out_next_cursor").is_null()) break;
+    cursor = o.at("left_out_next_cursor").as_string();
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"stuck-1", "stuck-2", "stuck-3", "stuck-4", "stuck-5"}));
+  EXPECT_EQ(c_->Get(base + "&left_out_cursor=-1").status, 400);
+  // Past the end: an empty page, no next position.
+  auto past = c_->Get(base + "&left_out_cursor=50").Json().as_object();
+  EXPECT_TRUE(past.at("left_out").as_array().empty());
+  EXPECT_TRUE(past.at("left_out_next_cursor").is_null());
+}
+
 // link=previous_deployment: i3 (site, no deployment_id) belongs to the last site deployment in its
 // environment before it started: d3, deployed 9 days 8 hours earlier.
 TEST_F(DoraTest, PreviousDeploymentLinking) {
