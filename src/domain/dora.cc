@@ -5,6 +5,7 @@
 #include <numeric>
 #include <string>
 #include <tuple>
+#include <unordered_map>
 
 namespace emm::domain {
 namespace {
@@ -227,28 +228,58 @@ std::vector<std::pair<std::string, DoraFacts>> Partition(const DoraFacts& e, Gro
   return {std::make_move_iterator(parts.begin()), std::make_move_iterator(parts.end())};
 }
 
-void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
-                      TimeMs to, DoraEvents* events) {
-  std::map<std::string_view, Deployment*> by_id;
-  for (Deployment& d : events->deployed) by_id[d.id] = &d;
+namespace {
+
+// What the inferred links say of each deployment they point to: failed, and recovered at the
+// earliest restore among its incidents (none: not restored yet).
+using InferredFailures = std::unordered_map<std::string_view, std::optional<TimeMs>>;
+
+InferredFailures FailuresOf(const std::vector<std::pair<Incident, TimeMs>>& inferred) {
+  InferredFailures out;
   for (const auto& [i, deployed_at] : inferred) {
     if (!i.deployment_id) continue;
-    if (auto it = by_id.find(*i.deployment_id); it != by_id.end()) {
-      Deployment& d = *it->second;
-      d.failed = true;
-      if (i.restored_at && (!d.recovered_at || *i.restored_at < *d.recovered_at)) {
-        d.recovered_at = i.restored_at;
-      }
+    auto [it, added] = out.try_emplace(*i.deployment_id, i.restored_at);
+    if (!added && i.restored_at && (!it->second || *i.restored_at < *it->second)) {
+      it->second = i.restored_at;
     }
-    if (i.started_at >= from && i.started_at < to) events->detected.emplace_back(i, deployed_at);
+  }
+  return out;
+}
+
+// Marks a deployment the inferred links point to. Looked up per deployment in the range: the
+// links are few (incidents), the deployments many, so this walks them once with a small table.
+template <typename D>
+void MarkFailed(const InferredFailures& failures, std::string_view id, D* d) {
+  auto it = failures.find(id);
+  if (it == failures.end()) return;
+  d->failed = true;
+  if (it->second && (!d->recovered_at || *it->second < *d->recovered_at)) {
+    d->recovered_at = it->second;
+  }
+}
+
+}  // namespace
+
+void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
+                      TimeMs to, DoraEvents* events) {
+  const InferredFailures failures = FailuresOf(inferred);
+  if (!failures.empty()) {
+    for (Deployment& d : events->deployed) MarkFailed(failures, d.id, &d);
+  }
+  for (const auto& [i, deployed_at] : inferred) {
+    if (i.deployment_id && i.started_at >= from && i.started_at < to) {
+      events->detected.emplace_back(i, deployed_at);
+    }
   }
 }
 
 void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
                       TimeMs to, DoraFacts* facts) {
-  std::map<std::string_view, DeployedFact*> by_id;
-  for (size_t k = 0; k < facts->deployment_ids.size() && k < facts->deployed.size(); ++k) {
-    by_id[facts->deployment_ids[k]] = &facts->deployed[k];
+  const InferredFailures failures = FailuresOf(inferred);
+  if (!failures.empty()) {
+    for (size_t k = 0; k < facts->deployment_ids.size() && k < facts->deployed.size(); ++k) {
+      MarkFailed(failures, facts->deployment_ids[k], &facts->deployed[k]);
+    }
   }
   std::map<std::tuple<std::string, std::string, std::string>, uint32_t> group_of;
   for (size_t g = 0; g < facts->groups.size(); ++g) {
@@ -258,13 +289,6 @@ void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, 
   }
   for (const auto& [i, deployed_at] : inferred) {
     if (!i.deployment_id) continue;
-    if (auto it = by_id.find(*i.deployment_id); it != by_id.end()) {
-      DeployedFact& d = *it->second;
-      d.failed = true;
-      if (i.restored_at && (!d.recovered_at || *i.restored_at < *d.recovered_at)) {
-        d.recovered_at = i.restored_at;
-      }
-    }
     if (i.started_at >= from && i.started_at < to) {
       auto key = std::make_tuple(i.project_id, i.team_id, i.environment);
       auto g = group_of.find(key);

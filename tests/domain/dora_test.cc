@@ -266,6 +266,34 @@ TEST(AddInferredLinksTest, MarksTheDeploymentAndAddsDetection) {
   EXPECT_EQ(rf.time_to_detect.count, r.time_to_detect.count);
 }
 
+// Several inferred incidents on one deployment: failed once, recovered at the earliest restore
+// among them whatever their order (an unrestored one does not erase it), on events and on facts.
+TEST(AddInferredLinksTest, TheEarliestRestoreAmongSeveralIncidentsWins) {
+  for (int order = 0; order < 2; ++order) {
+    DoraEvents e = Fixture();
+    DoraFacts f = FactsOf(e);
+    std::vector<std::pair<Incident, TimeMs>> inferred = {
+        {MakeIncident("late", "a4", kD0 + 5 * kDay, kD0 + 7 * kDay), kD0 + 4 * kDay},
+        {MakeIncident("open", "a4", kD0 + 5 * kDay, std::nullopt), kD0 + 4 * kDay},
+        {MakeIncident("early", "a4", kD0 + 6 * kDay, kD0 + 6 * kDay + kHour), kD0 + 4 * kDay},
+        // a2 already recovered (t2 + 60 min): a later restore does not move it.
+        {MakeIncident("a2-late", "a2", kD0 + 7 * kDay, kD0 + 8 * kDay), kD0 + 2 * kDay}};
+    if (order == 1) std::reverse(inferred.begin(), inferred.end());
+    AddInferredLinks(inferred, kD0, kD0 + 10 * kDay, &e);
+    AddInferredLinks(inferred, kD0, kD0 + 10 * kDay, &f);
+    EXPECT_TRUE(e.deployed[3].failed);
+    EXPECT_EQ(e.deployed[3].recovered_at, kD0 + 6 * kDay + kHour) << order;
+    EXPECT_TRUE(f.deployed[3].failed);
+    EXPECT_EQ(f.deployed[3].recovered_at, kD0 + 6 * kDay + kHour) << order;
+    EXPECT_EQ(e.deployed[1].recovered_at, kD0 + 2 * kDay + 60 * kMin) << order;
+    EXPECT_EQ(f.deployed[1].recovered_at, kD0 + 2 * kDay + 60 * kMin) << order;
+    EXPECT_FALSE(e.deployed[0].failed);
+    EXPECT_FALSE(f.deployed[0].failed);
+    EXPECT_EQ(e.detected.size(), 4u + 4u);
+    EXPECT_EQ(f.detected.size(), 4u + 4u);
+  }
+}
+
 TEST(BucketsTest, ParisDaysAcrossBothDaylightSavingChanges) {
   auto paris = TimeZone::Load("Europe/Paris");
   ASSERT_TRUE(paris.ok()) << paris.status().ToString();
