@@ -204,8 +204,6 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   if (!cursor.ok()) return cursor.status();
   auto left_out_cursor = number("left_out_cursor", 0, 0, INT64_MAX / 2);
   if (!left_out_cursor.ok()) return left_out_cursor.status();
-  // One more than the left_out page needs tells whether there is a next page.
-  const int64_t left_out_wanted = *left_out_cursor + *limit + 1;
 
   auto events = store.LoadDoraEvents(range);
   if (!events.ok()) return events.status();
@@ -236,6 +234,7 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   };
   json::array counted, left_out;
   const std::string& m = *metric;
+  const bool deployment_figure = m != "time_to_restore" && m != "time_to_detect";
 
   if (m == "time_to_restore") {
     for (const domain::Incident& i : events->restored) {
@@ -312,17 +311,6 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
       }
       counted.push_back(std::move(o));
     }
-    // Never-deployed deployments come from the store, as many as the page needs (there may be any
-    // number); everything else was loaded with the range's events.
-    const int64_t wanted = left_out_wanted - static_cast<int64_t>(left_out.size());
-    if (wanted > 0) {
-      auto undeployed = store.ListUndeployed(range, wanted);
-      if (!undeployed.ok()) return undeployed.status();
-      for (const domain::Deployment& d : *undeployed) {
-        left_out.push_back(json::object{
-            {"id", d.id}, {"reason", "started in the range but never marked deployed"}});
-      }
-    }
   }
   // [position, position + limit) of a list, and the position after it (null at the end).
   auto page = [&](const json::array& all, int64_t position) {
@@ -336,6 +324,27 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   };
   auto [counted_page, next_cursor] = page(counted, *cursor);
   auto [left_out_page, left_out_next] = page(left_out, *left_out_cursor);
+  if (deployment_figure) {
+    // Never-deployed deployments follow, in `left_out`, what was loaded with the range's events.
+    // There may be any number: the store reads only the page's share of them, plus one to tell
+    // whether there is a next page.
+    const int64_t loaded = static_cast<int64_t>(left_out.size());
+    const int64_t end = *left_out_cursor + *limit;
+    const int64_t offset = std::max<int64_t>(0, *left_out_cursor - loaded);
+    const int64_t count = end + 1 - std::max(loaded, *left_out_cursor);
+    if (count > 0) {
+      auto undeployed = store.ListUndeployed(range, offset, count);
+      if (!undeployed.ok()) return undeployed.status();
+      for (const domain::Deployment& d : *undeployed) {
+        if (static_cast<int64_t>(left_out_page.size()) == *limit) {  // the extra one
+          left_out_next = json::value(std::to_string(end));
+          break;
+        }
+        left_out_page.push_back(json::object{
+            {"id", d.id}, {"reason", "started in the range but never marked deployed"}});
+      }
+    }
+  }
   return json::object{{"metric", m},
                       {"from", FormatTimestamp(range.from)},
                       {"to", FormatTimestamp(range.to)},

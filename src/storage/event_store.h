@@ -81,9 +81,11 @@ class EventStore {
   // restored in it, both in time order.
   virtual Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>
   LoadTimeline(const DoraQuery& q) = 0;
-  // Deployments started (deploy_start_at) in [from, to) and never marked deployed, oldest first,
-  // at most `limit`: what a DORA explanation reports as left out.
+  // Deployments started (deploy_start_at) in [from, to) and never marked deployed, oldest first
+  // (then by id), `limit` of them from the `offset`-th: what a DORA explanation reports as left
+  // out.
   virtual Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery& q,
+                                                                 int64_t offset,
                                                                  int64_t limit) = 0;
 };
 

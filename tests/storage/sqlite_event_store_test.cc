@@ -361,6 +361,38 @@ TEST_F(SqliteEventStoreTest, DoraFactsOfAHandWrittenRowComeFromItsColumns) {
 // link=previous_deployment picks, for an incident without a deployment, the latest deployment of
 // its project and environment deployed at or before it started, whichever team deployed it (the
 // teams' groups are searched one by one and the latest wins; ties go to the greater id).
+// Never-deployed deployments for an explanation: started in the range, oldest first then by id,
+// read a window at a time; deployed ones and those started outside the range are not listed.
+TEST_F(SqliteEventStoreTest, ListUndeployedReadsAWindowInStartOrder) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto started = [](std::string id, TimeMs start) {
+    Deployment d = MakeDeployment(std::move(id));
+    d.deploy_start_at = start;
+    d.first_commit_at = start - kHour;
+    return d;
+  };
+  Insert(*store, std::vector<Deployment>{
+                     started("c", kT0 + 2 * kHour), started("a", kT0 + kHour),
+                     started("b", kT0 + 2 * kHour), started("before", kT0 - kHour),
+                     started("d", kT0 + 3 * kHour), MakeDeployment("deployed", "p1", kT0 + kHour),
+                 });
+  DoraQuery q{kT0, kT0 + 10 * kHour, {}, {}, {}};
+  auto ids = [&](int64_t offset, int64_t limit) {
+    std::vector<std::string> out;
+    auto got = store->ListUndeployed(q, offset, limit);
+    EXPECT_TRUE(got.ok()) << got.status().ToString();
+    if (got.ok()) {
+      for (const auto& d : *got) out.push_back(d.id);
+    }
+    return out;
+  };
+  EXPECT_EQ(ids(0, 10), (std::vector<std::string>{"a", "b", "c", "d"}));
+  EXPECT_EQ(ids(1, 2), (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(ids(3, 5), (std::vector<std::string>{"d"}));
+  EXPECT_TRUE(ids(4, 5).empty());
+}
+
 TEST_F(SqliteEventStoreTest, PreviousDeploymentIsTheLatestAcrossTeams) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);

@@ -201,7 +201,8 @@ class WriteOnlyStore : public EventStore {
       const DoraQuery&) override {
     return Status::Unimplemented("reads");
   }
-  Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery&, int64_t) override {
+  Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery&, int64_t,
+                                                         int64_t) override {
     return Status::Unimplemented("reads");
   }
 };

@@ -1490,7 +1490,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> SqliteEventSto
 }
 
 Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery& q,
-                                                                 int64_t limit) {
+                                                                 int64_t offset, int64_t limit) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
   const DoraBinder bind(q);
@@ -1501,10 +1501,11 @@ Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery
       "SELECT " + Prefixed(kDeploymentColumns, "d") +
           " FROM deployments d WHERE d.deployed_at IS NULL AND d.deploy_start_at >= ?1 AND "
           "d.deploy_start_at < ?2" +
-          DoraFilters(q, "d") + " ORDER BY d.deploy_start_at, d.id LIMIT ?6",
+          DoraFilters(q, "d") + " ORDER BY d.deploy_start_at, d.id LIMIT ?6 OFFSET ?7",
       [&](sqlite3_stmt* st) {
         bind(st);
         sqlite3_bind_int64(st, 6, limit);
+        sqlite3_bind_int64(st, 7, offset);
       },
       [&](sqlite3_stmt* st) {
         out.push_back(ReadDeployment(st));

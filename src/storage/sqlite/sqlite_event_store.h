@@ -57,7 +57,7 @@ class SqliteEventStore final : public EventStore {
   Result<domain::DoraFacts> LoadDoraFacts(const DoraQuery& q) override;
   Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>> LoadTimeline(
       const DoraQuery& q) override;
-  Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery& q,
+  Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery& q, int64_t offset,
                                                          int64_t limit) override;
 
  private:
