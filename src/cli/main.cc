@@ -58,11 +58,17 @@ storage::SqliteOptions StoreOptions(const config::Settings& s) {
   storage::SqliteOptions o;
   o.path = s.sqlite_db;
   o.full_sync = s.sqlite_full_sync;
+  o.checkpoint_pages = s.sqlite_checkpoint_pages;
   return o;
 }
 
-Result<std::unique_ptr<storage::SqliteEventStore>> OpenStore(const config::Settings& s) {
-  auto store = storage::SqliteEventStore::Open(StoreOptions(s));
+// `serving`: the server's store, the only one that checkpoints. A one-shot command may run beside
+// a server on the same file, where its checkpoint could overlap the server's commits.
+Result<std::unique_ptr<storage::SqliteEventStore>> OpenStore(const config::Settings& s,
+                                                             bool serving) {
+  storage::SqliteOptions o = StoreOptions(s);
+  if (!serving) o.checkpoint_pages = 0;
+  auto store = storage::SqliteEventStore::Open(o);
   if (!store.ok()) {
     log::Error("cannot open the database",
                {{"sqlite_db", s.sqlite_db}, {"error", store.status().ToString()}});
@@ -77,7 +83,7 @@ int ExitCodeFor(const Status& s) {
 }
 
 int Migrate(const config::Settings& s) {
-  auto store = OpenStore(s);
+  auto store = OpenStore(s, /*serving=*/false);
   if (!store.ok()) return ExitCodeFor(store.status());
   log::Info("database is current", {{"sqlite_db", s.sqlite_db},
                                     {"schema_version", (*store)->schema_version()},
@@ -91,7 +97,7 @@ int RebuildMetrics(const config::Settings& s) {
     log::Error("invalid teams config", {{"error", teams.status().message()}});
     return kExitConfig;
   }
-  auto store = OpenStore(s);
+  auto store = OpenStore(s, /*serving=*/false);
   if (!store.ok()) return ExitCodeFor(store.status());
   domain::CommandContext ctx{&teams->directory, s.deployment_environment,
                              SystemClock::Instance().NowMs()};
@@ -227,7 +233,7 @@ int Serve(const config::Settings& s) {
   Result<std::unique_ptr<storage::SqliteEventStore>> store =
       std::unique_ptr<storage::SqliteEventStore>();
   if (!s.no_store) {
-    store = OpenStore(s);
+    store = OpenStore(s, /*serving=*/true);
     if (!store.ok()) return ExitCodeFor(store.status());
   }
 

@@ -59,6 +59,14 @@ const std::vector<Option>& Options() {
        "full: fsync before acknowledging a write; normal: faster, may lose the last writes on "
        "power loss (never on a crash)",
        [](Settings& s, const std::string& v) { s.sqlite_full_sync = v == "full"; }},
+      {"sqlite-checkpoint-pages", "SQLITE_CHECKPOINT_PAGES", Kind::kInt, "4000",
+       "copy the write-ahead log into the database file once it holds this many 4 KiB pages "
+       "(between two write batches; smaller: shorter pauses, more copying)",
+       [](Settings& s, const std::string& v) {
+         long n = 0;
+         ParseInt(v, 0, 3600000, &n);
+         s.sqlite_checkpoint_pages = static_cast<int>(n);
+       }},
       {"config", "CONFIG", Kind::kString, "(none)",
        "teams config file (JSON); relative paths resolve against the working directory",
        [](Settings& s, const std::string& v) { s.config_path = v; }},
@@ -213,6 +221,9 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
     case Kind::kInt:
       if (!ParseInt(v, 0, o.flag == std::string_view("threads") ? 256 : 3600000, &n)) {
         return Status::InvalidArgument(where, "must be a whole number, got \"" + v + "\"");
+      }
+      if (n == 0 && o.flag == std::string_view("sqlite-checkpoint-pages")) {
+        return Status::InvalidArgument(where, "must be at least 1");
       }
       break;
     case Kind::kChoice: {

@@ -18,6 +18,7 @@ struct Settings {
   uint16_t port = 3000;                            // PORT (0: any free port)
   std::string sqlite_db = "./data/em-metrics.db";  // SQLITE_DB
   bool sqlite_full_sync = true;                    // SQLITE_SYNC=full|normal
+  int sqlite_checkpoint_pages = 4000;              // SQLITE_CHECKPOINT_PAGES
   std::string config_path;                         // CONFIG ("" = no teams file)
   std::string otel_service_name = "em_metrics";    // OTEL_SERVICE_NAME
   std::string otel_collector_url;                  // OTEL_COLLECTOR_URL ("" = no push)

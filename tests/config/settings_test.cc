@@ -232,6 +232,14 @@ TEST(LoadSettingsTest, BadSqliteSyncIsNamed) {
   EXPECT_EQ(FailedField({}, {"--sqlite-sync=off"}), "--sqlite-sync");
 }
 
+TEST(LoadSettingsTest, SqliteCheckpointPages) {
+  EXPECT_EQ(MustLoad({}).sqlite_checkpoint_pages, 4000);
+  EXPECT_EQ(MustLoad({{"SQLITE_CHECKPOINT_PAGES", "64"}}).sqlite_checkpoint_pages, 64);
+  EXPECT_EQ(MustLoad({}, {"--sqlite-checkpoint-pages=8"}).sqlite_checkpoint_pages, 8);
+  EXPECT_EQ(FailedField({{"SQLITE_CHECKPOINT_PAGES", "0"}}), "SQLITE_CHECKPOINT_PAGES");
+  EXPECT_EQ(FailedField({{"SQLITE_CHECKPOINT_PAGES", "lots"}}), "SQLITE_CHECKPOINT_PAGES");
+}
+
 TEST(LoadSettingsTest, BadLogLevelIsNamed) {
   EXPECT_EQ(FailedField({{"EM_METRICS_LOG_LEVEL", "verbose"}}), "EM_METRICS_LOG_LEVEL");
   EXPECT_EQ(FailedField({}, {"--log-level", "loud"}), "--log-level");

@@ -222,7 +222,10 @@ bool DecodeDoraFact(const void* blob, int size, domain::DeployedFact* d) {
 // One SQLite connection with its cached prepared statements. Used by one thread at a time.
 class SqliteConnection final : public domain::Transaction {
  public:
-  static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& o) {
+  // The store's writer is the only connection that ever checkpoints (see CheckpointIfDue);
+  // every other one is opened with `may_checkpoint` false.
+  static Result<std::unique_ptr<SqliteConnection>> Open(const SqliteOptions& o,
+                                                        bool may_checkpoint) {
     sqlite3* db = nullptr;
     int rc =
         sqlite3_open_v2(o.path.c_str(), &db,
@@ -242,6 +245,13 @@ class SqliteConnection final : public domain::Transaction {
     // Reads map the file instead of copying pages through read(2) into a small page cache: range
     // queries over hundreds of thousands of rows (the DORA figures) touch many pages at random.
     EMM_RETURN_IF_ERROR(conn->Exec("PRAGMA mmap_size = 1073741824"));
+    if (!may_checkpoint) {
+      // A checkpoint here could overlap a commit of the writer that starts the log over: the
+      // WAL-reset race of SQLite < 3.51.3 (docs/storage.md). Readers never commit, so they would
+      // only checkpoint on close; that, too, is switched off.
+      sqlite3_wal_autocheckpoint(db, 0);
+      sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+    }
     return conn;
   }
 
@@ -710,7 +720,8 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const SqliteOpt
   }
   auto store = std::unique_ptr<SqliteEventStore>(new SqliteEventStore());
   store->options_ = options;
-  auto writer = SqliteConnection::Open(options);
+  LogLibraryVersion();
+  auto writer = SqliteConnection::Open(options, /*may_checkpoint=*/true);
   if (!writer.ok()) return writer.status();
   store->writer_ = std::move(*writer);
   SqliteConnection& w = *store->writer_;
@@ -780,100 +791,64 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const SqliteOpt
   }
   store->schema_version_ = latest;
 
-  // Checkpoints (copying the WAL back into the database file, with two fsyncs) run on their own
-  // thread and connection instead of inside the writer's commits, so no commit ever waits for one.
+  // Checkpoints (copying the WAL back into the database file) run on the writer's connection,
+  // between two batches: never beside a commit (CheckpointIfDue). The hook replaces SQLite's
+  // automatic checkpoint inside COMMIT, which would hold up the batch's acknowledgements.
   sqlite3_wal_hook(
       w.db(),
       [](void* arg, sqlite3*, const char*, int pages) {
-        static_cast<SqliteEventStore*>(arg)->OnWalGrew(pages);
+        static_cast<SqliteEventStore*>(arg)->wal_pages_ = pages;
         return SQLITE_OK;
       },
       store.get());
-  store->checkpointer_ = std::thread([s = store.get()] { s->CheckpointLoop(); });
+  store->next_checkpoint_pages_ = options.checkpoint_pages;
+  // Once a long reader is gone and the log starts over, its file is cut back to this size.
+  int64_t limit = 4LL * std::max(options.checkpoint_pages, 256) * 4096;
+  EMM_RETURN_IF_ERROR(w.Exec("PRAGMA journal_size_limit = " + std::to_string(limit)));
   return store;
 }
 
-void SqliteEventStore::OnWalGrew(int pages) {
-  if (pages < options_.checkpoint_pages) return;
-  std::lock_guard<std::mutex> lock(checkpoint_mu_);
-  checkpoint_wanted_ = true;
-  // Writes outrunning the background checkpoint: the writer catches up itself before its next
-  // batch (a stall, but the log stays bounded).
-  if (pages >= 4 * options_.checkpoint_pages) restart_wanted_.store(true);
-  checkpoint_cv_.notify_one();
+void SqliteEventStore::LogLibraryVersion() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    int v = sqlite3_libversion_number();
+    // Upstream fixed the WAL-reset race in 3.51.3 and backported it to 3.50.7 and 3.44.6. A
+    // distribution may patch an older version without changing its number: we serialise
+    // checkpoints with commits either way.
+    bool fixed = v >= 3051003 || (v >= 3050007 && v < 3051000) || (v >= 3044006 && v < 3045000);
+    log::Info("sqlite library", {{"version", sqlite3_libversion()},
+                                 {"wal_reset_fix_upstream", fixed},
+                                 {"checkpoints", "serialised with commits on the writer"}});
+  });
 }
 
-void SqliteEventStore::RestartLog() {
-  SqliteConnection& w = *writer_;
-  {
-    // Waits for a background checkpoint in progress: two checkpoints never run at once.
-    std::lock_guard<std::mutex> run(checkpoint_run_mu_);
-    int rc = sqlite3_wal_checkpoint_v2(w.db(), "main", SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      log::Warn("checkpoint (restart) failed", {{"error", sqlite3_errmsg(w.db())}});
-    }
+void SqliteEventStore::CheckpointIfDue() {
+  if (options_.checkpoint_pages <= 0 || wal_pages_ < next_checkpoint_pages_) return;
+  // PASSIVE copies every frame no reader still needs, waits for nobody, and in synchronous=NORMAL
+  // mode syncs the WAL before copying and the database file after, so nothing acknowledged is put
+  // at risk. With every frame copied, the next commit starts the log over from its beginning.
+  int log_frames = 0, done_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(writer_->db(), "main", SQLITE_CHECKPOINT_PASSIVE,
+                                     &log_frames, &done_frames);
+  checkpoints_.fetch_add(1, std::memory_order_relaxed);
+  if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
+    log::Warn("checkpoint failed", {{"error", sqlite3_errmsg(writer_->db())}});
+    return;
   }
-  std::lock_guard<std::mutex> lock(checkpoint_mu_);
-  restart_wanted_.store(false);
-  checkpoint_cv_.notify_one();
-}
-
-void SqliteEventStore::CheckpointLoop() {
-  pthread_setname_np(pthread_self(), "emm-checkpoint");
-  std::unique_ptr<SqliteConnection> conn;
-  for (;;) {
-    {
-      std::unique_lock<std::mutex> lock(checkpoint_mu_);
-      // While the writer owes a restart, another checkpoint would only get in its way.
-      checkpoint_cv_.wait(lock, [this] {
-        return checkpoint_stop_ || (checkpoint_wanted_ && !restart_wanted_.load());
-      });
-      if (checkpoint_stop_) return;
-      checkpoint_wanted_ = false;
-    }
-    if (!conn) {
-      auto c = SqliteConnection::Open(options_);
-      if (!c.ok()) {
-        log::Error("checkpoint connection failed; retrying in a second",
-                   {{"error", c.status().ToString()}});
-        std::unique_lock<std::mutex> lock(checkpoint_mu_);
-        checkpoint_cv_.wait_for(lock, std::chrono::seconds(1), [this] { return checkpoint_stop_; });
-        continue;
-      }
-      conn = std::move(*c);
-    }
-    // PASSIVE copies the bulk of the log without blocking the writer or readers. In
-    // synchronous=NORMAL mode SQLite syncs the WAL before copying it and the database file after,
-    // so nothing acknowledged is put at risk.
-    int log_frames = 0, done_frames = 0, rc;
-    {
-      std::lock_guard<std::mutex> run(checkpoint_run_mu_);
-      rc = sqlite3_wal_checkpoint_v2(conn->db(), "main", SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                     &done_frames);
-    }
-    if (rc == SQLITE_OK && log_frames >= options_.checkpoint_pages) {
-      // Under steady writes the writer always has frames past this checkpoint, so SQLite would
-      // never start the log over and the file would grow without end. The writer finishes the
-      // job between two batches (RestartLog): by then only the frames written meanwhile are left.
-      std::lock_guard<std::mutex> lock(checkpoint_mu_);
-      restart_wanted_.store(true);
-    }
-    if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-      log::Warn("checkpoint failed", {{"error", sqlite3_errmsg(conn->db())}});
-    } else if (log_frames > 10 * options_.checkpoint_pages) {
+  if (rc == SQLITE_OK && done_frames < log_frames) {
+    // A reader's snapshot still needs the rest: try again once the log has grown as much again,
+    // not after every batch.
+    next_checkpoint_pages_ = log_frames + options_.checkpoint_pages;
+    if (log_frames > 10 * options_.checkpoint_pages) {
       log::Warn("the write-ahead log keeps growing: a long-running reader holds old pages",
                 {{"wal_frames", log_frames}, {"checkpointed", done_frames}});
     }
+    return;
   }
+  next_checkpoint_pages_ = options_.checkpoint_pages;
 }
 
 SqliteEventStore::~SqliteEventStore() {
-  {
-    std::lock_guard<std::mutex> lock(checkpoint_mu_);
-    checkpoint_stop_ = true;
-    checkpoint_cv_.notify_one();
-  }
-  if (checkpointer_.joinable()) checkpointer_.join();
   if (wal_fd_ >= 0) close(wal_fd_);
 }
 
@@ -915,7 +890,7 @@ SqliteEventStore::Lease SqliteEventStore::Acquire() {
       return Lease(this, std::move(c), Status::Ok());
     }
   }
-  auto c = SqliteConnection::Open(options_);
+  auto c = SqliteConnection::Open(options_, /*may_checkpoint=*/false);
   if (!c.ok()) return Lease(this, nullptr, c.status());
   return Lease(this, std::move(*c), Status::Ok());
 }
@@ -927,7 +902,7 @@ void SqliteEventStore::Release(std::unique_ptr<SqliteConnection> c) {
 
 std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
   SqliteConnection& w = *writer_;
-  if (restart_wanted_.load()) RestartLog();
+  CheckpointIfDue();
   std::vector<Status> results(work.size());
   Status begin = w.Run("BEGIN IMMEDIATE", nullptr);
   if (!begin.ok()) {

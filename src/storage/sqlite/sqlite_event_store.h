@@ -4,11 +4,9 @@
 #pragma once
 
 #include <atomic>
-#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "common/status.h"
@@ -24,12 +22,10 @@ struct SqliteOptions {
   bool full_sync = true;
   int read_connections = 4;
   int busy_timeout_ms = 5000;
-  // The WAL is checkpointed by a background thread once it holds this many pages (16 MiB at the
-  // default page size); the writer's commits never run a checkpoint themselves. Measured with
-  // bench/run_load.sh: a checkpoint inside a commit stalled acknowledgements for up to a second,
-  // and a larger log means fewer copies of the same hot pages. Past four times this, the writer
-  // restarts the log itself before its next batch, whatever the background thread does, so the
-  // log file never grows past about 4x this plus one batch.
+  // The WAL is checkpointed once it holds this many pages (16 MiB at the default page size), by
+  // the writer between two batches: never beside a commit (docs/storage.md, "Checkpoints"). A
+  // larger log means fewer copies of the same hot pages; a smaller one shorter pauses. 0: this
+  // store never checkpoints (one-shot commands beside a running server leave it to the server).
   int checkpoint_pages = 4000;
 };
 
@@ -44,6 +40,8 @@ class SqliteEventStore final : public EventStore {
   // Versions of the migrations applied by Open (empty when the schema was current).
   const std::vector<int>& applied_migrations() const { return applied_; }
   int schema_version() const { return schema_version_; }
+  // Checkpoints run so far (each one on the writer, between two batches). Thread-safe.
+  uint64_t checkpoints() const { return checkpoints_.load(std::memory_order_relaxed); }
 
   std::vector<Status> RunBatch(std::span<const Work> work) override;
   Status Sync() override;
@@ -63,11 +61,9 @@ class SqliteEventStore final : public EventStore {
  private:
   SqliteEventStore() = default;
 
-  void OnWalGrew(int pages);
-  void CheckpointLoop();
-  // On the writer thread, between batches: a RESTART checkpoint, so the next commit reuses the
-  // log from its start.
-  void RestartLog();
+  static void LogLibraryVersion();
+  // On the writer thread, before a batch: a PASSIVE checkpoint once the log has grown enough.
+  void CheckpointIfDue();
 
   // A read connection for the duration of one call.
   class Lease;
@@ -83,17 +79,15 @@ class SqliteEventStore final : public EventStore {
   int wal_fd_ = -1;  // our own descriptor of <path>-wal, for fdatasync; owned by Sync()
   unsigned long wal_inode_ = 0;
 
-  std::mutex checkpoint_mu_;
-  std::condition_variable checkpoint_cv_;
-  bool checkpoint_wanted_ = false;
+  // Writer thread only: the log's size in frames after the last commit (from the wal_hook), and
+  // the size at which the next checkpoint is due.
+  int wal_pages_ = 0;
+  int next_checkpoint_pages_ = 0;
+  std::atomic<uint64_t> checkpoints_{0};
   // The largest number of deployments a DORA read returned: the next one reserves that much, so
   // a repeated dashboard query fills its vector without regrowing it (each regrowth of a large
   // vector is fresh pages from the kernel, given main's mallopt).
   std::atomic<size_t> dora_rows_hint_{0};
-  std::atomic<bool> restart_wanted_{false};  // set by the checkpoint thread, done by the writer
-  std::mutex checkpoint_run_mu_;             // held while a checkpoint runs (never two at once)
-  bool checkpoint_stop_ = false;
-  std::thread checkpointer_;
 };
 
 }  // namespace emm::storage
