@@ -22,7 +22,10 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kUnimplemented:
       return 501;
     case StatusCode::kUnavailable:
+    case StatusCode::kDataLoss:
       return 503;
+    case StatusCode::kResourceExhausted:
+      return 507;
     case StatusCode::kUpstream:
       return 502;
     case StatusCode::kInternal:
@@ -48,7 +51,8 @@ http::Response ErrorResponse(const Status& status) {
     }
   }
   http::Response res = http::Response::Json(code, json::serialize(body));
-  if (code == 503) res.headers.emplace_back("Retry-After", "1");
+  // A busy database clears up by itself; a damaged one or a full disk waits for an operator.
+  if (status.code() == StatusCode::kUnavailable) res.headers.emplace_back("Retry-After", "1");
   return res;
 }
 

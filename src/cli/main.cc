@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -21,6 +22,7 @@
 #include "export/otlp_exporter.h"
 #include "export/self_metrics.h"
 #include "http/server.h"
+#include "storage/sqlite/maintenance.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/write_queue.h"
 
@@ -37,6 +39,12 @@ Usage:
   em-metrics migrate [options]     apply database migrations and exit
   em-metrics rebuild-metrics [options]
                                    recompute the metric state from the stored events
+  em-metrics check [--quick] [options]
+                                   check the database file (PRAGMA integrity_check; --quick:
+                                   quick_check); exit 0 intact, 1 damaged, the problems printed
+  em-metrics backup DEST [options] copy the database into the new file DEST, consistent while
+                                   the server keeps writing; the copy is checked before it is
+                                   named DEST (restore: docs/operations.md)
   em-metrics help | --help         this text
   em-metrics version | --version   print the version
 
@@ -111,6 +119,44 @@ int RebuildMetrics(const config::Settings& s) {
   }
   auto series = (*store)->ListSeries();
   log::Info("metric state rebuilt", {{"series", series.ok() ? series->size() : 0}});
+  return 0;
+}
+
+int Check(const config::Settings& s, bool quick) {
+  auto report = storage::sqlite::CheckDatabase(s.sqlite_db, quick);
+  if (!report.ok()) {
+    std::cerr << "em-metrics check: " << report.status().message() << "\n";
+    // A path that names no database is a configuration mistake (2); a file too damaged to
+    // open is a finding (1).
+    return report.status().code() == StatusCode::kNotFound ? kExitConfig : kExitRuntime;
+  }
+  if (report->ok()) {
+    std::cout << "ok: " << s.sqlite_db << " passed " << (quick ? "quick_check" : "integrity_check")
+              << "\n";
+    return 0;
+  }
+  std::cout << "damaged: " << s.sqlite_db << " failed "
+            << (quick ? "quick_check" : "integrity_check") << "; the first problems:\n";
+  for (const std::string& p : report->problems) {
+    for (size_t b = 0, e; b < p.size(); b = e + 1) {
+      e = p.find('\n', b);
+      if (e == std::string::npos) e = p.size();
+      std::cout << "  " << p.substr(b, e - b) << "\n";
+    }
+  }
+  std::cout << "Stop em-metrics and restore the last good backup (docs/operations.md).\n";
+  return kExitRuntime;
+}
+
+int Backup(const config::Settings& s, const std::string& dest) {
+  auto report = storage::sqlite::BackupDatabase(s.sqlite_db, dest);
+  if (!report.ok()) {
+    std::cerr << "em-metrics backup: " << report.status().message() << "\n";
+    return report.status().code() == StatusCode::kAlreadyExists ? kExitConfig : kExitRuntime;
+  }
+  std::cout << "backed up " << s.sqlite_db << " to " << dest << " (" << report->bytes
+            << " bytes, " << report->deployments << " deployments, " << report->incidents
+            << " incidents; integrity_check ok)\n";
   return 0;
 }
 
@@ -357,6 +403,25 @@ int Main(int argc, char** argv) {
     std::cout << "em-metrics " << (env ? *env : std::string(EMM_VERSION)) << "\n";
     return 0;
   }
+  // The commands' own arguments, before the settings see the rest.
+  bool quick = false;
+  std::string dest;
+  if (command == "check") {
+    auto it = std::find(args.begin(), args.end(), "--quick");
+    if (it != args.end()) {
+      quick = true;
+      args.erase(it);
+    }
+  }
+  if (command == "backup") {
+    if (args.empty() || args.front().rfind("--", 0) == 0) {
+      std::cerr << "em-metrics backup: name the new file to write, e.g. em-metrics backup "
+                   "/backups/em-metrics-$(date +%F).db\n";
+      return kExitConfig;
+    }
+    dest = args.front();
+    args.erase(args.begin());
+  }
   auto settings = config::LoadSettings(config::ProcessEnv(), args);
   if (!settings.ok()) {
     std::cerr << "em-metrics: " << settings.status().ToString() << "\n"
@@ -367,6 +432,8 @@ int Main(int argc, char** argv) {
   if (command == "serve") return Serve(*settings);
   if (command == "migrate") return Migrate(*settings);
   if (command == "rebuild-metrics") return RebuildMetrics(*settings);
+  if (command == "check") return Check(*settings, quick);
+  if (command == "backup") return Backup(*settings, dest);
   std::cerr << "em-metrics: unknown command \"" << command << "\"\n"
             << "Run 'em-metrics --help' for the commands.\n";
   return kExitConfig;

@@ -17,6 +17,8 @@ enum class StatusCode {
   kFailedPrecondition,  // valid request, wrong state (409)
   kUnimplemented,       // 501
   kUnavailable,         // transient: busy database, lost connection (503)
+  kResourceExhausted,   // out of disk space: nothing was stored; retry once space is freed (507)
+  kDataLoss,            // the database file is damaged: an operator must check it (503)
   kUpstream,            // a service we depend on (the OTLP collector) failed or refused (502)
   kInternal,            // a bug or an unexpected library failure (500)
 };
@@ -52,6 +54,12 @@ class [[nodiscard]] Status {
   }
   static Status Unavailable(std::string message) {
     return Status(StatusCode::kUnavailable, std::move(message));
+  }
+  static Status ResourceExhausted(std::string message) {
+    return Status(StatusCode::kResourceExhausted, std::move(message));
+  }
+  static Status DataLoss(std::string message) {
+    return Status(StatusCode::kDataLoss, std::move(message));
   }
   static Status Upstream(std::string message) {
     return Status(StatusCode::kUpstream, std::move(message));

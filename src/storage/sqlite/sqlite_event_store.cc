@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <chrono>
@@ -21,6 +22,7 @@
 
 #include "common/log.h"
 #include "storage/sqlite/migrations.h"
+#include "storage/sqlite/sqlite_status.h"
 
 namespace emm::storage {
 namespace {
@@ -32,25 +34,7 @@ using domain::MetricKind;
 using domain::SeriesKey;
 using domain::SeriesState;
 
-// SQLite result codes become a Status here, once.
-Status FromSqlite(sqlite3* db, int rc, std::string_view what) {
-  std::string msg = std::string(what) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
-  switch (rc & 0xff) {
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-    case SQLITE_IOERR:
-    case SQLITE_FULL:
-    case SQLITE_CANTOPEN:
-      return Status::Unavailable(std::move(msg));
-    case SQLITE_CONSTRAINT:
-      if (rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE) {
-        return Status::AlreadyExists("id", std::move(msg));
-      }
-      return Status::Internal(std::move(msg));
-    default:
-      return Status::Internal(std::move(msg));
-  }
-}
+using sqlite::FromSqlite;
 
 std::string EncodeBuckets(const std::vector<uint64_t>& b) {
   std::string out;
@@ -876,6 +860,9 @@ Status SqliteEventStore::Sync() {
     }
   }
   if (::fdatasync(wal_fd_) != 0) {
+    if (errno == ENOSPC) {
+      return Status::ResourceExhausted("the disk holding " + wal + " is full (fdatasync)");
+    }
     return Status::Unavailable("fdatasync " + wal + ": " + std::strerror(errno));
   }
   return Status::Ok();
@@ -927,8 +914,19 @@ std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
         (void)w.Run("ROLLBACK TO item", nullptr);
         w.RollbackItem();
       }
-      Status release = w.Run("RELEASE item", nullptr);
-      if (s.ok() && !release.ok()) s = release;
+      if (!sqlite3_get_autocommit(w.db())) {
+        Status release = w.Run("RELEASE item", nullptr);
+        if (s.ok() && !release.ok()) s = release;
+      }
+    }
+    if (sqlite3_get_autocommit(w.db())) {
+      // SQLite rolled the whole transaction back itself (a full disk, an I/O error): the items
+      // before this one are gone too, so no item of the batch may be acknowledged.
+      Status lost = s.ok() ? Status::Unavailable("the write transaction was rolled back") : s;
+      w.EndBatch(false);
+      log::Error("write batch rolled back", {{"error", lost.ToString()}, {"batch", work.size()}});
+      for (auto& r : results) r = lost;
+      return results;
     }
     results[i] = std::move(s);
   }
