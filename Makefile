@@ -14,8 +14,9 @@ DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqli
         protobuf-compiler libprotobuf-dev libcurl4-openssl-dev zlib1g-dev \
         libssl-dev libgtest-dev libgmock-dev libbenchmark-dev tzdata
 BENCH_DEPS := wrk
-# Tests only: the end-to-end tests scrape the server with Debian's Prometheus and lint with promtool.
-TEST_DEPS := prometheus
+# Tests only: the end-to-end tests scrape the server with Debian's Prometheus and lint with promtool,
+# and read the database beside the server with the sqlite3 shell.
+TEST_DEPS := prometheus sqlite3
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps bench-deps test-deps build run test bench asan tsan clean

@@ -31,6 +31,67 @@ SeriesTotals ReadSeries(const std::string& db_path, const std::string& metric,
   return t;
 }
 
+namespace {
+
+sqlite3* OpenReader(const std::string& db_path) {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return nullptr;
+  }
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  return db;
+}
+
+}  // namespace
+
+std::string IntegrityCheck(const std::string& db_path) {
+  sqlite3* db = OpenReader(db_path);
+  if (!db) return "cannot open " + db_path;
+  std::string out;
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
+  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+    rc = sqlite3_step(st);
+    if (rc != SQLITE_ROW) break;
+    if (!out.empty()) out += "; ";
+    out += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  }
+  if (rc != SQLITE_DONE) out += std::string(" [") + sqlite3_errmsg(db) + "]";
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+std::set<std::string> StoredIds(const std::string& db_path, const std::string& table) {
+  std::set<std::string> ids;
+  sqlite3* db = OpenReader(db_path);
+  if (!db) return ids;
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, ("SELECT id FROM " + table).c_str(), -1, &st, nullptr);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    ids.insert(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)));
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return ids;
+}
+
+int64_t QueryInt(const std::string& db_path, const std::string& sql) {
+  int64_t v = -1;
+  sqlite3* db = OpenReader(db_path);
+  if (!db) return v;
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
+    v = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
 bool ExecSql(const std::string& db_path, const std::string& sql) {
   sqlite3* db = nullptr;
   bool ok = sqlite3_open(db_path.c_str(), &db) == SQLITE_OK &&

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 
 namespace emm::e2e {
@@ -17,6 +18,16 @@ struct SeriesTotals {
 // Series of `metric` for `project_id` (any team and environment).
 SeriesTotals ReadSeries(const std::string& db_path, const std::string& metric,
                         const std::string& project_id);
+
+// PRAGMA integrity_check of the file through a read-only connection that never checkpoints (safe
+// beside a running server): "ok", or the problems found.
+std::string IntegrityCheck(const std::string& db_path);
+
+// The ids of every row of `table` (deployments, incidents).
+std::set<std::string> StoredIds(const std::string& db_path, const std::string& table);
+
+// The first column of the first row of `sql` as an integer (-1 when there is none).
+int64_t QueryInt(const std::string& db_path, const std::string& sql);
 
 // Runs SQL on the file (to fabricate databases the server must refuse).
 bool ExecSql(const std::string& db_path, const std::string& sql);
