@@ -3,10 +3,14 @@
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <cstring>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -240,6 +244,57 @@ std::unique_ptr<exporting::Forwarder> MakeForwarder(OtlpSetup o, const config::S
       &SystemClock::Instance());
 }
 
+// File descriptors never given to connections: the database, its WAL and shared memory, SQLite's
+// temporary files, the log, the listening socket, epoll and timers, curl's sockets for OTLP. At
+// the connection limit the server still opens what it needs and says what is happening.
+constexpr int64_t kReservedFds = 64;
+// Connections beyond the limit that are still read briefly: /health answers, the rest get 503.
+constexpr int kOverflowConnections = 16;
+
+int64_t AsInt(rlim_t v) { return static_cast<int64_t>(std::min<rlim_t>(v, INT64_MAX)); }
+
+// Raises the soft open-file limit to the hard one (a login's default soft 1024 would cap the
+// connections far below what the hard limit allows) and returns the soft limit in force.
+int64_t RaiseOpenFileLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) {
+    log::Warn("cannot read the open file limit; assuming 1024", {{"error", strerror(errno)}});
+    return 1024;
+  }
+  const rlim_t before = rl.rlim_cur;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) {
+      rl = raised;
+    } else {
+      log::Warn(
+          "cannot raise the open file limit",
+          {{"soft", AsInt(rl.rlim_cur)}, {"hard", AsInt(rl.rlim_max)}, {"error", strerror(errno)}});
+    }
+  }
+  log::Info("open file limit",
+            {{"soft", AsInt(rl.rlim_cur)}, {"hard", AsInt(rl.rlim_max)}, {"was", AsInt(before)}});
+  return AsInt(rl.rlim_cur);
+}
+
+// The connection cap: the configured one (0: no wish), lowered to what the open-file limit leaves
+// after the reserve and the overflow slots; at least 1.
+int ConnectionLimit(int configured, int64_t open_file_limit) {
+  int64_t fits = std::max<int64_t>(1, open_file_limit - kReservedFds - kOverflowConnections);
+  fits = std::min<int64_t>(fits, INT_MAX);
+  int limit = configured == 0 ? static_cast<int>(fits)
+                              : static_cast<int>(std::min<int64_t>(configured, fits));
+  log::Write(configured != 0 && limit < configured ? log::Level::kWarn : log::Level::kInfo,
+             "connection limit",
+             {{"max_connections", limit},
+              {"configured", configured},
+              {"overflow", kOverflowConnections},
+              {"reserved_fds", kReservedFds},
+              {"open_file_limit", open_file_limit}});
+  return limit;
+}
+
 std::string Hostname() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
@@ -256,6 +311,7 @@ int Serve(const config::Settings& s) {
   sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  const int max_connections = ConnectionLimit(s.max_connections, RaiseOpenFileLimit());
 
   auto teams = config::LoadTeamsFile(s.config_path);
   if (!teams.ok()) {
@@ -318,6 +374,8 @@ int Serve(const config::Settings& s) {
   so.port = s.port;
   so.threads = s.threads;
   so.read_timeout = std::chrono::milliseconds(s.read_timeout_ms);
+  so.max_connections = max_connections;
+  so.overflow_connections = kOverflowConnections;
   auto server =
       std::make_unique<http::Server>(so, [&api](http::Request req, http::Responder respond) {
         api.Handle(std::move(req), std::move(respond));

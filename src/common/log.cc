@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "common/time.h"
 
@@ -179,7 +181,9 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
-void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+namespace {
+
+void WriteFields(Level level, std::string_view msg, const Field* begin, const Field* end) {
   if (!Enabled(level) || level == Level::kSilent) return;
   const bool json = g_json.load(std::memory_order_relaxed);
   std::string line;
@@ -192,11 +196,11 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     line += LevelName(level);
     line += "\",\"msg\":";
     AppendJsonString(&line, msg);
-    for (const Field& f : fields) {
+    for (const Field* f = begin; f != end; ++f) {
       line.push_back(',');
-      AppendJsonString(&line, f.key);
+      AppendJsonString(&line, f->key);
       line.push_back(':');
-      AppendValue(&line, f.value, true);
+      AppendValue(&line, f->value, true);
     }
     line += "}\n";
   } else {
@@ -205,11 +209,11 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
     line += LevelName(level);
     line.push_back(' ');
     line += msg;
-    for (const Field& f : fields) {
+    for (const Field* f = begin; f != end; ++f) {
       line.push_back(' ');
-      line += f.key;
+      line += f->key;
       line.push_back('=');
-      AppendValue(&line, f.value, false);
+      AppendValue(&line, f->value, false);
     }
     line.push_back('\n');
   }
@@ -228,10 +232,62 @@ void Write(Level level, std::string_view msg, std::initializer_list<Field> field
   if (was_empty) sink.cv.notify_one();  // the flusher sleeps only while there is nothing to write
 }
 
+}  // namespace
+
+void Write(Level level, std::string_view msg, std::initializer_list<Field> fields) {
+  WriteFields(level, msg, fields.begin(), fields.end());
+}
+
 void Flush() {
   Sink& sink = TheSink();
   std::unique_lock<std::mutex> lock(sink.mu);
   FlushNow(sink, lock);
+}
+
+RateLimitedLog::RateLimitedLog(Options options)
+    : options_(std::move(options)),
+      clock_(options_.clock != nullptr ? *options_.clock : SystemClock::Instance()) {}
+
+bool RateLimitedLog::DueLocked(TimeMs now) const {
+  // A clock that went backwards (the wall clock was set) must not silence the log.
+  return !last_line_ms_ || now - *last_line_ms_ >= options_.interval_ms || now < *last_line_ms_;
+}
+
+bool RateLimitedLog::Hit(std::initializer_list<Field> fields) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const TimeMs now = clock_.NowMs();
+  ++total_;
+  ++since_line_;
+  if (in_condition_++ == 0) began_ms_ = now;
+  cleared_ms_.reset();
+  if (!DueLocked(now)) return false;
+  std::vector<Field> line(fields);
+  line.emplace_back("count", static_cast<int64_t>(since_line_));
+  WriteFields(options_.level, options_.msg, line.data(), line.data() + line.size());
+  since_line_ = 0;
+  last_line_ms_ = now;
+  return true;
+}
+
+bool RateLimitedLog::Recovered() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (in_condition_ == 0) return false;
+  const TimeMs now = clock_.NowMs();
+  if (!cleared_ms_) cleared_ms_ = now;
+  if (!DueLocked(now)) return false;
+  Write(Level::kInfo, options_.recovered_msg,
+        {{"count", static_cast<int64_t>(in_condition_)},
+         {"duration_ms", std::max<TimeMs>(0, *cleared_ms_ - began_ms_)}});
+  in_condition_ = 0;
+  cleared_ms_.reset();
+  since_line_ = 0;
+  last_line_ms_ = now;
+  return true;
+}
+
+int64_t RateLimitedLog::total() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return total_;
 }
 
 }  // namespace emm::log

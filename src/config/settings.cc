@@ -122,6 +122,14 @@ const std::vector<Option>& Options() {
          ParseInt(v, 0, 3600000, &n);
          s.read_timeout_ms = static_cast<int>(n);
        }},
+      {"max-connections", "EM_METRICS_MAX_CONNECTIONS", Kind::kInt, "1024",
+       "connections served at once, at most the open-file limit less 80 (0: that many); more "
+       "get a quick 503 with Retry-After: 1, while GET /health still answers",
+       [](Settings& s, const std::string& v) {
+         long n = 0;
+         ParseInt(v, 0, 1000000, &n);
+         s.max_connections = static_cast<int>(n);
+       }},
       {"no-store", "EM_METRICS_NO_STORE", Kind::kBool, "false",
        "keep no database: forward each event's points to the collector (same as SQLITE_DB=none)",
        [](Settings& s, const std::string& v) { s.no_store = IsTrueValue(v); }},
@@ -209,6 +217,13 @@ const std::vector<Option>& Options() {
   return kOptions;
 }
 
+// The largest value a kInt option takes.
+long MaxOf(const Option& o) {
+  if (o.flag == std::string_view("threads")) return 256;
+  if (o.flag == std::string_view("max-connections")) return 1000000;
+  return 3600000;
+}
+
 // Checks a value before it is applied; `where` names the flag or variable.
 Status Check(const Option& o, const std::string& v, const std::string& where) {
   long n = 0;
@@ -219,7 +234,7 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
       }
       break;
     case Kind::kInt:
-      if (!ParseInt(v, 0, o.flag == std::string_view("threads") ? 256 : 3600000, &n)) {
+      if (!ParseInt(v, 0, MaxOf(o), &n)) {
         return Status::InvalidArgument(where, "must be a whole number, got \"" + v + "\"");
       }
       if (n == 0 && o.flag == std::string_view("sqlite-checkpoint-pages")) {

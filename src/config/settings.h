@@ -34,6 +34,7 @@ struct Settings {
   int threads = 0;                                 // EM_METRICS_THREADS (0 = one per core)
   int shutdown_grace_ms = 10000;                   // EM_METRICS_SHUTDOWN_GRACE_MS
   int read_timeout_ms = 30000;                     // EM_METRICS_READ_TIMEOUT_MS
+  int max_connections = 1024;                      // EM_METRICS_MAX_CONNECTIONS (0: file limit)
   bool no_store = false;                           // SQLITE_DB=none or --no-store
 
   // OTLP push: the OpenTelemetry SDK's standard variables (METRICS_ variants win).

@@ -2,6 +2,8 @@
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -28,16 +30,41 @@ std::string ErrorJson(std::string_view error, std::string_view message) {
   return out;
 }
 
+// Accept failures (out of file descriptors or memory) retry after a pause that doubles from the
+// first to the last value while they go on: the failing accept returns at once, and retrying at
+// once spins on both cores (issue 10: 444,856 log lines in 3 s).
+constexpr std::chrono::milliseconds kFirstAcceptRetry{10};
+constexpr std::chrono::milliseconds kLastAcceptRetry{1000};
+
+log::RateLimitedLog::Options LimitedLog(std::string msg, std::string recovered_msg) {
+  log::RateLimitedLog::Options o;
+  o.msg = std::move(msg);
+  o.recovered_msg = std::move(recovered_msg);
+  return o;
+}
+
 }  // namespace
 
 struct Server::Impl {
   ServerOptions options;
   Handler handler;
+  // Counted by each Session's constructor and destructor; declared before `ioc`, whose destructor
+  // may destroy the last sessions.
+  std::atomic<int> connections{0};           // sessions within max_connections
+  std::atomic<int> overflow_connections{0};  // sessions in overflow slots
   net::io_context ioc;
   // Keeps the I/O threads running while a response is still being computed elsewhere (a write
   // waiting for the group commit) even when no socket operation is pending, as during shutdown.
   net::executor_work_guard<net::io_context::executor_type> work{ioc.get_executor()};
-  tcp::acceptor acceptor{ioc};
+  // The acceptor and its retry timer are used only on this strand: accept completions, retries and
+  // Shutdown's close never run at the same time.
+  net::strand<net::io_context::executor_type> accept_strand{net::make_strand(ioc)};
+  tcp::acceptor acceptor{accept_strand};
+  net::steady_timer accept_retry{accept_strand};
+  std::chrono::milliseconds accept_backoff{0};  // 0: the last accept succeeded
+  log::RateLimitedLog accept_errors{LimitedLog("accept failed", "accepting connections again")};
+  log::RateLimitedLog over_limit{
+      LimitedLog("too many connections", "connections below the limit again")};
   std::vector<std::thread> threads;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -55,13 +82,21 @@ struct Server::Impl {
   }
 
   void DoAccept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void RetryAcceptLater(const beast::error_code& ec);
 };
 
 namespace {
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Server::Impl* server) : stream_(std::move(socket)), server_(server) {}
+  // `overflow`: accepted beyond max_connections (see ServerOptions): one answer, a short read
+  // timeout, and only the always-served paths get anything but 503.
+  Session(tcp::socket socket, Server::Impl* server, bool overflow)
+      : stream_(std::move(socket)), server_(server), overflow_(overflow) {
+    Count().fetch_add(1);
+  }
+  ~Session() { Count().fetch_sub(1); }
 
   void Run() {
     net::dispatch(stream_.get_executor(),
@@ -73,7 +108,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->body_limit(server_->options.body_limit);
     parser_->header_limit(static_cast<uint32_t>(server_->options.header_limit));
-    stream_.expires_after(server_->options.read_timeout);
+    stream_.expires_after(
+        overflow_ ? std::min(server_->options.read_timeout, server_->options.overflow_read_timeout)
+                  : server_->options.read_timeout);
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
@@ -81,6 +118,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnHeader(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     auto& req = parser_->get();
+    if (overflow_ && !AlwaysServed(req)) return RefuseOverLimit();
     auto expect = req[bhttp::field::expect];
     if (beast::iequals(expect, "100-continue")) {
       // curl asks before sending a large body; answering saves it a one-second wait.
@@ -125,7 +163,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void OnRead(beast::error_code ec, std::size_t) {
     if (ec) return OnReadError(ec);
     auto req = parser_->release();
-    keep_alive_ = req.keep_alive() && !server_->stopping.load();
+    keep_alive_ = req.keep_alive() && !server_->stopping.load() && !overflow_;
     version_ = req.version();
     head_ = req.method() == bhttp::verb::head;
 
@@ -150,6 +188,35 @@ class Session : public std::enable_shared_from_this<Session> {
         self->Write(std::move(res), /*counted=*/true);
       });
     });
+  }
+
+  std::atomic<int>& Count() {
+    return overflow_ ? server_->overflow_connections : server_->connections;
+  }
+
+  bool AlwaysServed(const bhttp::request<bhttp::string_body>& req) const {
+    if (req.method() != bhttp::verb::get && req.method() != bhttp::verb::head) return false;
+    std::string_view target = req.target();
+    std::string_view path = target.substr(0, target.find('?'));
+    const auto& paths = server_->options.always_served;
+    return std::find(paths.begin(), paths.end(), path) != paths.end();
+  }
+
+  // 503 without reading the body: the client is told at once (an Expect: 100-continue client
+  // never sends it), and the lingering close below keeps an unread body from turning the close
+  // into a reset that could destroy the answer before the client reads it.
+  void RefuseOverLimit() {
+    server_->over_limit.Hit({{"limit", server_->options.max_connections}});
+    keep_alive_ = false;
+    head_ = false;
+    linger_ = true;
+    version_ = parser_->get().version();
+    Response r = Response::Json(
+        503, ErrorJson("Service Unavailable", "too many connections (limit " +
+                                                  std::to_string(server_->options.max_connections) +
+                                                  "); retry later"));
+    r.headers.emplace_back("Retry-After", "1");
+    Write(std::move(r), /*counted=*/false);
   }
 
   void SendAndClose(int status, std::string body) {
@@ -195,9 +262,27 @@ class Session : public std::enable_shared_from_this<Session> {
         stream_, *res,
         [self = shared_from_this(), res, counted](beast::error_code ec, std::size_t) {
           if (counted) self->server_->in_flight.fetch_sub(1);
+          if (!ec && self->linger_) return self->LingerClose();
           if (ec || !self->keep_alive_) return self->Close();
           self->ReadHeader();
         });
+  }
+
+  // Half-closes, then reads and drops what the client still sends until it closes too (or the
+  // overflow read timeout passes), so the answer is not lost to a reset.
+  void LingerClose() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    stream_.expires_after(server_->options.overflow_read_timeout);
+    Drain();
+  }
+
+  void Drain() {
+    stream_.async_read_some(net::buffer(drain_),
+                            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->stream_.close();
+                              self->Drain();
+                            });
   }
 
   void Close() {
@@ -210,6 +295,9 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   Server::Impl* server_;
+  const bool overflow_;
+  bool linger_ = false;
+  std::array<char, 4096> drain_;
   bool keep_alive_ = false;
   bool head_ = false;
   std::string method_;
@@ -220,17 +308,47 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void Server::Impl::DoAccept() {
+  // New connections get their own strands; this handler runs on the acceptor's.
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
-    if (stopping.load() || ec == net::error::operation_aborted) return;
-    if (ec) {
-      // Out of file descriptors and the like: say so, and keep accepting.
-      log::Warn("accept failed", {{"error", ec.message()}});
-    } else {
-      // Answers go out at once, not after a delayed ACK of the previous segment.
-      beast::error_code opt_ec;
-      socket.set_option(tcp::no_delay(true), opt_ec);
-      std::make_shared<Session>(std::move(socket), this)->Run();
-    }
+    OnAccept(ec, std::move(socket));
+  });
+}
+
+void Server::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (stopping.load() || ec == net::error::operation_aborted) return;
+  if (ec) return RetryAcceptLater(ec);
+  accept_backoff = std::chrono::milliseconds(0);
+  accept_errors.Recovered();
+  // Answers go out at once, not after a delayed ACK of the previous segment.
+  beast::error_code opt_ec;
+  socket.set_option(tcp::no_delay(true), opt_ec);
+  // Only this handler creates sessions, and only one accept is pending at a time: the counts can
+  // only fall between the check and the session's constructor.
+  if (connections.load() < options.max_connections) {
+    over_limit.Recovered();
+    std::make_shared<Session>(std::move(socket), this, /*overflow=*/false)->Run();
+  } else if (overflow_connections.load() < options.overflow_connections) {
+    std::make_shared<Session>(std::move(socket), this, /*overflow=*/true)->Run();
+  } else {
+    // No slot, not even to say 503: closing at once frees the descriptor at once.
+    over_limit.Hit({{"limit", options.max_connections}});
+    beast::error_code close_ec;
+    socket.close(close_ec);
+  }
+  DoAccept();
+}
+
+void Server::Impl::RetryAcceptLater(const beast::error_code& ec) {
+  // EMFILE/ENFILE (out of file descriptors), ENOBUFS/ENOMEM: the connection stays queued, and
+  // retrying at once fails at once. Every error waits; a lone transient one costs the first delay.
+  accept_backoff = accept_backoff.count() == 0 ? kFirstAcceptRetry
+                                               : std::min(accept_backoff * 2, kLastAcceptRetry);
+  accept_errors.Hit({{"error", ec.message()},
+                     {"connections", connections.load()},
+                     {"retry_in_ms", static_cast<int64_t>(accept_backoff.count())}});
+  accept_retry.expires_after(accept_backoff);
+  accept_retry.async_wait([this](beast::error_code wait_ec) {
+    if (wait_ec || stopping.load()) return;
     DoAccept();
   });
 }
@@ -278,9 +396,10 @@ void Server::Shutdown(std::chrono::milliseconds grace) {
   if (!impl_->started || impl_->stopped) return;
   impl_->stopped = true;
   impl_->stopping = true;
-  net::post(impl_->acceptor.get_executor(), [this] {
+  net::post(impl_->accept_strand, [this] {
     beast::error_code ec;
     impl_->acceptor.close(ec);
+    impl_->accept_retry.cancel();
   });
   auto deadline = std::chrono::steady_clock::now() + grace;
   while (impl_->in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "http/message.h"
@@ -20,6 +21,18 @@ struct ServerOptions {
   size_t header_limit = 16 * 1024;  // larger headers get 431
   // To receive a whole request, and the longest a kept-alive connection may sit idle.
   std::chrono::milliseconds read_timeout{30000};
+
+  // Connections served at once (>= 1). Each holds a file descriptor, so the caller sizes this
+  // below the open-file limit. A connection accepted beyond it takes one of `overflow_connections`
+  // extra slots for at most `overflow_read_timeout`: a GET or HEAD of a path in `always_served`
+  // (health checks) is answered as usual, anything else gets 503 with Retry-After: 1, and the
+  // connection is closed after that one answer. With the overflow slots taken too, an accepted
+  // connection is closed at once. So file descriptors for connections stay below
+  // max_connections + overflow_connections, and /health answers even when the server is full.
+  int max_connections = 1024;
+  int overflow_connections = 16;
+  std::chrono::milliseconds overflow_read_timeout{1000};
+  std::vector<std::string> always_served = {"/health"};
 };
 
 class Server {

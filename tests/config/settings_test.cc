@@ -53,6 +53,7 @@ TEST(LoadSettingsTest, Defaults) {
   EXPECT_FALSE(s.dev_routes);
   EXPECT_EQ(s.threads, 0);
   EXPECT_EQ(s.shutdown_grace_ms, 10000);
+  EXPECT_EQ(s.max_connections, 1024);
 }
 
 TEST(LoadSettingsTest, ReadsEnvironment) {
@@ -74,6 +75,7 @@ TEST(LoadSettingsTest, ReadsEnvironment) {
       {"DEV_ROUTES", "anything"},
       {"EM_METRICS_THREADS", "4"},
       {"EM_METRICS_SHUTDOWN_GRACE_MS", "2500"},
+      {"EM_METRICS_MAX_CONNECTIONS", "200"},
   });
   EXPECT_EQ(s.host, "127.0.0.1");
   EXPECT_EQ(s.port, 8081);
@@ -92,6 +94,17 @@ TEST(LoadSettingsTest, ReadsEnvironment) {
   EXPECT_TRUE(s.dev_routes);
   EXPECT_EQ(s.threads, 4);
   EXPECT_EQ(s.shutdown_grace_ms, 2500);
+  EXPECT_EQ(s.max_connections, 200);
+}
+
+TEST(LoadSettingsTest, MaxConnectionsFromVariableOrFlag) {
+  EXPECT_EQ(MustLoad({}, {"--max-connections", "64"}).max_connections, 64);
+  EXPECT_EQ(
+      MustLoad({{"EM_METRICS_MAX_CONNECTIONS", "64"}}, {"--max-connections=8"}).max_connections, 8);
+  // 0: as many as the open-file limit allows (decided at start).
+  EXPECT_EQ(MustLoad({{"EM_METRICS_MAX_CONNECTIONS", "0"}}).max_connections, 0);
+  EXPECT_EQ(MustLoad({{"EM_METRICS_MAX_CONNECTIONS", "1000000"}}).max_connections, 1000000);
+  EXPECT_EQ(MustLoad({{"EM_METRICS_MAX_CONNECTIONS", ""}}).max_connections, 1024);  // unset
 }
 
 TEST(LoadSettingsTest, SqliteSyncFull) {
@@ -254,6 +267,10 @@ TEST(LoadSettingsTest, BadNumbersAreNamed) {
   EXPECT_EQ(FailedField({{"EM_METRICS_THREADS", "257"}}), "EM_METRICS_THREADS");
   EXPECT_EQ(FailedField({{"EM_METRICS_SHUTDOWN_GRACE_MS", "-5"}}), "EM_METRICS_SHUTDOWN_GRACE_MS");
   EXPECT_EQ(FailedField({}, {"--threads=1.5"}), "--threads");
+  EXPECT_EQ(FailedField({{"EM_METRICS_MAX_CONNECTIONS", "lots"}}), "EM_METRICS_MAX_CONNECTIONS");
+  EXPECT_EQ(FailedField({{"EM_METRICS_MAX_CONNECTIONS", "-1"}}), "EM_METRICS_MAX_CONNECTIONS");
+  EXPECT_EQ(FailedField({{"EM_METRICS_MAX_CONNECTIONS", "1000001"}}), "EM_METRICS_MAX_CONNECTIONS");
+  EXPECT_EQ(FailedField({}, {"--max-connections"}), "--max-connections");
 }
 
 TEST(LoadSettingsTest, FlagErrorWinsEvenWhenEnvIsValid) {
@@ -262,8 +279,9 @@ TEST(LoadSettingsTest, FlagErrorWinsEvenWhenEnvIsValid) {
 
 TEST(SettingsUsageTest, MentionsEveryVariable) {
   std::string usage = SettingsUsage();
-  for (const char* v : {"--port", "PORT", "SQLITE_SYNC", "EM_METRICS_NO_AUTH", "--no-auth",
-                        "EM_METRICS_TOKEN_AUTH", "CONFIG", "DEPLOYMENT_ENVIRONMENT"}) {
+  for (const char* v :
+       {"--port", "PORT", "SQLITE_SYNC", "EM_METRICS_NO_AUTH", "--no-auth", "EM_METRICS_TOKEN_AUTH",
+        "CONFIG", "DEPLOYMENT_ENVIRONMENT", "EM_METRICS_MAX_CONNECTIONS", "--max-connections"}) {
     EXPECT_NE(usage.find(v), std::string::npos) << v;
   }
 }

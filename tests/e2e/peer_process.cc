@@ -53,7 +53,7 @@ ProgramResult RunProgram(const std::string& dir, const std::vector<std::string>&
                       ("emm-program-" + std::to_string(getpid()) + "-" + std::to_string(++counter)))
                          .string();
   { std::ofstream(base + ".in", std::ios::binary) << input; }
-  pid_t pid = Spawn({dir, argv, std::nullopt, base + ".in", base + ".log"});
+  pid_t pid = Spawn({dir, argv, std::nullopt, base + ".in", base + ".log", std::nullopt});
   bool exited = false;
   ProgramResult r;
   r.exit_code = WaitPid(pid, timeout, &exited);
@@ -73,7 +73,7 @@ std::unique_ptr<PeerProcess> PeerProcess::Start(const std::string& dir,
                                                 const std::string& log_path) {
   auto p = std::unique_ptr<PeerProcess>(new PeerProcess());
   p->log_path_ = log_path;
-  p->pid_ = Spawn({dir, argv, std::nullopt, "/dev/null", log_path});
+  p->pid_ = Spawn({dir, argv, std::nullopt, "/dev/null", log_path, std::nullopt});
   if (p->pid_ < 0) return nullptr;
   return p;
 }

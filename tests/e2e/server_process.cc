@@ -20,7 +20,7 @@ namespace {
 
 // The server under test, with a clean environment: only PATH, HOME, LANG and `env`.
 pid_t SpawnServer(const std::string& dir, const Env& env, const std::vector<std::string>& args,
-                  const std::string& log_path) {
+                  const std::string& log_path, std::optional<rlim_t> open_files = std::nullopt) {
   std::vector<std::string> env_strings;
   for (const char* keep : {"PATH", "HOME", "LANG"}) {
     if (const char* v = getenv(keep)) env_strings.push_back(std::string(keep) + "=" + v);
@@ -28,7 +28,7 @@ pid_t SpawnServer(const std::string& dir, const Env& env, const std::vector<std:
   for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
   std::vector<std::string> argv = {EMM_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
-  return Spawn({dir, argv, env_strings, "/dev/null", log_path});
+  return Spawn({dir, argv, env_strings, "/dev/null", log_path, open_files});
 }
 
 }  // namespace
@@ -49,7 +49,8 @@ void TempDir::Write(const std::string& name, const std::string& content) const {
 }
 
 std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& dir, Env env,
-                                                    std::vector<std::string> args) {
+                                                    std::vector<std::string> args,
+                                                    std::optional<rlim_t> open_files) {
   env.try_emplace("HOST", "127.0.0.1");
   env.try_emplace("PORT", "0");
   env.try_emplace("SQLITE_DB", dir + "/em.db");
@@ -58,7 +59,7 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& dir, Env 
   auto p = std::unique_ptr<ServerProcess>(new ServerProcess());
   static int counter = 0;
   p->log_path_ = dir + "/server-" + std::to_string(++counter) + ".log";
-  p->pid_ = SpawnServer(dir, env, args, p->log_path_);
+  p->pid_ = SpawnServer(dir, env, args, p->log_path_, open_files);
   static const std::regex kListening("\"msg\":\"listening\".*\"port\":([0-9]+)");
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (std::chrono::steady_clock::now() < deadline) {

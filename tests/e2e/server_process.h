@@ -2,6 +2,7 @@
 // tests. Stops only the process it started (by PID).
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -38,8 +39,10 @@ class ServerProcess {
   // Starts `em-metrics serve` in `dir` (cwd) with HOST=127.0.0.1, PORT=0,
   // SQLITE_DB=<dir>/em.db and EM_METRICS_NO_AUTH=true unless `env` says otherwise, and waits for
   // its "listening" log line. Returns null (with the log on stderr) if it does not come up.
+  // `open_files`: the RLIMIT_NOFILE (soft and hard) it starts with; nullopt: ours.
   static std::unique_ptr<ServerProcess> Start(const std::string& dir, Env env = {},
-                                              std::vector<std::string> args = {});
+                                              std::vector<std::string> args = {},
+                                              std::optional<rlim_t> open_files = std::nullopt);
   ~ServerProcess();  // SIGKILL if still running
 
   uint16_t port() const { return port_; }

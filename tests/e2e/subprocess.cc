@@ -20,8 +20,11 @@ pid_t Spawn(const SpawnOptions& o) {
   std::vector<char*> envp;
   for (auto& e : env_strings) envp.push_back(e.data());
   envp.push_back(nullptr);
+  rlimit files{};
+  if (o.open_files) files = {*o.open_files, *o.open_files};
   pid_t pid = fork();
   if (pid == 0) {
+    if (o.open_files && setrlimit(RLIMIT_NOFILE, &files) != 0) _exit(127);
     int out = open(o.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int in = open(o.stdin_path.c_str(), O_RDONLY);
     if (out < 0 || in < 0 || chdir(o.dir.c_str()) != 0) _exit(127);

@@ -2,6 +2,7 @@
 // peers it talks to). Only ever the processes a test started, by PID.
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -16,7 +17,8 @@ struct SpawnOptions {
   std::vector<std::string> argv;                // argv[0] is a path
   std::optional<std::vector<std::string>> env;  // "K=V" entries; nullopt: inherit ours
   std::string stdin_path = "/dev/null";
-  std::string log_path;  // stdout and stderr are appended here
+  std::string log_path;              // stdout and stderr are appended here
+  std::optional<rlim_t> open_files;  // RLIMIT_NOFILE (soft and hard) for the child
 };
 
 // fork + exec; the child exits 127 if it cannot set itself up or exec.
