@@ -325,6 +325,15 @@ TEST(DurabilityTest, AFullDiskAnswers507AndRecoversWhenSpaceReturns) {
   EXPECT_EQ(ok_after, 50) << "writes did not recover once space returned";
   server->Signal(SIGTERM);
   EXPECT_EQ(server->WaitExit(milliseconds(10000)), 0);
+  // Said, once per interval rather than once per failed batch.
+  const std::string log = server->Log();
+  size_t lines = 0;
+  for (size_t at = 0; (at = log.find(R"("msg":"write batch failed")", at)) != std::string::npos;
+       ++at) {
+    ++lines;
+  }
+  EXPECT_GE(lines, 1u);
+  EXPECT_LE(lines, 2u) << log;
   EXPECT_EQ(IntegrityCheck(db), "ok");
   EXPECT_EQ(Missing(acked, StoredIds(db, "deployments")), 0);
 }

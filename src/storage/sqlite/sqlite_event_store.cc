@@ -816,9 +816,10 @@ void SqliteEventStore::CheckpointIfDue() {
                                      &log_frames, &done_frames);
   checkpoints_.fetch_add(1, std::memory_order_relaxed);
   if (rc != SQLITE_OK && rc != SQLITE_BUSY) {
-    log::Warn("checkpoint failed", {{"error", sqlite3_errmsg(writer_->db())}});
+    checkpoint_failures_.Hit({{"error", sqlite3_errmsg(writer_->db())}});
     return;
   }
+  checkpoint_failures_.Recovered();
   if (rc == SQLITE_OK && done_frames < log_frames) {
     // A reader's snapshot still needs the rest: try again once the log has grown as much again,
     // not after every batch.
@@ -924,7 +925,7 @@ std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
       // before this one are gone too, so no item of the batch may be acknowledged.
       Status lost = s.ok() ? Status::Unavailable("the write transaction was rolled back") : s;
       w.EndBatch(false);
-      log::Error("write batch rolled back", {{"error", lost.ToString()}, {"batch", work.size()}});
+      write_failures_.Hit({{"error", lost.ToString()}, {"batch", work.size()}});
       for (auto& r : results) r = lost;
       return results;
     }
@@ -935,10 +936,12 @@ std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
   w.EndBatch(commit.ok());
   if (!commit.ok()) {
     (void)w.Exec("ROLLBACK");
-    log::Error("commit failed", {{"error", commit.ToString()}, {"batch", work.size()}});
+    write_failures_.Hit({{"error", commit.ToString()}, {"batch", work.size()}});
     for (auto& r : results) {
       if (r.ok()) r = commit;
     }
+  } else {
+    write_failures_.Recovered();
   }
   return results;
 }

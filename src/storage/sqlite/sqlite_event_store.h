@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/log.h"
 #include "common/status.h"
 #include "storage/event_store.h"
 
@@ -84,6 +85,10 @@ class SqliteEventStore final : public EventStore {
   int wal_pages_ = 0;
   int next_checkpoint_pages_ = 0;
   std::atomic<uint64_t> checkpoints_{0};
+  // A full disk fails every batch and every checkpoint until space returns: one line per interval.
+  log::RateLimitedLog write_failures_{{"write batch failed", "writes succeed again",
+                                       log::Level::kError}};
+  log::RateLimitedLog checkpoint_failures_{{"checkpoint failed", "checkpoints succeed again"}};
   // The largest number of deployments a DORA read returned: the next one reserves that much, so
   // a repeated dashboard query fills its vector without regrowing it (each regrowth of a large
   // vector is fresh pages from the kernel, given main's mallopt).
