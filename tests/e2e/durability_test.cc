@@ -221,6 +221,14 @@ TEST(DurabilityTest, ADamagedFileAnswers503AndTheCheckFindsIt) {
   EXPECT_NE(good.output.find("ok"), std::string::npos);
   auto backup = RunToExit(dir.path(), {{"SQLITE_DB", db}}, {"backup", dir.File("good.db")});
   ASSERT_EQ(backup.exit_code, 0) << backup.output;
+  // Usage mistakes exit 2 and say what is wrong: a backup never overwrites, a check needs a file.
+  auto again = RunToExit(dir.path(), {{"SQLITE_DB", db}}, {"backup", dir.File("good.db")});
+  EXPECT_EQ(again.exit_code, 2) << again.output;
+  EXPECT_NE(again.output.find("exists already"), std::string::npos) << again.output;
+  EXPECT_EQ(RunToExit(dir.path(), {{"SQLITE_DB", db}}, {"backup"}).exit_code, 2);
+  auto missing = RunToExit(dir.path(), {{"SQLITE_DB", dir.File("nope.db")}}, {"check"});
+  EXPECT_EQ(missing.exit_code, 2) << missing.output;
+  EXPECT_NE(missing.output.find("nope.db"), std::string::npos) << missing.output;
 
   const int64_t root =
       QueryInt(db, "SELECT rootpage FROM sqlite_master WHERE name = 'deployments'");
