@@ -8,7 +8,6 @@
 // let a checkpoint overlap a commit; this test drives the pattern the race needs as hard as it
 // can in a few seconds.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <atomic>
 #include <chrono>
@@ -20,6 +19,7 @@
 #include <vector>
 
 #include "storage/sqlite/sqlite_event_store.h"
+#include "storage/sqlite_file.h"
 #include "storage/temp_dir.h"
 #include "storage/write_queue.h"
 
@@ -29,6 +29,8 @@ namespace {
 using domain::Deployment;
 using domain::DeploymentStatus;
 using domain::Transaction;
+using testing::CountRows;
+using testing::IntegrityCheck;
 
 constexpr TimeMs kT0 = 1764547200000;  // 2025-12-01T00:00:00Z
 
@@ -46,28 +48,6 @@ Deployment Deployed(int n) {
   // A long value makes rows spill over pages, so transactions span many WAL frames.
   d.commit_sha = std::string(40, "0123456789abcdef"[n % 16]);
   return d;
-}
-
-// PRAGMA integrity_check through a fresh connection: "ok", or the problems found.
-std::string IntegrityCheck(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
-    std::string e = sqlite3_errmsg(db);
-    sqlite3_close(db);
-    return "open failed: " + e;
-  }
-  std::string out;
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, nullptr);
-  if (rc == SQLITE_OK) rc = SQLITE_ROW;
-  while (rc == SQLITE_ROW && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    if (!out.empty()) out += "; ";
-    out += reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  }
-  if (rc != SQLITE_DONE && rc != SQLITE_OK) out += std::string(" [") + sqlite3_errmsg(db) + "]";
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
 }
 
 struct StressResult {
@@ -128,22 +108,6 @@ StressResult Stress(SqliteEventStore& store, std::chrono::milliseconds duration,
   return {acked.load(), read_errors.load(), first_error};
 }
 
-int64_t CountDeployments(const std::string& path) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT count(*) FROM deployments", -1, &st, nullptr) ==
-            SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW) {
-      n = sqlite3_column_int64(st, 0);
-    }
-    sqlite3_finalize(st);
-  }
-  sqlite3_close(db);
-  return n;
-}
-
 struct StressCase {
   int checkpoint_pages;
   int readers;
@@ -176,7 +140,7 @@ TEST_P(CheckpointStressTest, ResetsBesideCommitsAndReadersLeaveAnIntactFile) {
   EXPECT_GT(r.acknowledged, 0);
   EXPECT_EQ(r.read_errors, 0) << r.first_read_error;
   EXPECT_EQ(IntegrityCheck(path), "ok");
-  EXPECT_GE(CountDeployments(path), r.acknowledged);
+  EXPECT_GE(CountRows(path), r.acknowledged);
   std::printf("%d writes acknowledged, %llu checkpoints\n", r.acknowledged,
               static_cast<unsigned long long>(checkpoints));
 }

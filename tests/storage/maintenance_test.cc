@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "storage/sqlite/sqlite_event_store.h"
+#include "storage/sqlite_file.h"
 #include "storage/temp_dir.h"
 #include "storage/write_queue.h"
 
 namespace emm::storage::sqlite {
 namespace {
 
+using testing::CountRows;
 using testing::TempDir;
 
 std::unique_ptr<SqliteEventStore> OpenStore(const std::string& path) {
@@ -37,20 +39,6 @@ Status Insert(WriteQueue& q, int n) {
   d.environment = "e";
   d.commit_sha = std::string(200, 'x');
   return q.Run([d](domain::Transaction& tx) { return tx.InsertDeployment(d); });
-}
-
-int64_t CountRows(const std::string& path) {
-  sqlite3* db = nullptr;
-  int64_t n = -1;
-  sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, "SELECT count(*) FROM deployments", -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW) {
-    n = sqlite3_column_int64(st, 0);
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
 }
 
 TEST(CheckDatabaseTest, AFreshDatabaseIsIntact) {
