@@ -89,13 +89,23 @@ void SubmitCommand(const ApiDeps& deps, const ApiOptions& options, Command comma
   auto ctx = std::make_shared<domain::CommandContext>(
       domain::CommandContext{&teams->directory, options.default_environment, deps.clock->NowMs()});
   auto outcome = std::make_shared<Result<domain::Outcome>>(Status::Internal("command did not run"));
+  auto notes = std::make_shared<std::vector<domain::Inconsistency>>();
+  ctx->inconsistencies = notes.get();
   deps.writes->Submit(
-      [command = std::move(command), ctx, teams, outcome](domain::Transaction& tx) {
+      [command = std::move(command), ctx, teams, outcome, notes](domain::Transaction& tx) {
+        notes->clear();  // a retried item starts over
         *outcome = command(tx, *ctx);
         return outcome->status();
       },
-      [respond = std::move(respond), outcome, decorate = std::move(decorate)](Status s) {
+      [respond = std::move(respond), outcome, notes, self = deps.self_metrics,
+       decorate = std::move(decorate)](Status s) {
         if (!s.ok()) return respond(ErrorResponse(s));
+        // Only now is the event stored: say what was accepted out of order.
+        for (const domain::Inconsistency& n : *notes) {
+          log::Warn("event stored with times out of order",
+                    {{"kind", n.kind}, {"id", n.id}, {"field", n.field}, {"detail", n.message}});
+          if (self != nullptr) self->RecordInconsistentEvent(n.kind, n.field);
+        }
         Response res = Response::Empty(**outcome == domain::Outcome::kCreated ? 201 : 200);
         if (decorate) decorate(*outcome, &res);
         respond(std::move(res));

@@ -1,5 +1,6 @@
 #include "domain/commands.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -15,12 +16,50 @@ Sample Make(const MetricDef& def, const std::string& project, const std::string&
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-std::string Before(std::string_view other, TimeMs t) {
-  return "must not be before " + std::string(other) + " (" + FormatTimestamp(t) + ")";
+// Notes a contradiction the command accepts (see Inconsistency).
+void Note(const CommandContext& ctx, std::string kind, std::string id, std::string field,
+          std::string message) {
+  if (ctx.inconsistencies == nullptr) return;
+  ctx.inconsistencies->push_back(
+      {std::move(kind), std::move(id), std::move(field), std::move(message)});
 }
 
-std::string After(std::string_view other, TimeMs t) {
-  return "must not be after " + std::string(other) + " (" + FormatTimestamp(t) + ")";
+// "deployed_at (2025-01-01T00:00:00.000Z) is before first_commit_at (...)"
+std::string IsBefore(std::string_view field, TimeMs at, std::string_view other, TimeMs other_at) {
+  return std::string(field) + " (" + FormatTimestamp(at) + ") is before " + std::string(other) +
+         " (" + FormatTimestamp(other_at) + ")";
+}
+
+void NoteDeploymentTimes(const CommandContext& ctx, const Deployment& d) {
+  if (!d.deployed_at) return;
+  if (*d.deployed_at < d.first_commit_at) {
+    Note(ctx, "deployment", d.id, "deployed_at",
+         IsBefore("deployed_at", *d.deployed_at, "first_commit_at", d.first_commit_at) +
+             ": no lead time recorded");
+  }
+  if (*d.deployed_at < d.deploy_start_at) {
+    Note(ctx, "deployment", d.id, "deployed_at",
+         IsBefore("deployed_at", *d.deployed_at, "deploy_start_at", d.deploy_start_at) +
+             ": no deployment duration recorded");
+  }
+}
+
+// Checks the times this command set: `restored` and/or `finished`.
+void NoteIncidentTimes(const CommandContext& ctx, const Incident& i, bool restored,
+                       bool finished) {
+  if (restored && i.restored_at && *i.restored_at < i.started_at) {
+    Note(ctx, "incident", i.id, "restored_at",
+         IsBefore("restored_at", *i.restored_at, "started_at", i.started_at) +
+             ": no time to restore recorded");
+  }
+  if (!finished || !i.finished_at) return;
+  if (*i.finished_at < i.started_at) {
+    Note(ctx, "incident", i.id, "finished_at",
+         IsBefore("finished_at", *i.finished_at, "started_at", i.started_at));
+  } else if (i.restored_at && *i.finished_at < *i.restored_at) {
+    Note(ctx, "incident", i.id, "finished_at",
+         IsBefore("finished_at", *i.finished_at, "restored_at", *i.restored_at));
+  }
 }
 
 // Samples for a new incident, given its deployment (if linked) and whether that deployment
@@ -49,19 +88,30 @@ std::vector<Sample> SamplesForDeploymentCreated(const Deployment& d) {
   return {Make(kDeploymentStarted, d.project_id, d.team_id, d.environment)};
 }
 
+// Durations from times that contradict each other (skewed clocks) would be negative: they are
+// left out, while the events themselves still count.
 std::vector<Sample> SamplesForDeploymentDeployed(const Deployment& d) {
   TimeMs at = d.deployed_at.value_or(d.deploy_start_at);
-  return {Make(kDeploymentFrequency, d.project_id, d.team_id, d.environment),
-          Make(kLeadTimeForChanges, d.project_id, d.team_id, d.environment,
-               Seconds(d.first_commit_at, at)),
-          Make(kDeploymentDuration, d.project_id, d.team_id, d.environment,
-               Seconds(d.deploy_start_at, at))};
+  std::vector<Sample> out{Make(kDeploymentFrequency, d.project_id, d.team_id, d.environment)};
+  if (at >= d.first_commit_at) {
+    out.push_back(Make(kLeadTimeForChanges, d.project_id, d.team_id, d.environment,
+                       Seconds(d.first_commit_at, at)));
+  }
+  if (at >= d.deploy_start_at) {
+    out.push_back(Make(kDeploymentDuration, d.project_id, d.team_id, d.environment,
+                       Seconds(d.deploy_start_at, at)));
+  }
+  return out;
 }
 
 std::vector<Sample> SamplesForIncidentRestored(const Incident& i) {
   TimeMs at = i.restored_at.value_or(i.started_at);
-  return {Make(kIncidentRestored, i.project_id, i.team_id, i.environment),
-          Make(kTimeToRestore, i.project_id, i.team_id, i.environment, Seconds(i.started_at, at))};
+  std::vector<Sample> out{Make(kIncidentRestored, i.project_id, i.team_id, i.environment)};
+  if (at >= i.started_at) {
+    out.push_back(
+        Make(kTimeToRestore, i.project_id, i.team_id, i.environment, Seconds(i.started_at, at)));
+  }
+  return out;
 }
 
 std::vector<Sample> SamplesForIncidentFinished(const Incident& i) {
@@ -107,21 +157,12 @@ Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
   d.project_id = in.project_id;
   d.environment = in.environment.value_or(ctx.default_environment);
   d.first_commit_at = in.first_commit_at;
-  d.deploy_start_at = in.deploy_start_at.value_or(ctx.now);
+  // A start the client did not send never contradicts the times it did send.
+  d.deploy_start_at = in.deploy_start_at.value_or(
+      in.deployed_at ? std::min(ctx.now, *in.deployed_at) : ctx.now);
   d.created_at = ctx.now;
   d.kind = in.kind.value_or(DeploymentKind::kPlanned);
   d.commit_sha = in.commit_sha.value_or("");
-  std::vector<FieldError> errors;
-  if (in.deployed_at) {
-    if (d.first_commit_at > *in.deployed_at) {
-      errors.push_back({"first_commit_at", After("deployed_at", *in.deployed_at)});
-    }
-    if (d.deploy_start_at > *in.deployed_at) {
-      errors.push_back({"deploy_start_at", After("deployed_at", *in.deployed_at)});
-    }
-  }
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
-
   d.team_id = ctx.teams->Resolve(d.project_id, in.username);
   if (in.deployed_at) {
     d.deployed_at = in.deployed_at;
@@ -136,6 +177,7 @@ Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentCreated(d), ctx.now));
   if (d.status == DeploymentStatus::kDeployed) {
     EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentDeployed(d), ctx.now));
+    NoteDeploymentTimes(ctx, d);
   }
   return Outcome::kCreated;
 }
@@ -152,7 +194,6 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
     constexpr const char* kRequired = "is required when create_if_not_exists is true";
     if (!in.project_id) errors.push_back({"project_id", kRequired});
     if (!in.first_commit_at) errors.push_back({"first_commit_at", kRequired});
-    if (!in.deploy_start_at) errors.push_back({"deploy_start_at", kRequired});
     if (!errors.empty()) return Status::Invalid(std::move(errors));
     NewDeployment create{in.id,
                          *in.project_id,
@@ -168,16 +209,6 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
 
   Deployment d = std::move(**existing);
   if (d.status == DeploymentStatus::kDeployed) return Outcome::kUnchanged;
-  std::vector<FieldError> errors;
-  if (deployed_at < d.first_commit_at) {
-    errors.push_back(
-        {"deployed_at", Before("the deployment's first_commit_at", d.first_commit_at)});
-  }
-  if (deployed_at < d.deploy_start_at) {
-    errors.push_back(
-        {"deployed_at", Before("the deployment's deploy_start_at", d.deploy_start_at)});
-  }
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
   // The team follows the stored project (the body's project_id never moves a deployment); a
   // username given now can settle a project shared by several teams.
   std::string team = ctx.teams->Resolve(d.project_id, in.username);
@@ -188,6 +219,7 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
   if (in.commit_sha) d.commit_sha = *in.commit_sha;
   EMM_RETURN_IF_ERROR(tx.UpdateDeployment(d));
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentDeployed(d), ctx.now));
+  NoteDeploymentTimes(ctx, d);
   return Outcome::kUpdated;
 }
 
@@ -195,20 +227,16 @@ Result<Outcome> CreateIncident(Transaction& tx, const CommandContext& ctx, const
                                std::string* id_out) {
   Incident i;
   i.project_id = in.project_id;
-  i.started_at = in.started_at.value_or(ctx.now);
+  // A start the client did not send never contradicts the times it did send.
+  TimeMs earliest = ctx.now;
+  if (in.restored_at) earliest = std::min(earliest, *in.restored_at);
+  if (in.finished_at) earliest = std::min(earliest, *in.finished_at);
+  i.started_at = in.started_at.value_or(earliest);
   i.restored_at = in.restored_at ? in.restored_at : in.finished_at;
   i.finished_at = in.finished_at;
   i.created_at = ctx.now;
 
   std::vector<FieldError> errors;
-  if (in.restored_at && *in.restored_at < i.started_at) {
-    errors.push_back({"restored_at", Before("started_at", i.started_at)});
-  }
-  if (in.finished_at && *in.finished_at < i.started_at) {
-    errors.push_back({"finished_at", Before("started_at", i.started_at)});
-  } else if (in.finished_at && in.restored_at && *in.finished_at < *in.restored_at) {
-    errors.push_back({"finished_at", Before("restored_at", *in.restored_at)});
-  }
   std::optional<Deployment> deployment;
   if (in.deployment_id) {
     auto found = tx.FindDeployment(*in.deployment_id);
@@ -268,6 +296,7 @@ Result<Outcome> CreateIncident(Transaction& tx, const CommandContext& ctx, const
     samples.insert(samples.end(), more.begin(), more.end());
   }
   EMM_RETURN_IF_ERROR(Record(tx, samples, ctx.now));
+  NoteIncidentTimes(ctx, i, /*restored=*/true, /*finished=*/true);
   if (id_out) *id_out = i.id;
   return Outcome::kCreated;
 }
@@ -279,14 +308,11 @@ Result<Outcome> RestoreIncident(Transaction& tx, const CommandContext& ctx,
   if (!found->has_value()) return Status::NotFound("Incident does not exist");
   Incident i = std::move(**found);
   if (i.restored_at) return Outcome::kUnchanged;
-  TimeMs at = in.date.value_or(ctx.now);
-  if (at < i.started_at) {
-    return Status::InvalidArgument("date", Before("the incident's started_at", i.started_at));
-  }
-  i.restored_at = at;
+  i.restored_at = in.date.value_or(ctx.now);
   EMM_RETURN_IF_ERROR(tx.UpdateIncident(i));
   EMM_RETURN_IF_ERROR(NoteRestore(tx, i));
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForIncidentRestored(i), ctx.now));
+  NoteIncidentTimes(ctx, i, /*restored=*/true, /*finished=*/false);
   return Outcome::kUpdated;
 }
 
@@ -298,14 +324,9 @@ Result<Outcome> FinishIncident(Transaction& tx, const CommandContext& ctx,
   Incident i = std::move(**found);
   if (i.finished_at) return Outcome::kUnchanged;
   TimeMs at = in.date.value_or(ctx.now);
-  if (at < i.started_at) {
-    return Status::InvalidArgument("date", Before("the incident's started_at", i.started_at));
-  }
-  if (i.restored_at && at < *i.restored_at) {
-    return Status::InvalidArgument("date", Before("the incident's restored_at", *i.restored_at));
-  }
   std::vector<Sample> samples;
-  if (!i.restored_at) {
+  const bool restores = !i.restored_at;
+  if (restores) {
     i.restored_at = at;
     samples = SamplesForIncidentRestored(i);
     EMM_RETURN_IF_ERROR(NoteRestore(tx, i));
@@ -315,6 +336,7 @@ Result<Outcome> FinishIncident(Transaction& tx, const CommandContext& ctx,
   samples.insert(samples.end(), more.begin(), more.end());
   EMM_RETURN_IF_ERROR(tx.UpdateIncident(i));
   EMM_RETURN_IF_ERROR(Record(tx, samples, ctx.now));
+  NoteIncidentTimes(ctx, i, restores, /*finished=*/true);
   return Outcome::kUpdated;
 }
 

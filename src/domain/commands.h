@@ -16,11 +16,24 @@
 
 namespace emm::domain {
 
+// A time that contradicts another time of the same event (CI runners' clocks skew). The event
+// is stored as sent, since losing it is worse than a skewed duration, but the negative duration is
+// observed into no metric and no DORA figure.
+struct Inconsistency {
+  std::string kind;   // "deployment" or "incident"
+  std::string id;     // of the event
+  std::string field;  // the field that comes too early or too late, e.g. "deployed_at"
+  std::string message;
+};
+
 // What a command needs besides its input. `teams` must outlive the call.
 struct CommandContext {
   const TeamDirectory* teams;
   std::string default_environment;  // DEPLOYMENT_ENVIRONMENT
   TimeMs now = 0;
+  // Where a command notes the inconsistencies it accepted; may be null. Only meaningful once the
+  // command's transaction committed.
+  std::vector<Inconsistency>* inconsistencies = nullptr;
 };
 
 enum class Outcome {
@@ -35,8 +48,9 @@ struct NewDeployment {
   std::string username;  // team lookup only
   std::optional<std::string> environment;
   TimeMs first_commit_at = 0;
-  std::optional<TimeMs> deploy_start_at;  // default: now
-  std::optional<TimeMs> deployed_at;      // given: created already deployed
+  // Default: now, or deployed_at when that is earlier (a back-filled deployment).
+  std::optional<TimeMs> deploy_start_at;
+  std::optional<TimeMs> deployed_at;  // given: created already deployed
   std::optional<DeploymentKind> kind;     // default: planned
   std::optional<std::string> commit_sha;
 };
@@ -48,7 +62,7 @@ struct MarkDeployed {
   std::string username;
   std::optional<std::string> environment;
   std::optional<TimeMs> first_commit_at;
-  std::optional<TimeMs> deploy_start_at;
+  std::optional<TimeMs> deploy_start_at;  // creating: default the earlier of now and deployed_at
   std::optional<TimeMs> deployed_at;      // default: now
   std::optional<DeploymentKind> kind;     // given: recorded (also on an existing deployment)
   std::optional<std::string> commit_sha;  // given: recorded (also on an existing deployment)
@@ -59,7 +73,8 @@ struct NewIncident {
   std::string project_id;
   std::optional<std::string> deployment_id;
   std::optional<std::string> environment;
-  std::optional<TimeMs> started_at;  // default: now
+  // Default: the earliest of now, restored_at and finished_at.
+  std::optional<TimeMs> started_at;
   std::optional<TimeMs> restored_at;
   std::optional<TimeMs> finished_at;  // implies restored_at when that is absent
 };

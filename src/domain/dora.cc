@@ -112,8 +112,14 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e) {
   duration.reserve(total);
   size_t reworked = 0, failed_count = 0;
   for (const DeployedFact& d : e.deployed) {
-    lead.push_back(Seconds(d.first_commit_at, d.deployed_at));
-    duration.push_back(Seconds(d.deploy_start_at, d.deployed_at));
+    // Times that contradict each other (skewed clocks) are stored as sent, but a negative
+    // duration is no duration: it is left out of the figure (explain says so).
+    if (d.deployed_at >= d.first_commit_at) {
+      lead.push_back(Seconds(d.first_commit_at, d.deployed_at));
+    }
+    if (d.deployed_at >= d.deploy_start_at) {
+      duration.push_back(Seconds(d.deploy_start_at, d.deployed_at));
+    }
     if (d.rework) ++reworked;
     if (!d.failed) continue;
     ++failed_count;
@@ -149,7 +155,9 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e) {
 
   std::vector<double> restore;
   restore.reserve(e.restored.size());
-  for (const RestoredFact& i : e.restored) restore.push_back(Seconds(i.started_at, i.restored_at));
+  for (const RestoredFact& i : e.restored) {
+    if (i.restored_at >= i.started_at) restore.push_back(Seconds(i.started_at, i.restored_at));
+  }
   r.time_to_restore.stats = Summarize(std::move(restore));
   if (r.time_to_restore.stats.median) {
     r.time_to_restore.level = RestoreLevel(*r.time_to_restore.stats.median);

@@ -340,6 +340,18 @@ void WriteSelf(const SelfMetrics::Snapshot& self, Writer* w) {
       w->Counter(f, labels, n, self.start_ms);
     }
   }
+  if (!self.inconsistent_events.empty()) {
+    Family f{"em_metrics_inconsistent_events", Type::kCounter, "",
+             "Events stored with times that contradict each other (skewed clocks); their "
+             "negative durations are left out of every metric and DORA figure"};
+    w->Metadata(f);
+    for (const auto& [key, n] : self.inconsistent_events) {
+      labels.clear();
+      AppendLabel(&labels, "field", key.second);
+      AppendLabel(&labels, "kind", key.first);
+      w->Counter(f, labels, n, self.start_ms);
+    }
+  }
   if (self.write_path) {
     // Averages come from dividing: e.g. rate(em_metrics_write_sync_seconds_total) /
     // rate(em_metrics_write_syncs_total) is the mean fdatasync time.

@@ -39,6 +39,11 @@ void SelfMetrics::RecordRejectedPoints(uint64_t points) {
   snap_.rejected_points += points;
 }
 
+void SelfMetrics::RecordInconsistentEvent(std::string_view kind, std::string_view field) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++snap_.inconsistent_events[{std::string(kind), std::string(field)}];
+}
+
 void SelfMetrics::SetExporterEnabled(bool enabled) {
   std::lock_guard<std::mutex> lock(mu_);
   snap_.exporter_enabled = enabled;

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "common/time.h"
@@ -33,6 +34,9 @@ class SelfMetrics {
   // Points the collector accepted but reported as rejected (OTLP partial success).
   void RecordRejectedPoints(uint64_t points);
   void SetExporterEnabled(bool enabled);
+  // An event stored with times that contradict each other (domain::Inconsistency): `kind`
+  // deployment or incident, `field` the time out of order.
+  void RecordInconsistentEvent(std::string_view kind, std::string_view field);
 
   struct RequestKey {
     std::string method;
@@ -70,6 +74,8 @@ class SelfMetrics {
     uint64_t rejected_points = 0;               // em_metrics_export_rejected_points_total
     std::map<std::string, uint64_t> export_failures;  // em_metrics_export_failures_total{reason}
     std::optional<WritePath> write_path;  // absent without a database (stateless forwarding)
+    // em_metrics_inconsistent_events_total{kind,field}
+    std::map<std::pair<std::string, std::string>, uint64_t> inconsistent_events;
   };
   Snapshot Get() const;
 

@@ -36,6 +36,7 @@ class CommandsTest : public ::testing::Test {
     ctx_.teams = &teams_;
     ctx_.default_environment = "production";
     ctx_.now = kNow;
+    ctx_.inconsistencies = &notes_;
   }
 
   // A deployment of proj-a whose first commit is at kT0 and whose pipeline started an hour later.
@@ -46,6 +47,13 @@ class CommandsTest : public ::testing::Test {
     d.first_commit_at = kT0;
     d.deploy_start_at = kT0 + kHour;
     return d;
+  }
+
+  // The contradictions the commands accepted, as "kind id field".
+  std::vector<std::string> Notes() const {
+    std::vector<std::string> out;
+    for (const Inconsistency& n : notes_) out.push_back(n.kind + " " + n.id + " " + n.field);
+    return out;
   }
 
   void MustCreate(const NewDeployment& d) {
@@ -88,6 +96,7 @@ class CommandsTest : public ::testing::Test {
   }
 
   TeamDirectory teams_;
+  std::vector<Inconsistency> notes_;
   CommandContext ctx_;
   FakeTransaction tx_;
 };
@@ -151,47 +160,65 @@ TEST_F(CommandsTest, CreateDuplicateIdIsAlreadyExists) {
   EXPECT_EQ(tx_.TotalCount("deployment_started"), 1u);
 }
 
-TEST_F(CommandsTest, CreateRejectsFirstCommitAfterDeployedAt) {
+// Skewed clocks: times that contradict each other are stored as sent (losing the event is worse
+// than a skewed duration), counted, noted, and the negative durations observed nowhere.
+TEST_F(CommandsTest, CreateKeepsAFirstCommitAfterDeployedAtWithoutLeadTime) {
   NewDeployment in = Started("d1");
   in.first_commit_at = kT0 + 3 * kHour;
   in.deploy_start_at = kT0;
   in.deployed_at = kT0 + 2 * kHour;
-  auto r = CreateDeployment(tx_, ctx_, in);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"first_commit_at"});
-  EXPECT_TRUE(tx_.deployments.empty());
-  EXPECT_TRUE(tx_.series.empty());
+  MustCreate(in);
+  EXPECT_EQ(tx_.deployments.at("d1").first_commit_at, kT0 + 3 * kHour);
+  EXPECT_EQ(Count("deployment_frequency"), 1u);
+  EXPECT_EQ(tx_.Series("lead_time_for_changes", "proj-a", "team-a", "production"), nullptr);
+  EXPECT_EQ(Count("deployment_duration"), 1u);
+  EXPECT_EQ(Notes(), std::vector<std::string>{"deployment d1 deployed_at"});
+  EXPECT_NE(notes_.front().message.find("first_commit_at"), std::string::npos);
 }
 
-TEST_F(CommandsTest, CreateRejectsDeployStartAfterDeployedAt) {
+TEST_F(CommandsTest, CreateKeepsADeployStartAfterDeployedAtWithoutDuration) {
   NewDeployment in = Started("d1");
   in.deploy_start_at = kT0 + 3 * kHour;
   in.deployed_at = kT0 + 2 * kHour;
-  auto r = CreateDeployment(tx_, ctx_, in);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"deploy_start_at"});
-  EXPECT_TRUE(tx_.deployments.empty());
+  MustCreate(in);
+  EXPECT_EQ(tx_.deployments.at("d1").deploy_start_at, kT0 + 3 * kHour);
+  EXPECT_EQ(tx_.Series("deployment_duration", "proj-a", "team-a", "production"), nullptr);
+  EXPECT_EQ(Count("lead_time_for_changes"), 1u);
+  EXPECT_EQ(Notes(), std::vector<std::string>{"deployment d1 deployed_at"});
+  EXPECT_NE(notes_.front().message.find("deploy_start_at"), std::string::npos);
 }
 
-TEST_F(CommandsTest, CreateReportsBothOrderingErrorsAtOnce) {
+TEST_F(CommandsTest, CreateNotesBothContradictions) {
   NewDeployment in = Started("d1");
   in.first_commit_at = kT0 + 5 * kHour;
   in.deploy_start_at = kT0 + 4 * kHour;
   in.deployed_at = kT0;
-  auto r = CreateDeployment(tx_, ctx_, in);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"first_commit_at", "deploy_start_at"}));
+  MustCreate(in);
+  EXPECT_EQ(Notes(),
+            (std::vector<std::string>{"deployment d1 deployed_at", "deployment d1 deployed_at"}));
+  EXPECT_EQ(Count("deployment_frequency"), 1u);
+  EXPECT_EQ(tx_.Series("lead_time_for_changes", "proj-a", "team-a", "production"), nullptr);
+  EXPECT_EQ(tx_.Series("deployment_duration", "proj-a", "team-a", "production"), nullptr);
 }
 
-TEST_F(CommandsTest, CreateDefaultDeployStartIsNowSoAnEarlierDeployedAtIsRejected) {
+// The original's README example: a back-filled deployment with no deploy_start_at. The start the
+// client did not send is the earlier of now and deployed_at, never a contradiction.
+TEST_F(CommandsTest, CreateDefaultDeployStartIsTheEarlierOfNowAndDeployedAt) {
   NewDeployment in = Started("d1");
-  in.deploy_start_at.reset();  // now = kNow
-  in.deployed_at = kNow - kMin;
-  auto r = CreateDeployment(tx_, ctx_, in);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"deploy_start_at"});
+  in.deploy_start_at.reset();
+  in.deployed_at = kT0 + 10 * kMin;
+  MustCreate(in);
+  EXPECT_EQ(tx_.deployments.at("d1").deploy_start_at, kT0 + 10 * kMin);
+  NewDeployment later = Started("d2");
+  later.deploy_start_at.reset();
+  later.deployed_at = kNow + kHour;  // a clock ahead of ours
+  MustCreate(later);
+  EXPECT_EQ(tx_.deployments.at("d2").deploy_start_at, kNow);
+  EXPECT_TRUE(Notes().empty());
+  const SeriesState* dur = tx_.Series("deployment_duration", "proj-a", "team-a", "production");
+  ASSERT_NE(dur, nullptr);
+  EXPECT_EQ(dur->count, 2u);
+  EXPECT_DOUBLE_EQ(dur->sum, 3600);
 }
 
 TEST_F(CommandsTest, CreateAcceptsEqualInstants) {
@@ -250,15 +277,14 @@ TEST_F(CommandsTest, MarkDeployedUnknownIdWithoutCreateIsNotFound) {
   EXPECT_TRUE(tx_.series.empty());
 }
 
-TEST_F(CommandsTest, MarkDeployedCreateRequiresProjectFirstCommitAndDeployStart) {
+TEST_F(CommandsTest, MarkDeployedCreateRequiresProjectAndFirstCommit) {
   MarkDeployed m;
   m.id = "d1";
   m.create_if_not_exists = true;
   auto r = MarkDeploymentDeployed(tx_, ctx_, m);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()),
-            (std::vector<std::string>{"project_id", "first_commit_at", "deploy_start_at"}));
+  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"project_id", "first_commit_at"}));
   EXPECT_TRUE(tx_.deployments.empty());
 }
 
@@ -267,10 +293,9 @@ TEST_F(CommandsTest, MarkDeployedCreateNamesOnlyTheMissingField) {
   m.id = "d1";
   m.create_if_not_exists = true;
   m.project_id = "proj-a";
-  m.first_commit_at = kT0;
   auto r = MarkDeploymentDeployed(tx_, ctx_, m);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"deploy_start_at"});
+  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"first_commit_at"});
 }
 
 TEST_F(CommandsTest, MarkDeployedCreatesADeployedDeployment) {
@@ -295,7 +320,7 @@ TEST_F(CommandsTest, MarkDeployedCreatesADeployedDeployment) {
   EXPECT_EQ(Count("lead_time_for_changes", "shared", "team-b", "staging"), 1u);
 }
 
-TEST_F(CommandsTest, MarkDeployedCreateStillValidatesOrdering) {
+TEST_F(CommandsTest, MarkDeployedCreateKeepsContradictingTimesAndNotesThem) {
   MarkDeployed m;
   m.id = "d1";
   m.create_if_not_exists = true;
@@ -304,9 +329,10 @@ TEST_F(CommandsTest, MarkDeployedCreateStillValidatesOrdering) {
   m.deploy_start_at = kT0 + 2 * kHour;
   m.deployed_at = kT0 + kHour;
   auto r = MarkDeploymentDeployed(tx_, ctx_, m);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"deploy_start_at"});
-  EXPECT_TRUE(tx_.deployments.empty());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(tx_.deployments.at("d1").deploy_start_at, kT0 + 2 * kHour);
+  EXPECT_EQ(Notes(), std::vector<std::string>{"deployment d1 deployed_at"});
+  EXPECT_EQ(tx_.Series("deployment_duration", "proj-a", "team-a", "production"), nullptr);
 }
 
 TEST_F(CommandsTest, MarkDeployedIsIdempotentAndCountsOnce) {
@@ -350,33 +376,43 @@ TEST_F(CommandsTest, MarkDeployedDefaultsToNow) {
   EXPECT_EQ(tx_.deployments.at("d1").deployed_at, kNow);
 }
 
-TEST_F(CommandsTest, MarkDeployedBeforeFirstCommitIsRejected) {
+TEST_F(CommandsTest, MarkDeployedBeforeFirstCommitIsStoredWithoutLeadTime) {
   NewDeployment in = Started("d1");
   in.first_commit_at = kT0;
   in.deploy_start_at = kT0 - kHour;
   MustCreate(in);
-  MarkDeployed m;
-  m.id = "d1";
-  m.deployed_at = kT0 - kMin;
-  auto r = MarkDeploymentDeployed(tx_, ctx_, m);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"deployed_at"});
-  EXPECT_NE(r.status().message().find("first_commit_at"), std::string::npos);
-  EXPECT_EQ(tx_.deployments.at("d1").status, DeploymentStatus::kStarted);
-  EXPECT_EQ(tx_.TotalCount("deployment_frequency"), 0u);
+  MustDeploy("d1", kT0 - kMin);
+  EXPECT_EQ(tx_.deployments.at("d1").status, DeploymentStatus::kDeployed);
+  EXPECT_EQ(tx_.deployments.at("d1").deployed_at, kT0 - kMin);
+  EXPECT_EQ(Count("deployment_frequency"), 1u);
+  EXPECT_EQ(tx_.Series("lead_time_for_changes", "proj-a", "team-a", "production"), nullptr);
+  EXPECT_EQ(Count("deployment_duration"), 1u);
+  EXPECT_EQ(Notes(), std::vector<std::string>{"deployment d1 deployed_at"});
 }
 
-TEST_F(CommandsTest, MarkDeployedBeforeDeployStartIsRejected) {
+TEST_F(CommandsTest, MarkDeployedBeforeDeployStartIsStoredWithoutDuration) {
   MustCreate(Started("d1"));  // deploy_start_at = kT0 + 1 h
+  MustDeploy("d1", kT0 + 30 * kMin);
+  EXPECT_EQ(tx_.deployments.at("d1").deployed_at, kT0 + 30 * kMin);
+  EXPECT_EQ(tx_.Series("deployment_duration", "proj-a", "team-a", "production"), nullptr);
+  EXPECT_EQ(Count("lead_time_for_changes"), 1u);
+  EXPECT_EQ(Notes(), std::vector<std::string>{"deployment d1 deployed_at"});
+  EXPECT_NE(notes_.front().message.find("deploy_start_at"), std::string::npos);
+}
+
+// create_if_not_exists without deploy_start_at (what the original's README documents).
+TEST_F(CommandsTest, MarkDeployedCreatesWithoutDeployStart) {
   MarkDeployed m;
   m.id = "d1";
-  m.deployed_at = kT0 + 30 * kMin;
+  m.create_if_not_exists = true;
+  m.project_id = "proj-a";
+  m.first_commit_at = kT0;
+  m.deployed_at = kT0 + 10 * kMin;
   auto r = MarkDeploymentDeployed(tx_, ctx_, m);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"deployed_at"});
-  EXPECT_NE(r.status().message().find("deploy_start_at"), std::string::npos);
-  EXPECT_EQ(tx_.deployments.at("d1").status, DeploymentStatus::kStarted);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(*r, Outcome::kCreated);
+  EXPECT_EQ(tx_.deployments.at("d1").deploy_start_at, kT0 + 10 * kMin);
+  EXPECT_TRUE(Notes().empty());
 }
 
 TEST_F(CommandsTest, MarkDeployedResolvesATeamTheCreationCouldNot) {
@@ -462,31 +498,55 @@ TEST_F(CommandsTest, IncidentWithUnknownDeploymentIsInvalid) {
   EXPECT_TRUE(tx_.series.empty());
 }
 
-TEST_F(CommandsTest, IncidentReportsAllFieldErrorsAtOnce) {
+TEST_F(CommandsTest, IncidentWithAnUnknownDeploymentIsRefusedAndAnEarlyRestoreIsNot) {
   NewIncident in = IncidentOf("proj-a", "ghost", kT0);
   in.restored_at = kT0 - kMin;
   auto r = CreateIncident(tx_, ctx_, in);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"restored_at", "deployment_id"}));
+  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"deployment_id"}));
+  EXPECT_TRUE(Notes().empty());
 }
 
-TEST_F(CommandsTest, IncidentTimeOrderingIsValidated) {
+TEST_F(CommandsTest, IncidentTimesThatContradictAreStoredWithoutTimeToRestore) {
   NewIncident finished_early = IncidentOf("proj-a", std::nullopt, kT0);
   finished_early.finished_at = kT0 - kSec;
-  auto r1 = CreateIncident(tx_, ctx_, finished_early);
-  ASSERT_FALSE(r1.ok());
-  EXPECT_EQ(Fields(r1.status()), std::vector<std::string>{"finished_at"});
+  std::string a = MustCreateIncident(finished_early);
+  EXPECT_EQ(tx_.incidents.at(a).finished_at, kT0 - kSec);
+  EXPECT_EQ(tx_.incidents.at(a).restored_at, kT0 - kSec);
 
   NewIncident finished_before_restored = IncidentOf("proj-a", std::nullopt, kT0);
   finished_before_restored.restored_at = kT0 + kHour;
   finished_before_restored.finished_at = kT0 + kMin;
-  auto r2 = CreateIncident(tx_, ctx_, finished_before_restored);
-  ASSERT_FALSE(r2.ok());
-  EXPECT_EQ(Fields(r2.status()), std::vector<std::string>{"finished_at"});
-  EXPECT_NE(r2.status().message().find("restored_at"), std::string::npos);
+  std::string b = MustCreateIncident(finished_before_restored);
+  EXPECT_EQ(tx_.incidents.at(b).restored_at, kT0 + kHour);
+  EXPECT_EQ(tx_.incidents.at(b).finished_at, kT0 + kMin);
 
-  EXPECT_TRUE(tx_.incidents.empty());
-  EXPECT_TRUE(tx_.series.empty());
+  EXPECT_EQ(Notes(), (std::vector<std::string>{"incident " + a + " restored_at",
+                                               "incident " + a + " finished_at",
+                                               "incident " + b + " finished_at"}));
+  EXPECT_EQ(Count("incident_count"), 2u);
+  EXPECT_EQ(Count("incident_restored"), 2u);
+  // Only b's hour counts: a's restore came before its start.
+  const SeriesState* ttr = tx_.Series("time_to_restore", "proj-a", "team-a", "production");
+  ASSERT_NE(ttr, nullptr);
+  EXPECT_EQ(ttr->count, 1u);
+  EXPECT_DOUBLE_EQ(ttr->sum, 3600);
+}
+
+// A past restore or finish without started_at: the start defaults to the earliest time given.
+TEST_F(CommandsTest, IncidentDefaultStartIsTheEarliestOfNowAndTheTimesGiven) {
+  NewIncident restored;
+  restored.project_id = "proj-a";
+  restored.restored_at = kT0 + kHour;
+  restored.finished_at = kT0 + 2 * kHour;
+  std::string a = MustCreateIncident(restored);
+  EXPECT_EQ(tx_.incidents.at(a).started_at, kT0 + kHour);
+  NewIncident finished;
+  finished.project_id = "proj-a";
+  finished.finished_at = kT0;
+  std::string b = MustCreateIncident(finished);
+  EXPECT_EQ(tx_.incidents.at(b).started_at, kT0);
+  EXPECT_TRUE(Notes().empty());
 }
 
 TEST_F(CommandsTest, IncidentDefaultsStartedAtAndEnvironment) {
@@ -650,14 +710,17 @@ TEST_F(CommandsTest, RestoreDefaultsToNow) {
   EXPECT_EQ(tx_.incidents.at(id).restored_at, kNow);
 }
 
-TEST_F(CommandsTest, RestoreBeforeStartIsRejected) {
+TEST_F(CommandsTest, RestoreBeforeStartIsStoredWithoutTimeToRestore) {
   std::string id = MustCreateIncident(IncidentOf("proj-a", std::nullopt, kT0));
   auto r = RestoreIncident(tx_, ctx_, {id, kT0 - kSec});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"date"});
-  EXPECT_FALSE(tx_.incidents.at(id).restored_at.has_value());
-  EXPECT_EQ(tx_.TotalCount("incident_restored"), 0u);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(tx_.incidents.at(id).restored_at, kT0 - kSec);
+  EXPECT_EQ(Count("incident_restored"), 1u);
+  EXPECT_EQ(tx_.Series("time_to_restore", "proj-a", "team-a", "production"), nullptr);
+  EXPECT_EQ(Notes(), std::vector<std::string>{"incident " + id + " restored_at"});
+  // Finishing later notes nothing more: the restore was noted when it happened.
+  ASSERT_TRUE(FinishIncident(tx_, ctx_, {id, kT0 + kHour}).ok());
+  EXPECT_EQ(Notes().size(), 1u);
 }
 
 TEST_F(CommandsTest, FinishImpliesRestoreAndRecordsTimeToRestoreOnce) {
@@ -699,25 +762,25 @@ TEST_F(CommandsTest, FinishAfterRestoreDoesNotRecordTimeToRestoreAgain) {
   EXPECT_DOUBLE_EQ(ttr->sum, 600);
 }
 
-TEST_F(CommandsTest, FinishBeforeRestoredIsRejected) {
+TEST_F(CommandsTest, FinishBeforeRestoredIsStored) {
   std::string id = MustCreateIncident(IncidentOf("proj-a", std::nullopt, kT0));
   ASSERT_TRUE(RestoreIncident(tx_, ctx_, {id, kT0 + kHour}).ok());
   auto r = FinishIncident(tx_, ctx_, {id, kT0 + 30 * kMin});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"date"});
-  EXPECT_NE(r.status().message().find("restored_at"), std::string::npos);
-  EXPECT_FALSE(tx_.incidents.at(id).finished_at.has_value());
-  EXPECT_EQ(tx_.TotalCount("incident_finished"), 0u);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(tx_.incidents.at(id).finished_at, kT0 + 30 * kMin);
+  EXPECT_EQ(Count("incident_finished"), 1u);
+  EXPECT_EQ(Notes(), std::vector<std::string>{"incident " + id + " finished_at"});
+  EXPECT_NE(notes_.front().message.find("restored_at"), std::string::npos);
 }
 
-TEST_F(CommandsTest, FinishBeforeStartIsRejected) {
+TEST_F(CommandsTest, FinishBeforeStartRestoresWithoutTimeToRestore) {
   std::string id = MustCreateIncident(IncidentOf("proj-a", std::nullopt, kT0));
-  auto r = FinishIncident(tx_, ctx_, {id, kT0 - kMin});
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"date"});
-  EXPECT_FALSE(tx_.incidents.at(id).restored_at.has_value());
-  EXPECT_EQ(tx_.TotalCount("incident_restored"), 0u);
+  ASSERT_TRUE(FinishIncident(tx_, ctx_, {id, kT0 - kMin}).ok());
+  EXPECT_EQ(tx_.incidents.at(id).restored_at, kT0 - kMin);
+  EXPECT_EQ(Count("incident_restored"), 1u);
+  EXPECT_EQ(tx_.Series("time_to_restore", "proj-a", "team-a", "production"), nullptr);
+  EXPECT_EQ(Notes(), (std::vector<std::string>{"incident " + id + " restored_at",
+                                               "incident " + id + " finished_at"}));
 }
 
 // --- Record and RebuildMetrics ---

@@ -245,6 +245,18 @@ TEST(RenderTextTest, SelfSeries) {
   EXPECT_TRUE(Contains(body, "em_metrics_export_points_total 7"));
   EXPECT_TRUE(Contains(body, "em_metrics_export_rejected_points_total 2"));
   EXPECT_TRUE(Contains(body, R"(em_metrics_export_failures_total{reason="retryable"} 1)"));
+
+  // Events stored with times out of order: absent until one is, then counted by kind and field.
+  EXPECT_EQ(body.find("em_metrics_inconsistent_events"), std::string::npos);
+  m.RecordInconsistentEvent("deployment", "deployed_at");
+  m.RecordInconsistentEvent("deployment", "deployed_at");
+  m.RecordInconsistentEvent("incident", "restored_at");
+  body = Text({}, m.Get());
+  EXPECT_TRUE(Contains(body, "# TYPE em_metrics_inconsistent_events_total counter")) << body;
+  EXPECT_TRUE(Contains(
+      body, R"(em_metrics_inconsistent_events_total{field="deployed_at",kind="deployment"} 2)"));
+  EXPECT_TRUE(Contains(
+      body, R"(em_metrics_inconsistent_events_total{field="restored_at",kind="incident"} 1)"));
 }
 
 // The group commit's counters: present only with a database, seconds as counters with a unit.
