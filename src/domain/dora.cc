@@ -14,34 +14,64 @@ constexpr double kHour = 3600, kDay = 86400;
 
 double Seconds(TimeMs from, TimeMs to) { return static_cast<double>(to - from) / 1000.0; }
 
-// dora-2023 bands (README): the boundary value belongs to the better band for frequency and
+// The bands of one preset: the boundary value belongs to the better band for frequency and
 // failure rate ("at least", "at most"), to the worse one for durations ("less than").
-Level LeadTimeLevel(double median) {
-  return median < kDay        ? Level::kElite
-         : median < 7 * kDay  ? Level::kHigh
-         : median < 30 * kDay ? Level::kMedium
-                              : Level::kLow;
+struct Bands {
+  double lead_time[3];      // seconds: elite, high, medium upper bounds (exclusive)
+  double frequency[3];      // per day: elite, high, medium lower bounds (inclusive)
+  double failure_rate[3];   // ratio: elite, high, medium upper bounds (inclusive)
+  double restore[3];        // seconds: elite, high, medium upper bounds (exclusive)
+};
+
+// dora-2023: the 2023 report's clusters, which are ordered on every metric.
+constexpr Bands kDora2023{{kDay, 7 * kDay, 30 * kDay},
+                          {1, 1.0 / 7, 1.0 / 30},
+                          {0.05, 0.10, 0.15},
+                          {kHour, kDay, 7 * kDay}};
+// dora-2024: the 2024 clusters are not ordered on change failure rate (elite 5%, high 20%,
+// medium 10%, low 40%) nor on restore time (high and medium both "< 1 day"). As thresholds:
+// failure rate at most 5% / 20% / 30% (30%: between the 20% and 40% clusters), restore under an
+// hour / a day / a week (a week: where 2024's low cluster starts); lead time and frequency as
+// in 2023, which 2024 repeats.
+constexpr Bands kDora2024{{kDay, 7 * kDay, 30 * kDay},
+                          {1, 1.0 / 7, 1.0 / 30},
+                          {0.05, 0.20, 0.30},
+                          {kHour, kDay, 7 * kDay}};
+
+const Bands& BandsOf(Preset p) { return p == Preset::kDora2024 ? kDora2024 : kDora2023; }
+
+constexpr Level kLevels[] = {Level::kElite, Level::kHigh, Level::kMedium};
+
+Level Below(double v, const double (&bound)[3]) {  // v < bound
+  for (int i = 0; i < 3; ++i) {
+    if (v < bound[i]) return kLevels[i];
+  }
+  return Level::kLow;
 }
-Level FrequencyLevel(double per_day) {
-  return per_day >= 1          ? Level::kElite
-         : per_day >= 1.0 / 7  ? Level::kHigh
-         : per_day >= 1.0 / 30 ? Level::kMedium
-                               : Level::kLow;
+Level AtMost(double v, const double (&bound)[3]) {  // v <= bound
+  for (int i = 0; i < 3; ++i) {
+    if (v <= bound[i]) return kLevels[i];
+  }
+  return Level::kLow;
 }
-Level FailureRateLevel(double ratio) {
-  return ratio <= 0.05   ? Level::kElite
-         : ratio <= 0.10 ? Level::kHigh
-         : ratio <= 0.15 ? Level::kMedium
-                         : Level::kLow;
-}
-Level RestoreLevel(double median) {
-  return median < kHour      ? Level::kElite
-         : median < kDay     ? Level::kHigh
-         : median < 7 * kDay ? Level::kMedium
-                             : Level::kLow;
+Level AtLeast(double v, const double (&bound)[3]) {  // v >= bound
+  for (int i = 0; i < 3; ++i) {
+    if (v >= bound[i]) return kLevels[i];
+  }
+  return Level::kLow;
 }
 
 }  // namespace
+
+const char* PresetName(Preset preset) {
+  return preset == Preset::kDora2024 ? "dora-2024" : "dora-2023";
+}
+
+std::optional<Preset> ParsePreset(std::string_view name) {
+  if (name == "dora-2023") return Preset::kDora2023;
+  if (name == "dora-2024") return Preset::kDora2024;
+  return std::nullopt;
+}
 
 const char* LevelName(Level level) {
   switch (level) {
@@ -98,7 +128,8 @@ DurationStats Summarize(std::vector<double> seconds) {
   return s;
 }
 
-DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e) {
+DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e, Preset preset) {
+  const Bands& bands = BandsOf(preset);
   DoraReport r;
   r.from = from;
   r.to = to;
@@ -132,11 +163,11 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e) {
   f.count = total;
   f.per_day = days > 0 ? static_cast<double>(total) / days : 0;
   f.per_week = f.per_day * 7;
-  if (total > 0) f.level = FrequencyLevel(f.per_day);
+  if (total > 0) f.level = AtLeast(f.per_day, bands.frequency);
 
   r.lead_time_for_changes.stats = Summarize(std::move(lead));
   if (r.lead_time_for_changes.stats.median) {
-    r.lead_time_for_changes.level = LeadTimeLevel(*r.lead_time_for_changes.stats.median);
+    r.lead_time_for_changes.level = Below(*r.lead_time_for_changes.stats.median, bands.lead_time);
   }
   r.deployment_duration = Summarize(std::move(duration));
 
@@ -145,7 +176,7 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e) {
   cfr.total = total;
   if (total > 0) {
     cfr.ratio = static_cast<double>(failed_count) / static_cast<double>(total);
-    cfr.level = FailureRateLevel(*cfr.ratio);
+    cfr.level = AtMost(*cfr.ratio, bands.failure_rate);
   }
   r.failed_deployment_recovery_time = Summarize(std::move(recovery));
 
@@ -160,7 +191,7 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e) {
   }
   r.time_to_restore.stats = Summarize(std::move(restore));
   if (r.time_to_restore.stats.median) {
-    r.time_to_restore.level = RestoreLevel(*r.time_to_restore.stats.median);
+    r.time_to_restore.level = Below(*r.time_to_restore.stats.median, bands.restore);
   }
 
   // Detection is measured from the deployment that shipped the fault; an incident that started

@@ -1,6 +1,6 @@
 // The DORA figures of a time range, computed from stored events (not from metric buckets): exact
 // medians and percentiles, back-filled events counted where they happened. Definitions, range
-// rules and the dora-2023 levels: the README's "DORA metrics from the database" section.
+// rules and the level presets: docs/dora.md.
 #pragma once
 
 #include <cstddef>
@@ -34,6 +34,12 @@ std::optional<double> Quantile(const std::vector<double>& sorted, double q);
 
 enum class Level { kElite, kHigh, kMedium, kLow };
 const char* LevelName(Level level);
+
+// Which year's bands turn figures into levels (docs/dora.md, "Performance levels"). DORA's levels
+// are survey clusters that move between reports; each preset is a monotonic reading of one year.
+enum class Preset { kDora2023, kDora2024 };
+const char* PresetName(Preset preset);
+std::optional<Preset> ParsePreset(std::string_view name);  // "dora-2023", "dora-2024"
 
 // What one range's figures are computed from, already narrowed to the query's projects, teams
 // and environments, as full records (for explanations and tests).
@@ -135,8 +141,9 @@ struct DoraReport {
   std::optional<Level> overall_level;  // the lowest level among the four keys that have one
 };
 
-// The figures of [from, to) (from < to) with the dora-2023 levels.
-DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& facts);
+// The figures of [from, to) (from < to) with the levels of `preset`.
+DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& facts,
+                       Preset preset = Preset::kDora2023);
 
 enum class GroupBy { kProject, kTeam, kEnvironment };
 

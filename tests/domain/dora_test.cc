@@ -173,6 +173,52 @@ TEST(ComputeDoraTest, BandEdges) {
   EXPECT_EQ(r.overall_level, Level::kHigh);
 }
 
+// dora-2024 reads the 2024 clusters as thresholds: change failure rate at most 5% / 20% / 30%;
+// the rest as in 2023.
+TEST(ComputeDoraTest, Dora2024BandsChangeFailureRate) {
+  DoraEvents e;
+  for (int i = 0; i < 10; ++i) {
+    e.deployed.push_back(Deployed("d" + std::to_string(i), kD0 + i * kDay, kHour, kMin));
+  }
+  e.deployed[0].failed = true;  // 10%
+  const DoraFacts facts = FactsOf(e);
+  EXPECT_EQ(ComputeDora(kD0, kD0 + 10 * kDay, facts).change_failure_rate.level, Level::kHigh);
+  EXPECT_EQ(ComputeDora(kD0, kD0 + 10 * kDay, facts, Preset::kDora2024).change_failure_rate.level,
+            Level::kHigh);
+  e.deployed[1].failed = true;  // 20%: low in 2023 (over 15%), high in 2024 (at most 20%)
+  EXPECT_EQ(ComputeDora(kD0, kD0 + 10 * kDay, FactsOf(e)).change_failure_rate.level, Level::kLow);
+  EXPECT_EQ(
+      ComputeDora(kD0, kD0 + 10 * kDay, FactsOf(e), Preset::kDora2024).change_failure_rate.level,
+      Level::kHigh);
+  e.deployed[2].failed = true;  // 30%: medium in 2024
+  EXPECT_EQ(
+      ComputeDora(kD0, kD0 + 10 * kDay, FactsOf(e), Preset::kDora2024).change_failure_rate.level,
+      Level::kMedium);
+  e.deployed[3].failed = true;  // 40%: low
+  EXPECT_EQ(
+      ComputeDora(kD0, kD0 + 10 * kDay, FactsOf(e), Preset::kDora2024).change_failure_rate.level,
+      Level::kLow);
+  EXPECT_EQ(ParsePreset("dora-2024"), Preset::kDora2024);
+  EXPECT_EQ(ParsePreset("dora-2023"), Preset::kDora2023);
+  EXPECT_FALSE(ParsePreset("dora-2022").has_value());
+  EXPECT_STREQ(PresetName(Preset::kDora2024), "dora-2024");
+}
+
+// Times that contradict each other (skewed clocks) count as events but give no duration.
+TEST(ComputeDoraTest, NegativeDurationsAreLeftOut) {
+  DoraEvents e;
+  e.deployed = {Deployed("ok", kD0, kHour, kMin), Deployed("skewed", kD0 + kHour, -kHour, -kMin)};
+  e.restored = {MakeIncident("ok", std::nullopt, kD0, kD0 + kHour),
+                MakeIncident("back", std::nullopt, kD0 + 2 * kHour, kD0 + kHour)};
+  DoraReport r = ComputeDora(kD0, kD0 + kDay, FactsOf(e));
+  EXPECT_EQ(r.deployment_frequency.count, 2u);
+  EXPECT_EQ(r.lead_time_for_changes.stats.count, 1u);
+  EXPECT_EQ(r.lead_time_for_changes.stats.median, 3600);
+  EXPECT_EQ(r.deployment_duration.count, 1u);
+  EXPECT_EQ(r.time_to_restore.stats.count, 1u);
+  EXPECT_EQ(r.time_to_restore.stats.median, 3600);
+}
+
 TEST(PartitionTest, FailuresCountInTheDeploymentsGroup) {
   DoraEvents e;
   e.deployed = {Deployed("a", kD0, kHour, kMin, DeploymentKind::kPlanned, "core"),
