@@ -132,6 +132,12 @@ TEST_F(CompatTest, TimesOutOfOrderAreStoredCountedAndKeptOutOfTheFigures) {
   EXPECT_EQ(dora.at("lead_time_for_changes").at("count").to_number<int>(), 1);
   EXPECT_EQ(dora.at("lead_time_for_changes").at("median").to_number<double>(), 5400);
   EXPECT_EQ(dora.at("time_to_restore").at("count").to_number<int>(), 0);
+  // Every duration says its unit.
+  for (const char* figure : {"lead_time_for_changes", "time_to_restore",
+                             "failed_deployment_recovery_time", "time_to_detect",
+                             "deployment_duration"}) {
+    EXPECT_EQ(dora.at(figure).at("unit"), "seconds") << figure;
+  }
 
   auto metrics = Get("/metrics").body;
   EXPECT_NE(metrics.find(

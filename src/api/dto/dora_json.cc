@@ -11,6 +11,8 @@ json::value Num(double v) {
   if (v == std::floor(v) && std::fabs(v) < 9e15) return json::value(static_cast<int64_t>(v));
   return json::value(v);
 }
+constexpr const char* kSeconds = "seconds";
+
 json::value Opt(const std::optional<double>& v) { return v ? Num(*v) : json::value(); }
 json::value Opt(const std::optional<domain::Level>& l) {
   return l ? json::value(domain::LevelName(*l)) : json::value();
@@ -25,12 +27,11 @@ void AddDoraMetrics(const domain::DoraReport& r, json::object* out) {
                                            {"per_day", Num(f.per_day)},
                                            {"per_week", Num(f.per_week)},
                                            {"level", Opt(f.level)}};
+  // Durations say their unit, so a client never has to guess seconds from milliseconds.
   auto timed = [](const domain::DoraReport::Timed& t) {
-    return json::object{{"count", t.stats.count},
-                        {"median", Opt(t.stats.median)},
-                        {"p90", Opt(t.stats.p90)},
-                        {"mean", Opt(t.stats.mean)},
-                        {"level", Opt(t.level)}};
+    return json::object{{"count", t.stats.count},     {"median", Opt(t.stats.median)},
+                        {"p90", Opt(t.stats.p90)},     {"mean", Opt(t.stats.mean)},
+                        {"unit", kSeconds},            {"level", Opt(t.level)}};
   };
   o["lead_time_for_changes"] = timed(r.lead_time_for_changes);
   const auto& cfr = r.change_failure_rate;
@@ -41,15 +42,19 @@ void AddDoraMetrics(const domain::DoraReport& r, json::object* out) {
   o["time_to_restore"] = timed(r.time_to_restore);
   o["failed_deployment_recovery_time"] =
       json::object{{"count", r.failed_deployment_recovery_time.count},
-                   {"median", Opt(r.failed_deployment_recovery_time.median)}};
+                   {"median", Opt(r.failed_deployment_recovery_time.median)},
+                   {"unit", kSeconds}};
   o["rework_rate"] = json::object{{"reworked", r.rework_rate.numerator},
                                   {"total", r.rework_rate.total},
                                   {"ratio", Opt(r.rework_rate.ratio)}};
   o["time_to_detect"] =
-      json::object{{"count", r.time_to_detect.count}, {"median", Opt(r.time_to_detect.median)}};
+      json::object{{"count", r.time_to_detect.count},
+                   {"median", Opt(r.time_to_detect.median)},
+                   {"unit", kSeconds}};
   o["deployment_duration"] = json::object{{"count", r.deployment_duration.count},
                                           {"median", Opt(r.deployment_duration.median)},
-                                          {"p90", Opt(r.deployment_duration.p90)}};
+                                          {"p90", Opt(r.deployment_duration.p90)},
+                                          {"unit", kSeconds}};
   o["overall_level"] = Opt(r.overall_level);
 }
 
