@@ -1,7 +1,6 @@
 #include "storage/sqlite/sqlite_event_store.h"
 
 #include <fcntl.h>
-#include <pthread.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
