@@ -56,4 +56,19 @@ http::Response ErrorResponse(const Status& status) {
   return res;
 }
 
+http::Response RouteNotFound(std::string_view method, std::string_view path) {
+  json::object o{{"message", "Route " + std::string(method) + ":" + std::string(path) + " not found"},
+                 {"error", "Not Found"},
+                 {"statusCode", 404}};
+  return http::Response::Json(404, json::serialize(o));
+}
+
+http::Response AuthRefused(const auth::Decision& decision) {
+  http::Response res =
+      http::Response::Json(decision.verdict == auth::Verdict::kForbidden ? 403 : 401,
+                           json::serialize(json::object{{"error", decision.message}}));
+  if (decision.challenge) res.headers.emplace_back("WWW-Authenticate", "Basic realm=web-http");
+  return res;
+}
+
 }  // namespace emm::api

@@ -1,6 +1,9 @@
 // Status -> HTTP status and JSON body, in one place. A client mistake is never a 500.
 #pragma once
 
+#include <string_view>
+
+#include "auth/authenticator.h"
 #include "common/status.h"
 #include "http/message.h"
 
@@ -11,5 +14,13 @@ namespace emm::api {
 http::Response ErrorResponse(const Status& status);
 
 int HttpStatusFor(StatusCode code);
+
+// 404 for a path no route matches, in the original's (Fastify's) shape:
+// {"message":"Route GET:/x not found","error":"Not Found","statusCode":404}.
+http::Response RouteNotFound(std::string_view method, std::string_view path);
+
+// 401 (no or unknown credentials; with `WWW-Authenticate: Basic realm=web-http` when the decision
+// asks for the challenge) or 403 (wrong credentials): {"error": message}.
+http::Response AuthRefused(const auth::Decision& decision);
 
 }  // namespace emm::api

@@ -1,0 +1,71 @@
+// What runs a write route's domain command, injected so that each write route exists once: the
+// handler turns the body into a command and hands it over; the runner runs it in the stored write
+// queue (answering after the commit) or, in stateless mode, on a transaction with nothing behind
+// it and pushes its points to the collector (answering once the collector has them).
+#pragma once
+
+#include <boost/json.hpp>
+#include <variant>
+
+#include "api/options.h"
+#include "domain/commands.h"
+#include "http/message.h"
+
+namespace emm::api {
+
+struct RestoreIncidentCommand {
+  domain::IncidentTransition in;
+};
+struct FinishIncidentCommand {
+  domain::IncidentTransition in;
+};
+using WriteCommand = std::variant<domain::NewDeployment, domain::MarkDeployed, domain::NewIncident,
+                                  RestoreIncidentCommand, FinishIncidentCommand>;
+
+// Runs `command` on `tx` (the one place that maps a WriteCommand to its domain function).
+// `created_id` receives a created incident's id.
+Result<domain::Outcome> RunCommand(const WriteCommand& command, domain::Transaction& tx,
+                                   const domain::CommandContext& ctx, std::string* created_id);
+
+// Thread-safe.
+class WriteRunner {
+ public:
+  virtual ~WriteRunner() = default;
+  // Runs `command` and answers 201 (created, with Location where the record can be read) or 200,
+  // or the error as ErrorResponse maps it. `body` is the request's JSON object: a runner may read
+  // what it cannot look up from it, only before Run returns.
+  virtual void Run(WriteCommand command, const boost::json::object& body,
+                   http::Responder respond) const = 0;
+};
+
+// Through the group commit (storage::WriteQueue): answered once the batch is durable.
+class StoredWriteRunner final : public WriteRunner {
+ public:
+  // `deps.writes`, `deps.teams` and `deps.clock` must outlive the runner.
+  StoredWriteRunner(const ApiOptions& options, const ApiDeps& deps)
+      : default_environment_(options.default_environment), deps_(deps) {}
+  void Run(WriteCommand command, const boost::json::object& body,
+           http::Responder respond) const override;
+
+ private:
+  std::string default_environment_;
+  ApiDeps deps_;
+};
+
+// Stateless mode (SQLITE_DB=none): the command runs on a ForwardingTransaction and its points are
+// pushed (exporting::Forwarder) before the answer, so a 2xx means the collector has them and a
+// 502 tells the pipeline step to retry.
+class ForwardingWriteRunner final : public WriteRunner {
+ public:
+  // `deps.forwarder`, `deps.teams` and `deps.clock` must outlive the runner.
+  ForwardingWriteRunner(const ApiOptions& options, const ApiDeps& deps)
+      : default_environment_(options.default_environment), deps_(deps) {}
+  void Run(WriteCommand command, const boost::json::object& body,
+           http::Responder respond) const override;
+
+ private:
+  std::string default_environment_;
+  ApiDeps deps_;
+};
+
+}  // namespace emm::api
