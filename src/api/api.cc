@@ -24,8 +24,6 @@ std::string MethodLabel(const std::string& method) {
   return "other";
 }
 
-constexpr const char* kNoDatabase = "em-metrics runs without a database (SQLITE_DB=none)";
-
 }  // namespace
 
 Api::Api(ApiOptions options, ApiDeps deps) : env_{std::move(options), deps, nullptr} {

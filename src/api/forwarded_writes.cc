@@ -12,8 +12,6 @@
 namespace emm::api {
 namespace {
 
-constexpr const char* kNoDatabase = "em-metrics runs without a database (SQLITE_DB=none)";
-
 // Fills `tx` with what `command` would look up in a database, from the command and the body.
 Status Prepare(const WriteCommand& command, const boost::json::object& body,
                const domain::CommandContext& ctx, exporting::ForwardingTransaction* tx) {

@@ -21,6 +21,9 @@ struct ApiOptions {
   bool scrape_no_auth = false;                 // GET /metrics without credentials
 };
 
+// Named in the answers of stateless mode.
+inline constexpr const char* kNoDatabase = "em-metrics runs without a database (SQLITE_DB=none)";
+
 // Every pointer must outlive the Api. Thread-safe.
 struct ApiDeps {
   storage::EventStore* store;

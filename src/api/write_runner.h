@@ -27,45 +27,40 @@ using WriteCommand = std::variant<domain::NewDeployment, domain::MarkDeployed, d
 Result<domain::Outcome> RunCommand(const WriteCommand& command, domain::Transaction& tx,
                                    const domain::CommandContext& ctx, std::string* created_id);
 
-// Thread-safe.
+// Thread-safe. The pointers in `deps` that a runner uses (below) must outlive it.
 class WriteRunner {
  public:
+  WriteRunner(const ApiOptions& options, const ApiDeps& deps)
+      : default_environment_(options.default_environment), deps_(deps) {}
   virtual ~WriteRunner() = default;
   // Runs `command` and answers 201 (created, with Location where the record can be read) or 200,
   // or the error as ErrorResponse maps it. `body` is the request's JSON object: a runner may read
   // what it cannot look up from it, only before Run returns.
   virtual void Run(WriteCommand command, const boost::json::object& body,
                    http::Responder respond) const = 0;
+
+ protected:
+  const std::string default_environment_;  // DEPLOYMENT_ENVIRONMENT
+  const ApiDeps deps_;
 };
 
-// Through the group commit (storage::WriteQueue): answered once the batch is durable.
+// Through the group commit (deps.writes, storage::WriteQueue): answered once the batch is durable.
+// Uses deps.writes, deps.teams and deps.clock.
 class StoredWriteRunner final : public WriteRunner {
  public:
-  // `deps.writes`, `deps.teams` and `deps.clock` must outlive the runner.
-  StoredWriteRunner(const ApiOptions& options, const ApiDeps& deps)
-      : default_environment_(options.default_environment), deps_(deps) {}
+  using WriteRunner::WriteRunner;
   void Run(WriteCommand command, const boost::json::object& body,
            http::Responder respond) const override;
-
- private:
-  std::string default_environment_;
-  ApiDeps deps_;
 };
 
 // Stateless mode (SQLITE_DB=none): the command runs on a ForwardingTransaction and its points are
-// pushed (exporting::Forwarder) before the answer, so a 2xx means the collector has them and a
-// 502 tells the pipeline step to retry.
+// pushed (deps.forwarder) before the answer, so a 2xx means the collector has them and a 502 tells
+// the pipeline step to retry. Uses deps.forwarder, deps.teams and deps.clock.
 class ForwardingWriteRunner final : public WriteRunner {
  public:
-  // `deps.forwarder`, `deps.teams` and `deps.clock` must outlive the runner.
-  ForwardingWriteRunner(const ApiOptions& options, const ApiDeps& deps)
-      : default_environment_(options.default_environment), deps_(deps) {}
+  using WriteRunner::WriteRunner;
   void Run(WriteCommand command, const boost::json::object& body,
            http::Responder respond) const override;
-
- private:
-  std::string default_environment_;
-  ApiDeps deps_;
 };
 
 }  // namespace emm::api
