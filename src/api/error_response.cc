@@ -19,6 +19,14 @@ int HttpStatusFor(StatusCode code) {
       return 409;
     case StatusCode::kFailedPrecondition:
       return 409;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kPayloadTooLarge:
+      return 413;
+    case StatusCode::kHeadersTooLarge:
+      return 431;
     case StatusCode::kUnimplemented:
       return 501;
     case StatusCode::kUnavailable:
@@ -34,8 +42,35 @@ int HttpStatusFor(StatusCode code) {
   return 500;
 }
 
+namespace {
+
+const char* ReasonPhrase(int code) {
+  switch (code) {
+    case 400:
+      return "Bad Request";
+    case 413:
+      return "Payload Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 503:
+      return "Service Unavailable";
+  }
+  return "Error";
+}
+
+}  // namespace
+
+http::Response RefusalResponse(const Status& status) {
+  const int code = HttpStatusFor(status.code());
+  json::object body{{"error", ReasonPhrase(code)}, {"message", status.message()}};
+  http::Response res = http::Response::Json(code, json::serialize(body));
+  if (code == 503) res.headers.emplace_back("Retry-After", "1");
+  return res;
+}
+
 http::Response ErrorResponse(const Status& status) {
   int code = HttpStatusFor(status.code());
+  if (code == 413 || code == 431) return RefusalResponse(status);
   json::object body;
   if (code == 500) {
     log::Error("internal error", {{"error", status.ToString()}});
@@ -53,6 +88,21 @@ http::Response ErrorResponse(const Status& status) {
   http::Response res = http::Response::Json(code, json::serialize(body));
   // A busy database clears up by itself; a damaged one or a full disk waits for an operator.
   if (status.code() == StatusCode::kUnavailable) res.headers.emplace_back("Retry-After", "1");
+  return res;
+}
+
+http::Response RouteNotFound(std::string_view method, std::string_view path) {
+  json::object o{{"message", "Route " + std::string(method) + ":" + std::string(path) + " not found"},
+                 {"error", "Not Found"},
+                 {"statusCode", 404}};
+  return http::Response::Json(404, json::serialize(o));
+}
+
+http::Response AuthRefused(const auth::Decision& decision) {
+  http::Response res = ErrorResponse(decision.verdict == auth::Verdict::kForbidden
+                                         ? Status::PermissionDenied(decision.message)
+                                         : Status::Unauthenticated(decision.message));
+  if (decision.challenge) res.headers.emplace_back("WWW-Authenticate", "Basic realm=web-http");
   return res;
 }
 

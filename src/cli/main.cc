@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "api/api.h"
+#include "api/error_response.h"
 #include "auth/authenticator.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -376,6 +377,7 @@ int Serve(const config::Settings& s) {
   so.read_timeout = std::chrono::milliseconds(s.read_timeout_ms);
   so.max_connections = max_connections;
   so.overflow_connections = kOverflowConnections;
+  so.refusal_response = api::RefusalResponse;
   auto server =
       std::make_unique<http::Server>(so, [&api](http::Request req, http::Responder respond) {
         api.Handle(std::move(req), std::move(respond));

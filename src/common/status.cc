@@ -14,6 +14,14 @@ const char* StatusCodeName(StatusCode code) {
       return "ALREADY_EXISTS";
     case StatusCode::kFailedPrecondition:
       return "FAILED_PRECONDITION";
+    case StatusCode::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case StatusCode::kPermissionDenied:
+      return "PERMISSION_DENIED";
+    case StatusCode::kPayloadTooLarge:
+      return "PAYLOAD_TOO_LARGE";
+    case StatusCode::kHeadersTooLarge:
+      return "HEADERS_TOO_LARGE";
     case StatusCode::kUnimplemented:
       return "UNIMPLEMENTED";
     case StatusCode::kUnavailable:

@@ -15,6 +15,10 @@ enum class StatusCode {
   kNotFound,            // a named entity does not exist (404)
   kAlreadyExists,       // creating an id that exists (409)
   kFailedPrecondition,  // valid request, wrong state (409)
+  kUnauthenticated,     // no credentials, or a scheme that is not configured (401)
+  kPermissionDenied,    // wrong credentials (403)
+  kPayloadTooLarge,     // a request body over the limit (413)
+  kHeadersTooLarge,     // request headers over the limit (431)
   kUnimplemented,       // 501
   kUnavailable,         // transient: busy database, lost connection (503)
   kResourceExhausted,   // out of disk space: nothing was stored; retry once space is freed (507)
@@ -48,6 +52,18 @@ class [[nodiscard]] Status {
   }
   static Status FailedPrecondition(std::string message) {
     return Status(StatusCode::kFailedPrecondition, std::move(message));
+  }
+  static Status Unauthenticated(std::string message) {
+    return Status(StatusCode::kUnauthenticated, std::move(message));
+  }
+  static Status PermissionDenied(std::string message) {
+    return Status(StatusCode::kPermissionDenied, std::move(message));
+  }
+  static Status PayloadTooLarge(std::string message) {
+    return Status(StatusCode::kPayloadTooLarge, std::move(message));
+  }
+  static Status HeadersTooLarge(std::string message) {
+    return Status(StatusCode::kHeadersTooLarge, std::move(message));
   }
   static Status Unimplemented(std::string message) {
     return Status(StatusCode::kUnimplemented, std::move(message));

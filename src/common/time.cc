@@ -109,6 +109,19 @@ std::optional<TimeMs> ParseTimestamp(std::string_view t) {
   return secs * 1000 + millis;
 }
 
+std::optional<int64_t> ParseCivilDate(std::string_view t) {
+  size_t p = 0;
+  int year = 0, month = 0, day = 0;
+  if (!Digits(t, &p, 4, &year) || !Expect(t, &p, '-') || !Digits(t, &p, 2, &month) ||
+      !Expect(t, &p, '-') || !Digits(t, &p, 2, &day) || p != t.size()) {
+    return std::nullopt;
+  }
+  if (month < 1 || month > 12 || day < 1 || day > static_cast<int>(DaysInMonth(year, month))) {
+    return std::nullopt;
+  }
+  return DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+}
+
 std::string FormatTimestamp(TimeMs ms) {
   int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
   int millis = static_cast<int>(ms - secs * 1000);

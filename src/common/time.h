@@ -17,6 +17,10 @@ using TimeMs = int64_t;
 // date-time or names an impossible date (month 13, Feb 30, hour 24).
 std::optional<TimeMs> ParseTimestamp(std::string_view text);
 
+// A calendar date "2024-05-01" (exactly YYYY-MM-DD) as days since 1970-01-01; nullopt when the
+// text is not one or names a day that does not exist (2026-02-30).
+std::optional<int64_t> ParseCivilDate(std::string_view text);
+
 // "2024-05-01T10:00:00.000Z" (always UTC, millisecond precision).
 std::string FormatTimestamp(TimeMs ms);
 

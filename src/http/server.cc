@@ -21,15 +21,6 @@ using tcp = net::ip::tcp;
 
 namespace {
 
-std::string ErrorJson(std::string_view error, std::string_view message) {
-  std::string out = "{\"error\":";
-  log::AppendJsonString(&out, error);
-  out += ",\"message\":";
-  log::AppendJsonString(&out, message);
-  out += "}";
-  return out;
-}
-
 // Accept failures (out of file descriptors or memory) retry after a pause that doubles from the
 // first to the last value while they go on: the failing accept returns at once, and retrying at
 // once spins on both cores (issue 10: 444,856 log lines in 3 s).
@@ -145,17 +136,16 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec == bhttp::error::body_limit) {
-      return SendAndClose(
-          413, ErrorJson("Payload Too Large", "the request body is larger than " +
-                                                  std::to_string(server_->options.body_limit) +
-                                                  " bytes"));
+      return SendAndClose(Status::PayloadTooLarge(
+          "the request body is larger than " + std::to_string(server_->options.body_limit) +
+          " bytes"));
     }
     if (ec == bhttp::error::header_limit) {
-      return SendAndClose(
-          431, ErrorJson("Request Header Fields Too Large", "the request headers are too large"));
+      return SendAndClose(Status::HeadersTooLarge("the request headers are too large"));
     }
     if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category()) {
-      return SendAndClose(400, ErrorJson("Bad Request", "malformed HTTP request: " + ec.message()));
+      return SendAndClose(
+          Status::InvalidArgument("request", "malformed HTTP request: " + ec.message()));
     }
     Close();
   }
@@ -211,18 +201,20 @@ class Session : public std::enable_shared_from_this<Session> {
     head_ = false;
     linger_ = true;
     version_ = parser_->get().version();
-    Response r = Response::Json(
-        503, ErrorJson("Service Unavailable", "too many connections (limit " +
-                                                  std::to_string(server_->options.max_connections) +
-                                                  "); retry later"));
-    r.headers.emplace_back("Retry-After", "1");
-    Write(std::move(r), /*counted=*/false);
+    Write(Refusal(Status::Unavailable("too many connections (limit " +
+                                      std::to_string(server_->options.max_connections) +
+                                      "); retry later")),
+          /*counted=*/false);
   }
 
-  void SendAndClose(int status, std::string body) {
+  Response Refusal(const Status& why) const { return server_->options.refusal_response(why); }
+
+  void SendAndClose(const Status& why) {
     keep_alive_ = false;
     head_ = false;
-    Write(Response::Json(status, std::move(body)), /*counted=*/false);
+    Response r = Refusal(why);
+    const int status = r.status;
+    Write(std::move(r), /*counted=*/false);
     log::Info("request rejected", {{"status", status}});
   }
 
@@ -359,6 +351,9 @@ Server::Server(ServerOptions options, Handler handler)
 Server::~Server() { Shutdown(std::chrono::milliseconds(0)); }
 
 Status Server::Start() {
+  if (!impl_->options.refusal_response) {
+    return Status::Internal("ServerOptions::refusal_response is not set");
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(impl_->options.host, ec);
   if (ec) {

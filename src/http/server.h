@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,12 @@ struct ServerOptions {
   int overflow_connections = 16;
   std::chrono::milliseconds overflow_read_timeout{1000};
   std::vector<std::string> always_served = {"/health"};
+
+  // The answer to a request refused before any handler runs: kInvalidArgument (malformed HTTP),
+  // kPayloadTooLarge (413), kHeadersTooLarge (431), kUnavailable (over the connection cap; the
+  // server adds nothing, so the mapping should say Retry-After). Required: the API's one mapping
+  // of Status to HTTP (api::RefusalResponse).
+  std::function<Response(const Status&)> refusal_response;
 };
 
 class Server {

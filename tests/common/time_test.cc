@@ -13,6 +13,19 @@ constexpr TimeMs kMay1 = 1714557600000;
 
 TEST(ParseTimestampTest, UtcWithZ) { EXPECT_EQ(ParseTimestamp("2024-05-01T10:00:00Z"), kMay1); }
 
+TEST(ParseCivilDateTest, DaysSinceTheEpoch) {
+  EXPECT_EQ(ParseCivilDate("1970-01-01"), 0);
+  EXPECT_EQ(ParseCivilDate("2024-05-01"), kMay1 / 86400000);
+  EXPECT_EQ(ParseCivilDate("2024-02-29"), DaysFromCivil(2024, 2, 29));
+}
+
+TEST(ParseCivilDateTest, RefusesDaysThatDoNotExistAndOtherShapes) {
+  for (const char* bad : {"2026-02-30", "2025-02-29", "2024-13-01", "2024-00-10", "2024-04-31",
+                          "2024-5-1", "2024-05-01T00:00:00Z", "20240501", "", "2024-05-01 "}) {
+    EXPECT_FALSE(ParseCivilDate(bad).has_value()) << bad;
+  }
+}
+
 TEST(ParseTimestampTest, Epoch) { EXPECT_EQ(ParseTimestamp("1970-01-01T00:00:00Z"), 0); }
 
 TEST(ParseTimestampTest, LowercaseSeparatorAndZone) {

@@ -422,6 +422,37 @@ TEST_F(DoraTest, DaysInAZoneFollowItsDaylightSavingChange) {
   EXPECT_EQ(rows.as_array().size(), 3u);
 }
 
+// A plain date is local midnight in tz (UTC by default), on every route with from and to.
+TEST_F(DoraTest, PlainDatesAreMidnights) {
+  json::object dates = Dora("from=2024-03-01&to=2024-04-01");
+  json::object times = Dora(kMarch);
+  EXPECT_EQ(dates.at("from"), times.at("from"));
+  EXPECT_EQ(dates.at("to"), times.at("to"));
+  EXPECT_EQ(dates.at("deployment_frequency"), times.at("deployment_frequency"));
+  // In Paris (UTC+1 in early March), 2024-03-05 starts at 2024-03-04T23:00:00Z: d2 (03-05 12:00)
+  // is the only one deployed on that local day.
+  json::object paris = Dora("from=2024-03-05&to=2024-03-06&tz=Europe/Paris");
+  EXPECT_EQ(paris.at("from").as_string(), "2024-03-04T23:00:00.000Z");
+  EXPECT_EQ(paris.at("deployment_frequency").at("count").to_number<int>(), 1);
+  auto explain =
+      c_->Get("/api/v1/metrics/dora/explain?metric=lead_time_for_changes&from=2024-03-05&to="
+              "2024-03-06&tz=Europe/Paris");
+  ASSERT_EQ(explain.status, 200) << explain.body;
+  EXPECT_EQ(explain.Json().at("counted").at(0).at("id").as_string(), "d2");
+  auto annotations = c_->Get("/api/v1/annotations?from=2024-03-20&to=2024-03-21&type=incident");
+  ASSERT_EQ(annotations.status, 200) << annotations.body;
+  EXPECT_EQ(annotations.Json().as_array().size(), 1u);  // i3
+  // A date that does not exist is a 400 naming the parameter, on each route.
+  for (const char* target : {"/api/v1/metrics/dora?from=2026-02-30",
+                             "/api/v1/metrics/dora/explain?metric=rework_rate&from=2026-02-30",
+                             "/api/v1/annotations?from=2026-02-30"}) {
+    auto r = c_->Get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_EQ(r.Json().at("errors").at(0).at("field").as_string(), "from") << target;
+    EXPECT_NE(r.body.find("2026-02-30"), std::string::npos) << r.body;
+  }
+}
+
 TEST_F(DoraTest, BadParametersAreNamed) {
   auto field = [&](const std::string& query) {
     auto r = c_->Get("/api/v1/metrics/dora?" + query);

@@ -298,6 +298,84 @@ TEST_F(RoutesTest, ListDeploymentsFiltersAndOrders) {
             400);
 }
 
+// Every route names each query parameter it does not take (400); GET /health, which probes call
+// with parameters of their own, ignores them.
+TEST_F(RoutesTest, UnknownQueryParametersAreRefusedNamingEach) {
+  ASSERT_EQ(Post("/api/v1/deployments",
+                 R"({"id":"q1","project_id":"api","first_commit_at":"2024-01-01T00:00:00Z"})")
+                .status,
+            201);
+  auto fields = [&](const HttpResponse& r) {
+    std::vector<std::string> out;
+    auto v = r.Json();
+    if (!v.is_object() || !v.as_object().contains("errors")) return out;
+    for (const auto& e : v.at("errors").as_array()) out.emplace_back(e.at("field").as_string());
+    return out;
+  };
+  using Names = std::vector<std::string>;
+  for (const char* target :
+       {"/api/v1/deployments?projet_id=api", "/api/v1/deployments/q1?projet_id=api",
+        "/api/v1/incidents?projet_id=api", "/api/v1/incidents/i?projet_id=api",
+        "/api/v1/version?projet_id=api", "/api/v1/health?projet_id=api",
+        "/api/v1/config?projet_id=api", "/metrics?projet_id=api",
+        "/api/v1/metrics/dora?projet_id=api", "/api/v1/annotations?projet_id=api",
+        "/api/v1/metrics/dora/explain?metric=rework_rate&projet_id=api"}) {
+    auto r = Get(target);
+    EXPECT_EQ(r.status, 400) << target;
+    EXPECT_EQ(fields(r), Names{"projet_id"}) << target << " " << r.body;
+  }
+  // Each unknown name once, however often it was given.
+  auto two = Get("/api/v1/deployments?colour=red&limit=1&size=9&colour=blue");
+  EXPECT_EQ(fields(two), (Names{"colour", "size"})) << two.body;
+  EXPECT_EQ(two.Json().at("errors").at(0).at("message").as_string(),
+            "is not a parameter of this route (project_id, environment, from, to, tz, limit, "
+            "offset, format)");
+  // Writes too, before anything is written.
+  auto write = Post("/api/v1/deployments?dry_run=1",
+                    R"({"id":"q2","project_id":"api","first_commit_at":"2024-01-01T00:00:00Z"})");
+  EXPECT_EQ(write.status, 400);
+  EXPECT_EQ(fields(write), Names{"dry_run"});
+  EXPECT_EQ(Get("/api/v1/deployments/q2").status, 404);
+  EXPECT_EQ(Post("/api/v1/incidents/i/restored?x=1", "{}").status, 400);
+  // The documented ones are taken.
+  EXPECT_EQ(Get("/api/v1/incidents?type=in-progress&project_id=api&format=csv").status, 200);
+  EXPECT_EQ(Get("/health?probe=1").status, 200);
+}
+
+// from and to of the lists take dates (midnight in tz, UTC by default) and Unix milliseconds as
+// well as RFC 3339.
+TEST_F(RoutesTest, ListDeploymentsTakesDatesAndMilliseconds) {
+  for (const auto& [id, deployed] : {std::pair{"e1", "2024-03-01T00:30:00Z"},
+                                     std::pair{"e2", "2024-03-01T23:30:00Z"}}) {
+    ASSERT_EQ(Post("/api/v1/deployments",
+                   std::string(R"({"id":")") + id +
+                       R"(","project_id":"api","first_commit_at":"2024-02-01T00:00:00Z",)"
+                       R"("deploy_start_at":"2024-02-01T00:00:00Z","deployed_at":")" +
+                       deployed + "\"}")
+                  .status,
+              201);
+  }
+  auto ids = [&](const std::string& query) {
+    std::string out;
+    auto r = Get("/api/v1/deployments?" + query);
+    EXPECT_EQ(r.status, 200) << query << " " << r.body;
+    if (r.status != 200) return out;
+    const json::value rows = r.Json();
+    for (const auto& d : rows.as_array()) out += std::string(d.at("id").as_string());
+    return out;
+  };
+  EXPECT_EQ(ids("from=2024-03-01&to=2024-03-02"), "e1e2");
+  EXPECT_EQ(ids("from=2024-03-01T12:00:00Z"), "e2");
+  EXPECT_EQ(ids("to=1709296200000"), "e1");  // 2024-03-01T12:30:00Z
+  // Midnight in Tokyo (UTC+9) is 15:00 UTC the day before: 2024-03-02 there starts at
+  // 2024-03-01T15:00:00Z.
+  EXPECT_EQ(ids("from=2024-03-02&tz=Asia/Tokyo"), "e2");
+  auto bad = Get("/api/v1/deployments?to=2026-02-30");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(FirstError(bad).first, "to");
+  EXPECT_EQ(FirstError(Get("/api/v1/deployments?tz=Nowhere/Else")).first, "tz");
+}
+
 TEST_F(RoutesTest, IncidentLifecycle) {
   ASSERT_EQ(Post("/api/v1/deployments",
                  R"({"id":"rel","project_id":"api","first_commit_at":"2024-05-01T09:00:00Z",

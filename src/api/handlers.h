@@ -1,0 +1,37 @@
+// The route handlers, one file per resource. Each is listed once in the route table (routes.cc),
+// which says its method, path, access and query parameters.
+#pragma once
+
+#include "api/handler.h"
+
+namespace emm::api {
+
+// health_handlers.cc
+void GetHealth(const Env& env, Call call);     // GET /health
+void Ping(const Env& env, Call call);          // POST /ping (DEV_ROUTES)
+void GetApiHealth(const Env& env, Call call);  // GET /api/v1/health
+void GetVersion(const Env& env, Call call);    // GET /api/v1/version
+void GetConfig(const Env& env, Call call);     // GET /api/v1/config
+
+// scrape_handler.cc
+void GetMetrics(const Env& env, Call call);  // GET /metrics (Prometheus exposition)
+
+// deployment_handlers.cc
+void PostDeployment(const Env& env, Call call);    // POST /api/v1/deployments
+void PostDeployed(const Env& env, Call call);      // POST /api/v1/deployments/:id/deployed
+void ListDeployments(const Env& env, Call call);   // GET /api/v1/deployments
+void GetDeployment(const Env& env, Call call);     // GET /api/v1/deployments/:id
+
+// incident_handlers.cc
+void PostIncident(const Env& env, Call call);    // POST /api/v1/incidents
+void PostRestored(const Env& env, Call call);    // POST /api/v1/incidents/:id/restored
+void PostFinished(const Env& env, Call call);    // POST /api/v1/incidents/:id/finished
+void ListIncidents(const Env& env, Call call);   // GET /api/v1/incidents
+void GetIncident(const Env& env, Call call);     // GET /api/v1/incidents/:id
+
+// dora_handlers.cc, explain_handler.cc, annotations_handler.cc
+void GetDora(const Env& env, Call call);         // GET /api/v1/metrics/dora
+void ExplainDora(const Env& env, Call call);     // GET /api/v1/metrics/dora/explain
+void GetAnnotations(const Env& env, Call call);  // GET /api/v1/annotations
+
+}  // namespace emm::api

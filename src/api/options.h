@@ -1,0 +1,40 @@
+// What the API is configured with and what it runs on, shared by Api and every handler.
+#pragma once
+
+#include <string>
+
+#include "auth/authenticator.h"
+#include "common/time.h"
+#include "config/teams_file.h"
+#include "export/forwarder.h"
+#include "export/self_metrics.h"
+#include "storage/event_store.h"
+#include "storage/write_queue.h"
+
+namespace emm::api {
+
+struct ApiOptions {
+  std::string default_environment = "NO_ENV";  // DEPLOYMENT_ENVIRONMENT
+  std::string version = "-";                   // EM_METRICS_VERSION
+  std::string hostname;                        // GET /api/v1/health
+  bool dev_routes = false;                     // POST /ping
+  bool scrape_no_auth = false;                 // GET /metrics without credentials
+};
+
+// Named in the answers of stateless mode.
+inline constexpr const char* kNoDatabase = "em-metrics runs without a database (SQLITE_DB=none)";
+
+// Every pointer must outlive the Api. Thread-safe.
+struct ApiDeps {
+  storage::EventStore* store;
+  storage::WriteQueue* writes;
+  const auth::Authenticator* auth;
+  const config::TeamsHolder* teams;
+  const Clock* clock;
+  exporting::SelfMetrics* self_metrics = nullptr;  // null: /metrics has no self series
+  // Set in stateless mode (SQLITE_DB=none): store and writes are then unused and may be null;
+  // events are pushed to the collector instead of stored.
+  exporting::Forwarder* forwarder = nullptr;
+};
+
+}  // namespace emm::api

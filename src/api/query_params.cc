@@ -1,0 +1,136 @@
+#include "api/query_params.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace emm::api {
+namespace {
+
+// Values are echoed in messages, cut so that a long one cannot bloat the answer.
+std::string Quoted(const std::string& v) { return "\"" + v.substr(0, 64) + "\""; }
+
+template <typename Names>
+std::string Joined(const Names& names, const char* last_sep) {
+  std::string out;
+  size_t i = 0;
+  for (std::string_view n : names) {
+    if (i > 0) out += i + 1 == names.size() ? last_sep : ", ";
+    out += n;
+    ++i;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status RequireKnown(const Query& q, std::span<const std::string_view> known) {
+  std::vector<FieldError> errors;
+  for (const auto& [k, v] : q.items()) {
+    if (std::find(known.begin(), known.end(), k) != known.end()) continue;
+    bool named = std::any_of(errors.begin(), errors.end(),
+                             [&k = k](const FieldError& e) { return e.field == k; });
+    if (named) continue;
+    errors.push_back({k, known.size() == 0
+                             ? std::string("is not a parameter of this route (it takes none)")
+                             : "is not a parameter of this route (" + Joined(known, ", ") + ")"});
+  }
+  return errors.empty() ? Status::Ok() : Status::Invalid(std::move(errors));
+}
+
+Result<std::optional<TimeMs>> TimeParam(const Query& q, std::string_view name,
+                                        const TimeZone& tz) {
+  auto v = q.Get(name);
+  if (!v) return std::optional<TimeMs>();
+  // Unix milliseconds: up to 15 digits (to the year 33658), nothing else.
+  if (!v->empty() && v->size() <= 15 && v->find_first_not_of("0123456789") == std::string::npos) {
+    return std::optional<TimeMs>(std::stoll(*v));
+  }
+  if (v->size() == 10 && (*v)[4] == '-' && (*v)[7] == '-') {
+    if (auto days = ParseCivilDate(*v)) return std::optional<TimeMs>(tz.ToUtc(*days * 86400000));
+    return Status::InvalidArgument(std::string(name),
+                                   Quoted(*v) + " is not a date that exists (YYYY-MM-DD)");
+  }
+  if (auto t = ParseTimestamp(*v)) return std::optional<TimeMs>(*t);
+  return Status::InvalidArgument(std::string(name),
+                                 Quoted(*v) +
+                                     " is not an RFC 3339 date-time with a zone "
+                                     "(2024-05-01T10:00:00Z), a date (2024-05-01) or Unix "
+                                     "milliseconds");
+}
+
+Result<int64_t> IntParam(const Query& q, std::string_view name, int64_t def, int64_t min,
+                         int64_t max) {
+  auto v = q.Get(name);
+  if (!v) return def;
+  int64_t n = 0;
+  auto r = std::from_chars(v->data(), v->data() + v->size(), n);
+  if (r.ec != std::errc() || r.ptr != v->data() + v->size() || n < min || n > max) {
+    return Status::InvalidArgument(
+        std::string(name),
+        "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max));
+  }
+  return n;
+}
+
+std::vector<std::string> ListParam(const Query& q, std::string_view name) {
+  std::vector<std::string> out;
+  for (const auto& [k, v] : q.items()) {
+    if (k == name) out.push_back(v);
+  }
+  return out;
+}
+
+Result<std::optional<size_t>> ChoiceParam(const Query& q, std::string_view name,
+                                          std::initializer_list<std::string_view> choices) {
+  auto v = q.Get(name);
+  if (!v) return std::optional<size_t>();
+  size_t i = 0;
+  for (std::string_view c : choices) {
+    if (*v == c) return std::optional<size_t>(i);
+    ++i;
+  }
+  return Status::InvalidArgument(std::string(name),
+                                 "must be " + Joined(choices, " or ") + ", got " + Quoted(*v));
+}
+
+Result<bool> LinkParam(const Query& q) {
+  auto link = ChoiceParam(q, "link", {"explicit", "previous_deployment"});
+  if (!link.ok()) return link.status();
+  return *link == std::optional<size_t>(1);
+}
+
+Result<std::optional<TimeZone>> TzParam(const Query& q) {
+  auto v = q.Get("tz");
+  if (!v) return std::optional<TimeZone>();
+  auto tz = TimeZone::Load(*v);
+  if (!tz.ok()) return tz.status();
+  return std::optional<TimeZone>(std::move(*tz));
+}
+
+Result<TimeRange> RangeParams(const Query& q, TimeMs now, TimeMs default_span_ms,
+                              const TimeZone& tz) {
+  auto from = TimeParam(q, "from", tz);
+  if (!from.ok()) return from.status();
+  auto to = TimeParam(q, "to", tz);
+  if (!to.ok()) return to.status();
+  TimeRange r;
+  r.to = to->value_or(now);
+  r.from = from->value_or(r.to - default_span_ms);
+  if (r.from >= r.to) return Status::InvalidArgument("from", "must be before to");
+  return r;
+}
+
+Result<storage::DoraQuery> DoraRangeParams(const Query& q, TimeMs now, const TimeZone& tz) {
+  constexpr TimeMs kThirtyDaysMs = 30LL * 86400000;
+  auto range = RangeParams(q, now, kThirtyDaysMs, tz);
+  if (!range.ok()) return range.status();
+  storage::DoraQuery out;
+  out.from = range->from;
+  out.to = range->to;
+  out.projects = ListParam(q, "project_id");
+  out.teams = ListParam(q, "team");
+  out.environments = ListParam(q, "environment");
+  return out;
+}
+
+}  // namespace emm::api

@@ -1,0 +1,114 @@
+#include "api/query_params.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace emm::api {
+namespace {
+
+// 2024-05-01T00:00:00Z
+constexpr TimeMs kMay1 = 1714521600000;
+
+std::string FieldOf(const Status& s) { return s.fields().empty() ? "" : s.fields()[0].field; }
+
+TEST(RequireKnownTest, NamesEachUnknownParameterOnce) {
+  constexpr std::string_view kKnown[] = {"from", "to"};
+  EXPECT_TRUE(RequireKnown(Query::Parse("from=1&to=2&from=3"), kKnown).ok());
+  Status s = RequireKnown(Query::Parse("colour=red&from=1&size=9&colour=blue"), kKnown);
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(s.fields().size(), 2u);
+  EXPECT_EQ(s.fields()[0].field, "colour");
+  EXPECT_EQ(s.fields()[1].field, "size");
+  EXPECT_EQ(s.fields()[0].message, "is not a parameter of this route (from, to)");
+}
+
+TEST(RequireKnownTest, ARouteWithoutParametersRefusesAny) {
+  Status s = RequireKnown(Query::Parse("x=1"), {});
+  ASSERT_EQ(s.fields().size(), 1u);
+  EXPECT_EQ(s.fields()[0].message, "is not a parameter of this route (it takes none)");
+  EXPECT_TRUE(RequireKnown(Query::Parse(""), {}).ok());
+}
+
+TEST(TimeParamTest, Rfc3339UnixMillisecondsAndDates) {
+  auto at = [](const std::string& query) { return *TimeParam(Query::Parse(query), "from"); };
+  EXPECT_EQ(at("from=2024-05-01T00:00:00Z"), kMay1);
+  EXPECT_EQ(at("from=2024-05-01T02:00:00%2B02:00"), kMay1);
+  EXPECT_EQ(at("from=1714521600000"), kMay1);
+  EXPECT_EQ(at("from=2024-05-01"), kMay1);  // UTC midnight by default
+  EXPECT_EQ(at("to=2024-05-01"), std::nullopt);
+}
+
+TEST(TimeParamTest, ADateIsLocalMidnightInTheZone) {
+  auto paris = TimeZone::Load("Europe/Paris");
+  ASSERT_TRUE(paris.ok()) << paris.status().ToString();
+  // Summer time: midnight in Paris is 22:00 UTC the day before.
+  EXPECT_EQ(*TimeParam(Query::Parse("from=2024-05-01"), "from", *paris), kMay1 - 2 * 3600000);
+  // Winter time: 23:00 UTC.
+  EXPECT_EQ(*TimeParam(Query::Parse("from=2024-01-15"), "from", *paris),
+            DaysFromCivil(2024, 1, 15) * 86400000 - 3600000);
+}
+
+TEST(TimeParamTest, RefusalsNameTheParameter) {
+  for (const char* bad : {"to=2026-02-30", "to=2026-13-01", "to=yesterday", "to=2024-05-01T10:00",
+                          "to=", "to=12345678901234567"}) {
+    auto t = TimeParam(Query::Parse(bad), "to");
+    ASSERT_FALSE(t.ok()) << bad;
+    EXPECT_EQ(FieldOf(t.status()), "to") << bad;
+  }
+  auto feb30 = TimeParam(Query::Parse("to=2026-02-30"), "to");
+  EXPECT_EQ(feb30.status().fields()[0].message, "\"2026-02-30\" is not a date that exists (YYYY-MM-DD)");
+}
+
+TEST(IntParamTest, DefaultsBoundsAndGarbage) {
+  EXPECT_EQ(*IntParam(Query::Parse(""), "limit", 50, 0, 100), 50);
+  EXPECT_EQ(*IntParam(Query::Parse("limit=7"), "limit", 50, 0, 100), 7);
+  for (const char* bad : {"limit=101", "limit=-1", "limit=ten", "limit=", "limit=5x"}) {
+    auto n = IntParam(Query::Parse(bad), "limit", 50, 0, 100);
+    ASSERT_FALSE(n.ok()) << bad;
+    EXPECT_EQ(n.status().fields()[0].message, "must be a whole number from 0 to 100");
+  }
+}
+
+TEST(ListParamTest, EveryValueInOrder) {
+  EXPECT_EQ(ListParam(Query::Parse("team=a&x=1&team=b"), "team"),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(ListParam(Query::Parse(""), "team").empty());
+}
+
+TEST(ChoiceParamTest, IndexOrRefusalListingTheChoices) {
+  EXPECT_EQ(*ChoiceParam(Query::Parse("i=week"), "i", {"day", "week"}), std::optional<size_t>(1));
+  EXPECT_EQ(*ChoiceParam(Query::Parse(""), "i", {"day", "week"}), std::nullopt);
+  auto bad = ChoiceParam(Query::Parse("i=hour"), "i", {"day", "week", "month"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().fields()[0].message, "must be day, week or month, got \"hour\"");
+}
+
+TEST(LinkParamTest, ExplicitByDefault) {
+  EXPECT_FALSE(*LinkParam(Query::Parse("")));
+  EXPECT_FALSE(*LinkParam(Query::Parse("link=explicit")));
+  EXPECT_TRUE(*LinkParam(Query::Parse("link=previous_deployment")));
+  EXPECT_EQ(FieldOf(LinkParam(Query::Parse("link=closest")).status()), "link");
+}
+
+TEST(TzParamTest, ZoneOrNoneOrRefusal) {
+  EXPECT_FALSE(TzParam(Query::Parse(""))->has_value());
+  EXPECT_EQ((*TzParam(Query::Parse("tz=Europe/Paris")))->name(), "Europe/Paris");
+  EXPECT_EQ(FieldOf(TzParam(Query::Parse("tz=Mars/Olympus_Mons")).status()), "tz");
+}
+
+TEST(RangeParamsTest, DefaultsAndOrder) {
+  const TimeMs now = kMay1;
+  auto r = RangeParams(Query::Parse(""), now, 1000, TimeZone());
+  EXPECT_EQ(r->to, now);
+  EXPECT_EQ(r->from, now - 1000);
+  r = RangeParams(Query::Parse("from=2024-04-01&to=2024-05-01"), now, 1000, TimeZone());
+  EXPECT_EQ(r->to - r->from, 30LL * 86400000);
+  EXPECT_EQ(FieldOf(RangeParams(Query::Parse("from=2024-05-01&to=2024-05-01"), now, 1000,
+                                TimeZone())
+                        .status()),
+            "from");
+}
+
+}  // namespace
+}  // namespace emm::api
