@@ -28,6 +28,7 @@ struct DoraParams {
   TimeZone tz;  // whose midnights cut the series (UTC unless tz= names a zone)
   bool tz_given = false;
   std::optional<domain::GroupBy> group_by;
+  domain::Preset preset = domain::Preset::kDora2023;
   Format format = Format::kJson;
 };
 
@@ -61,8 +62,9 @@ Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, Time
   auto link = LinkParam(q);
   if (!link.ok()) return link.status();
   p.query.link_previous = *link;
-  auto preset = ChoiceParam(q, "preset", {"dora-2023"});
+  auto preset = ChoiceParam(q, "preset", {"dora-2023", "dora-2024"});
   if (!preset.ok()) return preset.status();
+  if (*preset == std::optional<size_t>(1)) p.preset = domain::Preset::kDora2024;
   auto format = ChoiceParam(q, "format", {"json", "rows", "csv"});
   if (!format.ok()) return format.status();
   if (dto::WantsCsv(q.Get("format"), accept)) {
@@ -92,11 +94,11 @@ json::array DoraRows(const domain::DoraFacts& facts, const DoraParams& p) {
     const auto& [start, end] = ranges[k];
     const domain::DoraFacts& slice = p.interval ? slices[k] : facts;
     if (!p.group_by) {
-      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, slice), nullptr));
+      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, slice, p.preset), nullptr));
       continue;
     }
     for (const auto& [key, part] : domain::Partition(slice, *p.group_by)) {
-      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, part),
+      rows.push_back(dto::DoraRow(domain::ComputeDora(start, end, part, p.preset),
                                   key.empty() ? json::value() : json::value(key)));
     }
   }
@@ -127,9 +129,10 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
                               .count())}});
   if (p.format != Format::kJson) return json::value(DoraRows(*facts, p));
   json::object out{
-      {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)}, {"preset", "dora-2023"}};
+      {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)},
+      {"preset", domain::PresetName(p.preset)}};
   if (p.tz_given) out["tz"] = p.tz.name();
-  dto::AddDoraMetrics(domain::ComputeDora(from, to, *facts), &out);
+  dto::AddDoraMetrics(domain::ComputeDora(from, to, *facts, p.preset), &out);
   if (p.interval) {
     // One read for the whole range, cut in memory: each bucket sees what its own range would.
     std::vector<domain::DoraFacts> slices = domain::Split(*facts, buckets);
@@ -137,7 +140,7 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
     for (size_t k = 0; k < buckets.size(); ++k) {
       const auto& [start, end] = buckets[k];
       json::object b{{"start", FormatTimestamp(start)}, {"end", FormatTimestamp(end)}};
-      dto::AddDoraMetrics(domain::ComputeDora(start, end, slices[k]), &b);
+      dto::AddDoraMetrics(domain::ComputeDora(start, end, slices[k], p.preset), &b);
       series.push_back(std::move(b));
     }
     out["series"] = std::move(series);
@@ -147,7 +150,7 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
     for (const auto& [key, part] : domain::Partition(*facts, *p.group_by)) {
       json::object g{{"key", json::object{{GroupKeyName(*p.group_by),
                                            key.empty() ? json::value() : json::value(key)}}}};
-      dto::AddDoraMetrics(domain::ComputeDora(from, to, part), &g);
+      dto::AddDoraMetrics(domain::ComputeDora(from, to, part, p.preset), &g);
       groups.push_back(std::move(g));
     }
     out["groups"] = std::move(groups);

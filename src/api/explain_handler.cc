@@ -44,6 +44,19 @@ json::object CountedJson(domain::Figure figure, const domain::CountedEvent& c) {
     o["failed"] = d.failed;
     o["link"] = domain::LinkRuleName(*c.link);
   }
+  if (figure == Figure::kChangeFailureRate || figure == Figure::kFailedDeploymentRecoveryTime) {
+    // "Why is this deployment red?": the incidents that failed it.
+    json::array failed_by;
+    for (const auto& f : c.failed_by) {
+      const domain::Incident& i = *f.incident;
+      failed_by.push_back(json::object{
+          {"id", i.id},
+          {"started_at", FormatTimestamp(i.started_at)},
+          {"restored_at", i.restored_at ? json::value(FormatTimestamp(*i.restored_at)) : json::value()},
+          {"link", domain::LinkRuleName(f.link)}});
+    }
+    o["failed_by"] = std::move(failed_by);
+  }
   if (figure == Figure::kReworkRate) o["rework"] = d.kind != domain::DeploymentKind::kPlanned;
   if (figure == Figure::kFailedDeploymentRecoveryTime) {
     o["recovered_at"] = FormatTimestamp(*d.recovered_at);

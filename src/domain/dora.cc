@@ -6,6 +6,7 @@
 #include <string>
 #include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace emm::domain {
 namespace {
@@ -287,14 +288,16 @@ InferredFailures FailuresOf(const std::vector<std::pair<Incident, TimeMs>>& infe
 
 // Marks a deployment the inferred links point to. Looked up per deployment in the range: the
 // links are few (incidents), the deployments many, so this walks them once with a small table.
+// Returns whether `id` is among them.
 template <typename D>
-void MarkFailed(const InferredFailures& failures, std::string_view id, D* d) {
+bool MarkFailed(const InferredFailures& failures, std::string_view id, D* d) {
   auto it = failures.find(id);
-  if (it == failures.end()) return;
+  if (it == failures.end()) return false;
   d->failed = true;
   if (it->second && (!d->recovered_at || *it->second < *d->recovered_at)) {
     d->recovered_at = it->second;
   }
+  return true;
 }
 
 }  // namespace
@@ -302,13 +305,16 @@ void MarkFailed(const InferredFailures& failures, std::string_view id, D* d) {
 void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
                       TimeMs to, DoraEvents* events) {
   const InferredFailures failures = FailuresOf(inferred);
+  std::unordered_set<std::string_view> in_range;
   if (!failures.empty()) {
-    for (Deployment& d : events->deployed) MarkFailed(failures, d.id, &d);
+    for (Deployment& d : events->deployed) {
+      if (MarkFailed(failures, d.id, &d)) in_range.insert(d.id);
+    }
   }
   for (const auto& [i, deployed_at] : inferred) {
-    if (i.deployment_id && i.started_at >= from && i.started_at < to) {
-      events->detected.emplace_back(i, deployed_at);
-    }
+    if (!i.deployment_id) continue;
+    if (in_range.count(*i.deployment_id)) events->failures.push_back({i, /*inferred=*/true});
+    if (i.started_at >= from && i.started_at < to) events->detected.emplace_back(i, deployed_at);
   }
 }
 

@@ -50,13 +50,20 @@ struct DoraEvents {
   std::vector<Incident> restored;  // restored_at in [from, to)
   // Incidents started in [from, to) that are linked to a deployed deployment, with its deployed_at.
   std::vector<std::pair<Incident, TimeMs>> detected;
+  // The incidents that failed the deployments of `deployed` (their deployment_id names which),
+  // whenever they started: what an explanation of the change failure rate shows per deployment.
+  struct Failure {
+    Incident incident;
+    bool inferred = false;  // linked by link=previous_deployment, not by its deployment_id
+  };
+  std::vector<Failure> failures;
 };
 
 // link=previous_deployment: `inferred` are incidents without a deployment_id whose
 // deployment_id was set to the most recent deployment of their project and environment deployed
 // before they started, `deployed_at` that deployment's time. Marks the deployments of `events`
-// they point to as failed (and recovered at their earliest restore), and adds those that started
-// in [from, to) to `detected`.
+// they point to as failed (and recovered at their earliest restore), adds them to `failures`, and
+// those that started in [from, to) to `detected`.
 void AddInferredLinks(const std::vector<std::pair<Incident, TimeMs>>& inferred, TimeMs from,
                       TimeMs to, DoraEvents* events);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 namespace emm::domain {
 namespace {
@@ -24,9 +25,22 @@ constexpr Named kFigures[] = {
 
 using IdSet = std::set<std::string, std::less<>>;
 
+// Times that contradict each other (skewed clocks) give no duration: left out, saying why.
+std::string Contradiction(std::string_view later, TimeMs later_at, std::string_view earlier,
+                          TimeMs earlier_at) {
+  return std::string(later) + " (" + FormatTimestamp(later_at) + ") is before " +
+         std::string(earlier) + " (" + FormatTimestamp(earlier_at) +
+         "): times out of order (a skewed clock?), no duration";
+}
+
 void ExplainRestore(const ExplainInput& in, Explanation* out) {
   for (const Incident& i : in.events->restored) {
-    out->counted.push_back({nullptr, &i, *i.restored_at - i.started_at, std::nullopt, std::nullopt});
+    if (*i.restored_at < i.started_at) {
+      out->left_out.push_back(
+          {i.id, Contradiction("restored_at", *i.restored_at, "started_at", i.started_at)});
+      continue;
+    }
+    out->counted.push_back({nullptr, &i, *i.restored_at - i.started_at, std::nullopt, std::nullopt, {}});
   }
   if (in.incidents == nullptr) return;
   for (const Incident& i : *in.incidents) {
@@ -50,7 +64,7 @@ void ExplainDetect(const ExplainInput& in, Explanation* out) {
     const LinkRule rule = !in.link_previous || linked_explicitly.count(i.id)
                               ? LinkRule::kExplicit
                               : LinkRule::kPreviousDeployment;
-    out->counted.push_back({nullptr, &i, i.started_at - deployed_at, deployed_at, rule});
+    out->counted.push_back({nullptr, &i, i.started_at - deployed_at, deployed_at, rule, {}});
   }
   if (in.incidents == nullptr) return;
   for (const Incident& i : *in.incidents) {
@@ -72,6 +86,14 @@ void ExplainDeployments(Figure figure, const ExplainInput& in, Explanation* out)
     }
   }
   const LinkRule applied = in.link_previous ? LinkRule::kPreviousDeployment : LinkRule::kExplicit;
+  // The incidents behind each failed deployment (already in start order).
+  std::unordered_map<std::string_view, std::vector<CountedEvent::FailedBy>> failed_by;
+  if (figure == Figure::kChangeFailureRate || figure == Figure::kFailedDeploymentRecoveryTime) {
+    for (const DoraEvents::Failure& f : in.events->failures) {
+      failed_by[*f.incident.deployment_id].push_back(
+          {&f.incident, f.inferred ? LinkRule::kPreviousDeployment : LinkRule::kExplicit});
+    }
+  }
   std::vector<const Deployment*> sorted;
   for (const Deployment& d : in.events->deployed) sorted.push_back(&d);
   std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
@@ -79,12 +101,22 @@ void ExplainDeployments(Figure figure, const ExplainInput& in, Explanation* out)
   });
   for (const Deployment* d : sorted) {
     const TimeMs at = *d->deployed_at;
-    CountedEvent c{d, nullptr, std::nullopt, std::nullopt, std::nullopt};
+    CountedEvent c{d, nullptr, std::nullopt, std::nullopt, std::nullopt, {}};
     switch (figure) {
       case Figure::kLeadTimeForChanges:
+        if (at < d->first_commit_at) {
+          out->left_out.push_back(
+              {d->id, Contradiction("deployed_at", at, "first_commit_at", d->first_commit_at)});
+          continue;
+        }
         c.value_ms = at - d->first_commit_at;
         break;
       case Figure::kDeploymentDuration:
+        if (at < d->deploy_start_at) {
+          out->left_out.push_back(
+              {d->id, Contradiction("deployed_at", at, "deploy_start_at", d->deploy_start_at)});
+          continue;
+        }
         c.value_ms = at - d->deploy_start_at;
         break;
       case Figure::kChangeFailureRate:
@@ -103,6 +135,9 @@ void ExplainDeployments(Figure figure, const ExplainInput& in, Explanation* out)
         break;
       default:
         break;
+    }
+    if (d->failed) {
+      if (auto it = failed_by.find(d->id); it != failed_by.end()) c.failed_by = it->second;
     }
     out->counted.push_back(c);
   }

@@ -53,6 +53,13 @@ struct CountedEvent {
   std::optional<TimeMs> value_ms;          // the duration the figure takes from this event
   std::optional<TimeMs> deployed_at;       // time_to_detect: its deployment's deployed_at
   std::optional<LinkRule> link;            // change_failure_rate, time_to_detect
+  // change_failure_rate and failed_deployment_recovery_time: the incidents that failed the
+  // deployment, in start order, and the rule that linked each.
+  struct FailedBy {
+    const Incident* incident = nullptr;
+    LinkRule link = LinkRule::kExplicit;
+  };
+  std::vector<FailedBy> failed_by;
 };
 
 struct LeftOutEvent {

@@ -156,3 +156,75 @@ TEST(ExplainTest, NeverDeployedReason) {
 
 }  // namespace
 }  // namespace emm::domain
+
+namespace emm::domain {
+namespace {
+
+// Skewed clocks: a deployment or incident whose times contradict each other counts as an event
+// but gives no duration, and the explanation says so (as ComputeDora leaves it out).
+TEST(ExplainTest, TimesOutOfOrderAreLeftOutWithTheReason) {
+  DoraEvents events;
+  events.deployed = {Deployed("ok", 10 * kHour), Deployed("skewed", 11 * kHour, -kHour)};
+  Explanation lead = Explain(Figure::kLeadTimeForChanges, {&events});
+  EXPECT_EQ(CountedIds(lead), std::vector<std::string>{"ok"});
+  ASSERT_EQ(lead.left_out.size(), 1u);
+  EXPECT_EQ(lead.left_out[0].id, "skewed");
+  EXPECT_NE(lead.left_out[0].reason.find("deployed_at"), std::string::npos);
+  EXPECT_NE(lead.left_out[0].reason.find("first_commit_at"), std::string::npos);
+  // The deployment itself still counts.
+  EXPECT_EQ(CountedIds(Explain(Figure::kDeploymentFrequency, {&events})),
+            (std::vector<std::string>{"ok", "skewed"}));
+
+  Incident back = Opened("back", 5 * kHour);
+  back.restored_at = 4 * kHour;
+  Incident fine = Opened("fine", 5 * kHour);
+  fine.restored_at = 6 * kHour;
+  events.restored = {back, fine};
+  Explanation restore = Explain(Figure::kTimeToRestore, {&events});
+  EXPECT_EQ(CountedIds(restore), std::vector<std::string>{"fine"});
+  ASSERT_EQ(restore.left_out.size(), 1u);
+  EXPECT_EQ(restore.left_out[0].id, "back");
+  EXPECT_NE(restore.left_out[0].reason.find("restored_at"), std::string::npos);
+}
+
+// "Why is this deployment red?": each failed deployment names the incidents that failed it.
+TEST(ExplainTest, FailedDeploymentsNameTheirIncidentsAndTheRuleOfEach) {
+  DoraEvents events;
+  events.deployed = {Deployed("red", 10 * kHour), Deployed("green", 12 * kHour)};
+  events.deployed[0].failed = true;
+  events.deployed[0].recovered_at = 11 * kHour;
+  Incident a = Opened("a", 10 * kHour + kHour / 2, "red");
+  a.restored_at = 11 * kHour;
+  Incident b = Opened("b", 10 * kHour + kHour / 2 + 1, "red");
+  events.failures = {{a, false}, {b, true}};
+  for (Figure f : {Figure::kChangeFailureRate, Figure::kFailedDeploymentRecoveryTime}) {
+    Explanation e = Explain(f, {&events});
+    ASSERT_FALSE(e.counted.empty()) << FigureName(f);
+    const CountedEvent& red = e.counted.front();
+    EXPECT_EQ(red.deployment->id, "red");
+    ASSERT_EQ(red.failed_by.size(), 2u) << FigureName(f);
+    EXPECT_EQ(red.failed_by[0].incident->id, "a");
+    EXPECT_EQ(red.failed_by[0].link, LinkRule::kExplicit);
+    EXPECT_EQ(red.failed_by[1].incident->id, "b");
+    EXPECT_EQ(red.failed_by[1].link, LinkRule::kPreviousDeployment);
+  }
+  Explanation cfr = Explain(Figure::kChangeFailureRate, {&events});
+  ASSERT_EQ(cfr.counted.size(), 2u);
+  EXPECT_TRUE(cfr.counted[1].failed_by.empty());  // green
+}
+
+// AddInferredLinks records which deployments of the range an inferred incident failed.
+TEST(ExplainTest, InferredLinksAreKeptAsFailuresOfTheRangesDeployments) {
+  DoraEvents events;
+  events.deployed = {Deployed("d1", 10 * kHour)};
+  Incident late = Opened("late", 11 * kHour, "d1");  // deployment_id as inferred
+  Incident elsewhere = Opened("elsewhere", 11 * kHour, "d0");
+  AddInferredLinks({{late, 10 * kHour}, {elsewhere, 9 * kHour}}, 0, 24 * kHour, &events);
+  EXPECT_TRUE(events.deployed[0].failed);
+  ASSERT_EQ(events.failures.size(), 1u);
+  EXPECT_EQ(events.failures[0].incident.id, "late");
+  EXPECT_TRUE(events.failures[0].inferred);
+}
+
+}  // namespace
+}  // namespace emm::domain

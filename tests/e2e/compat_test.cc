@@ -139,6 +139,20 @@ TEST_F(CompatTest, TimesOutOfOrderAreStoredCountedAndKeptOutOfTheFigures) {
     EXPECT_EQ(dora.at(figure).at("unit"), "seconds") << figure;
   }
 
+  // The explanation says which event was left out of the lead time, and why.
+  auto explain = Get("/api/v1/metrics/dora/explain?metric=lead_time_for_changes"
+                     "&from=2025-12-01&to=2025-12-03")
+                     .Json();
+  ASSERT_EQ(explain.at("left_out").as_array().size(), 1u) << explain;
+  EXPECT_EQ(explain.at("left_out").at(0).at("id"), "skew");
+  EXPECT_NE(std::string(explain.at("left_out").at(0).at("reason").as_string()).find(
+                "first_commit_at"),
+            std::string::npos);
+  auto explain_ttr =
+      Get("/api/v1/metrics/dora/explain?metric=time_to_restore&from=2025-12-01&to=2025-12-03")
+          .Json();
+  EXPECT_EQ(explain_ttr.at("left_out").at(0).at("id"), "back") << explain_ttr;
+
   auto metrics = Get("/metrics").body;
   EXPECT_NE(metrics.find(
                 R"(em_metrics_inconsistent_events_total{field="deployed_at",kind="deployment"} 1)"),
@@ -152,6 +166,55 @@ TEST_F(CompatTest, TimesOutOfOrderAreStoredCountedAndKeptOutOfTheFigures) {
             std::string::npos)
       << log;
   EXPECT_NE(log.find(R"("kind":"incident","id":"back","field":"restored_at")"), std::string::npos);
+}
+
+// "Why is this deployment red?": the change failure rate's explanation names, per deployment,
+// the incidents that failed it and the rule that linked each.
+TEST_F(CompatTest, ExplainNamesTheIncidentsThatFailedEachDeployment) {
+  ASSERT_EQ(Post("/api/v1/deployments/red/deployed",
+                 R"({"create_if_not_exists":true,"project_id":"web","environment":"production",)"
+                 R"("first_commit_at":"2025-12-02T08:00:00Z","deployed_at":"2025-12-02T09:00:00Z"})")
+                .status,
+            201);
+  ASSERT_EQ(Post("/api/v1/incidents",
+                 R"({"id":"named","project_id":"web","deployment_id":"red","environment":"production",)"
+                 R"("started_at":"2025-12-02T09:30:00Z","restored_at":"2025-12-02T10:00:00Z"})")
+                .status,
+            201);
+  ASSERT_EQ(Post("/api/v1/incidents",
+                 R"({"id":"unnamed","project_id":"web","environment":"production",)"
+                 R"("started_at":"2025-12-02T09:40:00Z"})")
+                .status,
+            201);
+  auto e = Get("/api/v1/metrics/dora/explain?metric=change_failure_rate&from=2025-12-02"
+               "&to=2025-12-03&link=previous_deployment")
+               .Json();
+  const auto& red = e.at("counted").at(0);
+  EXPECT_EQ(red.at("id"), "red");
+  EXPECT_EQ(red.at("failed"), true);
+  const auto& by = red.at("failed_by").as_array();
+  ASSERT_EQ(by.size(), 2u) << e;
+  EXPECT_EQ(by[0].at("id"), "named");
+  EXPECT_EQ(by[0].at("started_at"), "2025-12-02T09:30:00.000Z");
+  EXPECT_EQ(by[0].at("restored_at"), "2025-12-02T10:00:00.000Z");
+  EXPECT_EQ(by[0].at("link"), "explicit");
+  EXPECT_EQ(by[1].at("id"), "unnamed");
+  EXPECT_TRUE(by[1].at("restored_at").is_null());
+  EXPECT_EQ(by[1].at("link"), "previous_deployment");
+  // With explicit links only, the unnamed incident fails nothing.
+  auto plain = Get("/api/v1/metrics/dora/explain?metric=failed_deployment_recovery_time"
+                   "&from=2025-12-02&to=2025-12-03")
+                   .Json();
+  ASSERT_EQ(plain.at("counted").at(0).at("failed_by").as_array().size(), 1u) << plain;
+}
+
+TEST_F(CompatTest, Dora2024PresetIsNamedInTheAnswer) {
+  auto r = Get("/api/v1/metrics/dora?from=2025-12-01&to=2025-12-03&preset=dora-2024");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.Json().at("preset"), "dora-2024");
+  auto bad = Get("/api/v1/metrics/dora?from=2025-12-01&to=2025-12-03&preset=dora-2022");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("preset"), std::string::npos);
 }
 
 // A date that does not parse stays the one 400 about dates.

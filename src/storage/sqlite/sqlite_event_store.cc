@@ -1285,6 +1285,13 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
       ", d.deployed_at FROM incidents i JOIN deployments d ON d.id = i.deployment_id"
       " WHERE i.started_at >= ?1 AND i.started_at < ?2 AND d.deployed_at IS NOT NULL" +
       DoraFilters(q, "i");
+  // The incidents that failed the range's deployments, whenever they started.
+  const std::string kFailures =
+      "SELECT " + Prefixed(kIncidentColumns, "i") +
+      " FROM deployments d INDEXED BY deployments_by_deployed_at"
+      " JOIN incidents i ON i.deployment_id = d.id"
+      " WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2 AND d.failed" +
+      DoraFilters(q, "d") + " ORDER BY i.started_at, i.id";
 
   domain::DoraEvents out;
   // One read transaction: the three reads see the same commit.
@@ -1313,6 +1320,12 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
   if (s.ok()) {
     s = c->Query(kDetected, bind, [&](sqlite3_stmt* st) {
       out.detected.emplace_back(ReadIncident(st), sqlite3_column_int64(st, 9));
+      return Status::Ok();
+    });
+  }
+  if (s.ok()) {
+    s = c->Query(kFailures, bind, [&](sqlite3_stmt* st) {
+      out.failures.push_back({ReadIncident(st), /*inferred=*/false});
       return Status::Ok();
     });
   }
