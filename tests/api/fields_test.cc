@@ -163,21 +163,24 @@ TEST(FieldReaderTest, OtherBooleanSpellingsAreErrors) {
 // --- FieldReader::Time ---
 
 TEST(FieldReaderTest, Times) {
-  json::object o = Obj(R"({"a":"2024-05-01T10:00:00Z","b":"2024-05-01T12:00:00.250+02:00"})");
+  json::object o = Obj(R"({"a":"2024-05-01T10:00:00Z","b":"2024-05-01T12:00:00.250+02:00",)"
+                       R"("c":"2024-05-01"})");
   FieldReader r(o);
   EXPECT_EQ(r.Time("a", true), kT0);
   EXPECT_EQ(r.Time("b", true), kT0 + 250);
+  // A plain date is its UTC midnight (as the original's `new Date("2024-05-01")`).
+  EXPECT_EQ(r.Time("c", true), kT0 - 10 * 3600 * 1000);
   EXPECT_TRUE(r.ok());
 }
 
 TEST(FieldReaderTest, BadDatesNameTheField) {
-  json::object o = Obj(R"({"a":"2024-13-01T10:00:00Z","b":"2024-05-01","c":1714557600000,)"
+  json::object o = Obj(R"({"a":"2024-13-01T10:00:00Z","b":"2024-02-30","c":1714557600000,)"
                        R"("d":"2024-05-01T10:00:00"})");
   FieldReader r(o);
   EXPECT_EQ(r.Time("a", false), std::nullopt);
   EXPECT_EQ(r.Time("b", false), std::nullopt);
   EXPECT_EQ(r.Time("c", false), std::nullopt);
-  EXPECT_EQ(r.Time("d", false), std::nullopt);
+  EXPECT_EQ(r.Time("d", false), std::nullopt);  // no zone: which instant would depend on ours
   EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"a", "b", "c", "d"}));
   // The message quotes what was sent.
   EXPECT_NE(r.status().fields()[0].message.find("\"2024-13-01T10:00:00Z\""), std::string::npos);

@@ -217,12 +217,23 @@ TEST_F(CompatTest, Dora2024PresetIsNamedInTheAnswer) {
   EXPECT_NE(bad.body.find("preset"), std::string::npos);
 }
 
-// A date that does not parse stays the one 400 about dates.
+// A date that does not parse stays the one 400 about dates; a plain date is its UTC midnight (the
+// original's `new Date("2020-01-01")`); a date-time without a zone is refused.
 TEST_F(CompatTest, OnlyADateThatDoesNotParseIsRefused) {
   auto r = Post("/api/v1/deployments",
                 R"({"id":"x","project_id":"web","first_commit_at":"yesterday"})");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("first_commit_at"), std::string::npos);
+  auto zoneless = Post("/api/v1/deployments",
+                       R"({"id":"y","project_id":"web","first_commit_at":"2020-01-01T10:00:00"})");
+  EXPECT_EQ(zoneless.status, 400);
+  auto plain = Post("/api/v1/deployments",
+                    R"({"id":"z","project_id":"web","first_commit_at":"2020-01-01",)"
+                    R"("deployed_at":"2020-01-02"})");
+  ASSERT_EQ(plain.status, 201) << plain.body;
+  auto d = Get("/api/v1/deployments/z").Json();
+  EXPECT_EQ(d.at("first_commit_at"), "2020-01-01T00:00:00.000Z");
+  EXPECT_EQ(d.at("deployed_at"), "2020-01-02T00:00:00.000Z");
 }
 
 }  // namespace

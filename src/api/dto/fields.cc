@@ -67,13 +67,14 @@ std::optional<TimeMs> FieldReader::Time(std::string_view name, bool required) {
   }
   std::string_view text = v->get_string();
   auto t = ParseTimestamp(text);
-  if (!t) {
-    AddError(std::string(name), "\"" + std::string(text.substr(0, 64)) +
-                                    "\" is not an RFC 3339 date-time with a zone, such as "
-                                    "2024-05-01T10:00:00Z or 2024-05-01T12:00:00+02:00");
-    return std::nullopt;
-  }
-  return t;
+  if (t) return t;
+  // A plain date is that day's UTC midnight, as the original's `new Date("2024-05-01")` read it
+  // (a date-time without a zone stays refused: its instant would depend on the server's zone).
+  if (auto days = ParseCivilDate(text)) return *days * 86400000;
+  AddError(std::string(name), "\"" + std::string(text.substr(0, 64)) +
+                                  "\" is not an RFC 3339 date-time with a zone or a date, such as "
+                                  "2024-05-01T10:00:00Z, 2024-05-01T12:00:00+02:00 or 2024-05-01");
+  return std::nullopt;
 }
 
 std::optional<bool> FieldReader::Bool(std::string_view name, bool required) {
