@@ -3,6 +3,7 @@
 // buckets and figures as GET /api/v1/metrics/dora; the parameters and where the values differ
 // from GitLab's: docs/dora.md, "GitLab-shaped API".
 #include <boost/json.hpp>
+#include <string>
 
 #include "api/dto/dora_json.h"
 #include "api/error_response.h"
@@ -31,11 +32,11 @@ Result<GitLabDoraParams> ParseGitLabDoraParams(const Query& q, TimeMs now) {
   auto metric = ChoiceParam(q, "metric", domain::kGitLabMetricNames);
   if (!metric.ok()) return metric.status();
   if (!*metric) {
-    return Status::InvalidArgument("metric",
-                                   "is required: deployment_frequency, "
-                                   "lead_time_for_changes, time_to_restore_service, "
-                                   "change_failure_rate, "
-                                   "failed_deployment_recovery_time or rework_rate");
+    std::string names;
+    for (std::string_view name : domain::kGitLabMetricNames) {
+      names += (names.empty() ? "" : ", ") + std::string(name);
+    }
+    return Status::InvalidArgument("metric", "is required (" + names + ")");
   }
   p.metric = static_cast<domain::GitLabMetric>(**metric);
   auto interval = ChoiceParam(q, "interval", domain::kGitLabIntervalNames);

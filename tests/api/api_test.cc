@@ -244,6 +244,9 @@ TEST_F(ApiTest, GitLabShapedDoraRefusalsNameTheParameter) {
     EXPECT_EQ(r.status, 400) << query;
     EXPECT_EQ(ErrorFields(r), fields) << query << " " << r.body;
   }
+  EXPECT_EQ(Json(Call("GET", "/api/v1/dora/metrics")).at("errors").at(0).at("message"),
+            "is required (deployment_frequency, lead_time_for_changes, time_to_restore_service, "
+            "change_failure_rate, failed_deployment_recovery_time, rework_rate)");
   // A long range is fine monthly or at once.
   EXPECT_EQ(
       Call("GET", "/api/v1/dora/metrics?metric=rework_rate&start_date=2000-01-01&interval=all")
