@@ -18,8 +18,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr size_t kMaxBuckets = 1000;
-
 enum class Format { kJson, kRows, kCsv };
 
 struct DoraParams {
@@ -110,11 +108,7 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
   std::vector<std::pair<TimeMs, TimeMs>> buckets;
   if (p.interval) {
     buckets = domain::Buckets(from, to, *p.interval, p.tz);
-    if (buckets.size() > kMaxBuckets) {
-      return Status::InvalidArgument("interval", "makes " + std::to_string(buckets.size()) + " buckets (at most " +
-                                 std::to_string(kMaxBuckets) +
-                                 "): use a longer interval or a shorter range");
-    }
+    if (Status s = domain::CheckBucketCount(buckets.size()); !s.ok()) return s;
   }
   const auto started = std::chrono::steady_clock::now();
   auto facts = store.LoadDoraFacts(p.query);

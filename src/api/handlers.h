@@ -34,4 +34,7 @@ void GetDora(const Env& env, Call call);         // GET /api/v1/metrics/dora
 void ExplainDora(const Env& env, Call call);     // GET /api/v1/metrics/dora/explain
 void GetAnnotations(const Env& env, Call call);  // GET /api/v1/annotations
 
+// gitlab_dora_handler.cc
+void GetGitLabDora(const Env& env, Call call);  // GET /api/v1/dora/metrics (GitLab's shape)
+
 }  // namespace emm::api

@@ -21,6 +21,15 @@ std::string Joined(const Names& names, const char* last_sep) {
   return out;
 }
 
+// `v`, the value of `name`, as a date "YYYY-MM-DD" (days since 1970-01-01).
+Result<int64_t> ParseDate(std::string_view name, const std::string& v) {
+  if (auto days = ParseCivilDate(v)) return *days;
+  const bool date_shaped = v.size() == 10 && v[4] == '-' && v[7] == '-';
+  return Status::InvalidArgument(std::string(name),
+                                 Quoted(v) + (date_shaped ? " is not a date that exists (YYYY-MM-DD)"
+                                                          : " is not a date (YYYY-MM-DD)"));
+}
+
 }  // namespace
 
 Status RequireKnown(const Query& q, std::span<const std::string_view> known) {
@@ -46,9 +55,9 @@ Result<std::optional<TimeMs>> TimeParam(const Query& q, std::string_view name,
     return std::optional<TimeMs>(std::stoll(*v));
   }
   if (v->size() == 10 && (*v)[4] == '-' && (*v)[7] == '-') {
-    if (auto days = ParseCivilDate(*v)) return std::optional<TimeMs>(tz.ToUtc(*days * 86400000));
-    return Status::InvalidArgument(std::string(name),
-                                   Quoted(*v) + " is not a date that exists (YYYY-MM-DD)");
+    auto days = ParseDate(name, *v);
+    if (!days.ok()) return days.status();
+    return std::optional<TimeMs>(tz.ToUtc(*days * 86400000));
   }
   if (auto t = ParseTimestamp(*v)) return std::optional<TimeMs>(*t);
   return Status::InvalidArgument(std::string(name),
@@ -56,6 +65,14 @@ Result<std::optional<TimeMs>> TimeParam(const Query& q, std::string_view name,
                                      " is not an RFC 3339 date-time with a zone "
                                      "(2024-05-01T10:00:00Z), a date (2024-05-01) or Unix "
                                      "milliseconds");
+}
+
+Result<std::optional<int64_t>> DateParam(const Query& q, std::string_view name) {
+  auto v = q.Get(name);
+  if (!v) return std::optional<int64_t>();
+  auto days = ParseDate(name, *v);
+  if (!days.ok()) return days.status();
+  return std::optional<int64_t>(*days);
 }
 
 Result<int64_t> IntParam(const Query& q, std::string_view name, int64_t def, int64_t min,
@@ -80,8 +97,27 @@ std::vector<std::string> ListParam(const Query& q, std::string_view name) {
   return out;
 }
 
+std::vector<std::string> CommaListParam(const Query& q, std::string_view name) {
+  std::vector<std::string> out;
+  for (const std::string& v : ListParam(q, name)) {
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      if (comma == std::string::npos) comma = v.size();
+      if (comma > start) out.push_back(v.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
 Result<std::optional<size_t>> ChoiceParam(const Query& q, std::string_view name,
                                           std::initializer_list<std::string_view> choices) {
+  return ChoiceParam(q, name, std::span<const std::string_view>(choices.begin(), choices.size()));
+}
+
+Result<std::optional<size_t>> ChoiceParam(const Query& q, std::string_view name,
+                                          std::span<const std::string_view> choices) {
   auto v = q.Get(name);
   if (!v) return std::optional<size_t>();
   size_t i = 0;
@@ -120,16 +156,21 @@ Result<TimeRange> RangeParams(const Query& q, TimeMs now, TimeMs default_span_ms
   return r;
 }
 
+storage::DoraQuery DoraFilterParams(const Query& q) {
+  storage::DoraQuery out;
+  out.projects = ListParam(q, "project_id");
+  out.teams = ListParam(q, "team");
+  out.environments = ListParam(q, "environment");
+  return out;
+}
+
 Result<storage::DoraQuery> DoraRangeParams(const Query& q, TimeMs now, const TimeZone& tz) {
   constexpr TimeMs kThirtyDaysMs = 30LL * 86400000;
   auto range = RangeParams(q, now, kThirtyDaysMs, tz);
   if (!range.ok()) return range.status();
-  storage::DoraQuery out;
+  storage::DoraQuery out = DoraFilterParams(q);
   out.from = range->from;
   out.to = range->to;
-  out.projects = ListParam(q, "project_id");
-  out.teams = ListParam(q, "team");
-  out.environments = ListParam(q, "environment");
   return out;
 }
 

@@ -28,6 +28,10 @@ Status RequireKnown(const Query& q, std::span<const std::string_view> known);
 Result<std::optional<TimeMs>> TimeParam(const Query& q, std::string_view name,
                                         const TimeZone& tz = TimeZone());
 
+// A calendar date "2024-05-01" and nothing else, as days since 1970-01-01 (GitLab's start_date
+// and end_date). Absent: nullopt. A date that does not exist (2026-02-30) is refused.
+Result<std::optional<int64_t>> DateParam(const Query& q, std::string_view name);
+
 // A whole number in [min, max]; absent: `def`.
 Result<int64_t> IntParam(const Query& q, std::string_view name, int64_t def, int64_t min,
                          int64_t max);
@@ -35,9 +39,15 @@ Result<int64_t> IntParam(const Query& q, std::string_view name, int64_t def, int
 // Every value of a repeatable parameter (project_id=a&project_id=b), in order.
 std::vector<std::string> ListParam(const Query& q, std::string_view name);
 
+// Every value of a repeatable parameter, each also split at commas
+// (environment_tiers=production,staging&environment_tiers=other), empty items dropped.
+std::vector<std::string> CommaListParam(const Query& q, std::string_view name);
+
 // One of `choices`: its index; absent: nullopt. Refused otherwise, naming the choices.
 Result<std::optional<size_t>> ChoiceParam(const Query& q, std::string_view name,
                                           std::initializer_list<std::string_view> choices);
+Result<std::optional<size_t>> ChoiceParam(const Query& q, std::string_view name,
+                                          std::span<const std::string_view> choices);
 
 // link=explicit (the default) or previous_deployment: whether incidents without a deployment_id
 // are linked to the previous deployment of their project and environment.
@@ -55,8 +65,12 @@ struct TimeRange {
 Result<TimeRange> RangeParams(const Query& q, TimeMs now, TimeMs default_span_ms,
                               const TimeZone& tz);
 
-// The range (RangeParams, 30 days by default) and the repeatable project_id, team and environment
-// filters of the DORA routes (figures, explain, annotations). `link` is left to the caller.
+// The repeatable project_id, team and environment filters of the DORA routes; the range and
+// `link` are left to the caller.
+storage::DoraQuery DoraFilterParams(const Query& q);
+
+// The range (RangeParams, 30 days by default) and the filters (DoraFilterParams) of the DORA
+// routes (figures, explain, annotations). `link` is left to the caller.
 Result<storage::DoraQuery> DoraRangeParams(const Query& q, TimeMs now, const TimeZone& tz);
 
 }  // namespace emm::api

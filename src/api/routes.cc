@@ -23,6 +23,11 @@ constexpr std::string_view kExplain[] = {"metric", "from",   "to",     "tz",
                                          "limit",  "cursor", "left_out_cursor"};
 constexpr std::string_view kAnnotations[] = {"from", "to",          "tz",  "project_id",
                                              "team", "environment", "type"};
+// GitLab's DORA API parameters (environment_tiers also in Rails' array form), then our filters.
+constexpr std::string_view kGitLabDora[] = {"metric",      "start_date",        "end_date",
+                                            "interval",    "environment_tiers", "environment_tiers[]",
+                                            "project_id",  "team",              "environment",
+                                            "tz"};
 
 constexpr RouteSpec kRoutes[] = {
     {"GET", "/health", Access::kPublic, &GetHealth, kNone, Needs::kNothing,
@@ -37,6 +42,7 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/api/v1/metrics/dora/explain", Access::kApi, &ExplainDora, kExplain, Needs::kStore},
     {"GET", "/api/v1/annotations", Access::kApi, &GetAnnotations, kAnnotations, Needs::kStore},
     {"GET", "/api/v1/metrics/dora", Access::kApi, &GetDora, kDora, Needs::kStore},
+    {"GET", "/api/v1/dora/metrics", Access::kApi, &GetGitLabDora, kGitLabDora, Needs::kStore},
 
     {"POST", "/api/v1/deployments", Access::kApi, &PostDeployment, kNone},
     {"POST", "/api/v1/deployments/:deployment_id/deployed", Access::kApi, &PostDeployed, kNone},

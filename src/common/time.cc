@@ -1,5 +1,6 @@
 #include "common/time.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -120,6 +121,31 @@ std::optional<int64_t> ParseCivilDate(std::string_view t) {
     return std::nullopt;
   }
   return DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+}
+
+std::string FormatCivilDate(int64_t days) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  return buf;
+}
+
+int64_t AddMonths(int64_t days, int months) {
+  int64_t y;
+  unsigned m, d;
+  CivilFromDays(days, &y, &m, &d);
+  const int64_t index = y * 12 + (m - 1) + months;  // months since year 0
+  const int64_t year = index >= 0 ? index / 12 : -((-index + 11) / 12);
+  const auto month = static_cast<unsigned>(index - year * 12 + 1);
+  return DaysFromCivil(year, month, std::min(d, DaysInMonth(year, month)));
+}
+
+int64_t LocalDay(TimeMs utc, int64_t offset_s) {
+  constexpr TimeMs kDayMs = 86400000;
+  const TimeMs local = utc + offset_s * 1000;
+  return local >= 0 ? local / kDayMs : -((-local + kDayMs - 1) / kDayMs);
 }
 
 std::string FormatTimestamp(TimeMs ms) {

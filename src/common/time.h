@@ -21,6 +21,17 @@ std::optional<TimeMs> ParseTimestamp(std::string_view text);
 // text is not one or names a day that does not exist (2026-02-30).
 std::optional<int64_t> ParseCivilDate(std::string_view text);
 
+// Days since 1970-01-01 as "2024-05-01" (ParseCivilDate's inverse).
+std::string FormatCivilDate(int64_t days);
+
+// The same day of the month `months` calendar months later (earlier when negative), clamped to
+// the last day of a shorter month (May 31 - 3 months = Feb 29 or 28), as "3 months ago" reads.
+int64_t AddMonths(int64_t days, int months);
+
+// The local day (days since the local epoch) that instant `utc` falls on in a zone `offset_s`
+// seconds east of UTC.
+int64_t LocalDay(TimeMs utc, int64_t offset_s);
+
 // "2024-05-01T10:00:00.000Z" (always UTC, millisecond precision).
 std::string FormatTimestamp(TimeMs ms);
 

@@ -370,12 +370,18 @@ std::vector<DoraFacts> Split(const DoraFacts& e,
   return out;
 }
 
+Status CheckBucketCount(size_t count) {
+  if (count <= kMaxBuckets) return Status::Ok();
+  return Status::InvalidArgument("interval", "makes " + std::to_string(count) +
+                                                 " buckets (at most " +
+                                                 std::to_string(kMaxBuckets) +
+                                                 "): use a longer interval or a shorter range");
+}
+
 std::vector<std::pair<TimeMs, TimeMs>> Buckets(TimeMs from, TimeMs to, Interval interval,
                                                const TimeZone& tz) {
   constexpr TimeMs kDayMs = 86400000;
-  auto floor_div = [](TimeMs a, TimeMs b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
-  // The local day (days since the local epoch) that instant `t` falls on.
-  auto local_day = [&](TimeMs t) { return floor_div(t + tz.OffsetAt(t) * 1000, kDayMs); };
+  auto local_day = [&](TimeMs t) { return LocalDay(t, tz.OffsetAt(t)); };
   // The first local day of the bucket holding local day `days`.
   auto bucket_day = [&](int64_t days) -> int64_t {
     if (interval == Interval::kDay) return days;

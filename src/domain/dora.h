@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/status.h"
 #include "common/time.h"
 #include "common/time_zone.h"
 #include "domain/events.h"
@@ -166,6 +167,11 @@ std::vector<DoraFacts> Split(const DoraFacts& facts,
                              const std::vector<std::pair<TimeMs, TimeMs>>& buckets);
 
 enum class Interval { kDay, kWeek, kMonth };
+
+// The most buckets a series may have: beyond, the range is refused rather than answered with
+// megabytes. CheckBucketCount: InvalidArgument naming `interval` beyond it.
+inline constexpr size_t kMaxBuckets = 1000;
+Status CheckBucketCount(size_t count);
 
 // [from, to) cut at day, ISO week (Monday) or month boundaries: local midnights of `tz` (UTC by
 // default), so a day bucket lasts 23 or 25 hours across a daylight-saving change; the first and

@@ -179,5 +179,80 @@ TEST_F(ApiTest, ExplainComesFromTheDomain) {
             "started in the range but never marked deployed");
 }
 
+TEST_F(ApiTest, GitLabShapedDoraDefaultsToDailyOverTheLastThreeMonths) {
+  auto r = Call("GET", "/api/v1/dora/metrics?metric=deployment_frequency");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.log_route, "/api/v1/dora/metrics");
+  // The clock reads 2024-05-01: 2024-02-01 to 2024-05-01 included, 29 + 31 + 30 + 1 days.
+  const json::array days = Json(r).as_array();
+  ASSERT_EQ(days.size(), 91u);
+  EXPECT_EQ(days.front(), json::parse(R"({"date":"2024-02-01","value":0})"));
+  EXPECT_EQ(days.back(), json::parse(R"({"date":"2024-05-01","value":0})"));
+  // Only end_date: the start counts back from it.
+  auto only_end = Call("GET", "/api/v1/dora/metrics?metric=rework_rate&end_date=2023-05-31");
+  ASSERT_EQ(only_end.status, 200) << only_end.body;
+  EXPECT_EQ(Json(only_end).as_array().front().at("date").as_string(), "2023-02-28");
+  EXPECT_TRUE(Json(only_end).as_array().front().at("value").is_null());
+}
+
+TEST_F(ApiTest, GitLabShapedDoraValuesAndEnvironmentTiers) {
+  for (const char* body :
+       {R"({"id":"p1","project_id":"api","environment":"production",)"
+        R"("first_commit_at":"2024-04-29T08:00:00Z","deployed_at":"2024-04-29T10:00:00Z"})",
+        R"({"id":"p2","project_id":"api","environment":"production",)"
+        R"("first_commit_at":"2024-04-30T09:00:00Z","deployed_at":"2024-04-30T10:00:00Z"})",
+        R"({"id":"s1","project_id":"api","environment":"staging",)"
+        R"("first_commit_at":"2024-04-30T09:30:00Z","deployed_at":"2024-04-30T10:00:00Z"})"}) {
+    ASSERT_EQ(Call("POST", "/api/v1/deployments", body).status, 201);
+  }
+  const std::string range = "/api/v1/dora/metrics?start_date=2024-04-29&end_date=2024-04-30&";
+  auto daily = Call("GET", range + "metric=deployment_frequency");
+  ASSERT_EQ(daily.status, 200) << daily.body;
+  EXPECT_EQ(Json(daily), json::parse(R"([{"date":"2024-04-29","value":1},)"
+                                     R"({"date":"2024-04-30","value":2}])"));
+  // Lead times 2 h, 1 h and 30 min: the true median of the events, 1 h.
+  auto all = Call("GET", range + "metric=lead_time_for_changes&interval=all");
+  EXPECT_EQ(Json(all), json::parse(R"([{"date":"2024-04-29","value":3600}])"));
+  // Tiers are environment names, repeated, comma-separated or in Rails' array form.
+  for (const char* tiers : {"environment_tiers=production", "environment_tiers%5B%5D=production",
+                            "environment_tiers=production,other", "environment=production"}) {
+    auto r = Call("GET", range + "metric=deployment_frequency&interval=monthly&" + tiers);
+    ASSERT_EQ(r.status, 200) << tiers << " " << r.body;
+    EXPECT_EQ(Json(r), json::parse(R"([{"date":"2024-04-01","value":2}])")) << tiers;
+  }
+  auto both =
+      Call("GET", range +
+                      "metric=deployment_frequency&interval=all&environment_tiers[]=staging&"
+                      "environment_tiers[]=production");
+  EXPECT_EQ(Json(both).at(0).at("value").to_number<int>(), 3);
+}
+
+TEST_F(ApiTest, GitLabShapedDoraRefusalsNameTheParameter) {
+  const std::pair<const char*, std::vector<std::string>> cases[] = {
+      {"", {"metric"}},
+      {"metric=deployments", {"metric"}},
+      {"metric=rework_rate&interval=weekly", {"interval"}},
+      {"metric=rework_rate&start_date=2024-05-02&end_date=2024-05-01", {"start_date"}},
+      {"metric=rework_rate&start_date=2024-02-30", {"start_date"}},
+      {"metric=rework_rate&end_date=2024-05-01T00:00:00Z", {"end_date"}},
+      {"metric=rework_rate&start_date=2000-01-01", {"interval"}},  // 8,888 days
+      {"metric=rework_rate&tz=Mars/Olympus_Mons", {"tz"}},
+      {"metric=rework_rate&from=2024-04-01&group=x", {"from", "group"}},
+  };
+  for (const auto& [query, fields] : cases) {
+    auto r = Call("GET", std::string("/api/v1/dora/metrics?") + query);
+    EXPECT_EQ(r.status, 400) << query;
+    EXPECT_EQ(ErrorFields(r), fields) << query << " " << r.body;
+  }
+  EXPECT_EQ(Json(Call("GET", "/api/v1/dora/metrics")).at("errors").at(0).at("message"),
+            "is required (deployment_frequency, lead_time_for_changes, time_to_restore_service, "
+            "change_failure_rate, failed_deployment_recovery_time, rework_rate)");
+  // A long range is fine monthly or at once.
+  EXPECT_EQ(
+      Call("GET", "/api/v1/dora/metrics?metric=rework_rate&start_date=2000-01-01&interval=all")
+          .status,
+      200);
+}
+
 }  // namespace
 }  // namespace emm::api

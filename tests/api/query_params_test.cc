@@ -60,6 +60,19 @@ TEST(TimeParamTest, RefusalsNameTheParameter) {
   EXPECT_EQ(feb30.status().fields()[0].message, "\"2026-02-30\" is not a date that exists (YYYY-MM-DD)");
 }
 
+TEST(DateParamTest, OnlyAPlainDate) {
+  EXPECT_FALSE(DateParam(Query::Parse(""), "start_date")->has_value());
+  EXPECT_EQ(**DateParam(Query::Parse("start_date=2024-05-01"), "start_date"), kMay1 / 86400000);
+  for (const char* bad : {"start_date=2026-02-30", "start_date=2024-05-01T00:00:00Z",
+                          "start_date=1714521600000", "start_date=", "start_date=2024-5-1"}) {
+    auto d = DateParam(Query::Parse(bad), "start_date");
+    ASSERT_FALSE(d.ok()) << bad;
+    EXPECT_EQ(FieldOf(d.status()), "start_date") << bad;
+  }
+  EXPECT_EQ(DateParam(Query::Parse("d=1714521600000"), "d").status().fields()[0].message,
+            "\"1714521600000\" is not a date (YYYY-MM-DD)");
+}
+
 TEST(IntParamTest, DefaultsBoundsAndGarbage) {
   EXPECT_EQ(*IntParam(Query::Parse(""), "limit", 50, 0, 100), 50);
   EXPECT_EQ(*IntParam(Query::Parse("limit=7"), "limit", 50, 0, 100), 7);
@@ -76,12 +89,25 @@ TEST(ListParamTest, EveryValueInOrder) {
   EXPECT_TRUE(ListParam(Query::Parse(""), "team").empty());
 }
 
+TEST(CommaListParamTest, RepeatedAndCommaSeparatedInOrder) {
+  EXPECT_EQ(CommaListParam(Query::Parse("t=production,staging&x=1&t=other&t=,a,,"), "t"),
+            (std::vector<std::string>{"production", "staging", "other", "a"}));
+  EXPECT_TRUE(CommaListParam(Query::Parse("t="), "t").empty());
+}
+
 TEST(ChoiceParamTest, IndexOrRefusalListingTheChoices) {
   EXPECT_EQ(*ChoiceParam(Query::Parse("i=week"), "i", {"day", "week"}), std::optional<size_t>(1));
   EXPECT_EQ(*ChoiceParam(Query::Parse(""), "i", {"day", "week"}), std::nullopt);
   auto bad = ChoiceParam(Query::Parse("i=hour"), "i", {"day", "week", "month"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().fields()[0].message, "must be day, week or month, got \"hour\"");
+}
+
+TEST(ChoiceParamTest, ChoicesFromAnArray) {
+  constexpr std::string_view kChoices[] = {"daily", "monthly", "all"};
+  EXPECT_EQ(*ChoiceParam(Query::Parse("i=all"), "i", kChoices), std::optional<size_t>(2));
+  EXPECT_EQ(ChoiceParam(Query::Parse("i=weekly"), "i", kChoices).status().fields()[0].message,
+            "must be daily, monthly or all, got \"weekly\"");
 }
 
 TEST(LinkParamTest, ExplicitByDefault) {

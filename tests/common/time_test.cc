@@ -19,6 +19,28 @@ TEST(ParseCivilDateTest, DaysSinceTheEpoch) {
   EXPECT_EQ(ParseCivilDate("2024-02-29"), DaysFromCivil(2024, 2, 29));
 }
 
+TEST(FormatCivilDateTest, IsParseCivilDatesInverse) {
+  EXPECT_EQ(FormatCivilDate(0), "1970-01-01");
+  EXPECT_EQ(FormatCivilDate(DaysFromCivil(2024, 2, 29)), "2024-02-29");
+  EXPECT_EQ(FormatCivilDate(-1), "1969-12-31");
+}
+
+TEST(AddMonthsTest, KeepsTheDayOrClampsToAShorterMonth) {
+  EXPECT_EQ(AddMonths(DaysFromCivil(2024, 5, 1), -3), DaysFromCivil(2024, 2, 1));
+  EXPECT_EQ(AddMonths(DaysFromCivil(2024, 5, 31), -3), DaysFromCivil(2024, 2, 29));
+  EXPECT_EQ(AddMonths(DaysFromCivil(2023, 5, 31), -3), DaysFromCivil(2023, 2, 28));
+  EXPECT_EQ(AddMonths(DaysFromCivil(2024, 2, 15), -3), DaysFromCivil(2023, 11, 15));
+  EXPECT_EQ(AddMonths(DaysFromCivil(2023, 11, 30), 3), DaysFromCivil(2024, 2, 29));
+  EXPECT_EQ(AddMonths(DaysFromCivil(2024, 12, 1), 1), DaysFromCivil(2025, 1, 1));
+}
+
+TEST(LocalDayTest, ShiftsByTheOffsetAndFloorsBeforeTheEpoch) {
+  EXPECT_EQ(LocalDay(kMay1, 0), kMay1 / 86400000);
+  EXPECT_EQ(LocalDay(kMay1 - 36000000, -3600), kMay1 / 86400000 - 1);  // 23:00 the day before
+  EXPECT_EQ(LocalDay(kMay1 + 14 * 3600000, 10 * 3600), kMay1 / 86400000 + 1);
+  EXPECT_EQ(LocalDay(-1, 0), -1);
+}
+
 TEST(ParseCivilDateTest, RefusesDaysThatDoNotExistAndOtherShapes) {
   for (const char* bad : {"2026-02-30", "2025-02-29", "2024-13-01", "2024-00-10", "2024-04-31",
                           "2024-5-1", "2024-05-01T00:00:00Z", "20240501", "", "2024-05-01 "}) {

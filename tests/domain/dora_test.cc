@@ -369,6 +369,16 @@ TEST(BucketsTest, ParisDaysAcrossBothDaylightSavingChanges) {
   EXPECT_EQ(months[1].first, *ParseTimestamp("2024-03-31T22:00:00Z"));
 }
 
+TEST(CheckBucketCountTest, RefusesASeriesTooLongNamingTheInterval) {
+  EXPECT_TRUE(CheckBucketCount(kMaxBuckets).ok());
+  Status s = CheckBucketCount(kMaxBuckets + 1);
+  ASSERT_EQ(s.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(s.fields().size(), 1u);
+  EXPECT_EQ(s.fields()[0].field, "interval");
+  EXPECT_EQ(s.fields()[0].message,
+            "makes 1001 buckets (at most 1000): use a longer interval or a shorter range");
+}
+
 TEST(BucketsTest, DaysAreClippedToTheRange) {
   auto b = Buckets(kD0 + 6 * kHour, kD0 + 2 * kDay + kHour, Interval::kDay);
   ASSERT_EQ(b.size(), 3u);

@@ -92,4 +92,13 @@ json::object DoraRow(const domain::DoraReport& r, const json::value& group) {
       {"overall_level", Opt(r.overall_level)}};
 }
 
+json::array GitLabSeriesJson(const std::vector<domain::GitLabPoint>& points) {
+  json::array out;
+  out.reserve(points.size());
+  for (const domain::GitLabPoint& p : points) {
+    out.push_back(json::object{{"date", FormatCivilDate(p.day)}, {"value", Opt(p.value)}});
+  }
+  return out;
+}
+
 }  // namespace emm::api::dto
