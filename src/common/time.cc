@@ -127,8 +127,10 @@ std::string FormatCivilDate(int64_t days) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[24];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  // Sized for any int64 year; month and day are 1-12 and 1-31 (the casts tell the compiler).
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m % 100u,
+                d % 100u);
   return buf;
 }
 
