@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "domain/pull_requests.h"
+
 namespace emm::domain {
 namespace {
 
@@ -371,6 +373,36 @@ Status RebuildMetrics(Transaction& tx, const CommandContext& ctx) {
     if (i.finished_at) fold(SamplesForIncidentFinished(i));
     return Status::Ok();
   }));
+  // Pull requests: opened, then each review in the order stored (the first review and the first
+  // approval of each give its durations), then closed or merged with the reviews up to the merge.
+  std::map<std::string, PullRequest> pull_requests;
+  EMM_RETURN_IF_ERROR(tx.ForEachPullRequest([&](const PullRequest& pr) {
+    fold(SamplesForPullRequestOpened(pr));
+    pull_requests.emplace(pr.id, pr);
+    return Status::Ok();
+  }));
+  std::map<std::string, std::pair<bool, bool>> reviewed;  // id -> (reviewed, approved) so far
+  std::map<std::string, int64_t> reviews_by_merge;
+  EMM_RETURN_IF_ERROR(tx.ForEachPullRequestReview([&](const PullRequestReview& r) {
+    auto pr = pull_requests.find(r.pull_request_id);
+    if (pr == pull_requests.end()) return Status::Ok();
+    auto& [was_reviewed, was_approved] = reviewed[r.pull_request_id];
+    fold(SamplesForPullRequestReview(pr->second, r, !was_reviewed, r.approved && !was_approved));
+    was_reviewed = true;
+    was_approved = was_approved || r.approved;
+    if (!pr->second.merged_at || r.reviewed_at <= *pr->second.merged_at) {
+      ++reviews_by_merge[r.pull_request_id];
+    }
+    return Status::Ok();
+  }));
+  for (auto& [id, pr] : pull_requests) {
+    if (pr.merged_at) {
+      pr.reviews = reviews_by_merge[id];
+      fold(SamplesForPullRequestMerged(pr));
+    } else if (pr.closed_at) {
+      fold(SamplesForPullRequestClosed(pr));
+    }
+  }
   EMM_RETURN_IF_ERROR(tx.ClearSeries());
   for (const auto& [key, state] : series) EMM_RETURN_IF_ERROR(tx.PutSeries(state));
   return Status::Ok();

@@ -1,6 +1,7 @@
 // What em-metrics stores: deployments and incidents, as plain data. Instants are UTC ms.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,30 @@ struct Incident {
   std::optional<TimeMs> restored_at;  // users no longer affected (rollbacks count)
   std::optional<TimeMs> finished_at;  // fixed or closed; implies restored
   TimeMs created_at = 0;
+};
+
+// A pull request, as its code host or pipeline reported it. Times are UTC milliseconds.
+struct PullRequest {
+  std::string id;
+  std::string team_id;
+  TimeMs opened_at = 0;
+  std::optional<TimeMs> closed_at;          // closed without a merge
+  std::optional<TimeMs> merged_at;
+  std::optional<TimeMs> first_review_at;
+  std::optional<TimeMs> first_approved_at;
+  int64_t reviews = 0;                      // every review (the original kept only the first)
+  int64_t comments = 0;                     // summed over its reviews
+  std::optional<int64_t> additions;         // lines, as given when it was opened
+  std::optional<int64_t> deletions;
+  TimeMs created_at = 0;                    // when em-metrics first stored it
+};
+
+// One review of a pull request: each is kept, so that every metric can be rebuilt from them.
+struct PullRequestReview {
+  std::string pull_request_id;
+  TimeMs reviewed_at = 0;
+  bool approved = false;
+  int64_t comments = 0;
 };
 
 }  // namespace emm::domain

@@ -27,10 +27,47 @@ const MetricDef kTimeToDetect{"time_to_detect", MetricKind::kHistogram, "s",
                               "incident started_at - deployment deployed_at"};
 
 namespace {
-constexpr std::array<const MetricDef*, 10> kAll = {
+// Lines of code (the original's buckets), comments per review, reviews per pull request.
+constexpr std::array<double, 10> kLocBounds = {1, 10, 50, 100, 300, 750, 1250, 1700, 2500, 5000};
+constexpr std::array<double, 7> kCommentBounds = {1, 3, 5, 10, 30, 50, 100};
+constexpr std::array<double, 8> kReviewBounds = {1, 2, 3, 4, 5, 7, 10, 15};
+}  // namespace
+
+const MetricDef kPullRequestOpened{"pull_request_opened_count", MetricKind::kCounter,
+                                   "{pull_request}", "Pull requests opened"};
+const MetricDef kPullRequestClosed{"pull_request_closed_count", MetricKind::kCounter,
+                                   "{pull_request}", "Pull requests closed without a merge"};
+const MetricDef kPullRequestMerged{"pull_request_merged_count", MetricKind::kCounter,
+                                   "{pull_request}", "Pull requests merged"};
+const MetricDef kPullRequestLocAdded{"pull_request_loc_added", MetricKind::kHistogram, "{line}",
+                                     "Lines added by a pull request, when it was opened",
+                                     kLocBounds};
+const MetricDef kPullRequestLocRemoved{"pull_request_loc_removed", MetricKind::kHistogram,
+                                       "{line}",
+                                       "Lines removed by a pull request, when it was opened",
+                                       kLocBounds};
+const MetricDef kPullRequestCommentsPerReview{"pull_request_nb_comments_per_review",
+                                              MetricKind::kHistogram, "{comment}",
+                                              "Comments of each review", kCommentBounds};
+const MetricDef kPullRequestTimeToFirstReview{"pull_request_time_to_first_review",
+                                              MetricKind::kHistogram, "s",
+                                              "first review - opened_at"};
+const MetricDef kPullRequestTimeToApprove{"pull_request_time_to_approve", MetricKind::kHistogram,
+                                          "s", "first approving review - opened_at"};
+const MetricDef kPullRequestTimeToMerge{"pull_request_time_to_merge", MetricKind::kHistogram, "s",
+                                        "merged_at - opened_at"};
+const MetricDef kPullRequestReviewsPerPr{"pull_request_nb_reviews_per_pr", MetricKind::kHistogram,
+                                         "{review}", "Reviews of a pull request, when it merged",
+                                         kReviewBounds};
+
+namespace {
+constexpr std::array<const MetricDef*, 20> kAll = {
     &kDeploymentStarted,  &kDeploymentFrequency, &kDeploymentDuration, &kLeadTimeForChanges,
     &kChangeFailureCount, &kIncidentCount,       &kIncidentRestored,   &kIncidentFinished,
-    &kTimeToRestore,      &kTimeToDetect};
+    &kTimeToRestore,      &kTimeToDetect,        &kPullRequestOpened,  &kPullRequestClosed,
+    &kPullRequestMerged,  &kPullRequestLocAdded, &kPullRequestLocRemoved,
+    &kPullRequestCommentsPerReview, &kPullRequestTimeToFirstReview, &kPullRequestTimeToApprove,
+    &kPullRequestTimeToMerge, &kPullRequestReviewsPerPr};
 
 constexpr double kMinute = 60, kHour = 3600, kDay = 86400;
 // Minute resolution where pipelines and restores live, then days to six months for lead times.
@@ -51,13 +88,22 @@ const MetricDef* FindMetric(std::string_view name) {
 
 std::span<const double> DurationBucketBounds() { return kBounds; }
 
+std::span<const double> BucketBounds(const MetricDef& def) {
+  return def.bounds.empty() ? std::span<const double>(kBounds) : def.bounds;
+}
+
+std::span<const double> BucketBoundsOf(std::string_view metric) {
+  const MetricDef* def = FindMetric(metric);
+  return def == nullptr ? std::span<const double>(kBounds) : BucketBounds(*def);
+}
+
 SeriesState SeriesState::Empty(const MetricDef& def, SeriesKey key, TimeMs now) {
   SeriesState s;
   s.key = std::move(key);
   s.kind = def.kind;
   s.start_ms = now;
   s.updated_ms = now;
-  if (def.kind == MetricKind::kHistogram) s.buckets.assign(kBounds.size() + 1, 0);
+  if (def.kind == MetricKind::kHistogram) s.buckets.assign(BucketBounds(def).size() + 1, 0);
   return s;
 }
 
@@ -67,8 +113,10 @@ void SeriesState::Fold(double value, TimeMs now) {
     ++count;
     return;
   }
-  if (buckets.size() != kBounds.size() + 1) buckets.resize(kBounds.size() + 1, 0);
-  size_t i = std::lower_bound(kBounds.begin(), kBounds.end(), value) - kBounds.begin();
+  // The bounds follow from the metric's name: a series is plain data, stored and loaded as is.
+  const std::span<const double> bounds = BucketBoundsOf(key.metric);
+  if (buckets.size() != bounds.size() + 1) buckets.resize(bounds.size() + 1, 0);
+  size_t i = std::lower_bound(bounds.begin(), bounds.end(), value) - bounds.begin();
   ++buckets[i];
   min = count == 0 ? value : std::min(min, value);
   max = count == 0 ? value : std::max(max, value);

@@ -21,6 +21,9 @@ struct MetricDef {
   MetricKind kind;
   std::string_view unit;  // UCUM-ish, as OTLP carries it: "s" for durations
   std::string_view description;
+  // Histograms: the upper bounds of their buckets (DurationBucketBounds() unless set); counters:
+  // unused.
+  std::span<const double> bounds = {};
 };
 
 // The metrics of the original README, with durations in seconds.
@@ -34,6 +37,18 @@ extern const MetricDef kIncidentRestored;
 extern const MetricDef kIncidentFinished;
 extern const MetricDef kTimeToRestore;
 extern const MetricDef kTimeToDetect;
+// Pull requests (team health): counted by team; durations in seconds (the original's
+// *_minutes histograms), sizes in lines, comments per review.
+extern const MetricDef kPullRequestOpened;
+extern const MetricDef kPullRequestClosed;
+extern const MetricDef kPullRequestMerged;
+extern const MetricDef kPullRequestLocAdded;
+extern const MetricDef kPullRequestLocRemoved;
+extern const MetricDef kPullRequestCommentsPerReview;
+extern const MetricDef kPullRequestTimeToFirstReview;
+extern const MetricDef kPullRequestTimeToApprove;
+extern const MetricDef kPullRequestTimeToMerge;
+extern const MetricDef kPullRequestReviewsPerPr;
 
 std::span<const MetricDef* const> AllMetrics();
 const MetricDef* FindMetric(std::string_view name);
@@ -41,6 +56,11 @@ const MetricDef* FindMetric(std::string_view name);
 // Upper bounds (seconds) of the duration histograms: one minute to six months. A value v falls in
 // the first bucket whose bound is >= v; the last bucket (index size()) is the overflow.
 std::span<const double> DurationBucketBounds();
+
+// The bucket bounds of a histogram metric (its own, else the durations'); for an unknown name the
+// durations' too.
+std::span<const double> BucketBounds(const MetricDef& def);
+std::span<const double> BucketBoundsOf(std::string_view metric);
 
 struct SeriesKey {
   std::string metric;
@@ -59,7 +79,7 @@ struct SeriesState {
   double sum = 0;         // histograms only
   double min = 0;         // histograms only, valid when count > 0
   double max = 0;
-  std::vector<uint64_t> buckets;  // histograms: DurationBucketBounds().size() + 1 counts
+  std::vector<uint64_t> buckets;  // histograms: BucketBoundsOf(key.metric).size() + 1 counts
 
   // A new, empty series of this metric.
   static SeriesState Empty(const MetricDef& def, SeriesKey key, TimeMs now);

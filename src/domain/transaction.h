@@ -32,6 +32,14 @@ class Transaction {
   virtual Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) = 0;
   virtual Result<int64_t> CountIncidentsOfProject(std::string_view project_id) = 0;
 
+  virtual Result<std::optional<PullRequest>> FindPullRequest(std::string_view id) = 0;
+  // kAlreadyExists when the id is taken.
+  virtual Status InsertPullRequest(const PullRequest& pr) = 0;
+  // Stores what a transition changes: closed_at, merged_at, first_review_at, first_approved_at,
+  // reviews, comments.
+  virtual Status UpdatePullRequest(const PullRequest& pr) = 0;
+  virtual Status InsertPullRequestReview(const PullRequestReview& review) = 0;
+
   virtual Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) = 0;
   virtual Status PutSeries(const SeriesState& s) = 0;
   virtual Status ClearSeries() = 0;
@@ -41,6 +49,10 @@ class Transaction {
   // Full scans in creation order (created_at, then id), for rebuilding the metric state.
   virtual Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) = 0;
   virtual Status ForEachIncident(const std::function<Status(const Incident&)>& fn) = 0;
+  virtual Status ForEachPullRequest(const std::function<Status(const PullRequest&)>& fn) = 0;
+  // Reviews in the order they were stored.
+  virtual Status ForEachPullRequestReview(
+      const std::function<Status(const PullRequestReview&)>& fn) = 0;
 };
 
 }  // namespace emm::domain

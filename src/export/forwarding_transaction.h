@@ -37,6 +37,22 @@ class ForwardingTransaction final : public domain::Transaction {
   Status UpdateIncident(const domain::Incident&) override { return Status::Ok(); }
   Result<int64_t> CountIncidentsOfDeployment(std::string_view) override { return 0; }
   Result<int64_t> CountIncidentsOfProject(std::string_view) override { return id_seed; }
+  // Pull requests need their stored opened_at for every duration: not in stateless mode (yet).
+  Result<std::optional<domain::PullRequest>> FindPullRequest(std::string_view) override {
+    return NoPullRequests();
+  }
+  Status InsertPullRequest(const domain::PullRequest&) override { return NoPullRequests(); }
+  Status UpdatePullRequest(const domain::PullRequest&) override { return NoPullRequests(); }
+  Status InsertPullRequestReview(const domain::PullRequestReview&) override {
+    return NoPullRequests();
+  }
+  Status ForEachPullRequest(const std::function<Status(const domain::PullRequest&)>&) override {
+    return Status::Ok();
+  }
+  Status ForEachPullRequestReview(
+      const std::function<Status(const domain::PullRequestReview&)>&) override {
+    return Status::Ok();
+  }
   Result<std::optional<domain::SeriesState>> FindSeries(const domain::SeriesKey& key) override {
     for (const auto& p : points_) {
       if (p.key == key) return std::optional(p);
@@ -65,6 +81,9 @@ class ForwardingTransaction final : public domain::Transaction {
   }
 
  private:
+  static Status NoPullRequests() {
+    return Status::Unimplemented("pull requests need a database (SQLITE_DB=none keeps none)");
+  }
   std::vector<domain::SeriesState> points_;
 };
 

@@ -25,10 +25,13 @@ void AddAttribute(google::protobuf::RepeatedPtrField<pb_common::KeyValue>* list,
 
 template <typename Point>
 void SetPointAttributes(const domain::SeriesKey& key, Point* p) {
-  AddAttribute(p->mutable_attributes(), "project_id", key.project_id);
-  // An unresolved team is left out rather than sent as an empty value.
+  // An empty value is left out rather than sent empty: an unresolved team; pull requests have no
+  // project or environment.
+  if (!key.project_id.empty()) AddAttribute(p->mutable_attributes(), "project_id", key.project_id);
   if (!key.team_id.empty()) AddAttribute(p->mutable_attributes(), "team_id", key.team_id);
-  AddAttribute(p->mutable_attributes(), "environment", key.environment);
+  if (!key.environment.empty()) {
+    AddAttribute(p->mutable_attributes(), "environment", key.environment);
+  }
 }
 
 pb_collector::ExportMetricsServiceRequest BuildRequest(const Attributes& resource,
@@ -46,7 +49,6 @@ pb_collector::ExportMetricsServiceRequest BuildRequest(const Attributes& resourc
   const auto temporality = options.temporality == Temporality::kDelta
                                ? pb_metrics::AGGREGATION_TEMPORALITY_DELTA
                                : pb_metrics::AGGREGATION_TEMPORALITY_CUMULATIVE;
-  const auto bounds = domain::DurationBucketBounds();
   // One Metric per name, its points in input order.
   std::map<std::string_view, pb_metrics::Metric*> by_name;
   for (const domain::SeriesState& s : points) {
@@ -79,6 +81,7 @@ pb_collector::ExportMetricsServiceRequest BuildRequest(const Attributes& resourc
     p->set_time_unix_nano(Nanos(now));
     p->set_count(s.count);
     p->set_sum(s.count == 0 ? 0 : s.sum);
+    const std::span<const double> bounds = domain::BucketBounds(*def);
     for (size_t i = 0; i <= bounds.size(); ++i) {
       p->add_bucket_counts(i < s.buckets.size() ? s.buckets[i] : 0);
     }

@@ -257,10 +257,10 @@ void WriteDora(const std::vector<SeriesState>& series, Writer* w) {
     entry.first = def;
     entry.second.push_back(&s);
   }
-  const Bounds bounds(domain::DurationBucketBounds());
   std::string labels;
   for (auto& [name, entry] : families) {
     auto& [def, members] = entry;
+    const Bounds bounds(domain::BucketBounds(*def));
     std::sort(members.begin(), members.end(),
               [](const SeriesState* a, const SeriesState* b) { return a->key < b->key; });
     Family f{name, def->kind == MetricKind::kCounter ? Type::kCounter : Type::kHistogram,
@@ -270,9 +270,11 @@ void WriteDora(const std::vector<SeriesState>& series, Writer* w) {
       const SeriesState& s = *members[i];
       if (i > 0 && members[i - 1]->key == s.key) continue;  // each label set once
       labels.clear();
-      AppendLabel(&labels, "project_id", s.key.project_id);
+      // An empty value is left out (an unresolved team; pull requests have no project or
+      // environment), as Prometheus reads an empty label anyway.
+      if (!s.key.project_id.empty()) AppendLabel(&labels, "project_id", s.key.project_id);
       if (!s.key.team_id.empty()) AppendLabel(&labels, "team_id", s.key.team_id);
-      AppendLabel(&labels, "environment", s.key.environment);
+      if (!s.key.environment.empty()) AppendLabel(&labels, "environment", s.key.environment);
       if (f.type == Type::kCounter) {
         w->Counter(f, labels, s.count, s.start_ms);
       } else {
@@ -495,7 +497,7 @@ std::string RenderExposition(const std::vector<SeriesState>& series,
                              const SelfMetrics::Snapshot& self, ExpositionFormat format) {
   // Reserve about what the lines take (bodies reach megabytes: growing would copy them).
   size_t estimate = 16384;
-  const size_t histogram_lines = domain::DurationBucketBounds().size() + 4;
+  const size_t histogram_lines = domain::DurationBucketBounds().size() + 4;  // the most buckets
   for (const SeriesState& s : series) {
     size_t line = s.key.metric.size() + s.key.project_id.size() + s.key.team_id.size() +
                   s.key.environment.size() + 80;

@@ -49,6 +49,35 @@ Status FakeTransaction::UpdateIncident(const Incident& i) {
   return Status::Ok();
 }
 
+Result<std::optional<PullRequest>> FakeTransaction::FindPullRequest(std::string_view id) {
+  auto it = pull_requests.find(id);
+  if (it == pull_requests.end()) return std::optional<PullRequest>();
+  return std::optional<PullRequest>(it->second);
+}
+
+Status FakeTransaction::InsertPullRequest(const PullRequest& pr) {
+  ++writes;
+  if (pull_requests.count(pr.id)) {
+    return Status::AlreadyExists("id", "duplicate pull request " + pr.id);
+  }
+  pull_requests.emplace(pr.id, pr);
+  pull_request_order.push_back(pr.id);
+  return Status::Ok();
+}
+
+Status FakeTransaction::UpdatePullRequest(const PullRequest& pr) {
+  ++writes;
+  auto it = pull_requests.find(pr.id);
+  if (it == pull_requests.end()) return Status::Internal("update of a missing pull request");
+  it->second = pr;
+  return Status::Ok();
+}
+
+Status FakeTransaction::ForEachPullRequest(const std::function<Status(const PullRequest&)>& fn) {
+  for (const auto& id : pull_request_order) EMM_RETURN_IF_ERROR(fn(pull_requests.at(id)));
+  return Status::Ok();
+}
+
 Result<int64_t> FakeTransaction::CountIncidentsOfDeployment(std::string_view deployment_id) {
   int64_t n = 0;
   for (const auto& [id, i] : incidents) {

@@ -26,6 +26,15 @@ class FakeTransaction final : public Transaction {
   Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) override;
   Result<int64_t> CountIncidentsOfProject(std::string_view project_id) override;
 
+  Result<std::optional<PullRequest>> FindPullRequest(std::string_view id) override;
+  Status InsertPullRequest(const PullRequest& pr) override;
+  Status UpdatePullRequest(const PullRequest& pr) override;
+  Status InsertPullRequestReview(const PullRequestReview& r) override {
+    ++writes;
+    reviews.push_back(r);
+    return Status::Ok();
+  }
+
   Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) override;
   Status PutSeries(const SeriesState& s) override;
   Status ClearSeries() override;
@@ -36,6 +45,12 @@ class FakeTransaction final : public Transaction {
 
   Status ForEachDeployment(const std::function<Status(const Deployment&)>& fn) override;
   Status ForEachIncident(const std::function<Status(const Incident&)>& fn) override;
+  Status ForEachPullRequest(const std::function<Status(const PullRequest&)>& fn) override;
+  Status ForEachPullRequestReview(
+      const std::function<Status(const PullRequestReview&)>& fn) override {
+    for (const auto& r : reviews) EMM_RETURN_IF_ERROR(fn(r));
+    return Status::Ok();
+  }
 
   // Test helpers.
   // The series, or nullptr.
@@ -51,6 +66,9 @@ class FakeTransaction final : public Transaction {
   std::map<std::string, Incident, std::less<>> incidents;
   std::vector<std::string> deployment_order;  // insertion order, as ForEach* report it
   std::vector<std::string> incident_order;
+  std::map<std::string, PullRequest, std::less<>> pull_requests;
+  std::vector<std::string> pull_request_order;
+  std::vector<PullRequestReview> reviews;
   std::map<SeriesKey, SeriesState> series;
   std::vector<ExportMark> marks;
   int writes = 0;  // Insert*/Update*/PutSeries/ClearSeries calls

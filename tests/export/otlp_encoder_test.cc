@@ -181,3 +181,31 @@ TEST(OtlpEncoderTest, ResponsePartialSuccessIsRead) {
 
 }  // namespace
 }  // namespace emm::exporting
+
+namespace emm::exporting {
+namespace {
+
+// A histogram is sent with its own metric's bounds (pull request sizes in lines), and a series
+// with no project or environment sends neither attribute.
+TEST(OtlpEncoderBoundsTest, AHistogramCarriesItsMetricsOwnBounds) {
+  SeriesState s = SeriesState::Empty(domain::kPullRequestLocAdded,
+                                     {"pull_request_loc_added", "", "web", ""}, 1000);
+  s.Fold(120, 2000);
+  std::vector<SeriesState> points{s};
+  pb::collector::metrics::v1::ExportMetricsServiceRequest req;
+  ASSERT_TRUE(req.ParseFromString(EncodeRequest({{"service.name", "t"}}, points, {}, 5000)));
+  const auto& m = req.resource_metrics(0).scope_metrics(0).metrics(0);
+  EXPECT_EQ(m.name(), "pull_request_loc_added");
+  const auto& p = m.histogram().data_points(0);
+  const auto bounds = domain::BucketBounds(domain::kPullRequestLocAdded);
+  ASSERT_EQ(p.explicit_bounds_size(), static_cast<int>(bounds.size()));
+  EXPECT_EQ(p.explicit_bounds(0), 1);
+  EXPECT_EQ(p.explicit_bounds(4), 300);
+  ASSERT_EQ(p.bucket_counts_size(), static_cast<int>(bounds.size()) + 1);
+  EXPECT_EQ(p.bucket_counts(4), 1u);  // 120 lines in (100, 300]
+  ASSERT_EQ(p.attributes_size(), 1);
+  EXPECT_EQ(p.attributes(0).key(), "team_id");
+}
+
+}  // namespace
+}  // namespace emm::exporting

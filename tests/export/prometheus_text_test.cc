@@ -133,6 +133,23 @@ TEST(RenderTextTest, CountersGetTotalAndHelpAndType) {
   EXPECT_EQ(body.back(), '\n');
 }
 
+// Each histogram is written with its own bounds: pull request sizes in lines, not seconds.
+TEST(RenderTextTest, AHistogramUsesItsMetricsOwnBounds) {
+  std::string body = Text({Histogram("pull_request_loc_added", "", {120, 5})});
+  const std::string l = R"(team_id="core",environment="production")";
+  EXPECT_TRUE(Contains(body, "pull_request_loc_added_bucket{" + l + R"(,le="10.0"} 1)")) << body;
+  EXPECT_TRUE(Contains(body, "pull_request_loc_added_bucket{" + l + R"(,le="300.0"} 2)"));
+  EXPECT_TRUE(Contains(body, "pull_request_loc_added_bucket{" + l + R"(,le="+Inf"} 2)"));
+  EXPECT_FALSE(Contains(body, "pull_request_loc_added_bucket{" + l + R"(,le="60.0"})"));
+  // No project: no project_id label (an empty value is left out).
+  EXPECT_EQ(body.find("project_id"), std::string::npos) << body;
+  // Durations keep theirs.
+  std::string durations = Text({Histogram("pull_request_time_to_merge", "", {120})});
+  EXPECT_TRUE(Contains(durations, "pull_request_time_to_merge_seconds_bucket{" + l +
+                                      R"(,le="60.0"} 0)"))
+      << durations;
+}
+
 TEST(RenderTextTest, EmptyTeamLeavesTheLabelOut) {
   std::string body = Text({Counter("incident_count", "web", "", 2)});
   EXPECT_TRUE(

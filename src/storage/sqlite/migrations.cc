@@ -194,6 +194,31 @@ CREATE INDEX deployments_dora_by_group ON deployments (group_id, deployed_at, id
 -- The groups of a project (and environment): listings and link=previous_deployment start there.
 CREATE INDEX dora_groups_by_project ON dora_groups (project_id, environment);
 )sql"},
+    {6, "pull requests and their reviews", R"sql(
+-- Times are UTC milliseconds. Every review is a row (the original kept only the first), so each
+-- pull request metric can be rebuilt from the stored events.
+CREATE TABLE pull_requests (
+  id TEXT PRIMARY KEY,
+  team_id TEXT NOT NULL DEFAULT '',
+  opened_at INTEGER NOT NULL,
+  closed_at INTEGER,
+  merged_at INTEGER,
+  first_review_at INTEGER,
+  first_approved_at INTEGER,
+  reviews INTEGER NOT NULL DEFAULT 0,
+  comments INTEGER NOT NULL DEFAULT 0,
+  additions INTEGER,
+  deletions INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE pull_request_reviews (
+  pull_request_id TEXT NOT NULL REFERENCES pull_requests (id),
+  reviewed_at INTEGER NOT NULL,
+  approved INTEGER NOT NULL,
+  comments INTEGER NOT NULL
+);
+CREATE INDEX pull_request_reviews_by_pull_request ON pull_request_reviews (pull_request_id);
+)sql"},
 };
 
 }  // namespace

@@ -110,6 +110,40 @@ constexpr const char* kIncidentColumns =
     "id, project_id, team_id, environment, deployment_id, started_at, restored_at, finished_at, "
     "created_at";
 
+constexpr const char* kPullRequestColumns =
+    "id, team_id, opened_at, closed_at, merged_at, first_review_at, first_approved_at, reviews, "
+    "comments, additions, deletions, created_at";
+
+std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(s, i);
+}
+
+void BindOptInt(sqlite3_stmt* s, int i, const std::optional<int64_t>& v) {
+  if (v) {
+    sqlite3_bind_int64(s, i, *v);
+  } else {
+    sqlite3_bind_null(s, i);
+  }
+}
+
+domain::PullRequest ReadPullRequest(sqlite3_stmt* s) {
+  domain::PullRequest pr;
+  pr.id = ColText(s, 0);
+  pr.team_id = ColText(s, 1);
+  pr.opened_at = sqlite3_column_int64(s, 2);
+  pr.closed_at = ColOptTime(s, 3);
+  pr.merged_at = ColOptTime(s, 4);
+  pr.first_review_at = ColOptTime(s, 5);
+  pr.first_approved_at = ColOptTime(s, 6);
+  pr.reviews = sqlite3_column_int64(s, 7);
+  pr.comments = sqlite3_column_int64(s, 8);
+  pr.additions = ColOptInt(s, 9);
+  pr.deletions = ColOptInt(s, 10);
+  pr.created_at = sqlite3_column_int64(s, 11);
+  return pr;
+}
+
 Deployment ReadDeployment(sqlite3_stmt* s) {
   Deployment d;
   d.id = ColText(s, 0);
@@ -380,6 +414,59 @@ class SqliteConnection final : public domain::Transaction {
     });
   }
 
+  Result<std::optional<domain::PullRequest>> FindPullRequest(std::string_view id) override {
+    static const std::string sql =
+        std::string("SELECT ") + kPullRequestColumns + " FROM pull_requests WHERE id = ?1";
+    return QueryOne<domain::PullRequest>(sql, id, &ReadPullRequest);
+  }
+
+  Status InsertPullRequest(const domain::PullRequest& pr) override {
+    static const std::string sql = std::string("INSERT INTO pull_requests (") +
+                                   kPullRequestColumns +
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      BindText(s, 1, pr.id);
+      BindText(s, 2, pr.team_id);
+      sqlite3_bind_int64(s, 3, pr.opened_at);
+      BindOptTime(s, 4, pr.closed_at);
+      BindOptTime(s, 5, pr.merged_at);
+      BindOptTime(s, 6, pr.first_review_at);
+      BindOptTime(s, 7, pr.first_approved_at);
+      sqlite3_bind_int64(s, 8, pr.reviews);
+      sqlite3_bind_int64(s, 9, pr.comments);
+      BindOptInt(s, 10, pr.additions);
+      BindOptInt(s, 11, pr.deletions);
+      sqlite3_bind_int64(s, 12, pr.created_at);
+    });
+  }
+
+  Status UpdatePullRequest(const domain::PullRequest& pr) override {
+    static const std::string sql =
+        "UPDATE pull_requests SET closed_at = ?2, merged_at = ?3, first_review_at = ?4, "
+        "first_approved_at = ?5, reviews = ?6, comments = ?7 WHERE id = ?1";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      BindText(s, 1, pr.id);
+      BindOptTime(s, 2, pr.closed_at);
+      BindOptTime(s, 3, pr.merged_at);
+      BindOptTime(s, 4, pr.first_review_at);
+      BindOptTime(s, 5, pr.first_approved_at);
+      sqlite3_bind_int64(s, 6, pr.reviews);
+      sqlite3_bind_int64(s, 7, pr.comments);
+    });
+  }
+
+  Status InsertPullRequestReview(const domain::PullRequestReview& r) override {
+    static const std::string sql =
+        "INSERT INTO pull_request_reviews (pull_request_id, reviewed_at, approved, comments) "
+        "VALUES (?1, ?2, ?3, ?4)";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      BindText(s, 1, r.pull_request_id);
+      sqlite3_bind_int64(s, 2, r.reviewed_at);
+      sqlite3_bind_int(s, 3, r.approved ? 1 : 0);
+      sqlite3_bind_int64(s, 4, r.comments);
+    });
+  }
+
   Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) override {
     return Count("SELECT count(*) FROM incidents WHERE deployment_id = ?1", deployment_id);
   }
@@ -513,6 +600,25 @@ class SqliteConnection final : public domain::Transaction {
     static const std::string sql =
         std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY created_at, id";
     return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadIncident(s)); });
+  }
+
+  Status ForEachPullRequest(
+      const std::function<Status(const domain::PullRequest&)>& fn) override {
+    static const std::string sql = std::string("SELECT ") + kPullRequestColumns +
+                                   " FROM pull_requests ORDER BY created_at, id";
+    return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadPullRequest(s)); });
+  }
+
+  Status ForEachPullRequestReview(
+      const std::function<Status(const domain::PullRequestReview&)>& fn) override {
+    static const std::string sql =
+        "SELECT pull_request_id, reviewed_at, approved, comments FROM pull_request_reviews "
+        "ORDER BY rowid";
+    return Query(sql, nullptr, [&](sqlite3_stmt* s) {
+      return fn(domain::PullRequestReview{ColText(s, 0), sqlite3_column_int64(s, 1),
+                                          sqlite3_column_int(s, 2) != 0,
+                                          sqlite3_column_int64(s, 3)});
+    });
   }
 
  private:
