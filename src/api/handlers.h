@@ -29,6 +29,14 @@ void PostFinished(const Env& env, Call call);    // POST /api/v1/incidents/:id/f
 void ListIncidents(const Env& env, Call call);   // GET /api/v1/incidents
 void GetIncident(const Env& env, Call call);     // GET /api/v1/incidents/:id
 
+// pull_request_handlers.cc
+void PostPullRequest(const Env& env, Call call);          // POST /api/v1/pull-requests
+void PostPullRequestReviewed(const Env& env, Call call);  // POST .../:id/reviewed
+void PostPullRequestClosed(const Env& env, Call call);    // POST .../:id/closed
+void PostPullRequestMerged(const Env& env, Call call);    // POST .../:id/merged
+void ListPullRequests(const Env& env, Call call);         // GET /api/v1/pull-requests
+void GetPullRequest(const Env& env, Call call);           // GET /api/v1/pull-requests/:id
+
 // dora_handlers.cc, explain_handler.cc, annotations_handler.cc
 void GetDora(const Env& env, Call call);         // GET /api/v1/metrics/dora
 void ExplainDora(const Env& env, Call call);     // GET /api/v1/metrics/dora/explain

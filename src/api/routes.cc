@@ -15,6 +15,7 @@ constexpr std::string_view kListDeployments[] = {"project_id", "environment", "f
                                                  "tz",         "limit",       "offset", "format"};
 // `filter` is what the original's code reads, `type` what its README says.
 constexpr std::string_view kListIncidents[] = {"filter", "type", "project_id", "format"};
+constexpr std::string_view kListPullRequests[] = {"team_id", "limit", "offset", "format"};
 constexpr std::string_view kDora[] = {"from",     "to",       "project_id", "team",   "environment",
                                       "interval", "group_by", "link",       "preset", "format",
                                       "tz"};
@@ -56,6 +57,19 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/api/v1/incidents/:incident_id", Access::kApi, &GetIncident, kNone, Needs::kStore},
     {"POST", "/api/v1/incidents/:incident_id/restored", Access::kApi, &PostRestored, kNone},
     {"POST", "/api/v1/incidents/:incident_id/finished", Access::kApi, &PostFinished, kNone},
+
+    // Pull requests need their stored opened_at for every duration: no stateless mode (501).
+    {"POST", "/api/v1/pull-requests", Access::kApi, &PostPullRequest, kNone, Needs::kStore},
+    {"POST", "/api/v1/pull-requests/:pull_request_id/reviewed", Access::kApi,
+     &PostPullRequestReviewed, kNone, Needs::kStore},
+    {"POST", "/api/v1/pull-requests/:pull_request_id/closed", Access::kApi, &PostPullRequestClosed,
+     kNone, Needs::kStore},
+    {"POST", "/api/v1/pull-requests/:pull_request_id/merged", Access::kApi, &PostPullRequestMerged,
+     kNone, Needs::kStore},
+    {"GET", "/api/v1/pull-requests", Access::kApi, &ListPullRequests, kListPullRequests,
+     Needs::kStore},
+    {"GET", "/api/v1/pull-requests/:pull_request_id", Access::kApi, &GetPullRequest, kNone,
+     Needs::kStore},
 };
 
 }  // namespace

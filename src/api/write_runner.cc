@@ -20,6 +20,9 @@ Overloaded(F...) -> Overloaded<F...>;
 std::string LocationOf(const WriteCommand& command, const std::string& created_id) {
   if (auto* d = std::get_if<domain::NewDeployment>(&command)) return "/api/v1/deployments/" + d->id;
   if (std::holds_alternative<domain::NewIncident>(command)) return "/api/v1/incidents/" + created_id;
+  if (auto* p = std::get_if<domain::NewPullRequest>(&command)) {
+    return "/api/v1/pull-requests/" + p->id;
+  }
   return {};
 }
 
@@ -58,6 +61,12 @@ Result<domain::Outcome> RunCommand(const WriteCommand& command, domain::Transact
           },
           [&](const RestoreIncidentCommand& c) { return domain::RestoreIncident(tx, ctx, c.in); },
           [&](const FinishIncidentCommand& c) { return domain::FinishIncident(tx, ctx, c.in); },
+          [&](const domain::NewPullRequest& in) { return domain::CreatePullRequest(tx, ctx, in); },
+          [&](const domain::PullRequestReviewed& in) {
+            return domain::ReviewPullRequest(tx, ctx, in);
+          },
+          [&](const ClosePullRequestCommand& c) { return domain::ClosePullRequest(tx, ctx, c.in); },
+          [&](const MergePullRequestCommand& c) { return domain::MergePullRequest(tx, ctx, c.in); },
       },
       command);
 }

@@ -10,6 +10,7 @@
 
 #include "api/options.h"
 #include "domain/commands.h"
+#include "domain/pull_requests.h"
 #include "http/message.h"
 
 namespace emm::api {
@@ -20,8 +21,16 @@ struct RestoreIncidentCommand {
 struct FinishIncidentCommand {
   domain::IncidentTransition in;
 };
-using WriteCommand = std::variant<domain::NewDeployment, domain::MarkDeployed, domain::NewIncident,
-                                  RestoreIncidentCommand, FinishIncidentCommand>;
+struct ClosePullRequestCommand {
+  domain::PullRequestTransition in;
+};
+struct MergePullRequestCommand {
+  domain::PullRequestTransition in;
+};
+using WriteCommand =
+    std::variant<domain::NewDeployment, domain::MarkDeployed, domain::NewIncident,
+                 RestoreIncidentCommand, FinishIncidentCommand, domain::NewPullRequest,
+                 domain::PullRequestReviewed, ClosePullRequestCommand, MergePullRequestCommand>;
 
 // Runs `command` on `tx` (the one place that maps a WriteCommand to its domain function).
 // `created_id` receives a created incident's id.

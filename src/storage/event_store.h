@@ -35,6 +35,12 @@ struct IncidentQuery {
   std::optional<std::string> project_id;
 };
 
+struct PullRequestQuery {
+  std::optional<std::string> team_id;
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
 // The events behind the DORA figures of [from, to). An empty list means "any".
 struct DoraQuery {
   TimeMs from = 0;
@@ -70,6 +76,9 @@ class EventStore {
   virtual Result<std::vector<domain::Deployment>> ListDeployments(const DeploymentQuery& q) = 0;
   virtual Result<std::optional<domain::Incident>> GetIncident(std::string_view id) = 0;
   virtual Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) = 0;
+  virtual Result<std::optional<domain::PullRequest>> GetPullRequest(std::string_view id) = 0;
+  // Oldest opened first (then by id).
+  virtual Result<std::vector<domain::PullRequest>> ListPullRequests(const PullRequestQuery& q) = 0;
   virtual Result<std::vector<domain::SeriesState>> ListSeries() = 0;
   virtual Result<std::vector<domain::ExportMark>> ListExportMarks() = 0;
   // The events behind one range's figures as full records (explanations), one snapshot.

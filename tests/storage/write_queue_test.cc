@@ -185,6 +185,12 @@ class WriteOnlyStore : public EventStore {
   Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery&) override {
     return Status::Unimplemented("reads");
   }
+  Result<std::optional<domain::PullRequest>> GetPullRequest(std::string_view) override {
+    return Status::Unimplemented("write-only");
+  }
+  Result<std::vector<domain::PullRequest>> ListPullRequests(const PullRequestQuery&) override {
+    return Status::Unimplemented("write-only");
+  }
   Result<std::vector<domain::SeriesState>> ListSeries() override {
     return Status::Unimplemented("reads");
   }

@@ -87,6 +87,59 @@ Result<domain::IncidentTransition> ToIncidentTransition(const json::object& body
   return t;
 }
 
+Result<domain::NewPullRequest> ToNewPullRequest(const json::object& body) {
+  FieldReader r(body);
+  domain::NewPullRequest pr;
+  auto id = r.Id("id", true);
+  auto team = r.Id("team_id", true);
+  pr.opened_at = r.Time("opened_at", false);
+  pr.additions = r.Count("additions", false);
+  pr.deletions = r.Count("deletions", false);
+  if (!r.ok()) return r.status();
+  pr.id = *id;
+  pr.team_id = *team;
+  return pr;
+}
+
+Result<domain::PullRequestReviewed> ToPullRequestReviewed(const json::object& body, std::string id) {
+  FieldReader r(body);
+  domain::PullRequestReviewed review;
+  review.id = std::move(id);
+  review.reviewed_at = r.Time("reviewed_at", false);
+  auto approved = r.Bool("approved", false);
+  auto comments = r.Count("nb_comments", false);
+  if (!r.ok()) return r.status();
+  review.approved = approved.value_or(false);
+  review.comments = comments.value_or(0);
+  return review;
+}
+
+Result<domain::PullRequestTransition> ToPullRequestTransition(const json::object& body,
+                                                              std::string id,
+                                                              std::string_view field) {
+  FieldReader r(body);
+  domain::PullRequestTransition t;
+  t.id = std::move(id);
+  t.at = r.Time(field, false);
+  if (!r.ok()) return r.status();
+  return t;
+}
+
+json::object ToJson(const domain::PullRequest& pr) {
+  auto opt_int = [](const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(); };
+  return json::object{{"id", pr.id},
+                      {"team_id", OptString(pr.team_id)},
+                      {"opened_at", FormatTimestamp(pr.opened_at)},
+                      {"closed_at", OptTime(pr.closed_at)},
+                      {"merged_at", OptTime(pr.merged_at)},
+                      {"first_review_at", OptTime(pr.first_review_at)},
+                      {"first_approved_at", OptTime(pr.first_approved_at)},
+                      {"nb_comments", pr.comments},
+                      {"nb_reviews", pr.reviews},
+                      {"additions", opt_int(pr.additions)},
+                      {"deletions", opt_int(pr.deletions)}};
+}
+
 json::object ToJson(const domain::Deployment& d) {
   json::object o;
   o["id"] = d.id;

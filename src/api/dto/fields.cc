@@ -1,5 +1,8 @@
 #include "api/dto/fields.h"
 
+#include <charconv>
+#include <cstdint>
+
 #include "common/json_kind.h"
 
 namespace emm::api::dto {
@@ -87,6 +90,30 @@ std::optional<bool> FieldReader::Bool(std::string_view name, bool required) {
   }
   AddError(std::string(name), std::string("must be true or false, got ") + DescribeJsonKind(*v));
   return std::nullopt;
+}
+
+std::optional<int64_t> FieldReader::Count(std::string_view name, bool required) {
+  const json::value* v = Find(name, required);
+  if (!v) return std::nullopt;
+  int64_t n = -1;
+  if (v->is_int64()) {
+    n = v->get_int64();
+  } else if (v->is_uint64() && v->get_uint64() <= static_cast<uint64_t>(INT64_MAX)) {
+    n = static_cast<int64_t>(v->get_uint64());
+  } else if (v->is_double() && v->get_double() >= 0 && v->get_double() < 9e15 &&
+             v->get_double() == static_cast<double>(static_cast<int64_t>(v->get_double()))) {
+    n = static_cast<int64_t>(v->get_double());
+  } else if (v->is_string()) {
+    std::string_view t = v->get_string();
+    auto r = std::from_chars(t.data(), t.data() + t.size(), n);
+    if (r.ec != std::errc() || r.ptr != t.data() + t.size()) n = -1;
+  }
+  if (n < 0) {
+    AddError(std::string(name),
+             std::string("must be a whole number of at least 0, got ") + DescribeJsonKind(*v));
+    return std::nullopt;
+  }
+  return n;
 }
 
 }  // namespace emm::api::dto

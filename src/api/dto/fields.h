@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,8 @@ class FieldReader {
   std::optional<std::string> Id(std::string_view name, bool required, size_t max_len = 256);
   std::optional<TimeMs> Time(std::string_view name, bool required);
   std::optional<bool> Bool(std::string_view name, bool required);
+  // A whole number >= 0 (lines, comments): a JSON integer, or its decimal string.
+  std::optional<int64_t> Count(std::string_view name, bool required);
 
   void AddError(std::string field, std::string message) {
     errors_.push_back({std::move(field), std::move(message)});

@@ -1051,6 +1051,34 @@ std::vector<Status> SqliteEventStore::RunBatch(std::span<const Work> work) {
   return results;
 }
 
+Result<std::optional<domain::PullRequest>> SqliteEventStore::GetPullRequest(std::string_view id) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return c->FindPullRequest(id);
+}
+
+Result<std::vector<domain::PullRequest>> SqliteEventStore::ListPullRequests(
+    const PullRequestQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  std::string sql = std::string("SELECT ") + kPullRequestColumns + " FROM pull_requests";
+  if (q.team_id) sql += " WHERE team_id = ?3";
+  sql += " ORDER BY opened_at, id LIMIT ?1 OFFSET ?2";
+  std::vector<domain::PullRequest> out;
+  EMM_RETURN_IF_ERROR(c->Query(
+      sql,
+      [&](sqlite3_stmt* st) {
+        sqlite3_bind_int64(st, 1, q.limit);
+        sqlite3_bind_int64(st, 2, q.offset);
+        if (q.team_id) BindText(st, 3, *q.team_id);
+      },
+      [&](sqlite3_stmt* st) {
+        out.push_back(ReadPullRequest(st));
+        return Status::Ok();
+      }));
+  return out;
+}
+
 Result<std::optional<Deployment>> SqliteEventStore::GetDeployment(std::string_view id) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();

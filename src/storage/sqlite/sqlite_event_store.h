@@ -50,6 +50,8 @@ class SqliteEventStore final : public EventStore {
   Result<std::vector<domain::Deployment>> ListDeployments(const DeploymentQuery& q) override;
   Result<std::optional<domain::Incident>> GetIncident(std::string_view id) override;
   Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) override;
+  Result<std::optional<domain::PullRequest>> GetPullRequest(std::string_view id) override;
+  Result<std::vector<domain::PullRequest>> ListPullRequests(const PullRequestQuery& q) override;
   Result<std::vector<domain::SeriesState>> ListSeries() override;
   Result<std::vector<domain::ExportMark>> ListExportMarks() override;
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) override;
