@@ -37,6 +37,9 @@ void PostPullRequestMerged(const Env& env, Call call);    // POST .../:id/merged
 void ListPullRequests(const Env& env, Call call);         // GET /api/v1/pull-requests
 void GetPullRequest(const Env& env, Call call);           // GET /api/v1/pull-requests/:id
 
+// github_webhook_handler.cc
+void PostGitHubWebhook(const Env& env, Call call);  // POST /webhooks/github
+
 // dora_handlers.cc, explain_handler.cc, annotations_handler.cc
 void GetDora(const Env& env, Call call);         // GET /api/v1/metrics/dora
 void ExplainDora(const Env& env, Call call);     // GET /api/v1/metrics/dora/explain

@@ -19,6 +19,7 @@ struct ApiOptions {
   std::string hostname;                        // GET /api/v1/health
   bool dev_routes = false;                     // POST /ping
   bool scrape_no_auth = false;                 // GET /metrics without credentials
+  std::string github_webhook_secret;           // POST /webhooks/github; "": 503
 };
 
 // Named in the answers of stateless mode.

@@ -70,6 +70,8 @@ constexpr RouteSpec kRoutes[] = {
      Needs::kStore},
     {"GET", "/api/v1/pull-requests/:pull_request_id", Access::kApi, &GetPullRequest, kNone,
      Needs::kStore},
+    // Signed deliveries: the signature is the authentication (401 when it does not match).
+    {"POST", "/webhooks/github", Access::kPublic, &PostGitHubWebhook, kNone, Needs::kStore},
 };
 
 }  // namespace

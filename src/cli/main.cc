@@ -366,7 +366,8 @@ int Serve(const config::Settings& s) {
     if (*otlp)
       exporter = MakeExporter(std::move(**otlp), s, store->get(), writes.get(), &self_metrics);
   }
-  api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth},
+  api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,
+                s.github_webhook_secret},
                {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
                 &self_metrics, forwarder.get()});
 

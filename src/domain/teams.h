@@ -31,6 +31,12 @@ class TeamDirectory {
   // 3. else the one team both lists share. Empty string when none of those is unique.
   std::string Resolve(std::string_view project_id, std::string_view username) const;
 
+  // Whether a team lists this GitHub login among its users (the original only counts their pull
+  // requests and reviews).
+  bool HasGithubUser(std::string_view username) const {
+    return by_github_username_.find(username) != by_github_username_.end();
+  }
+
   // Teams that list this project (config order).
   const std::vector<std::string>& TeamsOfProject(std::string_view project_id) const;
   const std::vector<Team>& teams() const { return teams_; }
