@@ -245,6 +245,12 @@ TEST(LoadSettingsTest, BadSqliteSyncIsNamed) {
   EXPECT_EQ(FailedField({}, {"--sqlite-sync=off"}), "--sqlite-sync");
 }
 
+TEST(LoadSettingsTest, GithubWebhookSecret) {
+  EXPECT_EQ(MustLoad({}).github_webhook_secret, "");
+  EXPECT_EQ(MustLoad({{"GITHUB_WEBHOOK_SECRET", "s3cret"}}).github_webhook_secret, "s3cret");
+  EXPECT_EQ(MustLoad({}, {"--github-webhook-secret=x"}).github_webhook_secret, "x");
+}
+
 TEST(LoadSettingsTest, SqliteCheckpointPages) {
   EXPECT_EQ(MustLoad({}).sqlite_checkpoint_pages, 4000);
   EXPECT_EQ(MustLoad({{"SQLITE_CHECKPOINT_PAGES", "64"}}).sqlite_checkpoint_pages, 64);
