@@ -18,31 +18,17 @@ Sample Make(const MetricDef& def, const std::string& project, const std::string&
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
-// Notes a contradiction the command accepts (see Inconsistency).
-void Note(const CommandContext& ctx, std::string kind, std::string id, std::string field,
-          std::string message) {
-  if (ctx.inconsistencies == nullptr) return;
-  ctx.inconsistencies->push_back(
-      {std::move(kind), std::move(id), std::move(field), std::move(message)});
-}
-
-// "deployed_at (2025-01-01T00:00:00.000Z) is before first_commit_at (...)"
-std::string IsBefore(std::string_view field, TimeMs at, std::string_view other, TimeMs other_at) {
-  return std::string(field) + " (" + FormatTimestamp(at) + ") is before " + std::string(other) +
-         " (" + FormatTimestamp(other_at) + ")";
-}
-
 void NoteDeploymentTimes(const CommandContext& ctx, const Deployment& d) {
   if (!d.deployed_at) return;
   if (*d.deployed_at < d.first_commit_at) {
-    Note(ctx, "deployment", d.id, "deployed_at",
-         IsBefore("deployed_at", *d.deployed_at, "first_commit_at", d.first_commit_at) +
-             ": no lead time recorded");
+    ctx.Note("deployment", d.id, "deployed_at",
+             IsBefore("deployed_at", *d.deployed_at, "first_commit_at", d.first_commit_at) +
+                 ": no lead time recorded");
   }
   if (*d.deployed_at < d.deploy_start_at) {
-    Note(ctx, "deployment", d.id, "deployed_at",
-         IsBefore("deployed_at", *d.deployed_at, "deploy_start_at", d.deploy_start_at) +
-             ": no deployment duration recorded");
+    ctx.Note("deployment", d.id, "deployed_at",
+             IsBefore("deployed_at", *d.deployed_at, "deploy_start_at", d.deploy_start_at) +
+                 ": no deployment duration recorded");
   }
 }
 
@@ -50,17 +36,17 @@ void NoteDeploymentTimes(const CommandContext& ctx, const Deployment& d) {
 void NoteIncidentTimes(const CommandContext& ctx, const Incident& i, bool restored,
                        bool finished) {
   if (restored && i.restored_at && *i.restored_at < i.started_at) {
-    Note(ctx, "incident", i.id, "restored_at",
-         IsBefore("restored_at", *i.restored_at, "started_at", i.started_at) +
-             ": no time to restore recorded");
+    ctx.Note("incident", i.id, "restored_at",
+             IsBefore("restored_at", *i.restored_at, "started_at", i.started_at) +
+                 ": no time to restore recorded");
   }
   if (!finished || !i.finished_at) return;
   if (*i.finished_at < i.started_at) {
-    Note(ctx, "incident", i.id, "finished_at",
-         IsBefore("finished_at", *i.finished_at, "started_at", i.started_at));
+    ctx.Note("incident", i.id, "finished_at",
+             IsBefore("finished_at", *i.finished_at, "started_at", i.started_at));
   } else if (i.restored_at && *i.finished_at < *i.restored_at) {
-    Note(ctx, "incident", i.id, "finished_at",
-         IsBefore("finished_at", *i.finished_at, "restored_at", *i.restored_at));
+    ctx.Note("incident", i.id, "finished_at",
+             IsBefore("finished_at", *i.finished_at, "restored_at", *i.restored_at));
   }
 }
 
@@ -85,6 +71,11 @@ std::vector<Sample> SamplesForIncidentCreated(const Incident& i, const Deploymen
 }
 
 }  // namespace
+
+std::string IsBefore(std::string_view field, TimeMs at, std::string_view other, TimeMs other_at) {
+  return std::string(field) + " (" + FormatTimestamp(at) + ") is before " + std::string(other) +
+         " (" + FormatTimestamp(other_at) + ")";
+}
 
 std::vector<Sample> SamplesForDeploymentCreated(const Deployment& d) {
   return {Make(kDeploymentStarted, d.project_id, d.team_id, d.environment)};

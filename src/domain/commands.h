@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -34,7 +35,18 @@ struct CommandContext {
   // Where a command notes the inconsistencies it accepted; may be null. Only meaningful once the
   // command's transaction committed.
   std::vector<Inconsistency>* inconsistencies = nullptr;
+
+  // Notes a contradiction the command accepts (into `inconsistencies`, when set).
+  void Note(std::string kind, std::string id, std::string field, std::string message) const {
+    if (inconsistencies == nullptr) return;
+    inconsistencies->push_back({std::move(kind), std::move(id), std::move(field),
+                                std::move(message)});
+  }
 };
+
+// "deployed_at (2025-01-01T00:00:00.000Z) is before first_commit_at (2025-01-02T...)": how a
+// contradiction is worded in notes, logs and explanations.
+std::string IsBefore(std::string_view field, TimeMs at, std::string_view other, TimeMs other_at);
 
 enum class Outcome {
   kCreated,    // a new record (HTTP 201)

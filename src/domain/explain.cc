@@ -5,6 +5,8 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "domain/commands.h"
+
 namespace emm::domain {
 namespace {
 
@@ -28,9 +30,8 @@ using IdSet = std::set<std::string, std::less<>>;
 // Times that contradict each other (skewed clocks) give no duration: left out, saying why.
 std::string Contradiction(std::string_view later, TimeMs later_at, std::string_view earlier,
                           TimeMs earlier_at) {
-  return std::string(later) + " (" + FormatTimestamp(later_at) + ") is before " +
-         std::string(earlier) + " (" + FormatTimestamp(earlier_at) +
-         "): times out of order (a skewed clock?), no duration";
+  return IsBefore(later, later_at, earlier, earlier_at) +
+         ": times out of order (a skewed clock?), no duration";
 }
 
 void ExplainRestore(const ExplainInput& in, Explanation* out) {

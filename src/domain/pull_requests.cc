@@ -23,11 +23,9 @@ Result<PullRequest> Existing(Transaction& tx, const std::string& id) {
 // the deployments' and incidents' are.
 void NoteBeforeOpened(const CommandContext& ctx, const PullRequest& pr, const char* field,
                       TimeMs at) {
-  if (at >= pr.opened_at || ctx.inconsistencies == nullptr) return;
-  ctx.inconsistencies->push_back({"pull_request", pr.id, field,
-                                  std::string(field) + " (" + FormatTimestamp(at) +
-                                      ") is before opened_at (" + FormatTimestamp(pr.opened_at) +
-                                      "): no duration recorded"});
+  if (at >= pr.opened_at) return;
+  ctx.Note("pull_request", pr.id, field,
+           IsBefore(field, at, "opened_at", pr.opened_at) + ": no duration recorded");
 }
 
 }  // namespace
