@@ -76,7 +76,7 @@ Status Prepare(const WriteCommand& command, const boost::json::object& body,
 }  // namespace
 
 void ForwardingWriteRunner::Run(WriteCommand command, const boost::json::object& body,
-                                http::Responder respond) const {
+                                http::Responder respond, std::optional<Delivery>) const {
   auto teams = deps_.teams->Get();
   domain::CommandContext ctx{&teams->directory, default_environment_, deps_.clock->NowMs()};
   std::vector<domain::Inconsistency> notes;

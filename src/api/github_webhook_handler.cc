@@ -30,6 +30,13 @@ const json::object* ObjectAt(const json::object& o, std::string_view key) {
   return it != o.end() && it->value().is_object() ? &it->value().get_object() : nullptr;
 }
 
+// GitHub's id of this delivery, the same on a redelivery: the write runner runs it once.
+std::optional<Delivery> DeliveryOf(const Call& call) {
+  auto id = call.request.Header("X-GitHub-Delivery");
+  if (!id || id->empty()) return std::nullopt;
+  return Delivery{"github", std::string(*id)};
+}
+
 // The pull request event's fields as the command needs them; field errors name their path.
 Status PullRequestEvent(const Env& env, const json::object& body, std::string_view action,
                         Call call) {
@@ -55,9 +62,10 @@ Status PullRequestEvent(const Env& env, const json::object& body, std::string_vi
   }
   if (action == "opened") {
     domain::NewPullRequest in{*id, teams->directory.Resolve("", *login), opened_at,
-                              r.Count("additions", false), r.Count("deletions", false)};
+                              r.Count("additions", false), r.Count("deletions", false), *login};
     if (!r.ok()) return r.status();
     // A redelivery of the same opening is not a new pull request: 200, counted once.
+    std::optional<Delivery> delivery = DeliveryOf(call);
     Call redelivery_safe = std::move(call);
     http::Responder respond = [inner = std::move(redelivery_safe.respond)](http::Response res) {
       if (res.status == 409) {
@@ -65,7 +73,7 @@ Status PullRequestEvent(const Env& env, const json::object& body, std::string_vi
       }
       inner(std::move(res));
     };
-    env.writes->Run(std::move(in), body, std::move(respond));
+    env.writes->Run(std::move(in), body, std::move(respond), std::move(delivery));
     return Status::Ok();
   }
   // closed: merged or not. An unknown pull request is 404, as the original.
@@ -73,11 +81,13 @@ Status PullRequestEvent(const Env& env, const json::object& body, std::string_vi
   if (merged.value_or(false)) {
     auto at = r.Time("merged_at", false);
     if (!r.ok()) return r.status();
-    env.writes->Run(MergePullRequestCommand{{*id, at}}, body, std::move(call.respond));
+    env.writes->Run(MergePullRequestCommand{{*id, at}}, body, std::move(call.respond),
+                    DeliveryOf(call));
   } else {
     auto at = r.Time("closed_at", false);
     if (!r.ok()) return r.status();
-    env.writes->Run(ClosePullRequestCommand{{*id, at}}, body, std::move(call.respond));
+    env.writes->Run(ClosePullRequestCommand{{*id, at}}, body, std::move(call.respond),
+                    DeliveryOf(call));
   }
   return Status::Ok();
 }

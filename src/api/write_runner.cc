@@ -35,6 +35,8 @@ struct Pending {
   std::string created_id;
   http::Responder respond;
   std::vector<domain::Inconsistency> notes;  // what the command accepted out of order
+  std::optional<Delivery> delivery;
+  bool replayed = false;  // the delivery ran before: nothing done
 };
 
 }  // namespace
@@ -72,22 +74,38 @@ Result<domain::Outcome> RunCommand(const WriteCommand& command, domain::Transact
 }
 
 void StoredWriteRunner::Run(WriteCommand command, const boost::json::object&,
-                            http::Responder respond) const {
+                            http::Responder respond, std::optional<Delivery> delivery) const {
   auto teams = deps_.teams->Get();
   const domain::TeamDirectory* directory = &teams->directory;
   auto p = std::make_shared<Pending>(Pending{
       std::move(teams), domain::CommandContext{directory, default_environment_, deps_.clock->NowMs()},
       std::move(command), Status::Internal("command did not run"), std::string(),
-      std::move(respond), {}});
+      std::move(respond), {}, std::move(delivery)});
   p->ctx.inconsistencies = &p->notes;
   deps_.writes->Submit(
       [p](domain::Transaction& tx) {
         p->notes.clear();  // a retried item starts over
+        p->replayed = false;
+        if (p->delivery) {
+          Status seen = tx.InsertDelivery(p->delivery->source, p->delivery->id, p->ctx.now);
+          if (seen.code() == StatusCode::kAlreadyExists) {
+            p->replayed = true;
+            return Status::Ok();
+          }
+          EMM_RETURN_IF_ERROR(seen);
+        }
         p->outcome = RunCommand(p->command, tx, p->ctx, &p->created_id);
         return p->outcome.status();
       },
       [p, self = deps_.self_metrics](Status s) {
         if (!s.ok()) return p->respond(ErrorResponse(s));
+        if (p->replayed) {
+          log::Info("webhook delivery replayed: nothing done",
+                    {{"source", p->delivery->source}, {"delivery", p->delivery->id}});
+          return p->respond(http::Response::Json(
+              200, boost::json::serialize(boost::json::object{
+                       {"ignored", "delivery " + p->delivery->id + " was handled before"}})));
+        }
         // Only now is the event stored: say what it was accepted with.
         ReportInconsistencies(p->notes, self);
         http::Response res =

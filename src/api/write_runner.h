@@ -5,6 +5,8 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
+#include <string>
 #include <variant>
 #include <vector>
 
@@ -32,6 +34,13 @@ using WriteCommand =
                  RestoreIncidentCommand, FinishIncidentCommand, domain::NewPullRequest,
                  domain::PullRequestReviewed, ClosePullRequestCommand, MergePullRequestCommand>;
 
+// A webhook delivery's identity (GitHub's X-GitHub-Delivery, Linear's Linear-Delivery, ...): a
+// stored write records it in the command's own transaction, so a replay runs nothing.
+struct Delivery {
+  std::string source;  // "github", "linear", ...
+  std::string id;
+};
+
 // Runs `command` on `tx` (the one place that maps a WriteCommand to its domain function).
 // `created_id` receives a created incident's id.
 Result<domain::Outcome> RunCommand(const WriteCommand& command, domain::Transaction& tx,
@@ -51,8 +60,13 @@ class WriteRunner {
   // Runs `command` and answers 201 (created, with Location where the record can be read) or 200,
   // or the error as ErrorResponse maps it. `body` is the request's JSON object: a runner may read
   // what it cannot look up from it, only before Run returns.
-  virtual void Run(WriteCommand command, const boost::json::object& body,
-                   http::Responder respond) const = 0;
+  // With a `delivery`, a stored runner answers a replay of it 200 {"ignored": ...} without
+  // running the command again (the stateless runner stores nothing and runs every delivery).
+  virtual void Run(WriteCommand command, const boost::json::object& body, http::Responder respond,
+                   std::optional<Delivery> delivery) const = 0;
+  void Run(WriteCommand command, const boost::json::object& body, http::Responder respond) const {
+    Run(std::move(command), body, std::move(respond), std::nullopt);
+  }
 
  protected:
   const std::string default_environment_;  // DEPLOYMENT_ENVIRONMENT
@@ -64,8 +78,9 @@ class WriteRunner {
 class StoredWriteRunner final : public WriteRunner {
  public:
   using WriteRunner::WriteRunner;
-  void Run(WriteCommand command, const boost::json::object& body,
-           http::Responder respond) const override;
+  using WriteRunner::Run;
+  void Run(WriteCommand command, const boost::json::object& body, http::Responder respond,
+           std::optional<Delivery> delivery) const override;
 };
 
 // Stateless mode (SQLITE_DB=none): the command runs on a ForwardingTransaction and its points are
@@ -74,8 +89,9 @@ class StoredWriteRunner final : public WriteRunner {
 class ForwardingWriteRunner final : public WriteRunner {
  public:
   using WriteRunner::WriteRunner;
-  void Run(WriteCommand command, const boost::json::object& body,
-           http::Responder respond) const override;
+  using WriteRunner::Run;
+  void Run(WriteCommand command, const boost::json::object& body, http::Responder respond,
+           std::optional<Delivery> delivery) const override;
 };
 
 }  // namespace emm::api

@@ -54,6 +54,7 @@ struct Incident {
 struct PullRequest {
   std::string id;
   std::string team_id;
+  std::string author;                       // login or name; "" when not given
   TimeMs opened_at = 0;
   std::optional<TimeMs> closed_at;          // closed without a merge
   std::optional<TimeMs> merged_at;
@@ -72,6 +73,7 @@ struct PullRequestReview {
   TimeMs reviewed_at = 0;
   bool approved = false;
   int64_t comments = 0;
+  std::string reviewer;  // login or name; "" when not given
 };
 
 }  // namespace emm::domain

@@ -72,6 +72,7 @@ Result<Outcome> CreatePullRequest(Transaction& tx, const CommandContext& ctx,
   PullRequest pr;
   pr.id = in.id;
   pr.team_id = in.team_id;
+  pr.author = in.author;
   pr.opened_at = in.opened_at.value_or(ctx.now);
   pr.additions = in.additions;
   pr.deletions = in.deletions;
@@ -90,7 +91,8 @@ Result<Outcome> ReviewPullRequest(Transaction& tx, const CommandContext& ctx,
   auto found = Existing(tx, in.id);
   if (!found.ok()) return found.status();
   PullRequest pr = std::move(*found);
-  PullRequestReview review{pr.id, in.reviewed_at.value_or(ctx.now), in.approved, in.comments};
+  PullRequestReview review{pr.id, in.reviewed_at.value_or(ctx.now), in.approved, in.comments,
+                           in.reviewer};
   const bool first_review = !pr.first_review_at;
   const bool first_approval = review.approved && !pr.first_approved_at;
   if (first_review) pr.first_review_at = review.reviewed_at;

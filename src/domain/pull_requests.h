@@ -20,6 +20,7 @@ struct NewPullRequest {
   std::optional<TimeMs> opened_at;  // default: now
   std::optional<int64_t> additions;
   std::optional<int64_t> deletions;
+  std::string author;  // optional: login or name
 };
 
 struct PullRequestReviewed {
@@ -27,6 +28,7 @@ struct PullRequestReviewed {
   std::optional<TimeMs> reviewed_at;  // default: now
   bool approved = false;
   int64_t comments = 0;
+  std::string reviewer;  // optional: login or name
 };
 
 struct PullRequestTransition {

@@ -40,6 +40,10 @@ class Transaction {
   virtual Status UpdatePullRequest(const PullRequest& pr) = 0;
   virtual Status InsertPullRequestReview(const PullRequestReview& review) = 0;
 
+  // Records that webhook delivery `id` from `source` ("github", "linear", ...) ran its command in
+  // this unit of work; kAlreadyExists when it was recorded before (a replay).
+  virtual Status InsertDelivery(std::string_view source, std::string_view id, TimeMs at) = 0;
+
   virtual Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) = 0;
   virtual Status PutSeries(const SeriesState& s) = 0;
   virtual Status ClearSeries() = 0;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,13 @@ class FakeTransaction final : public Transaction {
   Status InsertPullRequestReview(const PullRequestReview& r) override {
     ++writes;
     reviews.push_back(r);
+    return Status::Ok();
+  }
+  Status InsertDelivery(std::string_view source, std::string_view id, TimeMs) override {
+    if (!deliveries.emplace(std::string(source), std::string(id)).second) {
+      return Status::AlreadyExists("delivery", "seen");
+    }
+    ++writes;
     return Status::Ok();
   }
 
@@ -69,6 +77,7 @@ class FakeTransaction final : public Transaction {
   std::map<std::string, PullRequest, std::less<>> pull_requests;
   std::vector<std::string> pull_request_order;
   std::vector<PullRequestReview> reviews;
+  std::set<std::pair<std::string, std::string>> deliveries;  // (source, id)
   std::map<SeriesKey, SeriesState> series;
   std::vector<ExportMark> marks;
   int writes = 0;  // Insert*/Update*/PutSeries/ClearSeries calls

@@ -27,12 +27,12 @@ class PullRequestsTest : public ::testing::Test {
 
   void Open(const std::string& id, std::optional<int64_t> additions = std::nullopt,
             std::optional<int64_t> deletions = std::nullopt) {
-    auto r = CreatePullRequest(tx_, ctx_, {id, "web-team", kT0, additions, deletions});
+    auto r = CreatePullRequest(tx_, ctx_, {id, "web-team", kT0, additions, deletions, "alice"});
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(*r, Outcome::kCreated);
   }
   Result<Outcome> Review(const std::string& id, TimeMs at, bool approved, int64_t comments) {
-    return ReviewPullRequest(tx_, ctx_, {id, at, approved, comments});
+    return ReviewPullRequest(tx_, ctx_, {id, at, approved, comments, "bob"});
   }
   uint64_t Count(std::string_view metric) const { return tx_.Count(metric, "", "web-team", ""); }
   const SeriesState* Series(std::string_view metric) const {
@@ -60,13 +60,13 @@ TEST_F(PullRequestsTest, OpeningCountsAndRecordsItsSizeWhenPositive) {
   EXPECT_EQ(added->buckets[4], 1u);
   EXPECT_EQ(Series("pull_request_loc_removed"), nullptr);
 
-  auto again = CreatePullRequest(tx_, ctx_, {"pr-1", "web-team", std::nullopt, {}, {}});
+  auto again = CreatePullRequest(tx_, ctx_, {"pr-1", "web-team", std::nullopt, {}, {}, ""});
   EXPECT_EQ(again.status().code(), StatusCode::kAlreadyExists);
   EXPECT_EQ(Count("pull_request_opened_count"), 1u);
 }
 
 TEST_F(PullRequestsTest, OpenedAtDefaultsToNow) {
-  ASSERT_TRUE(CreatePullRequest(tx_, ctx_, {"pr-1", "web-team", std::nullopt, {}, {}}).ok());
+  ASSERT_TRUE(CreatePullRequest(tx_, ctx_, {"pr-1", "web-team", std::nullopt, {}, {}, ""}).ok());
   EXPECT_EQ(tx_.pull_requests.at("pr-1").opened_at, kNow);
 }
 

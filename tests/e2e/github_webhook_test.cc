@@ -55,8 +55,10 @@ class GitHubWebhookTest : public ::testing::Test {
                                                  {"CONFIG", dir_.File("teams.json")}});
     ASSERT_NE(server_, nullptr);
   }
+  // Each delivery its own id unless a test replays one.
   HttpResponse Deliver(const std::string& event, const std::string& body,
-                       const std::string& signature, const std::string& delivery = "d-1") {
+                       const std::string& signature, std::string delivery = "") {
+    if (delivery.empty()) delivery = "d-" + std::to_string(++deliveries_);
     Headers h{{"Content-Type", "application/json"},
               {"X-GitHub-Event", event},
               {"X-GitHub-Delivery", delivery}};
@@ -71,6 +73,7 @@ class GitHubWebhookTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  int deliveries_ = 0;
   std::string open_;
   std::unique_ptr<ServerProcess> server_;
 };
@@ -83,9 +86,14 @@ TEST_F(GitHubWebhookTest, AnOpenedPullRequestIsStoredOnceAndAMergeIsCounted) {
   EXPECT_EQ(pr.at("opened_at"), "2025-08-23T15:14:22.000Z");
   EXPECT_EQ(pr.at("additions").as_int64(), 15);
   EXPECT_EQ(pr.at("deletions").as_int64(), 74);
-  // A redelivery (GitHub's "Redeliver", or a retry) counts once.
+  // A redelivery (GitHub's "Redeliver" keeps the delivery id) runs nothing; the same opening
+  // sent again under a new id (a second webhook on the repository) counts once as well.
+  auto replay = Deliver("pull_request", open_, Sign(kSecret, open_), "d-1");
+  EXPECT_EQ(replay.status, 200) << replay.body;
+  EXPECT_NE(replay.body.find("delivery d-1 was handled before"), std::string::npos) << replay.body;
   auto again = Deliver("pull_request", open_);
   EXPECT_EQ(again.status, 200) << again.body;
+  EXPECT_NE(again.body.find("exists already"), std::string::npos) << again.body;
   EXPECT_EQ(Opened(), 1);
 
   json::value closed = json::parse(open_);

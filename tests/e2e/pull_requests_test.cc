@@ -84,7 +84,11 @@ TEST_F(PullRequestsTest, TheOriginalsLifecycleIsStoredAndCounted) {
 
 TEST_F(PullRequestsTest, DefaultsListsAndErrors) {
   ASSERT_EQ(Post("/api/v1/pull-requests", R"({"id":7,"team_id":"web"})").status, 201);
-  ASSERT_EQ(Post("/api/v1/pull-requests", R"({"id":"8","team_id":"api"})").status, 201);
+  ASSERT_EQ(Post("/api/v1/pull-requests", R"({"id":"8","team_id":"api","author":"ana"})").status,
+            201);
+  EXPECT_EQ(Get("/api/v1/pull-requests/8").Json().at("author"), "ana");
+  EXPECT_TRUE(Get("/api/v1/pull-requests/7").Json().at("author").is_null());
+  EXPECT_EQ(Post("/api/v1/pull-requests/8/reviewed", R"({"reviewer":true})").status, 400);
   EXPECT_EQ(Post("/api/v1/pull-requests/8/closed", "{}").status, 200);
   EXPECT_EQ(Post("/api/v1/pull-requests/8/closed", "{}").status, 200);
   EXPECT_EQ(Series("pull_request_closed_count").count, 1);

@@ -113,13 +113,25 @@ class SqliteEventStoreTest : public ::testing::Test {
 
 // --- Open and migrations ---
 
+// The versions of the migrations from `first` on; they must be numbered 1, 2, 3, ... in order.
+std::vector<int> VersionsFrom(int first) {
+  std::vector<int> out;
+  int expected = 1;
+  for (const auto& m : sqlite::Migrations()) {
+    EXPECT_EQ(m.version, expected++) << m.name;
+    if (m.version >= first) out.push_back(m.version);
+  }
+  return out;
+}
+const int kLatest = static_cast<int>(sqlite::Migrations().size());
+
 TEST_F(SqliteEventStoreTest, OpenCreatesParentDirectoriesAndAppliesEveryMigration) {
   ASSERT_FALSE(std::filesystem::exists(dir_.path() / "data"));
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(std::filesystem::exists(path_));
-  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(store->schema_version(), 6);
+  EXPECT_EQ(store->applied_migrations(), VersionsFrom(1));
+  EXPECT_EQ(store->schema_version(), kLatest);
 }
 
 TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
@@ -127,7 +139,7 @@ TEST_F(SqliteEventStoreTest, ReopenAppliesNoMigration) {
   auto again = OpenStore();
   ASSERT_NE(again, nullptr);
   EXPECT_TRUE(again->applied_migrations().empty());
-  EXPECT_EQ(again->schema_version(), 6);
+  EXPECT_EQ(again->schema_version(), kLatest);
 }
 
 void ExecRaw(const std::string& path, const char* sql);
@@ -148,7 +160,7 @@ TEST_F(SqliteEventStoreTest, ASchemaOneDatabaseIsUpgradedInPlace) {
   ExecRaw(path_, v1.c_str());
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->applied_migrations(), (std::vector<int>{2, 3, 4, 5, 6}));
+  EXPECT_EQ(store->applied_migrations(), VersionsFrom(2));
   auto kept = store->GetDeployment("kept");
   ASSERT_TRUE(kept.ok());
   ASSERT_TRUE(kept->has_value());
@@ -1104,6 +1116,25 @@ TEST_F(SqliteEventStoreTest, DomainCommandsRunOnTheStore) {
   EXPECT_EQ(incidents->size(), 1u);
 }
 
+// A delivery id is taken once per source; an item that fails takes nothing, so its redelivery
+// runs again.
+TEST_F(SqliteEventStoreTest, ADeliveryIsRecordedOncePerSourceAndNotByAFailedItem) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto insert = [&](std::string source, std::string id) {
+    return Run(*store, [=](Transaction& tx) { return tx.InsertDelivery(source, id, kT0); });
+  };
+  EXPECT_TRUE(insert("github", "d-1").ok());
+  EXPECT_EQ(insert("github", "d-1").code(), StatusCode::kAlreadyExists);
+  EXPECT_TRUE(insert("linear", "d-1").ok());
+  Status failed = Run(*store, [](Transaction& tx) -> Status {
+    EMM_RETURN_IF_ERROR(tx.InsertDelivery("github", "d-2", kT0));
+    return Status::InvalidArgument("x", "the command failed");
+  });
+  EXPECT_EQ(failed.code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(insert("github", "d-2").ok());
+}
+
 // --- durability ---
 
 TEST_F(SqliteEventStoreTest, DataSurvivesCloseAndReopen) {
@@ -1340,21 +1371,22 @@ TEST(SqlitePullRequestTest, PullRequestsAndReviewsRoundTripAndRebuild) {
     auto store = SqliteEventStore::Open(o);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
     ASSERT_TRUE(run(**store, [&](Transaction& tx) {
-                  return domain::CreatePullRequest(tx, ctx, {"pr-1", "web", kT0, 120, 3}).status();
-                }).ok());
-    ASSERT_TRUE(run(**store, [&](Transaction& tx) {
-                  return domain::ReviewPullRequest(tx, ctx, {"pr-1", kT0 + kHour, false, 2})
+                  return domain::CreatePullRequest(tx, ctx, {"pr-1", "web", kT0, 120, 3, "alice"})
                       .status();
                 }).ok());
     ASSERT_TRUE(run(**store, [&](Transaction& tx) {
-                  return domain::ReviewPullRequest(tx, ctx, {"pr-1", kT0 + 2 * kHour, true, 0})
+                  return domain::ReviewPullRequest(tx, ctx, {"pr-1", kT0 + kHour, false, 2, "bob"})
+                      .status();
+                }).ok());
+    ASSERT_TRUE(run(**store, [&](Transaction& tx) {
+                  return domain::ReviewPullRequest(tx, ctx, {"pr-1", kT0 + 2 * kHour, true, 0, "carol"})
                       .status();
                 }).ok());
     ASSERT_TRUE(run(**store, [&](Transaction& tx) {
                   return domain::MergePullRequest(tx, ctx, {"pr-1", kT0 + 3 * kHour}).status();
                 }).ok());
     auto dup = run(**store, [&](Transaction& tx) {
-      return domain::CreatePullRequest(tx, ctx, {"pr-1", "web", kT0, {}, {}}).status();
+      return domain::CreatePullRequest(tx, ctx, {"pr-1", "web", kT0, {}, {}, ""}).status();
     });
     EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
     auto series = (*store)->ListSeries();
@@ -1385,8 +1417,11 @@ TEST(SqlitePullRequestTest, PullRequestsAndReviewsRoundTripAndRebuild) {
   EXPECT_EQ(pr->additions, 120);
   EXPECT_EQ(pr->deletions, 3);
   EXPECT_FALSE(pr->closed_at.has_value());
+  EXPECT_EQ(pr->author, "alice");
   ASSERT_EQ(reviews.size(), 2u);
   EXPECT_TRUE(reviews[1].approved);
+  EXPECT_EQ(reviews[0].reviewer, "bob");
+  EXPECT_EQ(reviews[1].reviewer, "carol");
 
   const auto find = [](const std::vector<domain::SeriesState>& v, std::string_view metric) {
     for (const auto& s : v) {

@@ -92,12 +92,14 @@ Result<domain::NewPullRequest> ToNewPullRequest(const json::object& body) {
   domain::NewPullRequest pr;
   auto id = r.Id("id", true);
   auto team = r.Id("team_id", true);
+  auto author = r.Id("author", false);  // ours: who opened it (team health counts engineers)
   pr.opened_at = r.Time("opened_at", false);
   pr.additions = r.Count("additions", false);
   pr.deletions = r.Count("deletions", false);
   if (!r.ok()) return r.status();
   pr.id = *id;
   pr.team_id = *team;
+  pr.author = author.value_or("");
   return pr;
 }
 
@@ -108,7 +110,9 @@ Result<domain::PullRequestReviewed> ToPullRequestReviewed(const json::object& bo
   review.reviewed_at = r.Time("reviewed_at", false);
   auto approved = r.Bool("approved", false);
   auto comments = r.Count("nb_comments", false);
+  auto reviewer = r.Id("reviewer", false);  // ours: who reviewed
   if (!r.ok()) return r.status();
+  review.reviewer = reviewer.value_or("");
   review.approved = approved.value_or(false);
   review.comments = comments.value_or(0);
   return review;
@@ -129,6 +133,7 @@ json::object ToJson(const domain::PullRequest& pr) {
   auto opt_int = [](const std::optional<int64_t>& v) { return v ? json::value(*v) : json::value(); };
   return json::object{{"id", pr.id},
                       {"team_id", OptString(pr.team_id)},
+                      {"author", OptString(pr.author)},
                       {"opened_at", FormatTimestamp(pr.opened_at)},
                       {"closed_at", OptTime(pr.closed_at)},
                       {"merged_at", OptTime(pr.merged_at)},

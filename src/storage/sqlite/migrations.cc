@@ -219,6 +219,20 @@ CREATE TABLE pull_request_reviews (
 );
 CREATE INDEX pull_request_reviews_by_pull_request ON pull_request_reviews (pull_request_id);
 )sql"},
+    {7, "webhook deliveries; pull request authors and reviewers", R"sql(
+-- One row per webhook delivery that ran a command, written in the command's own transaction:
+-- a replayed delivery id finds its row and runs nothing (GitHub, Linear and others redeliver).
+CREATE TABLE webhook_deliveries (
+  source TEXT NOT NULL,
+  id TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (source, id)
+) WITHOUT ROWID;
+-- Logins (GitHub) or names given by REST clients; '' when unknown. Team health counts engineers
+-- from them.
+ALTER TABLE pull_requests ADD COLUMN author TEXT NOT NULL DEFAULT '';
+ALTER TABLE pull_request_reviews ADD COLUMN reviewer TEXT NOT NULL DEFAULT '';
+)sql"},
 };
 
 }  // namespace

@@ -112,7 +112,7 @@ constexpr const char* kIncidentColumns =
 
 constexpr const char* kPullRequestColumns =
     "id, team_id, opened_at, closed_at, merged_at, first_review_at, first_approved_at, reviews, "
-    "comments, additions, deletions, created_at";
+    "comments, additions, deletions, created_at, author";
 
 std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
@@ -141,6 +141,7 @@ domain::PullRequest ReadPullRequest(sqlite3_stmt* s) {
   pr.additions = ColOptInt(s, 9);
   pr.deletions = ColOptInt(s, 10);
   pr.created_at = sqlite3_column_int64(s, 11);
+  pr.author = ColText(s, 12);
   return pr;
 }
 
@@ -423,7 +424,7 @@ class SqliteConnection final : public domain::Transaction {
   Status InsertPullRequest(const domain::PullRequest& pr) override {
     static const std::string sql = std::string("INSERT INTO pull_requests (") +
                                    kPullRequestColumns +
-                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+                                   ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
     return Run(sql, [&](sqlite3_stmt* s) {
       BindText(s, 1, pr.id);
       BindText(s, 2, pr.team_id);
@@ -437,6 +438,7 @@ class SqliteConnection final : public domain::Transaction {
       BindOptInt(s, 10, pr.additions);
       BindOptInt(s, 11, pr.deletions);
       sqlite3_bind_int64(s, 12, pr.created_at);
+      BindText(s, 13, pr.author);
     });
   }
 
@@ -457,13 +459,24 @@ class SqliteConnection final : public domain::Transaction {
 
   Status InsertPullRequestReview(const domain::PullRequestReview& r) override {
     static const std::string sql =
-        "INSERT INTO pull_request_reviews (pull_request_id, reviewed_at, approved, comments) "
-        "VALUES (?1, ?2, ?3, ?4)";
+        "INSERT INTO pull_request_reviews (pull_request_id, reviewed_at, approved, comments, "
+        "reviewer) VALUES (?1, ?2, ?3, ?4, ?5)";
     return Run(sql, [&](sqlite3_stmt* s) {
       BindText(s, 1, r.pull_request_id);
       sqlite3_bind_int64(s, 2, r.reviewed_at);
       sqlite3_bind_int(s, 3, r.approved ? 1 : 0);
       sqlite3_bind_int64(s, 4, r.comments);
+      BindText(s, 5, r.reviewer);
+    });
+  }
+
+  Status InsertDelivery(std::string_view source, std::string_view id, TimeMs at) override {
+    static const std::string sql =
+        "INSERT INTO webhook_deliveries (source, id, received_at) VALUES (?1, ?2, ?3)";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      BindText(s, 1, source);
+      BindText(s, 2, id);
+      sqlite3_bind_int64(s, 3, at);
     });
   }
 
@@ -612,12 +625,12 @@ class SqliteConnection final : public domain::Transaction {
   Status ForEachPullRequestReview(
       const std::function<Status(const domain::PullRequestReview&)>& fn) override {
     static const std::string sql =
-        "SELECT pull_request_id, reviewed_at, approved, comments FROM pull_request_reviews "
-        "ORDER BY rowid";
+        "SELECT pull_request_id, reviewed_at, approved, comments, reviewer "
+        "FROM pull_request_reviews ORDER BY rowid";
     return Query(sql, nullptr, [&](sqlite3_stmt* s) {
       return fn(domain::PullRequestReview{ColText(s, 0), sqlite3_column_int64(s, 1),
                                           sqlite3_column_int(s, 2) != 0,
-                                          sqlite3_column_int64(s, 3)});
+                                          sqlite3_column_int64(s, 3), ColText(s, 4)});
     });
   }
 
