@@ -31,14 +31,15 @@ void PostPagerDutyWebhook(const Env& env, Call call) {
   const json::object* event = top.Object("event", true);
   if (event == nullptr) return call.respond(ErrorResponse(top.status()));
   dto::FieldReader ev(*event, "event");
-  auto event_id = ev.Id("id", true);  // the same on PagerDuty's retries: the delivery id
   auto type = ev.Id("event_type", true);
   if (!ev.ok()) return call.respond(ErrorResponse(ev.status()));
-  const Delivery delivery{"pagerduty", *event_id};
   const bool triggered = *type == "incident.triggered";
-  if (!triggered && *type != "incident.resolved") {
-    return AcknowledgeDelivery(call, delivery, *type, "an event em-metrics does not use");
-  }
+  const bool used = triggered || *type == "incident.resolved";
+  // The same on PagerDuty's retries: the delivery id. Events not used need nothing more.
+  auto event_id = ev.Id("id", used);
+  if (!ev.ok()) return call.respond(ErrorResponse(ev.status()));
+  const Delivery delivery{"pagerduty", event_id.value_or("")};
+  if (!used) return AcknowledgeDelivery(call, delivery, *type, "an event em-metrics does not use");
   auto occurred_at = ev.Time("occurred_at", false);
   const json::object* data = ev.Object("data", true);
   if (!ev.ok()) return call.respond(ErrorResponse(ev.status()));

@@ -117,6 +117,9 @@ TEST_F(PagerDutyWebhookTest, OtherEventsAndUnmappedServicesAreAcknowledged) {
   auto acknowledged = Deliver(TestData("pagerduty/incident-acknowledged.json"));
   EXPECT_EQ(acknowledged.status, 200) << acknowledged.body;
   EXPECT_NE(acknowledged.body.find("ignored"), std::string::npos);
+  // An event em-metrics does not use needs no more than its type (PagerDuty's test ping).
+  auto ping = Deliver(R"({"event":{"event_type":"pagey.ping","data":{"message":"Hello"}}})");
+  EXPECT_EQ(ping.status, 200) << ping.body;
   // A service the teams file gives no project (and no default_project): not taken.
   json::value other = json::parse(triggered_);
   other.at("event").at("data").at("service").as_object()["id"] = "PXXXXXX";
