@@ -40,6 +40,10 @@ void GetPullRequest(const Env& env, Call call);           // GET /api/v1/pull-re
 // github_webhook_handler.cc
 void PostGitHubWebhook(const Env& env, Call call);  // POST /webhooks/github
 
+// pagerduty_webhook_handler.cc, incident_io_webhook_handler.cc
+void PostPagerDutyWebhook(const Env& env, Call call);   // POST /webhooks/pagerduty
+void PostIncidentIoWebhook(const Env& env, Call call);  // POST /webhooks/incident-io
+
 // dora_handlers.cc, explain_handler.cc, annotations_handler.cc
 void GetDora(const Env& env, Call call);         // GET /api/v1/metrics/dora
 void ExplainDora(const Env& env, Call call);     // GET /api/v1/metrics/dora/explain

@@ -20,6 +20,8 @@ struct ApiOptions {
   bool dev_routes = false;                     // POST /ping
   bool scrape_no_auth = false;                 // GET /metrics without credentials
   std::string github_webhook_secret;           // POST /webhooks/github; "": 503
+  std::string pagerduty_webhook_secret;        // POST /webhooks/pagerduty; "": 503
+  std::string incident_io_webhook_secret;      // POST /webhooks/incident-io; "": 503
 };
 
 // Named in the answers of stateless mode.

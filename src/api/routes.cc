@@ -72,6 +72,9 @@ constexpr RouteSpec kRoutes[] = {
      Needs::kStore},
     // Signed deliveries: the signature is the authentication (401 when it does not match).
     {"POST", "/webhooks/github", Access::kPublic, &PostGitHubWebhook, kNone, Needs::kStore},
+    {"POST", "/webhooks/pagerduty", Access::kPublic, &PostPagerDutyWebhook, kNone, Needs::kStore},
+    {"POST", "/webhooks/incident-io", Access::kPublic, &PostIncidentIoWebhook, kNone,
+     Needs::kStore},
 };
 
 }  // namespace

@@ -39,9 +39,4 @@ class Authenticator {
   std::string expected_basic_;  // base64("user:password")
 };
 
-// Compares in time that depends only on the lengths, not on where the inputs differ.
-bool ConstantTimeEquals(std::string_view a, std::string_view b);
-
-std::string Base64Encode(std::string_view in);
-
 }  // namespace emm::auth

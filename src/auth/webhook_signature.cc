@@ -1,28 +1,36 @@
 #include "auth/webhook_signature.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include <cctype>
+#include <charconv>
 #include <string>
 
-namespace emm::auth {
+#include "auth/crypto.h"
 
-std::string HmacSha256Hex(std::string_view secret, std::string_view body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(len * 2);
-  for (unsigned int i = 0; i < len; ++i) {
-    out.push_back(kHex[mac[i] >> 4]);
-    out.push_back(kHex[mac[i] & 15]);
-  }
+namespace emm::auth {
+namespace {
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// The key of a Svix secret: the base64 after an optional "whsec_".
+std::optional<std::string> SvixKey(std::string_view secret) {
+  constexpr std::string_view kPrefix = "whsec_";
+  if (secret.substr(0, kPrefix.size()) == kPrefix) secret.remove_prefix(kPrefix.size());
+  auto key = Base64Decode(secret);
+  if (!key || key->empty()) return std::nullopt;
+  return key;
+}
+
+}  // namespace
 
 Status VerifyGitHubSignature(std::string_view secret, std::string_view body,
                              std::string_view header_value) {
@@ -35,13 +43,99 @@ Status VerifyGitHubSignature(std::string_view secret, std::string_view body,
     return Status::Unauthenticated(std::string(kHeader) +
                                    " must be sha256= and 64 hex digits");
   }
-  const std::string expected = HmacSha256Hex(secret, body);
-  std::string given(header_value.substr(kPrefix.size()));
-  for (char& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (CRYPTO_memcmp(expected.data(), given.data(), expected.size()) != 0) {
+  if (!ConstantTimeEquals(HmacSha256Hex(secret, body), Lower(header_value.substr(kPrefix.size())))) {
     return Status::Unauthenticated(std::string(kHeader) +
                                    " does not match the body: wrong GITHUB_WEBHOOK_SECRET, or the "
                                    "body changed on the way");
+  }
+  return Status::Ok();
+}
+
+Status VerifyPagerDutySignature(std::string_view secret, std::string_view body,
+                                std::string_view header_value) {
+  constexpr std::string_view kHeader = "X-PagerDuty-Signature";
+  constexpr std::string_view kPrefix = "v1=";
+  if (Trim(header_value).empty()) {
+    return Status::Unauthenticated(std::string(kHeader) + " is missing: the delivery is not signed");
+  }
+  const std::string expected = HmacSha256Hex(secret, body);
+  bool any_v1 = false;
+  bool matched = false;
+  while (!header_value.empty()) {
+    size_t comma = header_value.find(',');
+    std::string_view one = Trim(header_value.substr(0, comma));
+    header_value.remove_prefix(comma == std::string_view::npos ? header_value.size() : comma + 1);
+    if (one.substr(0, kPrefix.size()) != kPrefix) continue;  // another version: not ours to read
+    any_v1 = true;
+    // Every signature is compared, so the time taken does not say which one matched.
+    matched |= ConstantTimeEquals(expected, Lower(one.substr(kPrefix.size())));
+  }
+  if (!any_v1) {
+    return Status::Unauthenticated(std::string(kHeader) +
+                                   " holds no v1= signature (v1=<64 hex digits>, comma-separated)");
+  }
+  if (!matched) {
+    return Status::Unauthenticated(std::string(kHeader) +
+                                   " matches none of its signatures to the body: wrong "
+                                   "PAGERDUTY_WEBHOOK_SECRET, or the body changed on the way");
+  }
+  return Status::Ok();
+}
+
+bool IsSvixSecret(std::string_view secret) { return SvixKey(secret).has_value(); }
+
+Status VerifySvixSignature(std::string_view secret, std::string_view secret_name,
+                           const SvixHeaders& headers, std::string_view body, TimeMs now) {
+  auto key = SvixKey(secret);
+  if (!key) {
+    return Status::Unavailable(std::string(secret_name) +
+                               " is not a signing secret (whsec_ and base64): no delivery can be "
+                               "verified");
+  }
+  for (auto [name, value] : {std::pair{"webhook-id", headers.id},
+                             std::pair{"webhook-timestamp", headers.timestamp},
+                             std::pair{"webhook-signature", headers.signature}}) {
+    if (value.empty()) {
+      return Status::Unauthenticated(std::string(name) + " is missing: the delivery is not signed");
+    }
+  }
+  int64_t seconds = 0;
+  auto [end, ec] = std::from_chars(headers.timestamp.data(),
+                                   headers.timestamp.data() + headers.timestamp.size(), seconds);
+  if (ec != std::errc() || end != headers.timestamp.data() + headers.timestamp.size() ||
+      seconds < 0 || seconds > INT64_MAX / 1000) {
+    return Status::Unauthenticated("webhook-timestamp must be Unix seconds");
+  }
+  const TimeMs sent = seconds * 1000;
+  if (sent < now - kSvixTolerance || sent > now + kSvixTolerance) {
+    return Status::Unauthenticated(
+        "webhook-timestamp is more than 5 minutes from this server's clock (" +
+        FormatTimestamp(sent) + " against " + FormatTimestamp(now) +
+        "): a replayed delivery, or a clock to correct");
+  }
+  std::string signed_content;
+  signed_content.reserve(headers.id.size() + headers.timestamp.size() + body.size() + 2);
+  signed_content.append(headers.id).append(".").append(headers.timestamp).append(".").append(body);
+  const std::string expected = Base64Encode(HmacSha256(*key, signed_content));
+  bool any_v1 = false;
+  bool matched = false;
+  std::string_view rest = headers.signature;
+  while (!rest.empty()) {
+    size_t space = rest.find(' ');
+    std::string_view one = rest.substr(0, space);
+    rest.remove_prefix(space == std::string_view::npos ? rest.size() : space + 1);
+    if (one.substr(0, 3) != "v1,") continue;  // v1a (asymmetric) and later versions
+    any_v1 = true;
+    matched |= ConstantTimeEquals(expected, one.substr(3));
+  }
+  if (!any_v1) {
+    return Status::Unauthenticated(
+        "webhook-signature holds no v1 signature (v1,<base64>, space-separated)");
+  }
+  if (!matched) {
+    return Status::Unauthenticated("webhook-signature matches none of its signatures to the "
+                                   "delivery: wrong " +
+                                   std::string(secret_name) + ", or the body changed on the way");
   }
   return Status::Ok();
 }

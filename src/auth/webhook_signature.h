@@ -1,10 +1,15 @@
-// Signed webhooks: the code host signs each delivery's raw body with a shared secret; a delivery
-// whose signature does not match is refused (401) and nothing of it is stored.
+// Signed webhooks: a provider signs each delivery's raw body with a shared secret; a delivery
+// whose signature does not match is refused (401) and nothing of it is stored. One function per
+// provider's scheme, built on auth/crypto.h (OpenSSL's HMAC and base64, constant-time comparison).
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 
+#include "auth/crypto.h"  // the pieces the schemes share, for callers too
 #include "common/status.h"
+#include "common/time.h"
 
 namespace emm::auth {
 
@@ -14,7 +19,28 @@ namespace emm::auth {
 Status VerifyGitHubSignature(std::string_view secret, std::string_view body,
                              std::string_view header_value);
 
-// Hex HMAC-SHA256 of `body` under `secret` (what a sender puts after "sha256=").
-std::string HmacSha256Hex(std::string_view secret, std::string_view body);
+// PagerDuty's X-PagerDuty-Signature (Webhooks v3): one or more "v1=" + hex HMAC-SHA256 of the raw
+// body, separated by commas (several while a secret is rotated); any one matching is enough.
+// kUnauthenticated naming the header otherwise. REQUIRES: a non-empty secret.
+Status VerifyPagerDutySignature(std::string_view secret, std::string_view body,
+                                std::string_view header_value);
+
+// The Svix / Standard Webhooks scheme (incident.io): webhook-signature holds space-separated
+// "v1,<base64 HMAC-SHA256 of id.timestamp.body>" under the base64-decoded part of the
+// "whsec_..." secret; the timestamp (Unix seconds) must be within 5 minutes of `now`, so a
+// captured delivery cannot be replayed later. `secret_name` (the variable) is named when nothing
+// matches. kUnauthenticated naming the header at fault; kUnavailable when the secret itself is no
+// whsec_ secret (a configuration mistake, not the sender's).
+struct SvixHeaders {
+  std::string_view id;         // webhook-id
+  std::string_view timestamp;  // webhook-timestamp
+  std::string_view signature;  // webhook-signature
+};
+Status VerifySvixSignature(std::string_view secret, std::string_view secret_name,
+                           const SvixHeaders& headers, std::string_view body, TimeMs now);
+inline constexpr TimeMs kSvixTolerance = 5 * 60 * 1000;
+
+// Whether `secret` is usable by VerifySvixSignature: an optional "whsec_" then non-empty base64.
+bool IsSvixSecret(std::string_view secret);
 
 }  // namespace emm::auth

@@ -19,6 +19,7 @@
 #include "api/api.h"
 #include "api/error_response.h"
 #include "auth/authenticator.h"
+#include "auth/webhook_signature.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "config/settings.h"
@@ -320,6 +321,12 @@ int Serve(const config::Settings& s) {
     return kExitConfig;
   }
   config::TeamsHolder teams_holder(std::move(*teams));
+  // Every incident.io delivery would be refused: say so now rather than at the first incident.
+  if (!s.incident_io_webhook_secret.empty() && !auth::IsSvixSecret(s.incident_io_webhook_secret)) {
+    log::Error("invalid INCIDENT_IO_WEBHOOK_SECRET",
+               {{"error", "must be the endpoint's signing secret: whsec_ and base64"}});
+    return kExitConfig;
+  }
 
   auto otlp = ReadOtlpSetup(s);
   if (!otlp.ok()) {
@@ -367,7 +374,7 @@ int Serve(const config::Settings& s) {
       exporter = MakeExporter(std::move(**otlp), s, store->get(), writes.get(), &self_metrics);
   }
   api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,
-                s.github_webhook_secret},
+                s.github_webhook_secret, s.pagerduty_webhook_secret, s.incident_io_webhook_secret},
                {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
                 &self_metrics, forwarder.get()});
 

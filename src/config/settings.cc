@@ -96,6 +96,14 @@ const std::vector<Option>& Options() {
       {"github-webhook-secret", "GITHUB_WEBHOOK_SECRET", Kind::kString, "(none: 503)",
        "secret of POST /webhooks/github: each delivery's X-Hub-Signature-256 is checked with it",
        [](Settings& s, const std::string& v) { s.github_webhook_secret = v; }},
+      {"pagerduty-webhook-secret", "PAGERDUTY_WEBHOOK_SECRET", Kind::kString, "(none: 503)",
+       "secret of POST /webhooks/pagerduty (the webhook subscription's signing secret): each "
+       "delivery's X-PagerDuty-Signature is checked with it",
+       [](Settings& s, const std::string& v) { s.pagerduty_webhook_secret = v; }},
+      {"incident-io-webhook-secret", "INCIDENT_IO_WEBHOOK_SECRET", Kind::kString, "(none: 503)",
+       "secret of POST /webhooks/incident-io (the endpoint's whsec_... signing secret): each "
+       "delivery's webhook-signature is checked with it",
+       [](Settings& s, const std::string& v) { s.incident_io_webhook_secret = v; }},
       {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
        "trace, debug, info, warn, error, fatal or silent",
        [](Settings& s, const std::string& v) { s.log_level = v; }},

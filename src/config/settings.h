@@ -29,6 +29,8 @@ struct Settings {
   std::string basic_username;                      // EM_METRICS_BASIC_AUTH_USERNAME
   std::string basic_password;                      // EM_METRICS_BASIC_AUTH_PASSWORD
   std::string github_webhook_secret;               // GITHUB_WEBHOOK_SECRET ("": 503)
+  std::string pagerduty_webhook_secret;            // PAGERDUTY_WEBHOOK_SECRET ("": 503)
+  std::string incident_io_webhook_secret;          // INCIDENT_IO_WEBHOOK_SECRET ("": 503)
   std::string log_level = "info";                  // EM_METRICS_LOG_LEVEL
   std::string version = "-";                       // EM_METRICS_VERSION
   bool dev_routes = false;                         // DEV_ROUTES (any value)

@@ -1,5 +1,6 @@
 #include "config/teams_file.h"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
@@ -42,7 +43,54 @@ class Validator {
   std::string name_;
 };
 
+// incidents.<tool>: the one shape both incident tools share; `fields` are the keys this tool takes.
+Status ParseIncidentRouting(const Validator& check, const json::value& v, const std::string& key,
+                            std::initializer_list<std::string_view> fields, IncidentRouting* out) {
+  EMM_RETURN_IF_ERROR(check.Expect(v, json::kind::object, key, "an object"));
+  const json::object& o = v.get_object();
+  for (const auto& [name, value] : o) {
+    if (std::find(fields.begin(), fields.end(), std::string_view(name)) == fields.end()) {
+      std::string known;
+      for (std::string_view f : fields) known += (known.empty() ? "" : ", ") + std::string(f);
+      return check.Fail(key + "." + std::string(name), "is not a setting here (" + known + ")");
+    }
+  }
+  for (auto [name, dest] : {std::pair{"default_project", &out->default_project},
+                            std::pair{"environment", &out->environment},
+                            std::pair{"project_field", &out->project_field},
+                            std::pair{"deployment_field", &out->deployment_field}}) {
+    const json::value* f = o.if_contains(name);
+    if (f == nullptr) continue;
+    std::string k = key + "." + name;
+    EMM_RETURN_IF_ERROR(check.Expect(*f, json::kind::string, k, "a string"));
+    if (f->get_string().empty()) return check.Fail(k, "must not be empty");
+    *dest = std::string(f->get_string());
+  }
+  if (const json::value* p = o.if_contains("projects")) {
+    std::string k = key + ".projects";
+    EMM_RETURN_IF_ERROR(check.Expect(*p, json::kind::object, k, "an object of name -> project id"));
+    for (const auto& [name, project] : p->get_object()) {
+      std::string pk = k + "." + std::string(name);
+      EMM_RETURN_IF_ERROR(check.Expect(project, json::kind::string, pk, "a project id (a string)"));
+      if (project.get_string().empty()) return check.Fail(pk, "must not be empty");
+      out->projects.emplace(std::string(name), std::string(project.get_string()));
+    }
+    if (std::find(fields.begin(), fields.end(), "project_field") != fields.end() &&
+        out->project_field.empty()) {
+      return check.Fail(k, "needs project_field: the custom field whose value is looked up here");
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string IncidentRouting::ProjectOf(const std::vector<std::string>& keys) const {
+  for (const std::string& k : keys) {
+    if (auto it = projects.find(k); it != projects.end()) return it->second;
+  }
+  return default_project;
+}
 
 Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& name) {
   Validator check(name);
@@ -125,8 +173,29 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
     }
   }
 
+  IncidentSources incidents;
+  if (const json::value* i = top.if_contains("incidents")) {
+    EMM_RETURN_IF_ERROR(check.Expect(*i, json::kind::object, "incidents", "an object"));
+    for (const auto& [tool, routing] : i->get_object()) {
+      std::string key = "incidents." + std::string(tool);
+      if (tool == "pagerduty") {
+        EMM_RETURN_IF_ERROR(ParseIncidentRouting(
+            check, routing, key, {"projects", "default_project", "environment"},
+            &incidents.pagerduty));
+      } else if (tool == "incident_io") {
+        EMM_RETURN_IF_ERROR(ParseIncidentRouting(check, routing, key,
+                                                 {"project_field", "projects", "default_project",
+                                                  "environment", "deployment_field"},
+                                                 &incidents.incident_io));
+      } else {
+        return check.Fail(key, "is no incident tool em-metrics takes (pagerduty, incident_io)");
+      }
+    }
+  }
+
   TeamsConfig out;
   out.path = name;
+  out.incidents = std::move(incidents);
   out.json = json::serialize(root);
   out.directory = domain::TeamDirectory(std::move(teams));
   return out;

@@ -1,20 +1,43 @@
-// The teams config file (CONFIG): teams own projects and users. Validated on load with errors
-// that name the file, the key and the problem; kept verbatim for GET /api/v1/config.
+// The teams config file (CONFIG): teams own projects and users; incident tools' incidents are
+// routed to projects. Validated on load with errors that name the file, the key and the problem;
+// kept verbatim for GET /api/v1/config.
 #pragma once
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "domain/teams.h"
 
 namespace emm::config {
 
+// How one incident tool's incidents find their project (teams file: incidents.<tool>).
+struct IncidentRouting {
+  // A PagerDuty service (id or name), or a value of incident.io's `project_field` -> project id.
+  std::map<std::string, std::string, std::less<>> projects;
+  // The project of incidents `projects` does not place; "": those incidents are not taken.
+  std::string default_project;
+  std::string environment;       // of the incidents; "": DEPLOYMENT_ENVIRONMENT
+  std::string project_field;     // incident.io: the custom field (name or id) looked up
+  std::string deployment_field;  // incident.io: the custom field holding a deployment id
+
+  // The project of the first of `keys` that `projects` names, else default_project ("": none).
+  std::string ProjectOf(const std::vector<std::string>& keys) const;
+};
+
+struct IncidentSources {
+  IncidentRouting pagerduty;    // incidents.pagerduty
+  IncidentRouting incident_io;  // incidents.incident_io
+};
+
 struct TeamsConfig {
   std::string path;         // as given ("" when no file)
   std::string json = "{}";  // the file's JSON, re-serialised compactly
   domain::TeamDirectory directory;
+  IncidentSources incidents;
 };
 
 // Reads and validates `path`, resolved against the working directory. kInvalidArgument names the

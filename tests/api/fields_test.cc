@@ -329,5 +329,27 @@ TEST(ToJsonTest, IncidentKeysAndNulls) {
   EXPECT_EQ(o.at("restored_at").as_string(), "2024-05-01T10:00:00.000Z");
 }
 
+TEST(FieldReaderTest, NestedObjectsAndTheirErrorsNameTheWholePath) {
+  json::object o = Obj(R"({"event":{"id":"e1","data":{"created_at":"yesterday"},"agent":7}})");
+  FieldReader top(o);
+  const json::object* event = top.Object("event", true);
+  ASSERT_NE(event, nullptr);
+  EXPECT_EQ(top.Object("missing", false), nullptr);
+  EXPECT_TRUE(top.ok());
+  FieldReader ev(*event, "event");
+  EXPECT_EQ(ev.Id("id", true), "e1");
+  EXPECT_EQ(ev.Object("agent", false), nullptr);  // not an object
+  const json::object* data = ev.Object("data", true);
+  ASSERT_NE(data, nullptr);
+  FieldReader d(*data, "event.data");
+  EXPECT_EQ(d.Time("created_at", true), std::nullopt);
+  EXPECT_EQ(d.Id("id", true), std::nullopt);
+  EXPECT_EQ(Fields(ev.status()), (std::vector<std::string>{"event.agent"}));
+  EXPECT_EQ(Fields(d.status()), (std::vector<std::string>{"event.data.created_at", "event.data.id"}));
+  FieldReader none(o);
+  EXPECT_EQ(none.Object("nope", true), nullptr);
+  EXPECT_EQ(Fields(none.status()), (std::vector<std::string>{"nope"}));
+}
+
 }  // namespace
 }  // namespace emm::api::dto

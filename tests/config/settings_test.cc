@@ -251,6 +251,20 @@ TEST(LoadSettingsTest, GithubWebhookSecret) {
   EXPECT_EQ(MustLoad({}, {"--github-webhook-secret=x"}).github_webhook_secret, "x");
 }
 
+TEST(LoadSettingsTest, IncidentToolWebhookSecrets) {
+  EXPECT_EQ(MustLoad({}).pagerduty_webhook_secret, "");
+  EXPECT_EQ(MustLoad({}).incident_io_webhook_secret, "");
+  EXPECT_EQ(MustLoad({{"PAGERDUTY_WEBHOOK_SECRET", "pd"}}).pagerduty_webhook_secret, "pd");
+  EXPECT_EQ(MustLoad({}, {"--pagerduty-webhook-secret=x"}).pagerduty_webhook_secret, "x");
+  EXPECT_EQ(MustLoad({{"INCIDENT_IO_WEBHOOK_SECRET", "whsec_aW8="}}).incident_io_webhook_secret,
+            "whsec_aW8=");
+  EXPECT_EQ(MustLoad({{"INCIDENT_IO_WEBHOOK_SECRET", "a"}}, {"--incident-io-webhook-secret", "b"})
+                .incident_io_webhook_secret,
+            "b");
+  EXPECT_NE(SettingsUsage().find("PAGERDUTY_WEBHOOK_SECRET"), std::string::npos);
+  EXPECT_NE(SettingsUsage().find("INCIDENT_IO_WEBHOOK_SECRET"), std::string::npos);
+}
+
 TEST(LoadSettingsTest, SqliteCheckpointPages) {
   EXPECT_EQ(MustLoad({}).sqlite_checkpoint_pages, 4000);
   EXPECT_EQ(MustLoad({{"SQLITE_CHECKPOINT_PAGES", "64"}}).sqlite_checkpoint_pages, 64);

@@ -205,6 +205,61 @@ TEST(LoadTeamsFileTest, MissingFileNamesThePath) {
   EXPECT_NE(r.status().message().find(missing.string()), std::string::npos) << r.status().message();
 }
 
+// --- incidents: which project an incident tool's incidents belong to ---
+
+TEST(ParseTeamsConfigTest, IncidentRoutingOfBothTools) {
+  auto r = ParseTeamsConfig(
+      R"({"incidents":{"pagerduty":{"projects":{"PF9KMXH":"api","Mail Service":"mail"},)"
+      R"("environment":"production"},"incident_io":{"project_field":"Affected service",)"
+      R"("projects":{"Payments":"payments"},"default_project":"ops",)"
+      R"("deployment_field":"Deployment"}}})",
+      "config.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const IncidentRouting& pd = r->incidents.pagerduty;
+  EXPECT_EQ(pd.environment, "production");
+  EXPECT_EQ(pd.ProjectOf({"PF9KMXH", "API Service"}), "api");
+  EXPECT_EQ(pd.ProjectOf({"PXXXXXX", "Mail Service"}), "mail");  // by name when the id is not listed
+  EXPECT_EQ(pd.ProjectOf({"PXXXXXX", "Other"}), "");               // no default: not taken
+  const IncidentRouting& io = r->incidents.incident_io;
+  EXPECT_EQ(io.project_field, "Affected service");
+  EXPECT_EQ(io.deployment_field, "Deployment");
+  EXPECT_EQ(io.environment, "");
+  EXPECT_EQ(io.ProjectOf({"Payments"}), "payments");
+  EXPECT_EQ(io.ProjectOf({"Search"}), "ops");
+  EXPECT_EQ(io.ProjectOf({}), "ops");
+  // Without an "incidents" key nothing is routed.
+  auto none = ParseTeamsConfig("{}", "c.json");
+  ASSERT_TRUE(none.ok());
+  EXPECT_EQ(none->incidents.pagerduty.ProjectOf({"PF9KMXH"}), "");
+}
+
+TEST(ParseTeamsConfigTest, IncidentRoutingErrorsNameTheKey) {
+  EXPECT_EQ(FailedKey(R"({"incidents":[]})"), "incidents");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"opsgenie":{}}})"), "incidents.opsgenie");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"pagerduty":"api"}})"), "incidents.pagerduty");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"pagerduty":{"services":{}}}})"),
+            "incidents.pagerduty.services");
+  // A PagerDuty incident has no custom fields to read.
+  EXPECT_EQ(FailedKey(R"({"incidents":{"pagerduty":{"project_field":"x"}}})"),
+            "incidents.pagerduty.project_field");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"pagerduty":{"projects":["api"]}}})"),
+            "incidents.pagerduty.projects");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"pagerduty":{"projects":{"PF9KMXH":1}}}})"),
+            "incidents.pagerduty.projects.PF9KMXH");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"pagerduty":{"projects":{"PF9KMXH":""}}}})"),
+            "incidents.pagerduty.projects.PF9KMXH");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"pagerduty":{"default_project":""}}})"),
+            "incidents.pagerduty.default_project");
+  EXPECT_EQ(FailedKey(R"({"incidents":{"incident_io":{"environment":7}}})"),
+            "incidents.incident_io.environment");
+  // incident.io's keys are values of a custom field: which one must be said.
+  EXPECT_EQ(FailedKey(R"({"incidents":{"incident_io":{"projects":{"Payments":"p"}}}})"),
+            "incidents.incident_io.projects");
+  auto r = ParseTeamsConfig(R"({"incidents":{"pagerduty":{"services":{}}}})", "config.json");
+  EXPECT_NE(r.status().message().find("projects, default_project, environment"), std::string::npos)
+      << r.status().message();
+}
+
 TEST(LoadTeamsFileTest, LoadsAnAbsolutePath) {
   TempDir dir;
   fs::path file = dir.path() / "teams.json";

@@ -116,4 +116,14 @@ std::optional<int64_t> FieldReader::Count(std::string_view name, bool required) 
   return n;
 }
 
+const json::object* FieldReader::Object(std::string_view name, bool required) {
+  const json::value* v = Find(name, required);
+  if (!v) return nullptr;
+  if (!v->is_object()) {
+    AddError(std::string(name), std::string("must be an object, got ") + DescribeJsonKind(*v));
+    return nullptr;
+  }
+  return &v->get_object();
+}
+
 }  // namespace emm::api::dto

@@ -22,6 +22,9 @@ Result<boost::json::object> ParseBodyObject(std::string_view body);
 class FieldReader {
  public:
   explicit FieldReader(const boost::json::object& obj) : obj_(obj) {}
+  // Reads an object nested in a body: errors name `path` + "." + the field ("event.data.id").
+  FieldReader(const boost::json::object& obj, std::string path)
+      : obj_(obj), prefix_(path.empty() ? std::string() : std::move(path) + ".") {}
 
   // Identifiers and names: non-empty, at most `max_len` bytes, no control characters.
   std::optional<std::string> Id(std::string_view name, bool required, size_t max_len = 256);
@@ -29,9 +32,11 @@ class FieldReader {
   std::optional<bool> Bool(std::string_view name, bool required);
   // A whole number >= 0 (lines, comments): a JSON integer, or its decimal string.
   std::optional<int64_t> Count(std::string_view name, bool required);
+  // A nested object, to read with FieldReader(*object, path + "." + name); null when absent.
+  const boost::json::object* Object(std::string_view name, bool required);
 
   void AddError(std::string field, std::string message) {
-    errors_.push_back({std::move(field), std::move(message)});
+    errors_.push_back({prefix_ + std::move(field), std::move(message)});
   }
   bool ok() const { return errors_.empty(); }
   Status status() const { return ok() ? Status::Ok() : Status::Invalid(errors_); }
@@ -41,6 +46,7 @@ class FieldReader {
   const boost::json::value* Find(std::string_view name, bool required);
 
   const boost::json::object& obj_;
+  std::string prefix_;  // "" or "path."
   std::vector<FieldError> errors_;
 };
 

@@ -1,0 +1,50 @@
+#include "api/webhooks.h"
+
+#include "common/log.h"
+
+namespace emm::api {
+namespace json = boost::json;
+
+Status MissingWebhookSecret(std::string_view variable, std::string_view provider) {
+  return Status::Unavailable(std::string(variable) + " is not set: " + std::string(provider) +
+                             " deliveries cannot be verified, so none is taken");
+}
+
+void AcknowledgeDelivery(const Call& call, const Delivery& delivery, std::string_view event,
+                         std::string_view why) {
+  log::Info("webhook delivery ignored", {{"source", delivery.source},
+                                         {"delivery", delivery.id},
+                                         {"event", event},
+                                         {"why", why}});
+  call.respond(
+      http::Response::Json(200, json::serialize(json::object{{"ignored", std::string(why)}})));
+}
+
+void RunDelivery(const Env& env, WriteCommand command, const json::object& body,
+                 http::Responder respond, Delivery delivery) {
+  if (std::holds_alternative<domain::NewIncident>(command) ||
+      std::holds_alternative<domain::NewPullRequest>(command)) {
+    const char* what =
+        std::holds_alternative<domain::NewIncident>(command) ? "incident" : "pull request";
+    respond = [inner = std::move(respond), what](http::Response res) {
+      if (res.status == 409) {
+        res = http::Response::Json(
+            200, json::serialize(json::object{
+                     {"ignored", std::string("the ") + what + " exists already"}}));
+      }
+      inner(std::move(res));
+    };
+  }
+  env.writes->Run(std::move(command), body, std::move(respond), std::move(delivery));
+}
+
+domain::NewIncident ToolIncident(std::string tool_id, std::string project,
+                                 const config::IncidentRouting& routing) {
+  domain::NewIncident in;
+  in.id = std::move(tool_id);
+  in.project_id = std::move(project);
+  if (!routing.environment.empty()) in.environment = routing.environment;
+  return in;
+}
+
+}  // namespace emm::api

@@ -1,0 +1,23 @@
+// Signing deliveries the way the providers do, with OpenSSL directly (independently of the
+// server's auth/ code), and reading the providers' documented payloads from tests/testdata.
+#pragma once
+
+#include <string>
+
+namespace emm::e2e {
+
+// tests/testdata/<path>, byte for byte ("" when missing).
+std::string TestData(const std::string& path);
+
+// The hex HMAC-SHA256 of `body` under `secret` (GitHub after "sha256=", PagerDuty after "v1=").
+std::string HexHmacSha256(const std::string& secret, const std::string& body);
+
+// Svix's webhook-signature value ("v1,<base64>") for a delivery, under the base64 `key` of a
+// whsec_ secret.
+std::string SvixSignature(const std::string& base64_key, const std::string& id,
+                          const std::string& timestamp, const std::string& body);
+
+// Pads the JSON object `body` with a string field `name` so that it is exactly `size` bytes.
+std::string PadTo(const std::string& body, const std::string& name, size_t size);
+
+}  // namespace emm::e2e
