@@ -51,17 +51,10 @@ WriteCommand CommandFor(const DeploymentFacts& f) {
                                std::nullopt, std::nullopt,       f.commit_sha};
 }
 
-// A failed deployment creates a record; its redelivery, or a failure reported after a success,
-// is not an error.
-http::Responder Answer(const DeploymentFacts& f, http::Responder respond) {
-  if (f.succeeded) return respond;
-  return ExistingIsOk(std::move(respond), "the deployment is known already");
-}
-
 }  // namespace
 
 Status DeploymentStatusEvent(const Env& env, const json::object& body, Call& call) {
-  const std::string delivery = DeliveryId(call);
+  const Delivery delivery = DeliveryOf(call);
   const json::object* status = ObjectAt(body, "deployment_status");
   const json::object* deployment = ObjectAt(body, "deployment");
   std::vector<FieldError> errors;
@@ -70,8 +63,8 @@ Status DeploymentStatusEvent(const Env& env, const json::object& body, Call& cal
   if (!errors.empty()) return Status::Invalid(std::move(errors));
   const std::string state = StringAt(status, "state");
   if (state != "success" && state != "failure" && state != "error") {
-    Acknowledge(call.respond, "deployment_status", delivery,
-                "a deployment state other than success, failure or error");
+    AcknowledgeDelivery(call.respond, delivery, "deployment_status",
+                        "a deployment state other than success, failure or error");
     return Status::Ok();
   }
   dto::FieldReader d(*deployment), s(*status);
@@ -104,9 +97,8 @@ Status DeploymentStatusEvent(const Env& env, const json::object& body, Call& cal
   f.deploy_start_at = *started;
   f.finished_at = *finished;
   f.project_id = env.deps.teams->Get()->github.ProjectOf(repository);
-  http::Responder respond = Answer(f, std::move(call.respond));
   RunWithGitHub(
-      env, "deployment_status", DeliveryOf(call), body,
+      env, "deployment_status", delivery, body,
       [f, repository, inst = *installation_id](const github::AppClient& app,
                                                TimeMs deadline) mutable -> Result<Verdict> {
         auto authored = app.CommitAuthoredAt(inst, repository, f.commit_sha, deadline);
@@ -114,15 +106,15 @@ Status DeploymentStatusEvent(const Env& env, const json::object& body, Call& cal
         f.first_commit_at = *authored;
         return Verdict{CommandFor(f), ""};
       },
-      std::move(respond));
+      std::move(call.respond));
   return Status::Ok();
 }
 
 Status WorkflowRunEvent(const Env& env, const json::object& body, Call& call) {
-  const std::string delivery = DeliveryId(call);
+  const Delivery delivery = DeliveryOf(call);
   auto action = dto::FieldReader(body).Id("action", false);
   if (action != "completed") {
-    Acknowledge(call.respond, "workflow_run", delivery, "an action other than completed");
+    AcknowledgeDelivery(call.respond, delivery, "workflow_run", "an action other than completed");
     return Status::Ok();
   }
   const json::object* run = ObjectAt(body, "workflow_run");
@@ -132,14 +124,14 @@ Status WorkflowRunEvent(const Env& env, const json::object& body, Call& call) {
   const config::DeploymentWorkflow* flow =
       teams->github.FindWorkflow(repository, StringAt(run, "path"), StringAt(run, "name"));
   if (flow == nullptr) {
-    Acknowledge(call.respond, "workflow_run", delivery,
-                "a workflow that github.deployment_workflows does not list");
+    AcknowledgeDelivery(call.respond, delivery, "workflow_run",
+                        "a workflow that github.deployment_workflows does not list");
     return Status::Ok();
   }
   const std::string conclusion = StringAt(run, "conclusion");
   if (conclusion != "success" && conclusion != "failure") {
-    Acknowledge(call.respond, "workflow_run", delivery,
-                "a conclusion other than success or failure");
+    AcknowledgeDelivery(call.respond, delivery, "workflow_run",
+                        "a conclusion other than success or failure");
     return Status::Ok();
   }
   dto::FieldReader r(*run);
@@ -173,7 +165,7 @@ Status WorkflowRunEvent(const Env& env, const json::object& body, Call& call) {
   f.deploy_start_at = *started;
   f.finished_at = *finished;
   f.commit_sha = *sha;
-  env.writes->Run(CommandFor(f), body, Answer(f, std::move(call.respond)), DeliveryOf(call));
+  RunDelivery(env, CommandFor(f), body, std::move(call.respond), delivery);
   return Status::Ok();
 }
 

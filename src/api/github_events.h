@@ -11,6 +11,7 @@
 
 #include "api/dto/fields.h"
 #include "api/handler.h"
+#include "api/webhooks.h"
 
 namespace emm::api::github_events {
 
@@ -18,14 +19,9 @@ namespace emm::api::github_events {
 // needs get 8 s in all, so that a slow GitHub is a 502 we give, not a timeout GitHub sees.
 inline constexpr int64_t kApiDeadlineMs = 8000;
 
-// 200 with {"ignored": why} for a delivery that stores nothing; logged with its delivery id.
-void Acknowledge(const http::Responder& respond, std::string_view event, std::string_view delivery,
-                 std::string_view why);
-
-// The X-GitHub-Delivery header ("" when absent), for logs.
-std::string DeliveryId(const Call& call);
-// The same as the write runner's Delivery: a redelivery (same id) runs nothing again.
-std::optional<Delivery> DeliveryOf(const Call& call);
+// The delivery's X-GitHub-Delivery (an empty id when absent: run, not recorded): a redelivery
+// (same id) runs nothing again.
+Delivery DeliveryOf(const Call& call);
 
 // The object at `key`, or null when absent or not an object.
 const boost::json::object* ObjectAt(const boost::json::object& o, std::string_view key);
@@ -37,10 +33,6 @@ std::string StringAt(const boost::json::object* object, std::string_view key);
 void CollectErrors(const dto::FieldReader& r, std::string_view prefix,
                    std::vector<FieldError>* errors);
 
-// Answers 200 {"ignored": why} instead of a 409: a redelivery of something that creates a record
-// is not an error for GitHub.
-http::Responder ExistingIsOk(http::Responder respond, std::string why);
-
 // What a delivery that needed GitHub's API comes to: a command to run, or why nothing is done.
 struct Verdict {
   std::optional<WriteCommand> command;
@@ -48,12 +40,12 @@ struct Verdict {
 };
 using Lookup = std::function<Result<Verdict>(const github::AppClient& app, TimeMs deadline)>;
 
-// Runs `lookup` on a worker (never an I/O thread), then its command through env.writes, answered
+// Runs `lookup` on a worker (never an I/O thread), then its command as RunDelivery does, answered
 // with `respond`. No GitHub App configured: 503 naming the variables. A lookup error is answered
 // as ErrorResponse maps it (GitHub down or refusing: 502, so GitHub lists the delivery as failed
 // and it can be redelivered).
-void RunWithGitHub(const Env& env, std::string event, std::optional<Delivery> delivery,
-                   boost::json::object body, Lookup lookup, http::Responder respond);
+void RunWithGitHub(const Env& env, std::string event, Delivery delivery, boost::json::object body,
+                   Lookup lookup, http::Responder respond);
 
 // The deployment events; each answers `call` itself or returns the error to answer.
 Status DeploymentStatusEvent(const Env& env, const boost::json::object& body, Call& call);

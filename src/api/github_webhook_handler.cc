@@ -10,6 +10,7 @@
 #include "api/error_response.h"
 #include "api/github_events.h"
 #include "api/handlers.h"
+#include "api/webhooks.h"
 #include "auth/webhook_signature.h"
 #include "common/log.h"
 
@@ -17,20 +18,8 @@ namespace emm::api {
 namespace json = boost::json;
 namespace github_events {
 
-void Acknowledge(const http::Responder& respond, std::string_view event, std::string_view delivery,
-                 std::string_view why) {
-  log::Info("github delivery ignored", {{"event", event}, {"delivery", delivery}, {"why", why}});
-  respond(http::Response::Json(200, json::serialize(json::object{{"ignored", std::string(why)}})));
-}
-
-std::string DeliveryId(const Call& call) {
-  return std::string(call.request.Header("X-GitHub-Delivery").value_or(""));
-}
-
-std::optional<Delivery> DeliveryOf(const Call& call) {
-  std::string id = DeliveryId(call);
-  if (id.empty()) return std::nullopt;
-  return Delivery{"github", std::move(id)};
+Delivery DeliveryOf(const Call& call) {
+  return Delivery{"github", std::string(call.request.Header("X-GitHub-Delivery").value_or(""))};
 }
 
 const json::object* ObjectAt(const json::object& o, std::string_view key) {
@@ -53,17 +42,8 @@ void CollectErrors(const dto::FieldReader& r, std::string_view prefix,
   }
 }
 
-http::Responder ExistingIsOk(http::Responder respond, std::string why) {
-  return [inner = std::move(respond), why = std::move(why)](http::Response res) {
-    if (res.status == 409) {
-      res = http::Response::Json(200, json::serialize(json::object{{"ignored", why}}));
-    }
-    inner(std::move(res));
-  };
-}
-
-void RunWithGitHub(const Env& env, std::string event, std::optional<Delivery> delivery,
-                   json::object body, Lookup lookup, http::Responder respond) {
+void RunWithGitHub(const Env& env, std::string event, Delivery delivery, json::object body,
+                   Lookup lookup, http::Responder respond) {
   if (env.deps.github == nullptr || env.deps.background == nullptr) {
     return respond(ErrorResponse(Status::Unavailable(
         event + " deliveries need the GitHub App's API access: set GITHUB_CLIENT_ID and "
@@ -73,7 +53,7 @@ void RunWithGitHub(const Env& env, std::string event, std::optional<Delivery> de
   // One owner for everything the job needs; the job answers exactly once.
   struct Job {
     std::string event;
-    std::optional<Delivery> delivery;
+    Delivery delivery;
     json::object body;
     Lookup lookup;
     http::Responder respond;
@@ -87,17 +67,16 @@ void RunWithGitHub(const Env& env, std::string event, std::optional<Delivery> de
     if (!verdict.ok()) {
       if (verdict.status().code() == StatusCode::kUpstream) {
         log::Warn("github api call failed", {{"event", job->event},
-                                             {"delivery", job->delivery ? job->delivery->id : ""},
+                                             {"delivery", job->delivery.id},
                                              {"error", verdict.status().message()}});
       }
       return job->respond(ErrorResponse(verdict.status()));
     }
     if (!verdict->command) {
-      return Acknowledge(job->respond, job->event, job->delivery ? job->delivery->id : "",
-                         verdict->ignored);
+      return AcknowledgeDelivery(job->respond, job->delivery, job->event, verdict->ignored);
     }
-    e->writes->Run(std::move(*verdict->command), job->body, std::move(job->respond),
-                   std::move(job->delivery));
+    RunDelivery(*e, std::move(*verdict->command), job->body, std::move(job->respond),
+                std::move(job->delivery));
   });
   if (!queued) job->respond(ErrorResponse(Status::Unavailable("the server is shutting down")));
 }
@@ -105,8 +84,6 @@ void RunWithGitHub(const Env& env, std::string event, std::optional<Delivery> de
 }  // namespace github_events
 
 namespace {
-using github_events::Acknowledge;
-using github_events::DeliveryId;
 using github_events::DeliveryOf;
 using github_events::ObjectAt;
 using github_events::StringAt;
@@ -127,18 +104,15 @@ Status PullRequestEvent(const Env& env, const json::object& body, std::string_vi
   if (!errors.empty()) return Status::Invalid(std::move(errors));
   auto teams = env.deps.teams->Get();
   if (!teams->directory.HasGithubUser(login)) {
-    Acknowledge(call.respond, "pull_request", DeliveryId(call), "the author is no configured user");
+    AcknowledgeDelivery(call.respond, DeliveryOf(call), "pull_request",
+                        "the author is no configured user");
     return Status::Ok();
   }
   if (action == "opened") {
     domain::NewPullRequest in{*id, teams->directory.Resolve("", login), opened_at,
                               r.Count("additions", false), r.Count("deletions", false), login};
     if (!r.ok()) return r.status();
-    // The same opening under another delivery id (two hooks) is not a new pull request either.
-    env.writes->Run(std::move(in), body,
-                    github_events::ExistingIsOk(std::move(call.respond),
-                                                "the pull request exists already"),
-                    DeliveryOf(call));
+    RunDelivery(env, std::move(in), body, std::move(call.respond), DeliveryOf(call));
     return Status::Ok();
   }
   // closed: merged or not. An unknown pull request is 404, as the original.
@@ -147,11 +121,11 @@ Status PullRequestEvent(const Env& env, const json::object& body, std::string_vi
   auto at = r.Time(was_merged ? "merged_at" : "closed_at", false);
   if (!r.ok()) return r.status();
   if (was_merged) {
-    env.writes->Run(MergePullRequestCommand{{*id, at}}, body, std::move(call.respond),
-                    DeliveryOf(call));
+    RunDelivery(env, MergePullRequestCommand{{*id, at}}, body, std::move(call.respond),
+                DeliveryOf(call));
   } else {
-    env.writes->Run(ClosePullRequestCommand{{*id, at}}, body, std::move(call.respond),
-                    DeliveryOf(call));
+    RunDelivery(env, ClosePullRequestCommand{{*id, at}}, body, std::move(call.respond),
+                DeliveryOf(call));
   }
   return Status::Ok();
 }
@@ -171,10 +145,11 @@ bool RepliesOnly(const std::vector<github::ReviewComment>& comments) {
 // pull_request_review submitted, by someone else than the author of a configured user's pull
 // request, approving, requesting changes or commenting.
 Status ReviewEvent(const Env& env, const json::object& body, Call& call) {
-  const std::string delivery = DeliveryId(call);
+  const Delivery delivery = DeliveryOf(call);
   auto action = dto::FieldReader(body).Id("action", false);
   if (action != "submitted") {
-    Acknowledge(call.respond, "pull_request_review", delivery, "an action other than submitted");
+    AcknowledgeDelivery(call.respond, delivery, "pull_request_review",
+                        "an action other than submitted");
     return Status::Ok();
   }
   const json::object* pr = ObjectAt(body, "pull_request");
@@ -195,7 +170,7 @@ Status ReviewEvent(const Env& env, const json::object& body, Call& call) {
     ignored = "a review state other than approved, changes_requested or commented";
   }
   if (!ignored.empty()) {
-    Acknowledge(call.respond, "pull_request_review", delivery, ignored);
+    AcknowledgeDelivery(call.respond, delivery, "pull_request_review", ignored);
     return Status::Ok();
   }
   dto::FieldReader p(*pr), rv(*review);
@@ -223,7 +198,7 @@ Status ReviewEvent(const Env& env, const json::object& body, Call& call) {
   github::ReviewRef ref{*installation_id, repository, *number, *review_id};
   domain::PullRequestReviewed reviewed{*id, submitted_at, state == "approved", 0, reviewer};
   github_events::RunWithGitHub(
-      env, "pull_request_review", DeliveryOf(call), body,
+      env, "pull_request_review", delivery, body,
       [ref, reviewed](const github::AppClient& app,
                       TimeMs deadline) -> Result<github_events::Verdict> {
         auto comments = app.ListReviewComments(ref, deadline);
@@ -244,9 +219,7 @@ Status ReviewEvent(const Env& env, const json::object& body, Call& call) {
 void PostGitHubWebhook(const Env& env, Call call) {
   const std::string& secret = env.options.github_webhook_secret;
   if (secret.empty()) {
-    return call.respond(ErrorResponse(Status::Unavailable(
-        "GITHUB_WEBHOOK_SECRET is not set: GitHub deliveries cannot be verified, so none is "
-        "taken")));
+    return call.respond(ErrorResponse(MissingWebhookSecret("GITHUB_WEBHOOK_SECRET", "GitHub")));
   }
   Status signed_ok = auth::VerifyGitHubSignature(
       secret, call.request.body, call.request.Header("X-Hub-Signature-256").value_or(""));
@@ -260,7 +233,8 @@ void PostGitHubWebhook(const Env& env, Call call) {
   if (event == "pull_request") {
     auto action = dto::FieldReader(*body).Id("action", false);
     if (action != "opened" && action != "closed") {
-      return Acknowledge(respond, event, DeliveryId(call), "an action other than opened or closed");
+      return AcknowledgeDelivery(respond, DeliveryOf(call), event,
+                                 "an action other than opened or closed");
     }
     s = PullRequestEvent(env, *body, *action, call);
   } else if (event == "pull_request_review") {
@@ -270,7 +244,7 @@ void PostGitHubWebhook(const Env& env, Call call) {
   } else if (event == "workflow_run") {
     s = github_events::WorkflowRunEvent(env, *body, call);
   } else {
-    return Acknowledge(respond, event, DeliveryId(call), "an event em-metrics does not use");
+    return AcknowledgeDelivery(respond, DeliveryOf(call), event, "an event em-metrics does not use");
   }
   if (!s.ok()) respond(ErrorResponse(s));
 }

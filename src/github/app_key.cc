@@ -8,6 +8,8 @@
 
 #include <optional>
 
+#include "auth/crypto.h"
+
 namespace emm::github {
 
 struct AppKey::Key {
@@ -32,51 +34,12 @@ constexpr std::string_view kVariable = "GITHUB_RSA_PEM_KEY_B64";
 }  // namespace
 
 std::string Base64UrlEncode(std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  size_t i = 0;
-  auto byte = [&](size_t k) { return static_cast<unsigned char>(data[k]); };
-  for (; i + 3 <= data.size(); i += 3) {
-    uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    for (int s = 18; s >= 0; s -= 6) out.push_back(kAlphabet[(v >> s) & 63]);
+  std::string out = auth::Base64Encode(data);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
   }
-  if (size_t rest = data.size() - i; rest > 0) {
-    uint32_t v = byte(i) << 16;
-    if (rest == 2) v |= byte(i + 1) << 8;
-    out.push_back(kAlphabet[(v >> 18) & 63]);
-    out.push_back(kAlphabet[(v >> 12) & 63]);
-    if (rest == 2) out.push_back(kAlphabet[(v >> 6) & 63]);
-  }
-  return out;
-}
-
-std::optional<std::string> Base64Decode(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  uint32_t acc = 0;
-  int bits = 0;
-  bool padding = false;
-  for (char c : text) {
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=') { padding = true; continue; }
-    else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
-    else return std::nullopt;
-    if (padding) return std::nullopt;  // data after '='
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xff));
-    }
-  }
-  if (bits >= 6) return std::nullopt;  // a lone trailing character
   return out;
 }
 
@@ -89,7 +52,12 @@ Result<AppKey> AppKey::Parse(std::string_view value) {
   if (value.substr(first).rfind("-----BEGIN", 0) == 0) {
     pem = std::string(value);
   } else {
-    std::optional<std::string> decoded = Base64Decode(value);
+    // `base64` without -w0 breaks lines every 76 characters.
+    std::string compact;
+    for (char c : value) {
+      if (c != '\n' && c != '\r' && c != ' ' && c != '\t') compact.push_back(c);
+    }
+    std::optional<std::string> decoded = auth::Base64Decode(compact);
     if (!decoded) {
       return Status::InvalidArgument(
           std::string(kVariable),

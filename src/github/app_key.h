@@ -34,8 +34,5 @@ class AppKey {
 
 // RFC 4648 section 5 (URL-safe alphabet, no padding), as JWTs encode their parts.
 std::string Base64UrlEncode(std::string_view data);
-// RFC 4648 section 4 (standard alphabet, padding optional); whitespace is skipped. nullopt when
-// anything else is not base64.
-std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace emm::github

@@ -6,14 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "e2e/fake_github.h"
-#include "e2e/github_delivery.h"
 #include "e2e/http_client.h"
 #include "e2e/server_process.h"
+#include "e2e/webhook_signing.h"
 #include "testing/rsa_key.h"
 
 namespace emm::e2e {
@@ -34,10 +32,7 @@ const testing::TestRsaKey& AppKey() {
 }
 
 json::object Payload(const std::string& name) {
-  std::ifstream in(std::string(EMM_SOURCE_DIR) + "/tests/testdata/github/" + name);
-  std::stringstream s;
-  s << in.rdbuf();
-  return json::parse(s.str()).as_object();
+  return json::parse(TestData("github/" + name)).as_object();
 }
 
 class GitHubAppTest : public ::testing::Test {
@@ -69,7 +64,7 @@ class GitHubAppTest : public ::testing::Test {
               {{"Content-Type", "application/json"},
                {"X-GitHub-Event", event},
                {"X-GitHub-Delivery", delivery},
-               {"X-Hub-Signature-256", SignGitHubDelivery(kSecret, text)}});
+               {"X-Hub-Signature-256", GitHubSignature(kSecret, text)}});
   }
   void OpenPullRequest() {
     auto r = Deliver("pull_request", Payload("pull_request.opened.json"), "open-1");

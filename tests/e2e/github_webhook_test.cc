@@ -9,10 +9,10 @@
 #include <string>
 
 #include "e2e/fake_github.h"
-#include "e2e/github_delivery.h"
 #include "e2e/http_client.h"
 #include "e2e/metric_state.h"
 #include "e2e/server_process.h"
+#include "e2e/webhook_signing.h"
 #include "testing/rsa_key.h"
 
 namespace emm::e2e {
@@ -53,7 +53,7 @@ class GitHubWebhookTest : public ::testing::Test {
     return HttpClient(server_->port()).Post("/webhooks/github", body, h);
   }
   HttpResponse Deliver(const std::string& event, const std::string& body) {
-    return Deliver(event, body, SignGitHubDelivery(kSecret, body));
+    return Deliver(event, body, GitHubSignature(kSecret, body));
   }
   int64_t Opened() {
     return ReadSeries(dir_.File("em.db"), "pull_request_opened_count", "").count;
@@ -75,7 +75,7 @@ TEST_F(GitHubWebhookTest, AnOpenedPullRequestIsStoredOnceAndAMergeIsCounted) {
   EXPECT_EQ(pr.at("deletions").as_int64(), 74);
   // A redelivery (GitHub's "Redeliver" keeps the delivery id) runs nothing; the same opening
   // sent again under a new id (a second webhook on the repository) counts once as well.
-  auto replay = Deliver("pull_request", open_, SignGitHubDelivery(kSecret, open_), "d-1");
+  auto replay = Deliver("pull_request", open_, GitHubSignature(kSecret, open_), "d-1");
   EXPECT_EQ(replay.status, 200) << replay.body;
   EXPECT_NE(replay.body.find("delivery d-1 was handled before"), std::string::npos) << replay.body;
   auto again = Deliver("pull_request", open_);
@@ -95,14 +95,14 @@ TEST_F(GitHubWebhookTest, AnOpenedPullRequestIsStoredOnceAndAMergeIsCounted) {
 }
 
 TEST_F(GitHubWebhookTest, ABadSignatureIs401AndStoresNothing) {
-  auto wrong = Deliver("pull_request", open_, SignGitHubDelivery("another-secret", open_));
+  auto wrong = Deliver("pull_request", open_, GitHubSignature("another-secret", open_));
   EXPECT_EQ(wrong.status, 401);
   EXPECT_NE(wrong.body.find("X-Hub-Signature-256"), std::string::npos) << wrong.body;
   EXPECT_EQ(Deliver("pull_request", open_, "").status, 401);
   EXPECT_EQ(Deliver("pull_request", open_, "sha256=nothex").status, 401);
   std::string tampered = open_;
   tampered[tampered.find("jsmrcaga")] = 'J';
-  EXPECT_EQ(Deliver("pull_request", tampered, SignGitHubDelivery(kSecret, open_)).status, 401);
+  EXPECT_EQ(Deliver("pull_request", tampered, GitHubSignature(kSecret, open_)).status, 401);
   EXPECT_EQ(HttpClient(server_->port()).Get("/api/v1/pull-requests/2768887786").status, 404);
 }
 
@@ -158,7 +158,7 @@ TEST(GitHubRecordedReviewsTest, EveryRecordedReviewCounts) {
         .Post("/webhooks/github", body,
               {{"X-GitHub-Event", event},
                {"X-GitHub-Delivery", id},
-               {"X-Hub-Signature-256", SignGitHubDelivery(kSecret, body)}});
+               {"X-Hub-Signature-256", GitHubSignature(kSecret, body)}});
   };
   ASSERT_EQ(deliver("pull_request", open, "open").status, 201);
   for (const char* name : {"pr-commented.json", "pr-changes-requested.json", "pr-approved.json"}) {

@@ -12,18 +12,12 @@ const testing::TestRsaKey& Key() {
   return key;
 }
 
-TEST(Base64Test, RoundTripsAndRefusesWhatIsNotBase64) {
+TEST(Base64UrlTest, UrlSafeAlphabetWithoutPadding) {
   EXPECT_EQ(Base64UrlEncode(""), "");
   EXPECT_EQ(Base64UrlEncode("f"), "Zg");
   EXPECT_EQ(Base64UrlEncode("fo"), "Zm8");
   EXPECT_EQ(Base64UrlEncode("foo"), "Zm9v");
   EXPECT_EQ(Base64UrlEncode("\xfb\xff"), "-_8");  // the URL-safe characters, no padding
-  EXPECT_EQ(Base64Decode("Zm9vYg=="), "foob");
-  EXPECT_EQ(Base64Decode("Zm9v\nYmE="), "fooba");  // line breaks of `base64` without -w0
-  EXPECT_EQ(Base64Decode("Zm9vYmFy"), "foobar");
-  EXPECT_EQ(Base64Decode("Zm9v!"), std::nullopt);
-  EXPECT_EQ(Base64Decode("Zg==Zg"), std::nullopt);
-  EXPECT_EQ(Base64Decode("Z"), std::nullopt);
 }
 
 TEST(AppKeyTest, SignsAJwtThatTheAppsPublicKeyVerifies) {
