@@ -1,28 +1,25 @@
-// POST /webhooks/github: GitHub's deliveries for the pull requests of the configured users, as
-// the original's GitHub App receives them (contract section 10), signed with
-// GITHUB_WEBHOOK_SECRET. A pull request opened, closed or merged runs the same domain command as
-// the REST routes. Reviews need the App's API access to count their comments: not handled yet
-// (501, so GitHub lists the delivery as failed and it can be redelivered later).
+// POST /webhooks/github: GitHub's deliveries, signed with GITHUB_WEBHOOK_SECRET, as the original's
+// GitHub App receives them (contract section 10) plus deployments. Pull requests opened, closed or
+// merged by configured users run the same domain commands as the REST routes; their reviews are
+// counted once the App has read the review's comments from GitHub's API (a review of only replies
+// is not one); deployment statuses and deployment workflows' runs are deployments
+// (github_deployment_events.cc).
 #include <boost/json.hpp>
 
 #include "api/dto/fields.h"
 #include "api/error_response.h"
+#include "api/github_events.h"
 #include "api/handlers.h"
+#include "api/webhooks.h"
 #include "auth/webhook_signature.h"
 #include "common/log.h"
 
 namespace emm::api {
 namespace json = boost::json;
-namespace {
+namespace github_events {
 
-// 200 with what was done, for deliveries that are acknowledged without storing anything.
-void Acknowledge(const Call& call, std::string_view event, std::string_view why) {
-  log::Info("github delivery ignored", {{"event", event},
-                                        {"delivery", call.request.Header("X-GitHub-Delivery")
-                                                         .value_or("")},
-                                        {"why", why}});
-  call.respond(http::Response::Json(
-      200, json::serialize(json::object{{"ignored", std::string(why)}})));
+Delivery DeliveryOf(const Call& call) {
+  return Delivery{"github", std::string(call.request.Header("X-GitHub-Delivery").value_or(""))};
 }
 
 const json::object* ObjectAt(const json::object& o, std::string_view key) {
@@ -30,65 +27,190 @@ const json::object* ObjectAt(const json::object& o, std::string_view key) {
   return it != o.end() && it->value().is_object() ? &it->value().get_object() : nullptr;
 }
 
-// GitHub's id of this delivery, the same on a redelivery: the write runner runs it once.
-std::optional<Delivery> DeliveryOf(const Call& call) {
-  auto id = call.request.Header("X-GitHub-Delivery");
-  if (!id || id->empty()) return std::nullopt;
-  return Delivery{"github", std::string(*id)};
+std::string StringAt(const json::object* o, std::string_view key) {
+  if (o == nullptr) return "";
+  auto it = o->find(key);
+  return it != o->end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
 }
 
-// The pull request event's fields as the command needs them; field errors name their path.
+void CollectErrors(const dto::FieldReader& r, std::string_view prefix,
+                   std::vector<FieldError>* errors) {
+  const Status status = r.status();  // fields() refers into it
+  for (FieldError e : status.fields()) {
+    e.field = std::string(prefix) + e.field;
+    errors->push_back(std::move(e));
+  }
+}
+
+void RunWithGitHub(const Env& env, std::string event, Delivery delivery, json::object body,
+                   Lookup lookup, http::Responder respond) {
+  if (env.deps.github == nullptr || env.deps.background == nullptr) {
+    return respond(ErrorResponse(Status::Unavailable(
+        event + " deliveries need the GitHub App's API access: set GITHUB_CLIENT_ID and "
+                "GITHUB_RSA_PEM_KEY_B64 (docs/github-app.md), then redeliver")));
+  }
+  const TimeMs deadline = env.deps.clock->NowMs() + kApiDeadlineMs;
+  // One owner for everything the job needs; the job answers exactly once.
+  struct Job {
+    std::string event;
+    Delivery delivery;
+    json::object body;
+    Lookup lookup;
+    http::Responder respond;
+  };
+  auto job = std::make_shared<Job>(
+      Job{std::move(event), std::move(delivery), std::move(body), std::move(lookup),
+          std::move(respond)});
+  const Env* e = &env;  // outlives every call
+  bool queued = env.deps.background->Submit([e, job, deadline](size_t) {
+    Result<Verdict> verdict = job->lookup(*e->deps.github, deadline);
+    if (!verdict.ok()) {
+      if (verdict.status().code() == StatusCode::kUpstream) {
+        log::Warn("github api call failed", {{"event", job->event},
+                                             {"delivery", job->delivery.id},
+                                             {"error", verdict.status().message()}});
+      }
+      return job->respond(ErrorResponse(verdict.status()));
+    }
+    if (!verdict->command) {
+      return AcknowledgeDelivery(job->respond, job->delivery, job->event, verdict->ignored);
+    }
+    RunDelivery(*e, std::move(*verdict->command), job->body, std::move(job->respond),
+                std::move(job->delivery));
+  });
+  if (!queued) job->respond(ErrorResponse(Status::Unavailable("the server is shutting down")));
+}
+
+}  // namespace github_events
+
+namespace {
+using github_events::DeliveryOf;
+using github_events::ObjectAt;
+using github_events::StringAt;
+
+// pull_request opened or closed (merged or not), by a configured user.
 Status PullRequestEvent(const Env& env, const json::object& body, std::string_view action,
-                        Call call) {
+                        Call& call) {
   const json::object* pr = ObjectAt(body, "pull_request");
   if (pr == nullptr) {
     return Status::InvalidArgument("pull_request", "is required (an object)");
   }
-  const json::object* user = ObjectAt(*pr, "user");
   dto::FieldReader r(*pr);
   auto id = r.Id("id", true);  // GitHub's numeric id, as its decimal string (as the original)
   auto opened_at = r.Time("created_at", true);
-  std::optional<std::string> login;
-  if (user != nullptr) login = dto::FieldReader(*user).Id("login", false);
-  if (!r.ok()) {
-    std::vector<FieldError> errors = r.status().fields();
-    for (auto& e : errors) e.field = "pull_request." + e.field;
-    return Status::Invalid(std::move(errors));
-  }
+  const std::string login = StringAt(ObjectAt(*pr, "user"), "login");
+  std::vector<FieldError> errors;
+  github_events::CollectErrors(r, "pull_request.", &errors);
+  if (!errors.empty()) return Status::Invalid(std::move(errors));
   auto teams = env.deps.teams->Get();
-  if (!login || !teams->directory.HasGithubUser(*login)) {
-    Acknowledge(call, "pull_request", "the author is no configured user");
+  if (!teams->directory.HasGithubUser(login)) {
+    AcknowledgeDelivery(call.respond, DeliveryOf(call), "pull_request",
+                        "the author is no configured user");
     return Status::Ok();
   }
   if (action == "opened") {
-    domain::NewPullRequest in{*id, teams->directory.Resolve("", *login), opened_at,
-                              r.Count("additions", false), r.Count("deletions", false), *login};
+    domain::NewPullRequest in{*id, teams->directory.Resolve("", login), opened_at,
+                              r.Count("additions", false), r.Count("deletions", false), login};
     if (!r.ok()) return r.status();
-    // A redelivery of the same opening is not a new pull request: 200, counted once.
-    std::optional<Delivery> delivery = DeliveryOf(call);
-    Call redelivery_safe = std::move(call);
-    http::Responder respond = [inner = std::move(redelivery_safe.respond)](http::Response res) {
-      if (res.status == 409) {
-        res = http::Response::Json(200, R"({"ignored":"the pull request exists already"})");
-      }
-      inner(std::move(res));
-    };
-    env.writes->Run(std::move(in), body, std::move(respond), std::move(delivery));
+    RunDelivery(env, std::move(in), body, std::move(call.respond), DeliveryOf(call));
     return Status::Ok();
   }
   // closed: merged or not. An unknown pull request is 404, as the original.
   auto merged = r.Bool("merged", false);
-  if (merged.value_or(false)) {
-    auto at = r.Time("merged_at", false);
-    if (!r.ok()) return r.status();
-    env.writes->Run(MergePullRequestCommand{{*id, at}}, body, std::move(call.respond),
-                    DeliveryOf(call));
+  const bool was_merged = merged.value_or(false);
+  auto at = r.Time(was_merged ? "merged_at" : "closed_at", false);
+  if (!r.ok()) return r.status();
+  if (was_merged) {
+    RunDelivery(env, MergePullRequestCommand{{*id, at}}, body, std::move(call.respond),
+                DeliveryOf(call));
   } else {
-    auto at = r.Time("closed_at", false);
-    if (!r.ok()) return r.status();
-    env.writes->Run(ClosePullRequestCommand{{*id, at}}, body, std::move(call.respond),
-                    DeliveryOf(call));
+    RunDelivery(env, ClosePullRequestCommand{{*id, at}}, body, std::move(call.respond),
+                DeliveryOf(call));
   }
+  return Status::Ok();
+}
+
+// Whether a review counts, from its inline comments: all of them, unless every one answers an
+// existing thread. The original ignored a review whose comments were all replies, which it also
+// concluded for a review without any comment, so it never counted a plain approval; here a
+// review without inline comments counts.
+bool RepliesOnly(const std::vector<github::ReviewComment>& comments) {
+  if (comments.empty()) return false;
+  for (const auto& c : comments) {
+    if (!c.in_reply_to_id) return false;
+  }
+  return true;
+}
+
+// pull_request_review submitted, by someone else than the author of a configured user's pull
+// request, approving, requesting changes or commenting.
+Status ReviewEvent(const Env& env, const json::object& body, Call& call) {
+  const Delivery delivery = DeliveryOf(call);
+  auto action = dto::FieldReader(body).Id("action", false);
+  if (action != "submitted") {
+    AcknowledgeDelivery(call.respond, delivery, "pull_request_review",
+                        "an action other than submitted");
+    return Status::Ok();
+  }
+  const json::object* pr = ObjectAt(body, "pull_request");
+  const json::object* review = ObjectAt(body, "review");
+  std::vector<FieldError> errors;
+  if (pr == nullptr) errors.push_back({"pull_request", "is required (an object)"});
+  if (review == nullptr) errors.push_back({"review", "is required (an object)"});
+  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  const std::string author = StringAt(ObjectAt(*pr, "user"), "login");
+  const std::string reviewer = StringAt(ObjectAt(*review, "user"), "login");
+  const std::string state = StringAt(review, "state");
+  std::string ignored;
+  if (!env.deps.teams->Get()->directory.HasGithubUser(author)) {
+    ignored = "the pull request's author is no configured user";
+  } else if (reviewer == author) {
+    ignored = "a review by the pull request's author";
+  } else if (state != "approved" && state != "changes_requested" && state != "commented") {
+    ignored = "a review state other than approved, changes_requested or commented";
+  }
+  if (!ignored.empty()) {
+    AcknowledgeDelivery(call.respond, delivery, "pull_request_review", ignored);
+    return Status::Ok();
+  }
+  dto::FieldReader p(*pr), rv(*review);
+  auto id = p.Id("id", true);
+  auto number = p.Count("number", true);
+  auto review_id = rv.Count("id", true);
+  auto submitted_at = rv.Time("submitted_at", true);
+  const json::object* installation = ObjectAt(body, "installation");
+  std::optional<int64_t> installation_id;
+  if (installation == nullptr) {
+    errors.push_back({"installation.id", "is required: deliveries of a GitHub App carry it"});
+  } else {
+    dto::FieldReader i(*installation);
+    installation_id = i.Count("id", true);
+    github_events::CollectErrors(i, "installation.", &errors);
+  }
+  const std::string repository = StringAt(ObjectAt(body, "repository"), "full_name");
+  if (!github::IsRepositoryName(repository)) {
+    errors.push_back({"repository.full_name", "is required: owner/name"});
+  }
+  github_events::CollectErrors(p, "pull_request.", &errors);
+  github_events::CollectErrors(rv, "review.", &errors);
+  if (!errors.empty()) return Status::Invalid(std::move(errors));
+
+  github::ReviewRef ref{*installation_id, repository, *number, *review_id};
+  domain::PullRequestReviewed reviewed{*id, submitted_at, state == "approved", 0, reviewer};
+  github_events::RunWithGitHub(
+      env, "pull_request_review", delivery, body,
+      [ref, reviewed](const github::AppClient& app,
+                      TimeMs deadline) -> Result<github_events::Verdict> {
+        auto comments = app.ListReviewComments(ref, deadline);
+        if (!comments.ok()) return comments.status();
+        if (RepliesOnly(*comments)) {
+          return github_events::Verdict{std::nullopt, "a review made only of replies"};
+        }
+        domain::PullRequestReviewed in = reviewed;
+        in.comments = static_cast<int64_t>(comments->size());
+        return github_events::Verdict{WriteCommand(std::move(in)), ""};
+      },
+      std::move(call.respond));
   return Status::Ok();
 }
 
@@ -97,9 +219,7 @@ Status PullRequestEvent(const Env& env, const json::object& body, std::string_vi
 void PostGitHubWebhook(const Env& env, Call call) {
   const std::string& secret = env.options.github_webhook_secret;
   if (secret.empty()) {
-    return call.respond(ErrorResponse(Status::Unavailable(
-        "GITHUB_WEBHOOK_SECRET is not set: GitHub deliveries cannot be verified, so none is "
-        "taken")));
+    return call.respond(ErrorResponse(MissingWebhookSecret("GITHUB_WEBHOOK_SECRET", "GitHub")));
   }
   Status signed_ok = auth::VerifyGitHubSignature(
       secret, call.request.body, call.request.Header("X-Hub-Signature-256").value_or(""));
@@ -107,19 +227,25 @@ void PostGitHubWebhook(const Env& env, Call call) {
   const std::string event(call.request.Header("X-GitHub-Event").value_or(""));
   auto body = dto::ParseBodyObject(call.request.body);
   if (!body.ok()) return call.respond(ErrorResponse(body.status()));
-  if (event == "pull_request_review") {
-    return call.respond(ErrorResponse(Status::Unimplemented(
-        "pull_request_review deliveries are not counted yet: their comments need the GitHub "
-        "App's API access (coming); redeliver them once it is there")));
-  }
-  if (event != "pull_request") return Acknowledge(call, event, "an event em-metrics does not use");
-  auto action = dto::FieldReader(*body).Id("action", false);
-  if (!action || (*action != "opened" && *action != "closed")) {
-    return Acknowledge(call, event, "an action other than opened or closed");
-  }
-  // PullRequestEvent answers itself once it has handed the command over.
+  // Each event's function answers once it has handed its work over, or returns the error.
   auto respond = call.respond;
-  Status s = PullRequestEvent(env, *body, *action, std::move(call));
+  Status s;
+  if (event == "pull_request") {
+    auto action = dto::FieldReader(*body).Id("action", false);
+    if (action != "opened" && action != "closed") {
+      return AcknowledgeDelivery(respond, DeliveryOf(call), event,
+                                 "an action other than opened or closed");
+    }
+    s = PullRequestEvent(env, *body, *action, call);
+  } else if (event == "pull_request_review") {
+    s = ReviewEvent(env, *body, call);
+  } else if (event == "deployment_status") {
+    s = github_events::DeploymentStatusEvent(env, *body, call);
+  } else if (event == "workflow_run") {
+    s = github_events::WorkflowRunEvent(env, *body, call);
+  } else {
+    return AcknowledgeDelivery(respond, DeliveryOf(call), event, "an event em-metrics does not use");
+  }
   if (!s.ok()) respond(ErrorResponse(s));
 }
 

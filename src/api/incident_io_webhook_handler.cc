@@ -100,7 +100,7 @@ void PostIncidentIoWebhook(const Env& env, Call call) {
   if (!top.ok()) return call.respond(ErrorResponse(top.status()));
   const bool created = *type == kCreated;
   if (!created && *type != kStatusUpdated) {
-    return AcknowledgeDelivery(call, delivery, *type,
+    return AcknowledgeDelivery(call.respond, delivery, *type,
                                type->rfind("private_incident.", 0) == 0
                                    ? "a private incident's event carries only its id"
                                    : "an event em-metrics does not use");
@@ -123,13 +123,13 @@ void PostIncidentIoWebhook(const Env& env, Call call) {
   if (!st.ok()) return call.respond(ErrorResponse(st.status()));
 
   if (mode && (*mode == "test" || *mode == "tutorial")) {
-    return AcknowledgeDelivery(call, delivery, *type, "a " + *mode + " incident");
+    return AcknowledgeDelivery(call.respond, delivery, *type, "a " + *mode + " incident");
   }
   const bool live = *category == "live";
   const bool restored = *category == "learning";
   const bool closed = *category == "closed";
   if (!live && !restored && !closed) {
-    return AcknowledgeDelivery(call, delivery, *type,
+    return AcknowledgeDelivery(call.respond, delivery, *type,
                                "status category " + *category +
                                    ": not a live incident (taken once it is live)");
   }
@@ -138,7 +138,7 @@ void PostIncidentIoWebhook(const Env& env, Call call) {
   std::string project = routing.ProjectOf(CustomFieldValues(*incident, routing.project_field));
   if (project.empty()) {
     return AcknowledgeDelivery(
-        call, delivery, *type,
+        call.respond, delivery, *type,
         routing.project_field.empty()
             ? std::string("no project for incident.io incidents in the teams file "
                           "(incidents.incident_io.default_project or project_field and projects)")

@@ -5,9 +5,11 @@
 
 #include "auth/authenticator.h"
 #include "common/time.h"
+#include "common/worker_pool.h"
 #include "config/teams_file.h"
 #include "export/forwarder.h"
 #include "export/self_metrics.h"
+#include "github/app_client.h"
 #include "storage/event_store.h"
 #include "storage/write_queue.h"
 
@@ -38,6 +40,11 @@ struct ApiDeps {
   // Set in stateless mode (SQLITE_DB=none): store and writes are then unused and may be null;
   // events are pushed to the collector instead of stored.
   exporting::Forwarder* forwarder = nullptr;
+  // The GitHub App (GITHUB_CLIENT_ID and GITHUB_RSA_PEM_KEY_B64); null: the webhook deliveries
+  // that need GitHub's API are answered 503.
+  const github::AppClient* github = nullptr;
+  // Runs what waits on another service (GitHub's API) off the I/O threads; set with `github`.
+  WorkerPool* background = nullptr;
 };
 
 }  // namespace emm::api

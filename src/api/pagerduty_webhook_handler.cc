@@ -39,7 +39,9 @@ void PostPagerDutyWebhook(const Env& env, Call call) {
   auto event_id = ev.Id("id", used);
   if (!ev.ok()) return call.respond(ErrorResponse(ev.status()));
   const Delivery delivery{"pagerduty", event_id.value_or("")};
-  if (!used) return AcknowledgeDelivery(call, delivery, *type, "an event em-metrics does not use");
+  if (!used) {
+    return AcknowledgeDelivery(call.respond, delivery, *type, "an event em-metrics does not use");
+  }
   auto occurred_at = ev.Time("occurred_at", false);
   const json::object* data = ev.Object("data", true);
   if (!ev.ok()) return call.respond(ErrorResponse(ev.status()));
@@ -62,7 +64,7 @@ void PostPagerDutyWebhook(const Env& env, Call call) {
   std::string project = routing.ProjectOf(keys);
   if (project.empty()) {
     return AcknowledgeDelivery(
-        call, delivery, *type,
+        call.respond, delivery, *type,
         "service " + service_name.value_or("") + " (" + service_id.value_or("no id") +
             ") is given no project in the teams file (incidents.pagerduty.projects)");
   }

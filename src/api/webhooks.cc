@@ -10,22 +10,23 @@ Status MissingWebhookSecret(std::string_view variable, std::string_view provider
                              " deliveries cannot be verified, so none is taken");
 }
 
-void AcknowledgeDelivery(const Call& call, const Delivery& delivery, std::string_view event,
-                         std::string_view why) {
+void AcknowledgeDelivery(const http::Responder& respond, const Delivery& delivery,
+                         std::string_view event, std::string_view why) {
   log::Info("webhook delivery ignored", {{"source", delivery.source},
                                          {"delivery", delivery.id},
                                          {"event", event},
                                          {"why", why}});
-  call.respond(
-      http::Response::Json(200, json::serialize(json::object{{"ignored", std::string(why)}})));
+  respond(http::Response::Json(200, json::serialize(json::object{{"ignored", std::string(why)}})));
 }
 
 void RunDelivery(const Env& env, WriteCommand command, const json::object& body,
-                 http::Responder respond, Delivery delivery) {
-  if (std::holds_alternative<domain::NewIncident>(command) ||
-      std::holds_alternative<domain::NewPullRequest>(command)) {
-    const char* what =
-        std::holds_alternative<domain::NewIncident>(command) ? "incident" : "pull request";
+                 http::Responder respond, std::optional<Delivery> delivery) {
+  const char* what = std::holds_alternative<domain::NewIncident>(command)       ? "incident"
+                     : std::holds_alternative<domain::NewPullRequest>(command)  ? "pull request"
+                     : std::holds_alternative<domain::NewDeployment>(command)   ? "deployment"
+                                                                                : nullptr;
+  if (delivery && delivery->id.empty()) delivery.reset();
+  if (what != nullptr) {
     respond = [inner = std::move(respond), what](http::Response res) {
       if (res.status == 409) {
         res = http::Response::Json(

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,15 +20,16 @@ Status MissingWebhookSecret(std::string_view variable, std::string_view provider
 
 // 200 {"ignored": why}, logged at info with the delivery and the event: for deliveries em-metrics
 // does not use, so the provider does not mark the hook as failing.
-void AcknowledgeDelivery(const Call& call, const Delivery& delivery, std::string_view event,
-                         std::string_view why);
+// `respond`: the call's responder, or one carried to a worker.
+void AcknowledgeDelivery(const http::Responder& respond, const Delivery& delivery,
+                         std::string_view event, std::string_view why);
 
 // Runs `command` as the write routes do, recording `delivery` with it so that a replay runs
-// nothing. A creation whose record exists already (another delivery of the same event, or the
+// nothing (a delivery without an id is run, not recorded). A creation whose record exists already (another delivery of the same event, or the
 // REST route) is 200 {"ignored": "... exists already"} rather than 409: counted once, and not a
 // failure for the provider to retry.
 void RunDelivery(const Env& env, WriteCommand command, const boost::json::object& body,
-                 http::Responder respond, Delivery delivery);
+                 http::Responder respond, std::optional<Delivery> delivery);
 
 // An incident tool's incident as NewIncident: `tool_id` is the tool's prefix and id
 // ("pagerduty:PGR0VU2"); the environment is the routing's, when it names one.

@@ -27,7 +27,9 @@
 #include "domain/commands.h"
 #include "export/otlp_exporter.h"
 #include "export/self_metrics.h"
+#include "github/app_client.h"
 #include "http/server.h"
+#include "net/http_transport.h"
 #include "storage/sqlite/maintenance.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/write_queue.h"
@@ -246,6 +248,41 @@ std::unique_ptr<exporting::Forwarder> MakeForwarder(OtlpSetup o, const config::S
       &SystemClock::Instance());
 }
 
+// The GitHub App, when GITHUB_CLIENT_ID and GITHUB_RSA_PEM_KEY_B64 are set: its key is checked
+// now, so that a bad one stops the start instead of failing each review. Neither set: nullopt
+// (deliveries that need the API are 503); one without the other: kInvalidArgument.
+struct GitHubSetup {
+  std::unique_ptr<net::HttpTransport> transport;
+  std::unique_ptr<github::AppClient> client;
+  std::unique_ptr<WorkerPool> workers;  // the API calls run here, off the I/O threads
+};
+
+Result<GitHubSetup> ReadGitHubSetup(const config::Settings& s) {
+  GitHubSetup out;
+  const bool id = !s.github_client_id.empty(), key = !s.github_rsa_pem_key_b64.empty();
+  if (!id && !key) return out;
+  if (!id || !key) {
+    return Status::InvalidArgument(
+        id ? "GITHUB_RSA_PEM_KEY_B64" : "GITHUB_CLIENT_ID",
+        std::string("is not set while ") + (id ? "GITHUB_CLIENT_ID" : "GITHUB_RSA_PEM_KEY_B64") +
+            " is: the GitHub App needs both");
+  }
+  auto parsed = github::AppKey::Parse(s.github_rsa_pem_key_b64);
+  if (!parsed.ok()) return parsed.status();
+  net::CurlOptions curl;
+  curl.user_agent = std::string("em-metrics/") + EMM_VERSION;
+  out.transport = net::MakeCurlHttpTransport(curl);
+  github::AppOptions o;
+  o.endpoint = s.github_endpoint;
+  o.client_id = s.github_client_id;
+  o.user_agent = curl.user_agent;
+  out.client = std::make_unique<github::AppClient>(o, std::move(*parsed), out.transport.get(),
+                                                   &SystemClock::Instance());
+  out.workers = std::make_unique<WorkerPool>("emm-github", 2);
+  log::Info("GitHub App enabled", {{"endpoint", s.github_endpoint}, {"client_id", s.github_client_id}});
+  return out;
+}
+
 // File descriptors never given to connections: the database, its WAL and shared memory, SQLite's
 // temporary files, the log, the listening socket, epoll and timers, curl's sockets for OTLP. At
 // the connection limit the server still opens what it needs and says what is happening.
@@ -339,6 +376,11 @@ int Serve(const config::Settings& s) {
         "to: set OTEL_COLLECTOR_URL or OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT");
     return kExitConfig;
   }
+  auto github = ReadGitHubSetup(s);
+  if (!github.ok()) {
+    log::Error("invalid GitHub App settings", {{"error", github.status().ToString()}});
+    return kExitConfig;
+  }
   // Stateless mode has no store: every pointer below that depends on one stays null.
   Result<std::unique_ptr<storage::SqliteEventStore>> store =
       std::unique_ptr<storage::SqliteEventStore>();
@@ -376,7 +418,7 @@ int Serve(const config::Settings& s) {
   api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,
                 s.github_webhook_secret, s.pagerduty_webhook_secret, s.incident_io_webhook_secret},
                {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
-                &self_metrics, forwarder.get()});
+                &self_metrics, forwarder.get(), github->client.get(), github->workers.get()});
 
   http::ServerOptions so;
   so.host = s.host;
@@ -430,6 +472,8 @@ int Serve(const config::Settings& s) {
   // Order matters: answer what is in flight, push the final state (delta marks still need the
   // writer), then let the writer finish, then close the file.
   server->Shutdown(std::chrono::milliseconds(s.shutdown_grace_ms));
+  // GitHub calls in flight end within their deadline and hand their command to the writer.
+  if (github->workers) github->workers->Stop();
   if (exporter) exporter->Stop(std::min(s.export_timeout_ms, 10000));
   exporter.reset();
   if (forwarder) forwarder->Stop();

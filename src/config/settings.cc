@@ -104,6 +104,19 @@ const std::vector<Option>& Options() {
        "secret of POST /webhooks/incident-io (the endpoint's whsec_... signing secret): each "
        "delivery's webhook-signature is checked with it",
        [](Settings& s, const std::string& v) { s.incident_io_webhook_secret = v; }},
+      {"github-client-id", "GITHUB_CLIENT_ID", Kind::kString, "(none: reviews 503)",
+       "the GitHub App's client ID (its settings page), the issuer of its JWTs; with "
+       "GITHUB_RSA_PEM_KEY_B64, lets POST /webhooks/github read reviews and commits",
+       [](Settings& s, const std::string& v) { s.github_client_id = v; }},
+      {"github-rsa-pem-key-b64", "GITHUB_RSA_PEM_KEY_B64", Kind::kString, "(none: reviews 503)",
+       "the GitHub App's private key: base64 of its .pem file (base64 -w0 app.pem); checked at "
+       "start. Prefer the variable: a flag shows in the process list",
+       [](Settings& s, const std::string& v) { s.github_rsa_pem_key_b64 = v; }},
+      {"github-endpoint", "GITHUB_ENDPOINT", Kind::kString, "https://api.github.com",
+       "GitHub's REST API (GitHub Enterprise Server: https://HOST/api/v3)",
+       [](Settings& s, const std::string& v) {
+         if (!v.empty()) s.github_endpoint = v;  // empty: the default, as for unset
+       }},
       {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
        "trace, debug, info, warn, error, fatal or silent",
        [](Settings& s, const std::string& v) { s.log_level = v; }},
@@ -281,6 +294,12 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
           v != "warn" && v != "error" && v != "fatal" && v != "silent") {
         return Status::InvalidArgument(
             where, "must be trace, debug, info, warn, error, fatal or silent, got \"" + v + "\"");
+      }
+      if (o.flag == std::string_view("github-endpoint") && !v.empty() &&
+          v.rfind("http://", 0) != 0 &&
+          v.rfind("https://", 0) != 0) {
+        return Status::InvalidArgument(
+            where, "must start with https:// (or http://), got \"" + v + "\"");
       }
       break;
     case Kind::kBool:

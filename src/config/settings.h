@@ -31,6 +31,9 @@ struct Settings {
   std::string github_webhook_secret;               // GITHUB_WEBHOOK_SECRET ("": 503)
   std::string pagerduty_webhook_secret;            // PAGERDUTY_WEBHOOK_SECRET ("": 503)
   std::string incident_io_webhook_secret;          // INCIDENT_IO_WEBHOOK_SECRET ("": 503)
+  std::string github_client_id;                    // GITHUB_CLIENT_ID (the App's; "": no App)
+  std::string github_rsa_pem_key_b64;              // GITHUB_RSA_PEM_KEY_B64 (base64 of a PEM)
+  std::string github_endpoint = "https://api.github.com";  // GITHUB_ENDPOINT
   std::string log_level = "info";                  // EM_METRICS_LOG_LEVEL
   std::string version = "-";                       // EM_METRICS_VERSION
   bool dev_routes = false;                         // DEV_ROUTES (any value)

@@ -83,6 +83,59 @@ Status ParseIncidentRouting(const Validator& check, const json::value& v, const 
   return Status::Ok();
 }
 
+// The "github" object: {"projects": {"owner/name": "project"}, "deployment_workflows":
+// [{"workflow": ..., "repository": ..., "environment": ...}]}.
+Status ParseGitHub(const Validator& check, const json::value& v, GitHubMapping* out) {
+  EMM_RETURN_IF_ERROR(check.Expect(v, json::kind::object, "github", "an object"));
+  const json::object& github = v.get_object();
+  for (const auto& [key, value] : github) {
+    if (key != "projects" && key != "deployment_workflows") {
+      return check.Fail("github." + std::string(key),
+                        "is not a known key (projects, deployment_workflows)");
+    }
+  }
+  if (const json::value* p = github.if_contains("projects")) {
+    EMM_RETURN_IF_ERROR(check.Expect(*p, json::kind::object, "github.projects",
+                                     "an object of repository (owner/name) -> project id"));
+    for (const auto& [repo, project] : p->get_object()) {
+      std::string key = "github.projects." + std::string(repo);
+      EMM_RETURN_IF_ERROR(check.Expect(project, json::kind::string, key, "a string"));
+      if (project.get_string().empty()) return check.Fail(key, "must not be empty");
+      out->projects.emplace(std::string(repo), std::string(project.get_string()));
+    }
+  }
+  if (const json::value* w = github.if_contains("deployment_workflows")) {
+    const std::string key = "github.deployment_workflows";
+    EMM_RETURN_IF_ERROR(check.Expect(*w, json::kind::array, key, "an array of objects"));
+    const json::array& list = w->get_array();
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string k = key + "[" + std::to_string(i) + "]";
+      EMM_RETURN_IF_ERROR(check.Expect(list[i], json::kind::object, k, "an object"));
+      DeploymentWorkflow flow;
+      for (const auto& [field, value] : list[i].get_object()) {
+        std::string* dest = field == "workflow"      ? &flow.workflow
+                            : field == "repository"  ? &flow.repository
+                            : field == "environment" ? &flow.environment
+                                                     : nullptr;
+        if (dest == nullptr) {
+          return check.Fail(k + "." + std::string(field),
+                            "is not a known key (workflow, repository, environment)");
+        }
+        EMM_RETURN_IF_ERROR(
+            check.Expect(value, json::kind::string, k + "." + std::string(field), "a string"));
+        *dest = std::string(value.get_string());
+      }
+      if (flow.workflow.empty()) {
+        return check.Fail(k + ".workflow",
+                          "is required: the workflow file's path (.github/workflows/deploy.yml) "
+                          "or the workflow's name");
+      }
+      out->deployment_workflows.push_back(std::move(flow));
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string IncidentRouting::ProjectOf(const std::vector<std::string>& keys) const {
@@ -90,6 +143,21 @@ std::string IncidentRouting::ProjectOf(const std::vector<std::string>& keys) con
     if (auto it = projects.find(k); it != projects.end()) return it->second;
   }
   return default_project;
+}
+
+std::string GitHubMapping::ProjectOf(std::string_view full_name) const {
+  auto it = projects.find(full_name);
+  return it == projects.end() ? std::string(full_name) : it->second;
+}
+
+const DeploymentWorkflow* GitHubMapping::FindWorkflow(std::string_view repository,
+                                                      std::string_view path,
+                                                      std::string_view name) const {
+  for (const DeploymentWorkflow& w : deployment_workflows) {
+    if (!w.repository.empty() && w.repository != repository) continue;
+    if (w.workflow == path || w.workflow == name) return &w;
+  }
+  return nullptr;
 }
 
 Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& name) {
@@ -192,10 +260,15 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
       }
     }
   }
+  GitHubMapping github;
+  if (const json::value* g = top.if_contains("github")) {
+    EMM_RETURN_IF_ERROR(ParseGitHub(check, *g, &github));
+  }
 
   TeamsConfig out;
   out.path = name;
   out.incidents = std::move(incidents);
+  out.github = std::move(github);
   out.json = json::serialize(root);
   out.directory = domain::TeamDirectory(std::move(teams));
   return out;

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -33,11 +35,34 @@ struct IncidentSources {
   IncidentRouting incident_io;  // incidents.incident_io
 };
 
+// A GitHub Actions workflow whose successful runs are deployments (POST /webhooks/github,
+// workflow_run events).
+struct DeploymentWorkflow {
+  std::string workflow;     // the workflow file's path (".github/workflows/deploy.yml") or name
+  std::string repository;   // owner/name; "" = any repository
+  std::string environment;  // "" = DEPLOYMENT_ENVIRONMENT
+};
+
+// The teams file's optional "github" object: how GitHub's deliveries map to em-metrics' events.
+struct GitHubMapping {
+  // repository full_name ("acme/api") -> project id; a repository not listed is its own project
+  // (its full_name).
+  std::map<std::string, std::string, std::less<>> projects;
+  std::vector<DeploymentWorkflow> deployment_workflows;
+
+  std::string ProjectOf(std::string_view full_name) const;
+  // The first entry for this run's repository whose workflow is its path or its name; null when
+  // the workflow is not a deployment.
+  const DeploymentWorkflow* FindWorkflow(std::string_view repository, std::string_view path,
+                                         std::string_view name) const;
+};
+
 struct TeamsConfig {
   std::string path;         // as given ("" when no file)
   std::string json = "{}";  // the file's JSON, re-serialised compactly
   domain::TeamDirectory directory;
   IncidentSources incidents;
+  GitHubMapping github;
 };
 
 // Reads and validates `path`, resolved against the working directory. kInvalidArgument names the

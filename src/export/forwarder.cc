@@ -1,8 +1,7 @@
 #include "export/forwarder.h"
 
-#include <pthread.h>
-
 #include <algorithm>
+#include <thread>
 
 #include "common/log.h"
 #include "export/retry.h"
@@ -11,54 +10,33 @@ namespace emm::exporting {
 
 Forwarder::Forwarder(ForwarderOptions options, const MakeTransport& make_transport,
                      SelfMetrics* self, const Clock* clock)
-    : options_(std::move(options)), self_(self), clock_(clock) {
+    : options_(std::move(options)),
+      self_(self),
+      clock_(clock),
+      transports_([&] {
+        std::vector<std::unique_ptr<Transport>> t;
+        for (int i = 0; i < std::max(1, options_.workers); ++i) t.push_back(make_transport());
+        return t;
+      }()),
+      workers_("emm-forward", static_cast<int>(transports_.size())) {
   options_.encode.temporality = Temporality::kDelta;
   if (self_) self_->SetExporterEnabled(true);
-  for (int i = 0; i < std::max(1, options_.workers); ++i) {
-    transports_.push_back(make_transport());
-    workers_.emplace_back([this, t = transports_.back().get()] { Work(t); });
-  }
 }
 
 Forwarder::~Forwarder() { Stop(); }
 
 void Forwarder::Submit(std::vector<domain::SeriesState> points, std::function<void(Status)> done) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!stopping_) {
-      queue_.push_back({std::move(points), std::move(done)});
-      cv_.notify_one();
-      return;
-    }
-  }
-  done(Status::Unavailable("the server is shutting down"));
+  // The job owns `done` until it runs; a refused job gives it back through `refused`.
+  auto job = std::make_shared<std::pair<std::vector<domain::SeriesState>,
+                                        std::function<void(Status)>>>(std::move(points),
+                                                                      std::move(done));
+  bool queued = workers_.Submit([this, job](size_t worker) {
+    job->second(Push(transports_[worker].get(), std::move(job->first)));
+  });
+  if (!queued) job->second(Status::Unavailable("the server is shutting down"));
 }
 
-void Forwarder::Stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-    cv_.notify_all();
-  }
-  for (auto& w : workers_) {
-    if (w.joinable()) w.join();
-  }
-}
-
-void Forwarder::Work(Transport* transport) {
-  pthread_setname_np(pthread_self(), "emm-forward");
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      job = std::move(queue_.front());
-      queue_.pop_front();
-    }
-    job.done(Push(transport, std::move(job.points)));
-  }
-}
+void Forwarder::Stop() { workers_.Stop(); }
 
 Status Forwarder::Push(Transport* transport, std::vector<domain::SeriesState> points) {
   if (points.empty()) return Status::Ok();

@@ -4,16 +4,13 @@
 // keep-alive connections, never on the HTTP I/O threads.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
+#include "common/worker_pool.h"
 #include "domain/metrics.h"
 #include "export/otlp_encoder.h"
 #include "export/resource.h"
@@ -49,22 +46,13 @@ class Forwarder {
   void Stop();
 
  private:
-  struct Job {
-    std::vector<domain::SeriesState> points;
-    std::function<void(Status)> done;
-  };
-  void Work(Transport* transport);
   Status Push(Transport* transport, std::vector<domain::SeriesState> points);
 
   ForwarderOptions options_;
   SelfMetrics* self_;
   const Clock* clock_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  std::vector<std::unique_ptr<Transport>> transports_;
-  std::vector<std::thread> workers_;
+  std::vector<std::unique_ptr<Transport>> transports_;  // one per worker, its own connection
+  WorkerPool workers_;                                  // last: stopped before the rest goes
 };
 
 }  // namespace emm::exporting

@@ -265,6 +265,30 @@ TEST(LoadSettingsTest, IncidentToolWebhookSecrets) {
   EXPECT_NE(SettingsUsage().find("INCIDENT_IO_WEBHOOK_SECRET"), std::string::npos);
 }
 
+TEST(LoadSettingsTest, GitHubApp) {
+  Settings none = MustLoad({});
+  EXPECT_EQ(none.github_client_id, "");
+  EXPECT_EQ(none.github_rsa_pem_key_b64, "");
+  EXPECT_EQ(none.github_endpoint, "https://api.github.com");
+  Settings env = MustLoad({{"GITHUB_CLIENT_ID", "Iv1.abc"},
+                           {"GITHUB_RSA_PEM_KEY_B64", "LS0t"},
+                           {"GITHUB_ENDPOINT", "https://ghe.example/api/v3"}});
+  EXPECT_EQ(env.github_client_id, "Iv1.abc");
+  EXPECT_EQ(env.github_rsa_pem_key_b64, "LS0t");
+  EXPECT_EQ(env.github_endpoint, "https://ghe.example/api/v3");
+  Settings flags = MustLoad({}, {"--github-client-id=Iv1.x", "--github-rsa-pem-key-b64", "LS0",
+                                 "--github-endpoint=http://127.0.0.1:9/"});
+  EXPECT_EQ(flags.github_client_id, "Iv1.x");
+  EXPECT_EQ(flags.github_rsa_pem_key_b64, "LS0");
+  EXPECT_EQ(flags.github_endpoint, "http://127.0.0.1:9/");
+  EXPECT_EQ(FailedField({{"GITHUB_ENDPOINT", "api.github.com"}}), "GITHUB_ENDPOINT");
+  EXPECT_EQ(MustLoad({{"GITHUB_ENDPOINT", ""}}).github_endpoint, "https://api.github.com");
+  const std::string usage = SettingsUsage();
+  for (const char* name : {"GITHUB_CLIENT_ID", "GITHUB_RSA_PEM_KEY_B64", "GITHUB_ENDPOINT"}) {
+    EXPECT_NE(usage.find(name), std::string::npos) << name;
+  }
+}
+
 TEST(LoadSettingsTest, SqliteCheckpointPages) {
   EXPECT_EQ(MustLoad({}).sqlite_checkpoint_pages, 4000);
   EXPECT_EQ(MustLoad({{"SQLITE_CHECKPOINT_PAGES", "64"}}).sqlite_checkpoint_pages, 64);

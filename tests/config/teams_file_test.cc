@@ -188,6 +188,42 @@ void WriteFile(const fs::path& p, std::string_view text) {
   out << text;
 }
 
+TEST(ParseTeamsConfigTest, GitHubProjectsAndDeploymentWorkflows) {
+  auto r = ParseTeamsConfig(
+      R"({"github":{"projects":{"acme/api":"api"},"deployment_workflows":[)"
+      R"({"workflow":".github/workflows/deploy.yml","repository":"acme/api","environment":"prod"},)"
+      R"({"workflow":"Deploy"}]}})",
+      "config.json");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const GitHubMapping& g = r->github;
+  EXPECT_EQ(g.ProjectOf("acme/api"), "api");
+  EXPECT_EQ(g.ProjectOf("acme/web"), "acme/web");  // unlisted: its own project
+  const DeploymentWorkflow* w = g.FindWorkflow("acme/api", ".github/workflows/deploy.yml", "CD");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->environment, "prod");
+  // The second entry matches any repository, by the workflow's name.
+  w = g.FindWorkflow("acme/web", ".github/workflows/cd.yml", "Deploy");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->environment, "");
+  EXPECT_EQ(g.FindWorkflow("acme/web", ".github/workflows/deploy.yml", "CI"), nullptr);
+  EXPECT_EQ(ParseTeamsConfig("{}", "c").value().github.deployment_workflows.size(), 0u);
+}
+
+TEST(ParseTeamsConfigTest, GitHubShapesAreChecked) {
+  EXPECT_EQ(FailedKey(R"({"github":[]})"), "github");
+  EXPECT_EQ(FailedKey(R"({"github":{"repos":{}}})"), "github.repos");
+  EXPECT_EQ(FailedKey(R"({"github":{"projects":["a"]}})"), "github.projects");
+  EXPECT_EQ(FailedKey(R"({"github":{"projects":{"a/b":1}}})"), "github.projects.a/b");
+  EXPECT_EQ(FailedKey(R"({"github":{"projects":{"a/b":""}}})"), "github.projects.a/b");
+  EXPECT_EQ(FailedKey(R"({"github":{"deployment_workflows":{}}})"), "github.deployment_workflows");
+  EXPECT_EQ(FailedKey(R"({"github":{"deployment_workflows":[{}]}})"),
+            "github.deployment_workflows[0].workflow");
+  EXPECT_EQ(FailedKey(R"({"github":{"deployment_workflows":[{"workflow":"d","env":"x"}]}})"),
+            "github.deployment_workflows[0].env");
+  EXPECT_EQ(FailedKey(R"({"github":{"deployment_workflows":[{"workflow":true}]}})"),
+            "github.deployment_workflows[0].workflow");
+}
+
 TEST(LoadTeamsFileTest, EmptyPathIsAnEmptyConfig) {
   auto r = LoadTeamsFile("");
   ASSERT_TRUE(r.ok());

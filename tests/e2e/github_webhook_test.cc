@@ -2,17 +2,18 @@
 // (../shared/fixtures/github-events), signed here with OpenSSL's HMAC (independently of the
 // server's code): verified, stored once, and refused without storing when the signature is off.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
 #include <string>
 
+#include "e2e/fake_github.h"
 #include "e2e/http_client.h"
 #include "e2e/metric_state.h"
 #include "e2e/server_process.h"
+#include "e2e/webhook_signing.h"
+#include "testing/rsa_key.h"
 
 namespace emm::e2e {
 namespace {
@@ -29,20 +30,6 @@ std::string Fixture(const std::string& name) {
   std::stringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-std::string Sign(const std::string& secret, const std::string& body) {
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()),
-       reinterpret_cast<const unsigned char*>(body.data()), body.size(), mac, &len);
-  std::string hex = "sha256=";
-  for (unsigned int i = 0; i < len; ++i) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    hex.push_back(kHex[mac[i] >> 4]);
-    hex.push_back(kHex[mac[i] & 15]);
-  }
-  return hex;
 }
 
 class GitHubWebhookTest : public ::testing::Test {
@@ -66,7 +53,7 @@ class GitHubWebhookTest : public ::testing::Test {
     return HttpClient(server_->port()).Post("/webhooks/github", body, h);
   }
   HttpResponse Deliver(const std::string& event, const std::string& body) {
-    return Deliver(event, body, Sign(kSecret, body));
+    return Deliver(event, body, GitHubSignature(kSecret, body));
   }
   int64_t Opened() {
     return ReadSeries(dir_.File("em.db"), "pull_request_opened_count", "").count;
@@ -88,7 +75,7 @@ TEST_F(GitHubWebhookTest, AnOpenedPullRequestIsStoredOnceAndAMergeIsCounted) {
   EXPECT_EQ(pr.at("deletions").as_int64(), 74);
   // A redelivery (GitHub's "Redeliver" keeps the delivery id) runs nothing; the same opening
   // sent again under a new id (a second webhook on the repository) counts once as well.
-  auto replay = Deliver("pull_request", open_, Sign(kSecret, open_), "d-1");
+  auto replay = Deliver("pull_request", open_, GitHubSignature(kSecret, open_), "d-1");
   EXPECT_EQ(replay.status, 200) << replay.body;
   EXPECT_NE(replay.body.find("delivery d-1 was handled before"), std::string::npos) << replay.body;
   auto again = Deliver("pull_request", open_);
@@ -108,23 +95,26 @@ TEST_F(GitHubWebhookTest, AnOpenedPullRequestIsStoredOnceAndAMergeIsCounted) {
 }
 
 TEST_F(GitHubWebhookTest, ABadSignatureIs401AndStoresNothing) {
-  auto wrong = Deliver("pull_request", open_, Sign("another-secret", open_));
+  auto wrong = Deliver("pull_request", open_, GitHubSignature("another-secret", open_));
   EXPECT_EQ(wrong.status, 401);
   EXPECT_NE(wrong.body.find("X-Hub-Signature-256"), std::string::npos) << wrong.body;
   EXPECT_EQ(Deliver("pull_request", open_, "").status, 401);
   EXPECT_EQ(Deliver("pull_request", open_, "sha256=nothex").status, 401);
   std::string tampered = open_;
   tampered[tampered.find("jsmrcaga")] = 'J';
-  EXPECT_EQ(Deliver("pull_request", tampered, Sign(kSecret, open_)).status, 401);
+  EXPECT_EQ(Deliver("pull_request", tampered, GitHubSignature(kSecret, open_)).status, 401);
   EXPECT_EQ(HttpClient(server_->port()).Get("/api/v1/pull-requests/2768887786").status, 404);
 }
 
 TEST_F(GitHubWebhookTest, OtherDeliveriesAreAnsweredWithoutStoring) {
   EXPECT_EQ(Deliver("ping", R"({"zen":"Design for failure."})").status, 200);
   EXPECT_EQ(Deliver("pull_request", "not json").status, 400);
-  // Reviews need the App's API access to count their comments: not yet (501, redeliverable).
+  // Reviews need the App's API access to count their comments: without it 503 naming what to
+  // set (redeliverable once it is); the App's tests are in github_app_test.cc.
   auto review = Deliver("pull_request_review", Fixture("pr-approved.json"));
-  EXPECT_EQ(review.status, 501) << review.body;
+  EXPECT_EQ(review.status, 503) << review.body;
+  EXPECT_NE(review.body.find("GITHUB_CLIENT_ID"), std::string::npos) << review.body;
+  EXPECT_NE(review.body.find("GITHUB_RSA_PEM_KEY_B64"), std::string::npos) << review.body;
   // A pull request by someone no team lists is not counted (the original's filter).
   json::value stranger = json::parse(open_);
   stranger.at("pull_request").at("user").as_object()["login"] = "someone-else";
@@ -144,6 +134,43 @@ TEST_F(GitHubWebhookTest, ALargeDeliveryIsHandled) {
   auto r = Deliver("pull_request", json::serialize(big));
   EXPECT_EQ(r.status, 201) << r.body.substr(0, 200);
   EXPECT_EQ(Opened(), 1);
+}
+
+// The original's recorded reviews of PR #47 by karineould (approved, changes requested,
+// commented; none with inline comments), read through the App against the local fake GitHub:
+// each counts, where the original ignored all three as "replies only".
+TEST(GitHubRecordedReviewsTest, EveryRecordedReviewCounts) {
+  const std::string open = Fixture("pr-open.json");
+  if (open.empty()) GTEST_SKIP() << "shared fixtures not found beside the checkout";
+  const testing::TestRsaKey key = testing::MakeTestRsaKey();
+  auto github = FakeGitHub::Start(key.public_pem, "Iv1.recorded");
+  ASSERT_NE(github, nullptr);
+  TempDir dir;
+  dir.Write("teams.json", kTeams);
+  auto server = ServerProcess::Start(dir.path(), {{"GITHUB_WEBHOOK_SECRET", kSecret},
+                                                  {"CONFIG", dir.File("teams.json")},
+                                                  {"GITHUB_CLIENT_ID", "Iv1.recorded"},
+                                                  {"GITHUB_RSA_PEM_KEY_B64", key.private_pem_base64},
+                                                  {"GITHUB_ENDPOINT", github->url()}});
+  ASSERT_NE(server, nullptr);
+  auto deliver = [&](const std::string& event, const std::string& body, const std::string& id) {
+    return HttpClient(server->port())
+        .Post("/webhooks/github", body,
+              {{"X-GitHub-Event", event},
+               {"X-GitHub-Delivery", id},
+               {"X-Hub-Signature-256", GitHubSignature(kSecret, body)}});
+  };
+  ASSERT_EQ(deliver("pull_request", open, "open").status, 201);
+  for (const char* name : {"pr-commented.json", "pr-changes-requested.json", "pr-approved.json"}) {
+    auto r = deliver("pull_request_review", Fixture(name), name);
+    EXPECT_EQ(r.status, 200) << name << ": " << r.body;
+  }
+  auto pr = HttpClient(server->port()).Get("/api/v1/pull-requests/2768887786").Json();
+  EXPECT_EQ(pr.at("nb_reviews").as_int64(), 3);
+  EXPECT_EQ(pr.at("first_review_at"), "2025-08-24T08:51:16.000Z");
+  EXPECT_EQ(pr.at("first_approved_at"), "2025-08-24T08:53:39.000Z");
+  EXPECT_EQ(github->token_requests(), 1);
+  EXPECT_TRUE(github->refusals().empty());
 }
 
 TEST(GitHubWebhookSecretTest, WithoutASecretDeliveriesAre503NamingIt) {

@@ -12,6 +12,11 @@ std::string TestData(const std::string& path);
 // The hex HMAC-SHA256 of `body` under `secret` (GitHub after "sha256=", PagerDuty after "v1=").
 std::string HexHmacSha256(const std::string& secret, const std::string& body);
 
+// GitHub's X-Hub-Signature-256 value: "sha256=" and the hex HMAC-SHA256.
+inline std::string GitHubSignature(const std::string& secret, const std::string& body) {
+  return "sha256=" + HexHmacSha256(secret, body);
+}
+
 // Svix's webhook-signature value ("v1,<base64>") for a delivery, under the base64 `key` of a
 // whsec_ secret.
 std::string SvixSignature(const std::string& base64_key, const std::string& id,

@@ -1,0 +1,54 @@
+// Shared by the handlers of POST /webhooks/github's events (github_webhook_handler.cc for pull
+// requests and reviews, github_deployment_events.cc for deployments): reading GitHub's payloads
+// and running what needs GitHub's API on a worker.
+#pragma once
+
+#include <boost/json.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "api/dto/fields.h"
+#include "api/handler.h"
+#include "api/webhooks.h"
+
+namespace emm::api::github_events {
+
+// GitHub waits 10 s for an answer before it lists a delivery as failed: the API calls a delivery
+// needs get 8 s in all, so that a slow GitHub is a 502 we give, not a timeout GitHub sees.
+inline constexpr int64_t kApiDeadlineMs = 8000;
+
+// The delivery's X-GitHub-Delivery (an empty id when absent: run, not recorded): a redelivery
+// (same id) runs nothing again.
+Delivery DeliveryOf(const Call& call);
+
+// The object at `key`, or null when absent or not an object.
+const boost::json::object* ObjectAt(const boost::json::object& o, std::string_view key);
+
+// The string at `key` of the object at `object`, or "" (GitHub's optional strings).
+std::string StringAt(const boost::json::object* object, std::string_view key);
+
+// `r`'s field errors moved under `prefix` ("pull_request." + "id") into `errors`.
+void CollectErrors(const dto::FieldReader& r, std::string_view prefix,
+                   std::vector<FieldError>* errors);
+
+// What a delivery that needed GitHub's API comes to: a command to run, or why nothing is done.
+struct Verdict {
+  std::optional<WriteCommand> command;
+  std::string ignored;  // when there is no command
+};
+using Lookup = std::function<Result<Verdict>(const github::AppClient& app, TimeMs deadline)>;
+
+// Runs `lookup` on a worker (never an I/O thread), then its command as RunDelivery does, answered
+// with `respond`. No GitHub App configured: 503 naming the variables. A lookup error is answered
+// as ErrorResponse maps it (GitHub down or refusing: 502, so GitHub lists the delivery as failed
+// and it can be redelivered).
+void RunWithGitHub(const Env& env, std::string event, Delivery delivery, boost::json::object body,
+                   Lookup lookup, http::Responder respond);
+
+// The deployment events; each answers `call` itself or returns the error to answer.
+Status DeploymentStatusEvent(const Env& env, const boost::json::object& body, Call& call);
+Status WorkflowRunEvent(const Env& env, const boost::json::object& body, Call& call);
+
+}  // namespace emm::api::github_events
