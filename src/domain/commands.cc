@@ -5,6 +5,7 @@
 #include <set>
 
 #include "domain/pull_requests.h"
+#include "domain/tickets.h"
 
 namespace emm::domain {
 namespace {
@@ -13,7 +14,7 @@ double Seconds(TimeMs from, TimeMs to) { return static_cast<double>(to - from) /
 
 Sample Make(const MetricDef& def, const std::string& project, const std::string& team,
             const std::string& env, double value = 1) {
-  return Sample{&def, project, team, env, value};
+  return Sample{&def, project, team, env, value, ""};
 }
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -394,6 +395,7 @@ Status RebuildMetrics(Transaction& tx, const CommandContext& ctx) {
       fold(SamplesForPullRequestClosed(pr));
     }
   }
+  EMM_RETURN_IF_ERROR(ReplayTickets(tx, fold));
   EMM_RETURN_IF_ERROR(tx.ClearSeries());
   for (const auto& [key, state] : series) EMM_RETURN_IF_ERROR(tx.PutSeries(state));
   return Status::Ok();
