@@ -14,7 +14,7 @@ double Seconds(TimeMs from, TimeMs to) { return static_cast<double>(to - from) /
 
 Sample Make(const MetricDef& def, const std::string& project, const std::string& team,
             const std::string& env, double value = 1) {
-  return Sample{&def, project, team, env, value, ""};
+  return Sample{&def, project, team, env, value};
 }
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }

@@ -75,7 +75,9 @@ struct SeriesKey {
   std::string project_id;
   std::string team_id;  // empty: the attribute is left out
   std::string environment;
-  std::string ticket_type;  // ticket series only; empty: the attribute is left out
+  // Ticket series only; empty: the attribute is left out. (Initialised so that keys written
+  // before it existed need not name it.)
+  std::string ticket_type = {};
   auto operator<=>(const SeriesKey&) const = default;
 };
 
@@ -115,7 +117,7 @@ struct Sample {
   std::string team_id;
   std::string environment;
   double value = 1;  // seconds for durations
-  std::string ticket_type;
+  std::string ticket_type = {};
 
   SeriesKey Key() const {
     return {std::string(metric->name), project_id, team_id, environment, ticket_type};

@@ -5,7 +5,7 @@ namespace {
 
 // Pull request series carry the team only (the original's attributes): no project, no environment.
 Sample Make(const MetricDef& def, const PullRequest& pr, double value = 1) {
-  return Sample{&def, "", pr.team_id, "", value, ""};
+  return Sample{&def, "", pr.team_id, "", value};
 }
 
 double Seconds(TimeMs from, TimeMs to) { return static_cast<double>(to - from) / 1000.0; }

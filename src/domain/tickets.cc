@@ -103,6 +103,8 @@ Result<Outcome> UpsertTicket(Transaction& tx, const CommandContext& ctx, const T
   if (first_done) t.first_done_at = t.finished_at;
   if (stored && t == *stored) return Outcome::kUnchanged;
 
+  // The ticket first: its history rows refer to it.
+  EMM_RETURN_IF_ERROR(tx.PutTicket(t));
   std::vector<Sample> samples;
   if (!stored || stored->status != t.status) {
     TicketStatusChange change{t.id, std::nullopt, t.status, at, ctx.now};
@@ -129,7 +131,6 @@ Result<Outcome> UpsertTicket(Transaction& tx, const CommandContext& ctx, const T
         SamplesForTicketEstimationChange(t, *stored->current_estimation, *t.current_estimation);
     samples.insert(samples.end(), changed.begin(), changed.end());
   }
-  EMM_RETURN_IF_ERROR(tx.PutTicket(t));
   EMM_RETURN_IF_ERROR(Record(tx, samples, ctx.now));
   return stored ? Outcome::kUpdated : Outcome::kCreated;
 }

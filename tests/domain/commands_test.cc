@@ -786,7 +786,7 @@ TEST_F(CommandsTest, FinishBeforeStartRestoresWithoutTimeToRestore) {
 // --- Record and RebuildMetrics ---
 
 TEST_F(CommandsTest, RecordStartsASeriesOnceAndUpdatesIt) {
-  Sample s{&kIncidentCount, "p", "t", "e", 1, ""};
+  Sample s{&kIncidentCount, "p", "t", "e", 1};
   ASSERT_TRUE(Record(tx_, {s}, 100).ok());
   ASSERT_TRUE(Record(tx_, {s, s}, 200).ok());
   const SeriesState* st = tx_.Series("incident_count", "p", "t", "e");
@@ -831,8 +831,7 @@ TEST_F(CommandsTest, RebuildReproducesTheLiveSeries) {
     EXPECT_GT(tx_.TotalCount(def->name), 0u) << def->name;
   }
   // A stale series that no event explains must disappear.
-  SeriesState stale =
-      SeriesState::Empty(kIncidentCount, {"incident_count", "gone", "", "x", ""}, 1);
+  SeriesState stale = SeriesState::Empty(kIncidentCount, {"incident_count", "gone", "", "x"}, 1);
   stale.Fold(1, 1);
   ASSERT_TRUE(tx_.PutSeries(stale).ok());
 
@@ -862,7 +861,7 @@ TEST_F(CommandsTest, RebuildReproducesTheLiveSeries) {
 }
 
 TEST_F(CommandsTest, RebuildOfNothingClearsEverything) {
-  Sample s{&kIncidentCount, "p", "t", "e", 1, ""};
+  Sample s{&kIncidentCount, "p", "t", "e", 1};
   ASSERT_TRUE(Record(tx_, {s}, 100).ok());
   ASSERT_TRUE(RebuildMetrics(tx_, ctx_).ok());
   EXPECT_TRUE(tx_.series.empty());

@@ -11,7 +11,7 @@ namespace {
 constexpr double kMinute = 60, kHour = 3600, kDay = 86400;
 
 SeriesState Histogram() {
-  return SeriesState::Empty(kLeadTimeForChanges, {"lead_time_for_changes", "p", "t", "prod", ""}, 5);
+  return SeriesState::Empty(kLeadTimeForChanges, {"lead_time_for_changes", "p", "t", "prod"}, 5);
 }
 
 size_t OnlyFilledBucket(const SeriesState& s) {
@@ -78,7 +78,7 @@ TEST(SeriesStateTest, EmptyHistogramHasOneBucketPerBoundPlusOverflow) {
 }
 
 TEST(SeriesStateTest, EmptyCounterHasNoBuckets) {
-  SeriesState s = SeriesState::Empty(kIncidentCount, {"incident_count", "p", "", "e", ""}, 9);
+  SeriesState s = SeriesState::Empty(kIncidentCount, {"incident_count", "p", "", "e"}, 9);
   EXPECT_EQ(s.kind, MetricKind::kCounter);
   EXPECT_TRUE(s.buckets.empty());
   EXPECT_EQ(s.start_ms, 9);
@@ -144,7 +144,7 @@ TEST(SeriesStateTest, FirstObservationSetsMinAndMaxEvenWhenLargerThanZero) {
 }
 
 TEST(SeriesStateTest, CounterFoldCountsAndIgnoresTheValue) {
-  SeriesState s = SeriesState::Empty(kDeploymentStarted, {"deployment_started", "p", "", "e", ""}, 1);
+  SeriesState s = SeriesState::Empty(kDeploymentStarted, {"deployment_started", "p", "", "e"}, 1);
   s.Fold(1, 2);
   s.Fold(1000, 3);
   s.Fold(-5, 4);
@@ -164,14 +164,14 @@ TEST(SeriesStateTest, HistogramWithMissingBucketsIsRepaired) {
 }
 
 TEST(SampleTest, KeyUsesTheMetricName) {
-  Sample s{&kTimeToRestore, "proj", "team", "env", 12, ""};
+  Sample s{&kTimeToRestore, "proj", "team", "env", 12};
   SeriesKey k = s.Key();
   EXPECT_EQ(k.metric, "time_to_restore");
   EXPECT_EQ(k.project_id, "proj");
   EXPECT_EQ(k.team_id, "team");
   EXPECT_EQ(k.environment, "env");
-  EXPECT_EQ(k, (SeriesKey{"time_to_restore", "proj", "team", "env", ""}));
-  EXPECT_NE(k, (SeriesKey{"time_to_restore", "proj", "", "env", ""}));
+  EXPECT_EQ(k, (SeriesKey{"time_to_restore", "proj", "team", "env"}));
+  EXPECT_NE(k, (SeriesKey{"time_to_restore", "proj", "", "env"}));
   Sample typed{&kTicketCount, "proj", "team", "", 1, "bug"};
   EXPECT_EQ(typed.Key(), (SeriesKey{"ticket_count", "proj", "team", "", "bug"}));
   EXPECT_NE(typed.Key(), (SeriesKey{"ticket_count", "proj", "team", "", "feature"}));

@@ -108,7 +108,7 @@ class OtlpExporterTest : public ::testing::Test {
 
   // Records one deployment_frequency increment for `project`.
   void Deploy(const std::string& project) {
-    domain::Sample s{&domain::kDeploymentFrequency, project, "", "prod", 1, ""};
+    domain::Sample s{&domain::kDeploymentFrequency, project, "", "prod", 1};
     ASSERT_TRUE(writes_
                     ->Run([&](domain::Transaction& tx) {
                       return domain::Record(tx, {s}, SystemClock::Instance().NowMs());

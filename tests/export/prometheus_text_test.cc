@@ -19,14 +19,14 @@ constexpr TimeMs kStart = 1714557600000;  // 2024-05-01T10:00:00Z
 
 SeriesState Counter(std::string metric, std::string project, std::string team, uint64_t n) {
   SeriesState s = SeriesState::Empty(*domain::FindMetric(metric),
-                                     SeriesKey{metric, project, team, "production", ""}, kStart);
+                                     SeriesKey{metric, project, team, "production"}, kStart);
   for (uint64_t i = 0; i < n; ++i) s.Fold(1, kStart + 1000);
   return s;
 }
 
 SeriesState Histogram(std::string metric, std::string project, std::vector<double> values) {
   SeriesState s = SeriesState::Empty(*domain::FindMetric(metric),
-                                     SeriesKey{metric, project, "core", "production", ""}, kStart);
+                                     SeriesKey{metric, project, "core", "production"}, kStart);
   for (double v : values) s.Fold(v, kStart + 1000);
   return s;
 }
