@@ -44,6 +44,14 @@ void PostGitHubWebhook(const Env& env, Call call);  // POST /webhooks/github
 void PostPagerDutyWebhook(const Env& env, Call call);   // POST /webhooks/pagerduty
 void PostIncidentIoWebhook(const Env& env, Call call);  // POST /webhooks/incident-io
 
+// ticket_handlers.cc
+void ListTickets(const Env& env, Call call);         // GET /api/v1/tickets
+void GetTicket(const Env& env, Call call);           // GET /api/v1/tickets/:id
+void PostTicketingStats(const Env& env, Call call);  // POST /api/v1/ticketing/stats
+
+// linear_webhook_handler.cc
+void PostLinearWebhook(const Env& env, Call call);  // POST /webhooks/linear
+
 // dora_handlers.cc, explain_handler.cc, annotations_handler.cc
 void GetDora(const Env& env, Call call);         // GET /api/v1/metrics/dora
 void ExplainDora(const Env& env, Call call);     // GET /api/v1/metrics/dora/explain

@@ -24,6 +24,7 @@ struct ApiOptions {
   std::string github_webhook_secret;           // POST /webhooks/github; "": 503
   std::string pagerduty_webhook_secret;        // POST /webhooks/pagerduty; "": 503
   std::string incident_io_webhook_secret;      // POST /webhooks/incident-io; "": 503
+  std::string linear_secret = {};              // POST /webhooks/linear; "": 503
 };
 
 // Named in the answers of stateless mode.

@@ -16,6 +16,9 @@ constexpr std::string_view kListDeployments[] = {"project_id", "environment", "f
 // `filter` is what the original's code reads, `type` what its README says.
 constexpr std::string_view kListIncidents[] = {"filter", "type", "project_id", "format"};
 constexpr std::string_view kListPullRequests[] = {"team_id", "limit", "offset", "format"};
+constexpr std::string_view kListTickets[] = {"team_id", "project_id", "status",
+                                             "limit",   "offset",     "format"};
+constexpr std::string_view kTicketingStats[] = {"format"};
 constexpr std::string_view kDora[] = {"from",     "to",       "project_id", "team",   "environment",
                                       "interval", "group_by", "link",       "preset", "format",
                                       "tz"};
@@ -75,6 +78,13 @@ constexpr RouteSpec kRoutes[] = {
     {"POST", "/webhooks/pagerduty", Access::kPublic, &PostPagerDutyWebhook, kNone, Needs::kStore},
     {"POST", "/webhooks/incident-io", Access::kPublic, &PostIncidentIoWebhook, kNone,
      Needs::kStore},
+
+    // Tickets need their stored state (done before? the last estimate?): no stateless mode.
+    {"POST", "/api/v1/ticketing/stats", Access::kApi, &PostTicketingStats, kTicketingStats,
+     Needs::kStore},
+    {"GET", "/api/v1/tickets", Access::kApi, &ListTickets, kListTickets, Needs::kStore},
+    {"GET", "/api/v1/tickets/:ticket_id", Access::kApi, &GetTicket, kNone, Needs::kStore},
+    {"POST", "/webhooks/linear", Access::kPublic, &PostLinearWebhook, kNone, Needs::kStore},
 };
 
 }  // namespace

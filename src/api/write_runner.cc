@@ -23,6 +23,7 @@ std::string LocationOf(const WriteCommand& command, const std::string& created_i
   if (auto* p = std::get_if<domain::NewPullRequest>(&command)) {
     return "/api/v1/pull-requests/" + p->id;
   }
+  if (auto* t = std::get_if<domain::TicketUpdate>(&command)) return "/api/v1/tickets/" + t->id;
   return {};
 }
 
@@ -69,6 +70,7 @@ Result<domain::Outcome> RunCommand(const WriteCommand& command, domain::Transact
           },
           [&](const ClosePullRequestCommand& c) { return domain::ClosePullRequest(tx, ctx, c.in); },
           [&](const MergePullRequestCommand& c) { return domain::MergePullRequest(tx, ctx, c.in); },
+          [&](const domain::TicketUpdate& in) { return domain::UpsertTicket(tx, ctx, in); },
       },
       command);
 }

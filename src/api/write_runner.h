@@ -13,6 +13,7 @@
 #include "api/options.h"
 #include "domain/commands.h"
 #include "domain/pull_requests.h"
+#include "domain/tickets.h"
 #include "http/message.h"
 
 namespace emm::api {
@@ -32,7 +33,8 @@ struct MergePullRequestCommand {
 using WriteCommand =
     std::variant<domain::NewDeployment, domain::MarkDeployed, domain::NewIncident,
                  RestoreIncidentCommand, FinishIncidentCommand, domain::NewPullRequest,
-                 domain::PullRequestReviewed, ClosePullRequestCommand, MergePullRequestCommand>;
+                 domain::PullRequestReviewed, ClosePullRequestCommand, MergePullRequestCommand,
+                 domain::TicketUpdate>;
 
 // A webhook delivery's identity (GitHub's X-GitHub-Delivery, Linear's Linear-Delivery, ...): a
 // stored write records it in the command's own transaction, so a replay runs nothing.

@@ -12,6 +12,8 @@ namespace emm::auth {
 std::string HmacSha256(std::string_view key, std::string_view message);
 // Hex HMAC-SHA256 of `message` under `key` (what GitHub puts after "sha256=").
 std::string HmacSha256Hex(std::string_view key, std::string_view message);
+// The raw 32-byte SHA-256 of `bytes`.
+std::string Sha256(std::string_view bytes);
 // Lower-case hex of `bytes`.
 std::string HexEncode(std::string_view bytes);
 // Standard base64 with padding (RFC 4648), and back; nullopt for text that is not exactly that

@@ -32,23 +32,36 @@ std::optional<std::string> SvixKey(std::string_view secret) {
 
 }  // namespace
 
-Status VerifyGitHubSignature(std::string_view secret, std::string_view body,
-                             std::string_view header_value) {
-  constexpr std::string_view kHeader = "X-Hub-Signature-256";
-  constexpr std::string_view kPrefix = "sha256=";
+// One hex HMAC-SHA256 of the body in `header_value`, after `prefix` (GitHub's and Linear's
+// schemes); the messages name `header` and, on a mismatch, the secret's variable.
+Status VerifyHexSignature(std::string_view header, std::string_view prefix,
+                          std::string_view secret_name, std::string_view secret,
+                          std::string_view body, std::string_view header_value) {
+  const std::string name(header);
   if (header_value.empty()) {
-    return Status::Unauthenticated(std::string(kHeader) + " is missing: the delivery is not signed");
+    return Status::Unauthenticated(name + " is missing: the delivery is not signed");
   }
-  if (header_value.substr(0, kPrefix.size()) != kPrefix || header_value.size() != kPrefix.size() + 64) {
-    return Status::Unauthenticated(std::string(kHeader) +
-                                   " must be sha256= and 64 hex digits");
+  if (header_value.substr(0, prefix.size()) != prefix ||
+      header_value.size() != prefix.size() + 64) {
+    return Status::Unauthenticated(name + " must be " + std::string(prefix) +
+                                   (prefix.empty() ? "64 hex digits" : " and 64 hex digits"));
   }
-  if (!ConstantTimeEquals(HmacSha256Hex(secret, body), Lower(header_value.substr(kPrefix.size())))) {
-    return Status::Unauthenticated(std::string(kHeader) +
-                                   " does not match the body: wrong GITHUB_WEBHOOK_SECRET, or the "
-                                   "body changed on the way");
+  if (!ConstantTimeEquals(HmacSha256Hex(secret, body), Lower(header_value.substr(prefix.size())))) {
+    return Status::Unauthenticated(name + " does not match the body: wrong " +
+                                   std::string(secret_name) + ", or the body changed on the way");
   }
   return Status::Ok();
+}
+
+Status VerifyGitHubSignature(std::string_view secret, std::string_view body,
+                             std::string_view header_value) {
+  return VerifyHexSignature("X-Hub-Signature-256", "sha256=", "GITHUB_WEBHOOK_SECRET", secret,
+                            body, header_value);
+}
+
+Status VerifyLinearSignature(std::string_view secret, std::string_view body,
+                             std::string_view header_value) {
+  return VerifyHexSignature("Linear-Signature", "", "LINEAR_SECRET", secret, body, header_value);
 }
 
 Status VerifyPagerDutySignature(std::string_view secret, std::string_view body,

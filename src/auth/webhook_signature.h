@@ -19,6 +19,12 @@ namespace emm::auth {
 Status VerifyGitHubSignature(std::string_view secret, std::string_view body,
                              std::string_view header_value);
 
+// Linear's Linear-Signature: the hex HMAC-SHA256 of the raw body alone (no prefix), under
+// LINEAR_SECRET, compared in constant time. kUnauthenticated naming the header when it is
+// missing, malformed or wrong. REQUIRES: a non-empty secret.
+Status VerifyLinearSignature(std::string_view secret, std::string_view body,
+                             std::string_view header_value);
+
 // PagerDuty's X-PagerDuty-Signature (Webhooks v3): one or more "v1=" + hex HMAC-SHA256 of the raw
 // body, separated by commas (several while a secret is rotated); any one matching is enough.
 // kUnauthenticated naming the header otherwise. REQUIRES: a non-empty secret.

@@ -416,7 +416,8 @@ int Serve(const config::Settings& s) {
       exporter = MakeExporter(std::move(**otlp), s, store->get(), writes.get(), &self_metrics);
   }
   api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,
-                s.github_webhook_secret, s.pagerduty_webhook_secret, s.incident_io_webhook_secret},
+                s.github_webhook_secret, s.pagerduty_webhook_secret, s.incident_io_webhook_secret,
+                s.linear_secret},
                {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
                 &self_metrics, forwarder.get(), github->client.get(), github->workers.get()});
 

@@ -117,6 +117,9 @@ const std::vector<Option>& Options() {
        [](Settings& s, const std::string& v) {
          if (!v.empty()) s.github_endpoint = v;  // empty: the default, as for unset
        }},
+      {"linear-secret", "LINEAR_SECRET", Kind::kString, "(none: 503)",
+       "signing secret of POST /webhooks/linear: each delivery's Linear-Signature is checked with it",
+       [](Settings& s, const std::string& v) { s.linear_secret = v; }},
       {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
        "trace, debug, info, warn, error, fatal or silent",
        [](Settings& s, const std::string& v) { s.log_level = v; }},

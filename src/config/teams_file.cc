@@ -215,6 +215,7 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
     }
   }
 
+  domain::TicketingOptions ticketing;
   if (const json::value* t = top.if_contains("ticketing")) {
     EMM_RETURN_IF_ERROR(check.Expect(*t, json::kind::object, "ticketing", "an object"));
     if (const json::value* l = t->get_object().if_contains("linear")) {
@@ -223,6 +224,7 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
       if (const json::value* v = linear.if_contains("ignore_parent_issues")) {
         EMM_RETURN_IF_ERROR(check.Expect(*v, json::kind::bool_,
                                          "ticketing.linear.ignore_parent_issues", "a boolean"));
+        ticketing.ignore_parent_issues = v->get_bool();
       }
       if (const json::value* s = linear.if_contains("ticket_type_selector")) {
         std::string key = "ticketing.linear.ticket_type_selector";
@@ -236,7 +238,15 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
         if (parent && !parent->is_null() && !parent->is_string()) {
           return check.Fail(key + ".parent_label_id", "must be a string or null");
         }
-        if (allow) EMM_RETURN_IF_ERROR(check.StringArray(*allow, key + ".allow_list", nullptr));
+        domain::TicketTypeSelector selector;
+        if (parent && parent->is_string()) {
+          selector.parent_label_id = std::string(parent->get_string());
+        }
+        if (allow) {
+          EMM_RETURN_IF_ERROR(
+              check.StringArray(*allow, key + ".allow_list", &selector.allow_list));
+        }
+        ticketing.ticket_type_selector = std::move(selector);
       }
     }
   }
@@ -271,6 +281,7 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
   out.github = std::move(github);
   out.json = json::serialize(root);
   out.directory = domain::TeamDirectory(std::move(teams));
+  out.ticketing = std::move(ticketing);
   return out;
 }
 

@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "domain/teams.h"
+#include "domain/tickets.h"
 
 namespace emm::config {
 
@@ -63,6 +64,7 @@ struct TeamsConfig {
   domain::TeamDirectory directory;
   IncidentSources incidents;
   GitHubMapping github;
+  domain::TicketingOptions ticketing;  // the ticketing.linear block (defaults when absent)
 };
 
 // Reads and validates `path`, resolved against the working directory. kInvalidArgument names the

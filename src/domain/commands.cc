@@ -5,6 +5,7 @@
 #include <set>
 
 #include "domain/pull_requests.h"
+#include "domain/tickets.h"
 
 namespace emm::domain {
 namespace {
@@ -394,6 +395,7 @@ Status RebuildMetrics(Transaction& tx, const CommandContext& ctx) {
       fold(SamplesForPullRequestClosed(pr));
     }
   }
+  EMM_RETURN_IF_ERROR(ReplayTickets(tx, fold));
   EMM_RETURN_IF_ERROR(tx.ClearSeries());
   for (const auto& [key, state] : series) EMM_RETURN_IF_ERROR(tx.PutSeries(state));
   return Status::Ok();

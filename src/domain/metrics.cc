@@ -61,13 +61,35 @@ const MetricDef kPullRequestReviewsPerPr{"pull_request_nb_reviews_per_pr", Metri
                                          kReviewBounds};
 
 namespace {
-constexpr std::array<const MetricDef*, 20> kAll = {
+// Points of an estimate change: the original's positive half (its negative bounds never filled,
+// since a decrease is recorded as its absolute value in a metric of its own).
+constexpr std::array<double, 25> kPointBounds = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13,
+                                                 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25};
+}  // namespace
+
+const MetricDef kTicketCount{"ticket_count", MetricKind::kCounter, "{ticket}",
+                             "Tickets done (each ticket once, at its first completion)"};
+const MetricDef kTimePerTicket{"time_per_ticket", MetricKind::kHistogram, "s",
+                               "first finished_at - started_at (created_at when never started)"};
+const MetricDef kTicketEstimationChanged{"ticket_estimation_changed", MetricKind::kHistogram,
+                                         "{point}", "Increase of a ticket's estimate",
+                                         kPointBounds};
+const MetricDef kTicketEstimationChangedNegative{"ticket_estimation_changed_negative",
+                                                 MetricKind::kHistogram, "{point}",
+                                                 "Decrease of a ticket's estimate (absolute)",
+                                                 kPointBounds};
+const MetricDef kTicketReopened{"ticket_reopened", MetricKind::kCounter, "{ticket}",
+                                "Done tickets moved back to backlog, todo or doing"};
+
+namespace {
+constexpr std::array<const MetricDef*, 25> kAll = {
     &kDeploymentStarted,  &kDeploymentFrequency, &kDeploymentDuration, &kLeadTimeForChanges,
     &kChangeFailureCount, &kIncidentCount,       &kIncidentRestored,   &kIncidentFinished,
     &kTimeToRestore,      &kTimeToDetect,        &kPullRequestOpened,  &kPullRequestClosed,
     &kPullRequestMerged,  &kPullRequestLocAdded, &kPullRequestLocRemoved,
     &kPullRequestCommentsPerReview, &kPullRequestTimeToFirstReview, &kPullRequestTimeToApprove,
-    &kPullRequestTimeToMerge, &kPullRequestReviewsPerPr};
+    &kPullRequestTimeToMerge, &kPullRequestReviewsPerPr, &kTicketCount, &kTimePerTicket,
+    &kTicketEstimationChanged, &kTicketEstimationChangedNegative, &kTicketReopened};
 
 constexpr double kMinute = 60, kHour = 3600, kDay = 86400;
 // Minute resolution where pipelines and restores live, then days to six months for lead times.

@@ -1,6 +1,7 @@
 // The metrics every event produces, and their durable cumulative state. One SeriesState per
 // (metric, project_id, team_id, environment) holds what an OTLP cumulative point or a Prometheus
-// scrape needs: count, sum, histogram bucket counts and the series' start time.
+// scrape needs: count, sum, histogram bucket counts and the series' start time. Ticket series
+// also carry their ticket_type.
 #pragma once
 
 #include <compare>
@@ -49,6 +50,13 @@ extern const MetricDef kPullRequestTimeToFirstReview;
 extern const MetricDef kPullRequestTimeToApprove;
 extern const MetricDef kPullRequestTimeToMerge;
 extern const MetricDef kPullRequestReviewsPerPr;
+// Tickets (team health): counted by team, project and ticket type; time per ticket in seconds
+// (the original's minutes), estimate changes in points.
+extern const MetricDef kTicketCount;
+extern const MetricDef kTimePerTicket;
+extern const MetricDef kTicketEstimationChanged;
+extern const MetricDef kTicketEstimationChangedNegative;
+extern const MetricDef kTicketReopened;
 
 std::span<const MetricDef* const> AllMetrics();
 const MetricDef* FindMetric(std::string_view name);
@@ -67,6 +75,9 @@ struct SeriesKey {
   std::string project_id;
   std::string team_id;  // empty: the attribute is left out
   std::string environment;
+  // Ticket series only; empty: the attribute is left out. (Initialised so that keys written
+  // before it existed need not name it.)
+  std::string ticket_type = {};
   auto operator<=>(const SeriesKey&) const = default;
 };
 
@@ -106,8 +117,11 @@ struct Sample {
   std::string team_id;
   std::string environment;
   double value = 1;  // seconds for durations
+  std::string ticket_type = {};
 
-  SeriesKey Key() const { return {std::string(metric->name), project_id, team_id, environment}; }
+  SeriesKey Key() const {
+    return {std::string(metric->name), project_id, team_id, environment, ticket_type};
+  }
 };
 
 }  // namespace emm::domain

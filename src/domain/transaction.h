@@ -44,6 +44,14 @@ class Transaction {
   // this unit of work; kAlreadyExists when it was recorded before (a replay).
   virtual Status InsertDelivery(std::string_view source, std::string_view id, TimeMs at) = 0;
 
+  virtual Result<std::optional<Ticket>> FindTicket(std::string_view id) = 0;
+  // Inserts the ticket, or replaces every field of the stored one with the same id.
+  virtual Status PutTicket(const Ticket& t) = 0;
+  virtual Status InsertTicketStatusChange(const TicketStatusChange& change) = 0;
+  virtual Status InsertTicketEstimationChange(const TicketEstimationChange& change) = 0;
+  // Whether a stored ticket names `external_id` as its parent.
+  virtual Result<bool> HasChildTickets(std::string_view external_id) = 0;
+
   virtual Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) = 0;
   virtual Status PutSeries(const SeriesState& s) = 0;
   virtual Status ClearSeries() = 0;
@@ -57,6 +65,12 @@ class Transaction {
   // Reviews in the order they were stored.
   virtual Status ForEachPullRequestReview(
       const std::function<Status(const PullRequestReview&)>& fn) = 0;
+  // Tickets in the order first stored (recorded_at, then id); their changes in the order stored.
+  virtual Status ForEachTicket(const std::function<Status(const Ticket&)>& fn) = 0;
+  virtual Status ForEachTicketStatusChange(
+      const std::function<Status(const TicketStatusChange&)>& fn) = 0;
+  virtual Status ForEachTicketEstimationChange(
+      const std::function<Status(const TicketEstimationChange&)>& fn) = 0;
 };
 
 }  // namespace emm::domain

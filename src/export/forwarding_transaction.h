@@ -50,6 +50,27 @@ class ForwardingTransaction final : public domain::Transaction {
   Status InsertDelivery(std::string_view, std::string_view, TimeMs) override {
     return Status::Ok();
   }
+  // Tickets need their stored state (was it done? its estimate?): not in stateless mode.
+  Result<std::optional<domain::Ticket>> FindTicket(std::string_view) override { return NoTickets(); }
+  Status PutTicket(const domain::Ticket&) override { return NoTickets(); }
+  Status InsertTicketStatusChange(const domain::TicketStatusChange&) override {
+    return NoTickets();
+  }
+  Status InsertTicketEstimationChange(const domain::TicketEstimationChange&) override {
+    return NoTickets();
+  }
+  Result<bool> HasChildTickets(std::string_view) override { return NoTickets(); }
+  Status ForEachTicket(const std::function<Status(const domain::Ticket&)>&) override {
+    return Status::Ok();
+  }
+  Status ForEachTicketStatusChange(
+      const std::function<Status(const domain::TicketStatusChange&)>&) override {
+    return Status::Ok();
+  }
+  Status ForEachTicketEstimationChange(
+      const std::function<Status(const domain::TicketEstimationChange&)>&) override {
+    return Status::Ok();
+  }
   Status ForEachPullRequest(const std::function<Status(const domain::PullRequest&)>&) override {
     return Status::Ok();
   }
@@ -85,6 +106,9 @@ class ForwardingTransaction final : public domain::Transaction {
   }
 
  private:
+  static Status NoTickets() {
+    return Status::Unimplemented("tickets need a database (SQLITE_DB=none keeps none)");
+  }
   static Status NoPullRequests() {
     return Status::Unimplemented("pull requests need a database (SQLITE_DB=none keeps none)");
   }

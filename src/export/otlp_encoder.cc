@@ -26,11 +26,14 @@ void AddAttribute(google::protobuf::RepeatedPtrField<pb_common::KeyValue>* list,
 template <typename Point>
 void SetPointAttributes(const domain::SeriesKey& key, Point* p) {
   // An empty value is left out rather than sent empty: an unresolved team; pull requests have no
-  // project or environment.
+  // project or environment; only tickets have a ticket_type.
   if (!key.project_id.empty()) AddAttribute(p->mutable_attributes(), "project_id", key.project_id);
   if (!key.team_id.empty()) AddAttribute(p->mutable_attributes(), "team_id", key.team_id);
   if (!key.environment.empty()) {
     AddAttribute(p->mutable_attributes(), "environment", key.environment);
+  }
+  if (!key.ticket_type.empty()) {
+    AddAttribute(p->mutable_attributes(), "ticket_type", key.ticket_type);
   }
 }
 

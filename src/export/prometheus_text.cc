@@ -271,10 +271,11 @@ void WriteDora(const std::vector<SeriesState>& series, Writer* w) {
       if (i > 0 && members[i - 1]->key == s.key) continue;  // each label set once
       labels.clear();
       // An empty value is left out (an unresolved team; pull requests have no project or
-      // environment), as Prometheus reads an empty label anyway.
+      // environment; only tickets have a ticket_type), as Prometheus reads an empty label anyway.
       if (!s.key.project_id.empty()) AppendLabel(&labels, "project_id", s.key.project_id);
       if (!s.key.team_id.empty()) AppendLabel(&labels, "team_id", s.key.team_id);
       if (!s.key.environment.empty()) AppendLabel(&labels, "environment", s.key.environment);
+      if (!s.key.ticket_type.empty()) AppendLabel(&labels, "ticket_type", s.key.ticket_type);
       if (f.type == Type::kCounter) {
         w->Counter(f, labels, s.count, s.start_ms);
       } else {
@@ -500,7 +501,7 @@ std::string RenderExposition(const std::vector<SeriesState>& series,
   const size_t histogram_lines = domain::DurationBucketBounds().size() + 4;  // the most buckets
   for (const SeriesState& s : series) {
     size_t line = s.key.metric.size() + s.key.project_id.size() + s.key.team_id.size() +
-                  s.key.environment.size() + 80;
+                  s.key.environment.size() + s.key.ticket_type.size() + 80;
     estimate += s.kind == MetricKind::kHistogram ? line * histogram_lines : line * 2;
   }
   std::string out;

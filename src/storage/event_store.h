@@ -41,6 +41,29 @@ struct PullRequestQuery {
   int64_t offset = 0;
 };
 
+struct TicketQuery {
+  std::optional<std::string> team_id;
+  std::optional<std::string> project_id;
+  std::optional<domain::TicketStatus> status;
+  int64_t limit = 50;
+  int64_t offset = 0;
+};
+
+// A ticket's past, each list in the order stored.
+struct TicketHistory {
+  std::vector<domain::TicketStatusChange> statuses;
+  std::vector<domain::TicketEstimationChange> estimations;
+};
+
+// What POST /api/v1/ticketing/stats reads: at least every done ticket finished in [from, to]
+// (the domain's InTicketStats picks the ones that count).
+struct TicketStatsQuery {
+  TimeMs from = 0;
+  TimeMs to = 0;
+  // Leave out tickets that another stored ticket names as its parent (ignore_parent_issues).
+  bool exclude_parents = true;
+};
+
 // The events behind the DORA figures of [from, to). An empty list means "any".
 struct DoraQuery {
   TimeMs from = 0;
@@ -79,6 +102,12 @@ class EventStore {
   virtual Result<std::optional<domain::PullRequest>> GetPullRequest(std::string_view id) = 0;
   // Oldest opened first (then by id).
   virtual Result<std::vector<domain::PullRequest>> ListPullRequests(const PullRequestQuery& q) = 0;
+  virtual Result<std::optional<domain::Ticket>> GetTicket(std::string_view id) = 0;
+  // Oldest created first (then by id).
+  virtual Result<std::vector<domain::Ticket>> ListTickets(const TicketQuery& q) = 0;
+  // Empty lists for an unknown id.
+  virtual Result<TicketHistory> GetTicketHistory(std::string_view id) = 0;
+  virtual Result<std::vector<domain::Ticket>> LoadTicketsForStats(const TicketStatsQuery& q) = 0;
   virtual Result<std::vector<domain::SeriesState>> ListSeries() = 0;
   virtual Result<std::vector<domain::ExportMark>> ListExportMarks() = 0;
   // The events behind one range's figures as full records (explanations), one snapshot.

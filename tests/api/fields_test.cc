@@ -186,6 +186,16 @@ TEST(FieldReaderTest, BadDatesNameTheField) {
   EXPECT_NE(r.status().fields()[0].message.find("\"2024-13-01T10:00:00Z\""), std::string::npos);
 }
 
+TEST(FieldReaderTest, NumbersAreAnyJsonNumber) {
+  json::object o = Obj(R"({"i":3,"d":0.5,"s":"3","n":null})");
+  FieldReader r(o);
+  EXPECT_EQ(r.Number("i", true), 3);
+  EXPECT_EQ(r.Number("d", true), 0.5);
+  EXPECT_EQ(r.Number("n", false), std::nullopt);
+  EXPECT_EQ(r.Number("s", false), std::nullopt);
+  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"s"}));
+}
+
 TEST(FieldReaderTest, LongBadDatesAreQuotedTruncated) {
   json::object o;
   o["t"] = std::string(1000, 'x');

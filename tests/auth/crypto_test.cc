@@ -43,6 +43,13 @@ TEST(HexTest, LowerCaseTwoDigitsAByte) {
 }
 
 // RFC 4231 test case 2.
+// FIPS 180-2's "abc"; in base64 the original's actor hashes: its "no-actor" is the hash of "".
+TEST(Sha256Test, KnownDigests) {
+  EXPECT_EQ(HexEncode(Sha256("abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Base64Encode(Sha256("")), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+}
+
 TEST(HmacSha256Test, Rfc4231) {
   EXPECT_EQ(HmacSha256Hex("Jefe", "what do ya want for nothing?"),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");

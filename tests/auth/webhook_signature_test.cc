@@ -32,6 +32,26 @@ TEST(WebhookSignatureTest, TheRecordedDeliveryVerifies) {
   EXPECT_TRUE(VerifyGitHubSignature(kTestSecret, body, upper).ok());
 }
 
+// Linear signs with the bare hex digest (no prefix) under LINEAR_SECRET.
+TEST(WebhookSignatureTest, LinearSignatureIsTheBareHexDigest) {
+  const std::string body = R"({"type":"Issue"})";
+  const std::string good = HmacSha256Hex("lin-secret", body);
+  EXPECT_TRUE(VerifyLinearSignature("lin-secret", body, good).ok());
+  std::string upper = good;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_TRUE(VerifyLinearSignature("lin-secret", body, upper).ok());
+  for (const std::string& bad : {std::string(), "sha256=" + good, good.substr(1),
+                                 HmacSha256Hex("other", body)}) {
+    Status s = VerifyLinearSignature("lin-secret", body, bad);
+    EXPECT_EQ(s.code(), StatusCode::kUnauthenticated) << bad;
+    EXPECT_NE(s.message().find("Linear-Signature"), std::string::npos) << s.message();
+  }
+  EXPECT_NE(VerifyLinearSignature("lin-secret", body, HmacSha256Hex("other", body))
+                .message()
+                .find("LINEAR_SECRET"),
+            std::string::npos);
+}
+
 TEST(WebhookSignatureTest, AnythingElseIsUnauthenticatedNamingTheHeader) {
   const std::string body = R"({"action":"opened"})";
   const std::string good = "sha256=" + HmacSha256Hex("s3cret", body);

@@ -289,6 +289,12 @@ TEST(LoadSettingsTest, GitHubApp) {
   }
 }
 
+TEST(LoadSettingsTest, LinearSecret) {
+  EXPECT_EQ(MustLoad({}).linear_secret, "");
+  EXPECT_EQ(MustLoad({{"LINEAR_SECRET", "lin"}}).linear_secret, "lin");
+  EXPECT_EQ(MustLoad({}, {"--linear-secret=y"}).linear_secret, "y");
+}
+
 TEST(LoadSettingsTest, SqliteCheckpointPages) {
   EXPECT_EQ(MustLoad({}).sqlite_checkpoint_pages, 4000);
   EXPECT_EQ(MustLoad({{"SQLITE_CHECKPOINT_PAGES", "64"}}).sqlite_checkpoint_pages, 64);

@@ -148,6 +148,30 @@ TEST(ParseTeamsConfigTest, TicketingShapes) {
             "ticketing.linear.ignore_parent_issues");
 }
 
+// The block is read into typed options: ignore_parent_issues defaults to true; a parent label
+// (when a string) wins over the allow list, as the original reads them.
+TEST(ParseTeamsConfigTest, TicketingIsReadIntoOptions) {
+  auto none = ParseTeamsConfig("{}", "c.json");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->ticketing.ignore_parent_issues);
+  EXPECT_FALSE(none->ticketing.ticket_type_selector);
+
+  auto parent = ParseTeamsConfig(kValid, "c.json");
+  ASSERT_TRUE(parent.ok());
+  ASSERT_TRUE(parent->ticketing.ticket_type_selector);
+  EXPECT_EQ(parent->ticketing.ticket_type_selector->parent_label_id, "parent-id");
+
+  auto allow = ParseTeamsConfig(
+      R"({"ticketing":{"linear":{"ignore_parent_issues":false,)"
+      R"("ticket_type_selector":{"parent_label_id":null,"allow_list":["l-1","l-2"]}}}})",
+      "c.json");
+  ASSERT_TRUE(allow.ok()) << allow.status().ToString();
+  EXPECT_FALSE(allow->ticketing.ignore_parent_issues);
+  const auto& sel = *allow->ticketing.ticket_type_selector;
+  EXPECT_FALSE(sel.parent_label_id);
+  EXPECT_EQ(sel.allow_list, (std::vector<std::string>{"l-1", "l-2"}));
+}
+
 TEST(ParseTeamsConfigTest, SelectorNeedsParentLabelOrAllowList) {
   EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":{}}}})"),
             "ticketing.linear.ticket_type_selector");

@@ -78,6 +78,30 @@ Status FakeTransaction::ForEachPullRequest(const std::function<Status(const Pull
   return Status::Ok();
 }
 
+Result<std::optional<Ticket>> FakeTransaction::FindTicket(std::string_view id) {
+  auto it = tickets.find(id);
+  if (it == tickets.end()) return std::optional<Ticket>();
+  return std::optional<Ticket>(it->second);
+}
+
+Status FakeTransaction::PutTicket(const Ticket& t) {
+  ++writes;
+  if (tickets.insert_or_assign(t.id, t).second) ticket_order.push_back(t.id);
+  return Status::Ok();
+}
+
+Result<bool> FakeTransaction::HasChildTickets(std::string_view external_id) {
+  for (const auto& [id, t] : tickets) {
+    if (t.parent_ticket_id && *t.parent_ticket_id == external_id) return true;
+  }
+  return false;
+}
+
+Status FakeTransaction::ForEachTicket(const std::function<Status(const Ticket&)>& fn) {
+  for (const auto& id : ticket_order) EMM_RETURN_IF_ERROR(fn(tickets.at(id)));
+  return Status::Ok();
+}
+
 Result<int64_t> FakeTransaction::CountIncidentsOfDeployment(std::string_view deployment_id) {
   int64_t n = 0;
   for (const auto& [id, i] : incidents) {
@@ -123,9 +147,10 @@ Status FakeTransaction::ForEachIncident(const std::function<Status(const Inciden
 }
 
 const SeriesState* FakeTransaction::Series(std::string_view metric, std::string_view project,
-                                           std::string_view team, std::string_view env) const {
-  auto it = series.find(
-      SeriesKey{std::string(metric), std::string(project), std::string(team), std::string(env)});
+                                           std::string_view team, std::string_view env,
+                                           std::string_view ticket_type) const {
+  auto it = series.find(SeriesKey{std::string(metric), std::string(project), std::string(team),
+                                  std::string(env), std::string(ticket_type)});
   return it == series.end() ? nullptr : &it->second;
 }
 

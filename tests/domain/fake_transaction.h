@@ -43,6 +43,20 @@ class FakeTransaction final : public Transaction {
     return Status::Ok();
   }
 
+  Result<std::optional<Ticket>> FindTicket(std::string_view id) override;
+  Status PutTicket(const Ticket& t) override;
+  Status InsertTicketStatusChange(const TicketStatusChange& c) override {
+    ++writes;
+    status_changes.push_back(c);
+    return Status::Ok();
+  }
+  Status InsertTicketEstimationChange(const TicketEstimationChange& c) override {
+    ++writes;
+    estimation_changes.push_back(c);
+    return Status::Ok();
+  }
+  Result<bool> HasChildTickets(std::string_view external_id) override;
+
   Result<std::optional<SeriesState>> FindSeries(const SeriesKey& key) override;
   Status PutSeries(const SeriesState& s) override;
   Status ClearSeries() override;
@@ -59,11 +73,23 @@ class FakeTransaction final : public Transaction {
     for (const auto& r : reviews) EMM_RETURN_IF_ERROR(fn(r));
     return Status::Ok();
   }
+  Status ForEachTicket(const std::function<Status(const Ticket&)>& fn) override;
+  Status ForEachTicketStatusChange(
+      const std::function<Status(const TicketStatusChange&)>& fn) override {
+    for (const auto& c : status_changes) EMM_RETURN_IF_ERROR(fn(c));
+    return Status::Ok();
+  }
+  Status ForEachTicketEstimationChange(
+      const std::function<Status(const TicketEstimationChange&)>& fn) override {
+    for (const auto& c : estimation_changes) EMM_RETURN_IF_ERROR(fn(c));
+    return Status::Ok();
+  }
 
   // Test helpers.
   // The series, or nullptr.
   const SeriesState* Series(std::string_view metric, std::string_view project,
-                            std::string_view team, std::string_view env) const;
+                            std::string_view team, std::string_view env,
+                            std::string_view ticket_type = "") const;
   // Counter value / histogram observation count of a series; 0 when it does not exist.
   uint64_t Count(std::string_view metric, std::string_view project, std::string_view team,
                  std::string_view env) const;
@@ -78,6 +104,10 @@ class FakeTransaction final : public Transaction {
   std::vector<std::string> pull_request_order;
   std::vector<PullRequestReview> reviews;
   std::set<std::pair<std::string, std::string>> deliveries;  // (source, id)
+  std::map<std::string, Ticket, std::less<>> tickets;
+  std::vector<std::string> ticket_order;
+  std::vector<TicketStatusChange> status_changes;
+  std::vector<TicketEstimationChange> estimation_changes;
   std::map<SeriesKey, SeriesState> series;
   std::vector<ExportMark> marks;
   int writes = 0;  // Insert*/Update*/PutSeries/ClearSeries calls

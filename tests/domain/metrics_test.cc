@@ -33,7 +33,7 @@ size_t BucketOf(double value) {
 
 TEST(MetricsTest, AllMetricsAreUniqueAndFindable) {
   auto all = AllMetrics();
-  EXPECT_EQ(all.size(), 20u);  // 10 DORA, 10 pull request
+  EXPECT_EQ(all.size(), 25u);  // 10 DORA, 10 pull request, 5 ticket
   std::set<std::string_view> names;
   for (const MetricDef* d : all) {
     EXPECT_TRUE(names.insert(d->name).second) << d->name;
@@ -172,6 +172,9 @@ TEST(SampleTest, KeyUsesTheMetricName) {
   EXPECT_EQ(k.environment, "env");
   EXPECT_EQ(k, (SeriesKey{"time_to_restore", "proj", "team", "env"}));
   EXPECT_NE(k, (SeriesKey{"time_to_restore", "proj", "", "env"}));
+  Sample typed{&kTicketCount, "proj", "team", "", 1, "bug"};
+  EXPECT_EQ(typed.Key(), (SeriesKey{"ticket_count", "proj", "team", "", "bug"}));
+  EXPECT_NE(typed.Key(), (SeriesKey{"ticket_count", "proj", "team", "", "feature"}));
 }
 
 }  // namespace

@@ -216,7 +216,8 @@ TEST(LifecycleTest, HelpListsEveryVariable) {
         "DEPLOYMENT_ENVIRONMENT", "EM_METRICS_NO_AUTH", "EM_METRICS_TOKEN_AUTH",
         "EM_METRICS_BASIC_AUTH_USERNAME", "EM_METRICS_BASIC_AUTH_PASSWORD", "EM_METRICS_LOG_LEVEL",
         "EM_METRICS_MAX_CONNECTIONS", "SQLITE_CHECKPOINT_PAGES", "GITHUB_WEBHOOK_SECRET",
-        "PAGERDUTY_WEBHOOK_SECRET", "INCIDENT_IO_WEBHOOK_SECRET", "migrate",
+        "PAGERDUTY_WEBHOOK_SECRET", "INCIDENT_IO_WEBHOOK_SECRET", "LINEAR_SECRET",
+        "migrate",
         "rebuild-metrics",
         "check [--quick]", "backup DEST"}) {
     EXPECT_NE(r.output.find(v), std::string::npos) << v;

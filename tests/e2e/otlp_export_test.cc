@@ -446,6 +446,9 @@ TEST_F(OtlpExportTest, StatelessModeAnswersOnlyOnceTheCollectorHasThePoints) {
   EXPECT_EQ(c.Get("/api/v1/deployments").status, 501);
   EXPECT_EQ(c.Post("/api/v1/deployments/d1/deployed", R"({"create_if_not_exists":false})").status,
             501);
+  // Tickets are upserted against their stored state, and their stats read it.
+  EXPECT_EQ(c.Post("/api/v1/ticketing/stats", "{}").status, 501);
+  EXPECT_EQ(c.Post("/webhooks/linear", "{}").status, 501);
 
   // The collector refuses: the pipeline step gets a 502 to retry.
   ASSERT_TRUE(sink_->Program({{"status", 503}, {"times", -1}}));

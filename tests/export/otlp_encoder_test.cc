@@ -207,5 +207,20 @@ TEST(OtlpEncoderBoundsTest, AHistogramCarriesItsMetricsOwnBounds) {
   EXPECT_EQ(p.attributes(0).key(), "team_id");
 }
 
+TEST(OtlpEncoderBoundsTest, ATicketSeriesSendsItsTicketType) {
+  SeriesState s =
+      SeriesState::Empty(domain::kTicketCount, {"ticket_count", "web", "ENG", "", "bug"}, 1000);
+  s.Fold(1, 2000);
+  std::vector<SeriesState> points{s};
+  pb::collector::metrics::v1::ExportMetricsServiceRequest req;
+  ASSERT_TRUE(req.ParseFromString(EncodeRequest({{"service.name", "t"}}, points, {}, 5000)));
+  const auto& p = req.resource_metrics(0).scope_metrics(0).metrics(0).sum().data_points(0);
+  ASSERT_EQ(p.attributes_size(), 3);
+  EXPECT_EQ(p.attributes(0).key(), "project_id");
+  EXPECT_EQ(p.attributes(1).key(), "team_id");
+  EXPECT_EQ(p.attributes(2).key(), "ticket_type");
+  EXPECT_EQ(p.attributes(2).value().string_value(), "bug");
+}
+
 }  // namespace
 }  // namespace emm::exporting

@@ -150,6 +150,28 @@ TEST(RenderTextTest, AHistogramUsesItsMetricsOwnBounds) {
       << durations;
 }
 
+// Ticket series carry ticket_type (the original's attribute), after the others; time per ticket
+// is in seconds, estimate changes in points with their own bounds.
+TEST(RenderTextTest, TicketSeriesCarryTheirTicketType) {
+  SeriesState count = SeriesState::Empty(domain::kTicketCount, {"ticket_count", "web", "ENG", "",
+                                                                "bug"}, kStart);
+  count.Fold(1, kStart + 1000);
+  SeriesState points = SeriesState::Empty(
+      domain::kTicketEstimationChanged, {"ticket_estimation_changed", "web", "ENG", "", "bug"},
+      kStart);
+  points.Fold(2, kStart + 1000);
+  SeriesState time = SeriesState::Empty(domain::kTimePerTicket,
+                                        {"time_per_ticket", "web", "ENG", "", "bug"}, kStart);
+  time.Fold(5400, kStart + 1000);
+  std::string body = Text({count, points, time});
+  const std::string l = R"(project_id="web",team_id="ENG",ticket_type="bug")";
+  EXPECT_TRUE(Contains(body, "ticket_count_total{" + l + "} 1")) << body;
+  EXPECT_TRUE(Contains(body, "ticket_estimation_changed_bucket{" + l + R"(,le="2.0"} 1)"))
+      << body;
+  EXPECT_TRUE(Contains(body, "time_per_ticket_seconds_bucket{" + l + R"(,le="7200.0"} 1)"))
+      << body;
+}
+
 TEST(RenderTextTest, EmptyTeamLeavesTheLabelOut) {
   std::string body = Text({Counter("incident_count", "web", "", 2)});
   EXPECT_TRUE(

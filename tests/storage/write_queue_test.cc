@@ -191,6 +191,18 @@ class WriteOnlyStore : public EventStore {
   Result<std::vector<domain::PullRequest>> ListPullRequests(const PullRequestQuery&) override {
     return Status::Unimplemented("write-only");
   }
+  Result<std::optional<domain::Ticket>> GetTicket(std::string_view) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<domain::Ticket>> ListTickets(const TicketQuery&) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<TicketHistory> GetTicketHistory(std::string_view) override {
+    return Status::Unimplemented("reads");
+  }
+  Result<std::vector<domain::Ticket>> LoadTicketsForStats(const TicketStatsQuery&) override {
+    return Status::Unimplemented("reads");
+  }
   Result<std::vector<domain::SeriesState>> ListSeries() override {
     return Status::Unimplemented("reads");
   }

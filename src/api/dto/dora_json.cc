@@ -2,18 +2,14 @@
 
 #include <cmath>
 
+#include "api/dto/json_values.h"
+
 namespace emm::api::dto {
 namespace json = boost::json;
 namespace {
 
-// Whole numbers (most durations) are written as integers: "3600" rather than Boost's "3.6E3".
-json::value Num(double v) {
-  if (v == std::floor(v) && std::fabs(v) < 9e15) return json::value(static_cast<int64_t>(v));
-  return json::value(v);
-}
 constexpr const char* kSeconds = "seconds";
 
-json::value Opt(const std::optional<double>& v) { return v ? Num(*v) : json::value(); }
 json::value Opt(const std::optional<domain::Level>& l) {
   return l ? json::value(domain::LevelName(*l)) : json::value();
 }

@@ -1,17 +1,11 @@
 #include "api/dto/events_json.h"
 
 #include "api/dto/fields.h"
+#include "api/dto/json_values.h"
 
 namespace emm::api::dto {
 namespace json = boost::json;
 namespace {
-
-json::value OptTime(const std::optional<TimeMs>& t) {
-  return t ? json::value(FormatTimestamp(*t)) : json::value(nullptr);
-}
-json::value OptString(const std::string& s) {
-  return s.empty() ? json::value(nullptr) : json::value(s);
-}
 
 // kind: planned (default), hotfix or rollback.
 std::optional<domain::DeploymentKind> ReadKind(FieldReader& r) {

@@ -126,4 +126,12 @@ const json::object* FieldReader::Object(std::string_view name, bool required) {
   return &v->get_object();
 }
 
+std::optional<double> FieldReader::Number(std::string_view name, bool required) {
+  const json::value* v = Find(name, required);
+  if (!v) return std::nullopt;
+  if (v->is_number()) return v->to_number<double>();
+  AddError(std::string(name), std::string("must be a number, got ") + DescribeJsonKind(*v));
+  return std::nullopt;
+}
+
 }  // namespace emm::api::dto

@@ -34,6 +34,8 @@ class FieldReader {
   std::optional<int64_t> Count(std::string_view name, bool required);
   // A nested object, to read with FieldReader(*object, path + "." + name); null when absent.
   const boost::json::object* Object(std::string_view name, bool required);
+  // Any JSON number (estimates: 0.5, 3).
+  std::optional<double> Number(std::string_view name, bool required);
 
   void AddError(std::string field, std::string message) {
     errors_.push_back({prefix_ + std::move(field), std::move(message)});

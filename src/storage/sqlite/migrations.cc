@@ -233,6 +233,99 @@ CREATE TABLE webhook_deliveries (
 ALTER TABLE pull_requests ADD COLUMN author TEXT NOT NULL DEFAULT '';
 ALTER TABLE pull_request_reviews ADD COLUMN reviewer TEXT NOT NULL DEFAULT '';
 )sql"},
+    {8, "tickets, their status and estimate history, ticket_type in series keys", R"sql(
+-- A ticket as its tracker last reported it (Linear's issues), times in UTC milliseconds, the
+-- status as the original's names. Its history is kept apart so that time spent, re-openings and
+-- every ticket metric can be recomputed.
+CREATE TABLE tickets (
+  id                 TEXT PRIMARY KEY,
+  external_id        TEXT NOT NULL DEFAULT '',
+  team_id            TEXT NOT NULL DEFAULT '',
+  project_id         TEXT NOT NULL DEFAULT '',
+  created_at         INTEGER NOT NULL,
+  updated_at         INTEGER,
+  started_at         INTEGER,
+  finished_at        INTEGER,
+  parent_ticket_id   TEXT,
+  actor_hash         TEXT NOT NULL DEFAULT '',
+  ticket_type        TEXT NOT NULL DEFAULT 'unknown',
+  status             TEXT NOT NULL
+    CHECK (status IN ('BACKLOG', 'TODO', 'DOING', 'DONE', 'CANCELED', 'UNKNOWN')),
+  current_estimation REAL,
+  initial_estimation REAL,
+  final_estimation   REAL,
+  first_done_at      INTEGER,
+  recorded_at        INTEGER NOT NULL
+) WITHOUT ROWID;
+-- ignore_parent_issues asks, for each update, whether some ticket names it as parent.
+CREATE INDEX tickets_by_parent ON tickets (parent_ticket_id) WHERE parent_ticket_id IS NOT NULL;
+-- The ticketing stats read the done tickets finished in a range.
+CREATE INDEX tickets_done_by_finished_at ON tickets (finished_at) WHERE status = 'DONE';
+-- GET /api/v1/tickets lists by creation.
+CREATE INDEX tickets_by_created_at ON tickets (created_at, id);
+CREATE TABLE ticket_status_changes (
+  ticket_id   TEXT NOT NULL REFERENCES tickets (id),
+  from_status TEXT,
+  to_status   TEXT NOT NULL,
+  changed_at  INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL
+);
+CREATE INDEX ticket_status_changes_by_ticket ON ticket_status_changes (ticket_id);
+CREATE TABLE ticket_estimation_changes (
+  ticket_id       TEXT NOT NULL REFERENCES tickets (id),
+  from_estimation REAL NOT NULL,
+  to_estimation   REAL NOT NULL,
+  changed_at      INTEGER NOT NULL,
+  recorded_at     INTEGER NOT NULL
+);
+CREATE INDEX ticket_estimation_changes_by_ticket ON ticket_estimation_changes (ticket_id);
+
+-- Ticket series carry their ticket_type (the original's attribute): a fifth part of the series
+-- key. SQLite cannot change a UNIQUE constraint in place, so both tables are copied (their row
+-- ids kept).
+CREATE TABLE metric_series_v8 (
+  id          INTEGER PRIMARY KEY,
+  metric      TEXT NOT NULL,
+  project_id  TEXT NOT NULL,
+  team_id     TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  kind        TEXT NOT NULL CHECK (kind IN ('counter', 'histogram')),
+  start_ms    INTEGER NOT NULL,
+  updated_ms  INTEGER NOT NULL,
+  count       INTEGER NOT NULL,
+  sum         REAL NOT NULL,
+  min         REAL NOT NULL,
+  max         REAL NOT NULL,
+  buckets     TEXT NOT NULL,
+  ticket_type TEXT NOT NULL DEFAULT '',
+  UNIQUE (metric, project_id, team_id, environment, ticket_type)
+);
+INSERT INTO metric_series_v8 (id, metric, project_id, team_id, environment, kind, start_ms,
+  updated_ms, count, sum, min, max, buckets)
+  SELECT id, metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum,
+    min, max, buckets FROM metric_series;
+DROP TABLE metric_series;
+ALTER TABLE metric_series_v8 RENAME TO metric_series;
+CREATE TABLE export_marks_v8 (
+  metric          TEXT NOT NULL,
+  project_id      TEXT NOT NULL,
+  team_id         TEXT NOT NULL,
+  environment     TEXT NOT NULL,
+  series_start_ms INTEGER NOT NULL,
+  acked_ms        INTEGER NOT NULL,
+  count           INTEGER NOT NULL,
+  sum             REAL NOT NULL,
+  buckets         TEXT NOT NULL,
+  ticket_type     TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (metric, project_id, team_id, environment, ticket_type)
+) WITHOUT ROWID;
+INSERT INTO export_marks_v8 (metric, project_id, team_id, environment, series_start_ms, acked_ms,
+  count, sum, buckets)
+  SELECT metric, project_id, team_id, environment, series_start_ms, acked_ms, count, sum, buckets
+  FROM export_marks;
+DROP TABLE export_marks;
+ALTER TABLE export_marks_v8 RENAME TO export_marks;
+)sql"},
 };
 
 }  // namespace

@@ -22,6 +22,8 @@
 #include "common/log.h"
 #include "storage/sqlite/migrations.h"
 #include "storage/sqlite/sqlite_status.h"
+#include "storage/sqlite/statements.h"
+#include "storage/sqlite/ticket_queries.h"
 
 namespace emm::storage {
 namespace {
@@ -33,7 +35,14 @@ using domain::MetricKind;
 using domain::SeriesKey;
 using domain::SeriesState;
 
+using sqlite::BindOptInt;
+using sqlite::BindOptTime;
+using sqlite::BindText;
+using sqlite::ColOptInt;
+using sqlite::ColOptTime;
+using sqlite::ColText;
 using sqlite::FromSqlite;
+using sqlite::Use;
 
 std::string EncodeBuckets(const std::vector<uint64_t>& b) {
   std::string out;
@@ -58,54 +67,21 @@ std::vector<uint64_t> DecodeBuckets(std::string_view s) {
   return out;
 }
 
-// Resets a cached statement when the scope that used it ends.
-class Use {
- public:
-  explicit Use(sqlite3_stmt* s) : s_(s) {}
-  ~Use() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  sqlite3_stmt* get() const { return s_; }
-
- private:
-  sqlite3_stmt* s_;
-};
-
-void BindText(sqlite3_stmt* s, int i, std::string_view v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
-void BindOptTime(sqlite3_stmt* s, int i, const std::optional<TimeMs>& v) {
-  if (v) {
-    sqlite3_bind_int64(s, i, *v);
-  } else {
-    sqlite3_bind_null(s, i);
-  }
-}
-// A series key at ?1 .. ?4 (metric, project_id, team_id, environment).
-void BindSeriesKey(sqlite3_stmt* s, const SeriesKey& k) {
+// A series key at ?1 .. ?4 (metric, project_id, team_id, environment) and its ticket_type at
+// ?`ticket_type_at` (migration 8 added it after the statements' other parameters).
+void BindSeriesKey(sqlite3_stmt* s, const SeriesKey& k, int ticket_type_at) {
   BindText(s, 1, k.metric);
   BindText(s, 2, k.project_id);
   BindText(s, 3, k.team_id);
   BindText(s, 4, k.environment);
+  BindText(s, ticket_type_at, k.ticket_type);
 }
-std::string ColText(sqlite3_stmt* s, int i) {
-  const unsigned char* p = sqlite3_column_text(s, i);
-  return p ? std::string(reinterpret_cast<const char*>(p),
-                         static_cast<size_t>(sqlite3_column_bytes(s, i)))
-           : std::string();
-}
-std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) {
-  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_int64(s, i);
-}
-
 constexpr const char* kDeploymentColumns =
     "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
     "created_at, kind, commit_sha, failed, recovered_at";
 constexpr const char* kSeriesColumns =
     "metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, min, max, "
-    "buckets";
+    "buckets, ticket_type";
 constexpr const char* kIncidentColumns =
     "id, project_id, team_id, environment, deployment_id, started_at, restored_at, finished_at, "
     "created_at";
@@ -113,19 +89,6 @@ constexpr const char* kIncidentColumns =
 constexpr const char* kPullRequestColumns =
     "id, team_id, opened_at, closed_at, merged_at, first_review_at, first_approved_at, reviews, "
     "comments, additions, deletions, created_at, author";
-
-std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
-  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_int64(s, i);
-}
-
-void BindOptInt(sqlite3_stmt* s, int i, const std::optional<int64_t>& v) {
-  if (v) {
-    sqlite3_bind_int64(s, i, *v);
-  } else {
-    sqlite3_bind_null(s, i);
-  }
-}
 
 domain::PullRequest ReadPullRequest(sqlite3_stmt* s) {
   domain::PullRequest pr;
@@ -179,7 +142,7 @@ Incident ReadIncident(sqlite3_stmt* s) {
 
 SeriesState ReadSeries(sqlite3_stmt* s) {
   SeriesState st;
-  st.key = SeriesKey{ColText(s, 0), ColText(s, 1), ColText(s, 2), ColText(s, 3)};
+  st.key = SeriesKey{ColText(s, 0), ColText(s, 1), ColText(s, 2), ColText(s, 3), ColText(s, 12)};
   st.kind = ColText(s, 4) == "histogram" ? MetricKind::kHistogram : MetricKind::kCounter;
   st.start_ms = sqlite3_column_int64(s, 5);
   st.updated_ms = sqlite3_column_int64(s, 6);
@@ -238,7 +201,7 @@ bool DecodeDoraFact(const void* blob, int size, domain::DeployedFact* d) {
 }  // namespace
 
 // One SQLite connection with its cached prepared statements. Used by one thread at a time.
-class SqliteConnection final : public domain::Transaction {
+class SqliteConnection final : public domain::Transaction, public sqlite::Statements {
  public:
   // The store's writer is the only connection that ever checkpoints (see CheckpointIfDue);
   // every other one is opened with `may_checkpoint` false.
@@ -301,7 +264,7 @@ class SqliteConnection final : public domain::Transaction {
   }
 
   // Steps a statement that returns no rows.
-  Status Run(const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind) {
+  Status Run(const std::string& sql, const sqlite::Bind& bind) override {
     auto stmt = Prepare(sql);
     if (!stmt.ok()) return stmt.status();
     Use use(*stmt);
@@ -312,8 +275,8 @@ class SqliteConnection final : public domain::Transaction {
   }
 
   // Steps a query, calling `row` for each row.
-  Status Query(const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind,
-               const std::function<Status(sqlite3_stmt*)>& row) {
+  Status Query(const std::string& sql, const sqlite::Bind& bind,
+               const sqlite::Row& row) override {
     auto stmt = Prepare(sql);
     if (!stmt.ok()) return stmt.status();
     Use use(*stmt);
@@ -480,6 +443,21 @@ class SqliteConnection final : public domain::Transaction {
     });
   }
 
+  // Tickets: the SQL is in ticket_queries.cc.
+  Result<std::optional<domain::Ticket>> FindTicket(std::string_view id) override {
+    return sqlite::FindTicket(*this, id);
+  }
+  Status PutTicket(const domain::Ticket& t) override { return sqlite::PutTicket(*this, t); }
+  Status InsertTicketStatusChange(const domain::TicketStatusChange& c) override {
+    return sqlite::InsertTicketStatusChange(*this, c);
+  }
+  Status InsertTicketEstimationChange(const domain::TicketEstimationChange& c) override {
+    return sqlite::InsertTicketEstimationChange(*this, c);
+  }
+  Result<bool> HasChildTickets(std::string_view external_id) override {
+    return sqlite::HasChildTickets(*this, external_id);
+  }
+
   Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) override {
     return Count("SELECT count(*) FROM incidents WHERE deployment_id = ?1", deployment_id);
   }
@@ -517,10 +495,10 @@ class SqliteConnection final : public domain::Transaction {
   Status PutExportMark(const domain::ExportMark& m) override {
     static const std::string sql =
         "INSERT OR REPLACE INTO export_marks (metric, project_id, team_id, environment, "
-        "series_start_ms, acked_ms, count, sum, buckets) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+        "series_start_ms, acked_ms, count, sum, buckets, ticket_type) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
     return Run(sql, [&](sqlite3_stmt* s) {
-      BindSeriesKey(s, m.key);
+      BindSeriesKey(s, m.key, 10);
       sqlite3_bind_int64(s, 5, m.series_start_ms);
       sqlite3_bind_int64(s, 6, m.acked_ms);
       sqlite3_bind_int64(s, 7, static_cast<int64_t>(m.count));
@@ -622,6 +600,18 @@ class SqliteConnection final : public domain::Transaction {
     return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadPullRequest(s)); });
   }
 
+  Status ForEachTicket(const std::function<Status(const domain::Ticket&)>& fn) override {
+    return sqlite::ForEachTicket(*this, fn);
+  }
+  Status ForEachTicketStatusChange(
+      const std::function<Status(const domain::TicketStatusChange&)>& fn) override {
+    return sqlite::ForEachTicketStatusChange(*this, std::nullopt, fn);
+  }
+  Status ForEachTicketEstimationChange(
+      const std::function<Status(const domain::TicketEstimationChange&)>& fn) override {
+    return sqlite::ForEachTicketEstimationChange(*this, std::nullopt, fn);
+  }
+
   Status ForEachPullRequestReview(
       const std::function<Status(const domain::PullRequestReview&)>& fn) override {
     static const std::string sql =
@@ -645,7 +635,7 @@ class SqliteConnection final : public domain::Transaction {
     size_t operator()(const SeriesKey& k) const {
       std::hash<std::string> h;
       size_t x = h(k.metric);
-      for (const std::string* part : {&k.project_id, &k.team_id, &k.environment}) {
+      for (const std::string* part : {&k.project_id, &k.team_id, &k.environment, &k.ticket_type}) {
         x = x * 1099511628211u ^ h(*part);
       }
       return x;
@@ -678,13 +668,14 @@ class SqliteConnection final : public domain::Transaction {
   Result<std::optional<SeriesState>> ReadSeriesRow(const SeriesKey& key, int64_t* row_id) {
     static const std::string sql = std::string("SELECT ") + kSeriesColumns +
                                    ", id FROM metric_series WHERE metric = ?1 AND "
-                                   "project_id = ?2 AND team_id = ?3 AND environment = ?4";
+                                   "project_id = ?2 AND team_id = ?3 AND environment = ?4 AND "
+                                   "ticket_type = ?5";
     std::optional<SeriesState> out;
     Status s = Query(
-        sql, [&](sqlite3_stmt* st) { BindSeriesKey(st, key); },
+        sql, [&](sqlite3_stmt* st) { BindSeriesKey(st, key, 5); },
         [&](sqlite3_stmt* st) {
           out = ReadSeries(st);
-          *row_id = sqlite3_column_int64(st, 12);
+          *row_id = sqlite3_column_int64(st, 13);
           return Status::Ok();
         });
     if (!s.ok()) return s;
@@ -716,14 +707,14 @@ class SqliteConnection final : public domain::Transaction {
   Status UpsertSeriesRow(const SeriesState& st) {
     static const std::string sql =
         "INSERT INTO metric_series (metric, project_id, team_id, environment, kind, "
-        "start_ms, updated_ms, count, sum, min, max, buckets) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
-        "ON CONFLICT (metric, project_id, team_id, environment) DO UPDATE SET "
+        "start_ms, updated_ms, count, sum, min, max, buckets, ticket_type) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+        "ON CONFLICT (metric, project_id, team_id, environment, ticket_type) DO UPDATE SET "
         "kind = excluded.kind, start_ms = excluded.start_ms, updated_ms = excluded.updated_ms, "
         "count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, "
         "buckets = excluded.buckets";
     return Run(sql, [&](sqlite3_stmt* s) {
-      BindSeriesKey(s, st.key);
+      BindSeriesKey(s, st.key, 13);
       BindText(s, 5, st.kind == MetricKind::kHistogram ? "histogram" : "counter");
       BindSeriesState(s, st);
     });
@@ -1092,6 +1083,31 @@ Result<std::vector<domain::PullRequest>> SqliteEventStore::ListPullRequests(
   return out;
 }
 
+Result<std::optional<domain::Ticket>> SqliteEventStore::GetTicket(std::string_view id) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return c->FindTicket(id);
+}
+
+Result<std::vector<domain::Ticket>> SqliteEventStore::ListTickets(const TicketQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return sqlite::ListTickets(*c, q);
+}
+
+Result<TicketHistory> SqliteEventStore::GetTicketHistory(std::string_view id) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return sqlite::GetTicketHistory(*c, id);
+}
+
+Result<std::vector<domain::Ticket>> SqliteEventStore::LoadTicketsForStats(
+    const TicketStatsQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return sqlite::LoadTicketsForStats(*c, q);
+}
+
 Result<std::optional<Deployment>> SqliteEventStore::GetDeployment(std::string_view id) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
@@ -1244,7 +1260,8 @@ Result<std::vector<SeriesState>> SqliteEventStore::ListSeries() {
   if (!c.status().ok()) return c.status();
   std::vector<SeriesState> out;
   Status s = c->Query(std::string("SELECT ") + kSeriesColumns +
-                          " FROM metric_series ORDER BY metric, project_id, team_id, environment",
+                          " FROM metric_series ORDER BY metric, project_id, team_id, environment, "
+                          "ticket_type",
                       nullptr, [&](sqlite3_stmt* st) {
                         out.push_back(ReadSeries(st));
                         return Status::Ok();
@@ -1259,10 +1276,11 @@ Result<std::vector<domain::ExportMark>> SqliteEventStore::ListExportMarks() {
   std::vector<domain::ExportMark> out;
   Status s = c->Query(
       "SELECT metric, project_id, team_id, environment, series_start_ms, acked_ms, count, sum, "
-      "buckets FROM export_marks",
+      "buckets, ticket_type FROM export_marks",
       nullptr, [&](sqlite3_stmt* st) {
         domain::ExportMark m;
-        m.key = SeriesKey{ColText(st, 0), ColText(st, 1), ColText(st, 2), ColText(st, 3)};
+        m.key = SeriesKey{ColText(st, 0), ColText(st, 1), ColText(st, 2), ColText(st, 3),
+                          ColText(st, 9)};
         m.series_start_ms = sqlite3_column_int64(st, 4);
         m.acked_ms = sqlite3_column_int64(st, 5);
         m.count = static_cast<uint64_t>(sqlite3_column_int64(st, 6));

@@ -52,6 +52,10 @@ class SqliteEventStore final : public EventStore {
   Result<std::vector<domain::Incident>> ListIncidents(const IncidentQuery& q) override;
   Result<std::optional<domain::PullRequest>> GetPullRequest(std::string_view id) override;
   Result<std::vector<domain::PullRequest>> ListPullRequests(const PullRequestQuery& q) override;
+  Result<std::optional<domain::Ticket>> GetTicket(std::string_view id) override;
+  Result<std::vector<domain::Ticket>> ListTickets(const TicketQuery& q) override;
+  Result<TicketHistory> GetTicketHistory(std::string_view id) override;
+  Result<std::vector<domain::Ticket>> LoadTicketsForStats(const TicketStatsQuery& q) override;
   Result<std::vector<domain::SeriesState>> ListSeries() override;
   Result<std::vector<domain::ExportMark>> ListExportMarks() override;
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) override;

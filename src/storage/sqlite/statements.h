@@ -1,0 +1,71 @@
+// What the SQLite store's query files share: running a statement on a connection (its cached
+// prepared statements), and binding and reading values the way every table stores them (text,
+// UTC milliseconds as INTEGER, NULL for "none").
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "common/time.h"
+
+namespace emm::storage::sqlite {
+
+using Bind = std::function<void(sqlite3_stmt*)>;
+using Row = std::function<Status(sqlite3_stmt*)>;
+
+// One connection's statements. Used by one thread at a time.
+class Statements {
+ public:
+  virtual ~Statements() = default;
+  // Steps a statement that returns no rows (or ignores them).
+  virtual Status Run(const std::string& sql, const Bind& bind) = 0;
+  // Steps a query, calling `row` for each row; a row's error stops it.
+  virtual Status Query(const std::string& sql, const Bind& bind, const Row& row) = 0;
+};
+
+// Resets a cached statement when the scope that used it ends.
+class Use {
+ public:
+  explicit Use(sqlite3_stmt* s) : s_(s) {}
+  ~Use() {
+    sqlite3_reset(s_);
+    sqlite3_clear_bindings(s_);
+  }
+  sqlite3_stmt* get() const { return s_; }
+
+ private:
+  sqlite3_stmt* s_;
+};
+
+inline void BindText(sqlite3_stmt* s, int i, std::string_view v) {
+  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+}
+inline void BindOptInt(sqlite3_stmt* s, int i, const std::optional<int64_t>& v) {
+  if (v) {
+    sqlite3_bind_int64(s, i, *v);
+  } else {
+    sqlite3_bind_null(s, i);
+  }
+}
+inline void BindOptTime(sqlite3_stmt* s, int i, const std::optional<TimeMs>& v) {
+  BindOptInt(s, i, v);
+}
+inline std::string ColText(sqlite3_stmt* s, int i) {
+  const unsigned char* p = sqlite3_column_text(s, i);
+  return p ? std::string(reinterpret_cast<const char*>(p),
+                         static_cast<size_t>(sqlite3_column_bytes(s, i)))
+           : std::string();
+}
+inline std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(s, i);
+}
+inline std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) { return ColOptInt(s, i); }
+
+}  // namespace emm::storage::sqlite

@@ -1,0 +1,258 @@
+#include "storage/sqlite/ticket_queries.h"
+
+#include <string>
+
+namespace emm::storage::sqlite {
+namespace {
+
+using domain::Ticket;
+using domain::TicketStatus;
+
+constexpr const char* kTicketColumns =
+    "id, external_id, team_id, project_id, created_at, updated_at, started_at, finished_at, "
+    "parent_ticket_id, actor_hash, ticket_type, status, current_estimation, initial_estimation, "
+    "final_estimation, first_done_at, recorded_at";
+
+void BindOptDouble(sqlite3_stmt* s, int i, const std::optional<double>& v) {
+  if (v) {
+    sqlite3_bind_double(s, i, *v);
+  } else {
+    sqlite3_bind_null(s, i);
+  }
+}
+
+std::optional<double> ColOptDouble(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_double(s, i);
+}
+
+// The CHECK constraint keeps the column to the six names; UNKNOWN is what a newer one would read.
+TicketStatus ColStatus(sqlite3_stmt* s, int i) {
+  return domain::ParseTicketStatus(ColText(s, i)).value_or(TicketStatus::kUnknown);
+}
+
+Ticket ReadTicket(sqlite3_stmt* s) {
+  Ticket t;
+  t.id = ColText(s, 0);
+  t.external_id = ColText(s, 1);
+  t.team_id = ColText(s, 2);
+  t.project_id = ColText(s, 3);
+  t.created_at = sqlite3_column_int64(s, 4);
+  t.updated_at = ColOptTime(s, 5);
+  t.started_at = ColOptTime(s, 6);
+  t.finished_at = ColOptTime(s, 7);
+  if (sqlite3_column_type(s, 8) != SQLITE_NULL) t.parent_ticket_id = ColText(s, 8);
+  t.actor_hash = ColText(s, 9);
+  t.ticket_type = ColText(s, 10);
+  t.status = ColStatus(s, 11);
+  t.current_estimation = ColOptDouble(s, 12);
+  t.initial_estimation = ColOptDouble(s, 13);
+  t.final_estimation = ColOptDouble(s, 14);
+  t.first_done_at = ColOptTime(s, 15);
+  t.recorded_at = sqlite3_column_int64(s, 16);
+  return t;
+}
+
+Status CollectTickets(Statements& db, const std::string& sql, const Bind& bind,
+                      std::vector<Ticket>* out) {
+  return db.Query(sql, bind, [&](sqlite3_stmt* st) {
+    out->push_back(ReadTicket(st));
+    return Status::Ok();
+  });
+}
+
+}  // namespace
+
+Result<std::optional<Ticket>> FindTicket(Statements& db, std::string_view id) {
+  static const std::string sql =
+      std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE id = ?1";
+  std::vector<Ticket> found;
+  EMM_RETURN_IF_ERROR(CollectTickets(db, sql, [&](sqlite3_stmt* s) { BindText(s, 1, id); },
+                                     &found));
+  if (found.empty()) return std::optional<Ticket>();
+  return std::optional<Ticket>(std::move(found.front()));
+}
+
+Status PutTicket(Statements& db, const Ticket& t) {
+  // An upsert rather than INSERT OR REPLACE: replacing would delete the row its history refers to.
+  static const std::string sql =
+      std::string("INSERT INTO tickets (") + kTicketColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
+      "ON CONFLICT (id) DO UPDATE SET external_id = excluded.external_id, "
+      "team_id = excluded.team_id, project_id = excluded.project_id, "
+      "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+      "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+      "parent_ticket_id = excluded.parent_ticket_id, actor_hash = excluded.actor_hash, "
+      "ticket_type = excluded.ticket_type, status = excluded.status, "
+      "current_estimation = excluded.current_estimation, "
+      "initial_estimation = excluded.initial_estimation, "
+      "final_estimation = excluded.final_estimation, first_done_at = excluded.first_done_at";
+  return db.Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, t.id);
+    BindText(s, 2, t.external_id);
+    BindText(s, 3, t.team_id);
+    BindText(s, 4, t.project_id);
+    sqlite3_bind_int64(s, 5, t.created_at);
+    BindOptTime(s, 6, t.updated_at);
+    BindOptTime(s, 7, t.started_at);
+    BindOptTime(s, 8, t.finished_at);
+    if (t.parent_ticket_id) {
+      BindText(s, 9, *t.parent_ticket_id);
+    } else {
+      sqlite3_bind_null(s, 9);
+    }
+    BindText(s, 10, t.actor_hash);
+    BindText(s, 11, t.ticket_type);
+    BindText(s, 12, domain::TicketStatusName(t.status));
+    BindOptDouble(s, 13, t.current_estimation);
+    BindOptDouble(s, 14, t.initial_estimation);
+    BindOptDouble(s, 15, t.final_estimation);
+    BindOptTime(s, 16, t.first_done_at);
+    sqlite3_bind_int64(s, 17, t.recorded_at);
+  });
+}
+
+Status InsertTicketStatusChange(Statements& db, const domain::TicketStatusChange& c) {
+  static const std::string sql =
+      "INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, changed_at, "
+      "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+  return db.Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, c.ticket_id);
+    if (c.from) {
+      BindText(s, 2, domain::TicketStatusName(*c.from));
+    } else {
+      sqlite3_bind_null(s, 2);
+    }
+    BindText(s, 3, domain::TicketStatusName(c.to));
+    sqlite3_bind_int64(s, 4, c.at);
+    sqlite3_bind_int64(s, 5, c.recorded_at);
+  });
+}
+
+Status InsertTicketEstimationChange(Statements& db, const domain::TicketEstimationChange& c) {
+  static const std::string sql =
+      "INSERT INTO ticket_estimation_changes (ticket_id, from_estimation, to_estimation, "
+      "changed_at, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+  return db.Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, c.ticket_id);
+    sqlite3_bind_double(s, 2, c.from);
+    sqlite3_bind_double(s, 3, c.to);
+    sqlite3_bind_int64(s, 4, c.at);
+    sqlite3_bind_int64(s, 5, c.recorded_at);
+  });
+}
+
+Result<bool> HasChildTickets(Statements& db, std::string_view external_id) {
+  static const std::string sql =
+      "SELECT EXISTS (SELECT 1 FROM tickets WHERE parent_ticket_id = ?1)";
+  bool found = false;
+  EMM_RETURN_IF_ERROR(db.Query(
+      sql, [&](sqlite3_stmt* s) { BindText(s, 1, external_id); },
+      [&](sqlite3_stmt* s) {
+        found = sqlite3_column_int(s, 0) != 0;
+        return Status::Ok();
+      }));
+  return found;
+}
+
+Status ForEachTicket(Statements& db, const std::function<Status(const Ticket&)>& fn) {
+  static const std::string sql =
+      std::string("SELECT ") + kTicketColumns + " FROM tickets ORDER BY recorded_at, id";
+  return db.Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadTicket(s)); });
+}
+
+Status ForEachTicketStatusChange(
+    Statements& db, std::optional<std::string_view> ticket_id,
+    const std::function<Status(const domain::TicketStatusChange&)>& fn) {
+  std::string sql =
+      "SELECT ticket_id, from_status, to_status, changed_at, recorded_at FROM "
+      "ticket_status_changes";
+  if (ticket_id) sql += " WHERE ticket_id = ?1";
+  sql += " ORDER BY rowid";
+  return db.Query(
+      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
+      [&](sqlite3_stmt* s) {
+        domain::TicketStatusChange c;
+        c.ticket_id = ColText(s, 0);
+        if (sqlite3_column_type(s, 1) != SQLITE_NULL) c.from = ColStatus(s, 1);
+        c.to = ColStatus(s, 2);
+        c.at = sqlite3_column_int64(s, 3);
+        c.recorded_at = sqlite3_column_int64(s, 4);
+        return fn(c);
+      });
+}
+
+Status ForEachTicketEstimationChange(
+    Statements& db, std::optional<std::string_view> ticket_id,
+    const std::function<Status(const domain::TicketEstimationChange&)>& fn) {
+  std::string sql =
+      "SELECT ticket_id, from_estimation, to_estimation, changed_at, recorded_at FROM "
+      "ticket_estimation_changes";
+  if (ticket_id) sql += " WHERE ticket_id = ?1";
+  sql += " ORDER BY rowid";
+  return db.Query(
+      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
+      [&](sqlite3_stmt* s) {
+        return fn(domain::TicketEstimationChange{ColText(s, 0), sqlite3_column_double(s, 1),
+                                                 sqlite3_column_double(s, 2),
+                                                 sqlite3_column_int64(s, 3),
+                                                 sqlite3_column_int64(s, 4)});
+      });
+}
+
+Result<std::vector<Ticket>> ListTickets(Statements& db, const TicketQuery& q) {
+  std::string sql = std::string("SELECT ") + kTicketColumns + " FROM tickets WHERE 1";
+  if (q.team_id) sql += " AND team_id = ?3";
+  if (q.project_id) sql += " AND project_id = ?4";
+  if (q.status) sql += " AND status = ?5";
+  sql += " ORDER BY created_at, id LIMIT ?1 OFFSET ?2";
+  std::vector<Ticket> out;
+  EMM_RETURN_IF_ERROR(CollectTickets(
+      db, sql,
+      [&](sqlite3_stmt* s) {
+        sqlite3_bind_int64(s, 1, q.limit);
+        sqlite3_bind_int64(s, 2, q.offset);
+        if (q.team_id) BindText(s, 3, *q.team_id);
+        if (q.project_id) BindText(s, 4, *q.project_id);
+        if (q.status) BindText(s, 5, domain::TicketStatusName(*q.status));
+      },
+      &out));
+  return out;
+}
+
+Result<TicketHistory> GetTicketHistory(Statements& db, std::string_view id) {
+  TicketHistory h;
+  EMM_RETURN_IF_ERROR(ForEachTicketStatusChange(db, id, [&](const domain::TicketStatusChange& c) {
+    h.statuses.push_back(c);
+    return Status::Ok();
+  }));
+  EMM_RETURN_IF_ERROR(
+      ForEachTicketEstimationChange(db, id, [&](const domain::TicketEstimationChange& c) {
+        h.estimations.push_back(c);
+        return Status::Ok();
+      }));
+  return h;
+}
+
+Result<std::vector<Ticket>> LoadTicketsForStats(Statements& db, const TicketStatsQuery& q) {
+  // A ticket that counts started at or after `from` and finished after it started, so its finish
+  // lies in [from, to]: one range of the done tickets' finish index.
+  std::string sql = std::string("SELECT ") + kTicketColumns +
+                    " FROM tickets t WHERE status = 'DONE' AND finished_at BETWEEN ?1 AND ?2";
+  if (q.exclude_parents) {
+    sql += " AND (external_id = '' OR NOT EXISTS (SELECT 1 FROM tickets c WHERE "
+           "c.parent_ticket_id = t.external_id))";
+  }
+  sql += " ORDER BY finished_at, id";
+  std::vector<Ticket> out;
+  EMM_RETURN_IF_ERROR(CollectTickets(
+      db, sql,
+      [&](sqlite3_stmt* s) {
+        sqlite3_bind_int64(s, 1, q.from);
+        sqlite3_bind_int64(s, 2, q.to);
+      },
+      &out));
+  return out;
+}
+
+}  // namespace emm::storage::sqlite
