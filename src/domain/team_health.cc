@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <tuple>
 #include <unordered_set>
 
@@ -13,12 +12,22 @@ namespace {
 
 constexpr double kWeekMs = 7.0 * 86400000.0;
 
+char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = LowerAscii(c);
   return out;
+}
+
+// Whether `s` equals `lower` (lower case) without regard to case. No allocation: this runs for
+// every author and reviewer of a range.
+bool EqualsLower(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (LowerAscii(s[i]) != lower[i]) return false;
+  }
+  return true;
 }
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
@@ -180,7 +189,7 @@ class Roster {
       }
     }
     for (const std::string& team : teams) {
-      std::set<std::string, std::less<>>& logins = listed_[team];
+      Logins& logins = listed_[team];
       const Team* t = team.empty() || c.directory == nullptr ? nullptr : c.directory->FindTeam(team);
       if (t != nullptr) {
         for (const TeamUser& u : t->users) {
@@ -199,10 +208,15 @@ class Roster {
     }
   }
 
-  // Whether `login` is an engineer of `team`: a GitHub user the team lists, not a bot.
-  bool IsEngineer(std::string_view team, std::string_view login) const {
+  // The engineers a team lists: GitHub users, not bots (views into the directory).
+  using Logins = std::unordered_set<std::string_view>;
+  const Logins& Of(std::string_view team) const {
+    static const Logins kNone;
     auto it = listed_.find(team);
-    return it != listed_.end() && it->second.count(login) > 0;
+    return it == listed_.end() ? kNone : it->second;
+  }
+  bool IsEngineer(std::string_view team, std::string_view login) const {
+    return Of(team).count(login) > 0;
   }
   bool IsBot(std::string_view login) const { return IsBotLogin(context_, login); }
   // Why no engineer count can be given whatever the activity ("" when one can).
@@ -210,7 +224,7 @@ class Roster {
 
  private:
   const TeamHealthContext& context_;
-  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> listed_;
+  std::map<std::string, Logins, std::less<>> listed_;
   std::string unknown_;
 };
 
@@ -230,7 +244,8 @@ struct Activity {
   size_t unattributed_reviews = 0;
   const PullRequestFact* last_unattributed = nullptr;  // a pull request counts once
 
-  void Add(const Roster& roster, const PullRequestFact& pr, std::string_view login,
+  // `team`: the engineers of pr's team (Roster::Of).
+  void Add(const Roster::Logins& team, const PullRequestFact& pr, std::string_view login,
            bool is_review) {
     if (login.empty()) {
       if (is_review) {
@@ -241,7 +256,7 @@ struct Activity {
       }
       return;
     }
-    if (roster.IsEngineer(pr.team_id, login)) engineers.insert(login);
+    if (team.count(login) > 0) engineers.insert(login);
   }
 
   EngineerCount Count(const Roster& roster) const {
@@ -358,11 +373,14 @@ BotRule::BotRule(std::vector<std::string> logins) {
 }
 
 bool BotRule::IsBot(std::string_view login) const {
-  if (login.empty()) return false;
-  const std::string lower = Lower(login);
   constexpr std::string_view kSuffix = "[bot]";
-  if (lower.size() >= kSuffix.size() && lower.ends_with(kSuffix)) return true;
-  return std::find(logins_.begin(), logins_.end(), lower) != logins_.end();
+  if (login.size() >= kSuffix.size() &&
+      EqualsLower(login.substr(login.size() - kSuffix.size()), kSuffix)) {
+    return true;
+  }
+  return !login.empty() && std::any_of(logins_.begin(), logins_.end(), [&](const std::string& l) {
+    return EqualsLower(login, l);
+  });
 }
 
 std::vector<TeamHealthReport> ComputeTeamHealth(const TeamHealthFacts& facts,
@@ -393,8 +411,9 @@ std::vector<TeamHealthReport> ComputeTeamHealth(const TeamHealthFacts& facts,
       const Assessed a = Assess(f, pr, d, *event);
       if (a.kind == Assessed::kCounted) Add(*b, f, a);
     }
+    const Roster::Logins& team = roster.Of(pr.team_id);
     ForEachActivity(pr, [&](std::string_view login, TimeMs at, bool is_review) {
-      if (Bucket* b = find(at)) b->activity.Add(roster, pr, login, is_review);
+      if (Bucket* b = find(at)) b->activity.Add(team, pr, login, is_review);
     });
   }
   std::vector<TeamHealthReport> out(ranges.size());
@@ -505,7 +524,7 @@ TeamHealthExplanation ExplainTeamHealth(TeamHealthFigure figure, const TeamHealt
     const PullRequestFact* authored = nullptr;  // a pull request counts once per author
     ForEachActivity(pr, [&](std::string_view login, TimeMs at, bool is_review) {
       if (!in_range(at)) return;
-      activity.Add(roster, pr, login, is_review);
+      activity.Add(roster.Of(pr.team_id), pr, login, is_review);
       Contributor& c = who[{pr.team_id, login}];
       if (is_review) {
         ++c.reviewed;
