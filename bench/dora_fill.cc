@@ -11,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "common/log.h"
-#include "storage/sqlite/sqlite_event_store.h"
+#include "fill_store.h"
 
 using namespace emm;
 
@@ -24,15 +23,8 @@ int main(int argc, char** argv) {
   const std::string path = argv[1];
   const long deployments = argc > 2 ? std::atol(argv[2]) : 1000000;
   const long incidents = argc > 3 ? std::atol(argv[3]) : 100000;
-  log::Configure(log::Level::kWarn);
-  storage::SqliteOptions o;
-  o.path = path;
-  o.full_sync = false;
-  auto store = storage::SqliteEventStore::Open(o);
-  if (!store.ok()) {
-    std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
-    return 1;
-  }
+  auto store = bench::OpenFillStore(path);
+  if (!store) return 1;
   constexpr TimeMs kDay = 86400000;
   const TimeMs end = *ParseTimestamp("2026-11-01T00:00:00Z");
   const TimeMs start = end - 3 * 365 * kDay;
@@ -73,11 +65,7 @@ int main(int argc, char** argv) {
       }
       return Status::Ok();
     };
-    Status s = (*store)->RunBatch(std::span(&w, 1)).front();
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
+    if (!bench::RunWork(*store, std::move(w))) return 1;
   }
   for (long b = 0; b < incidents; b += batch) {
     storage::EventStore::Work w = [&](domain::Transaction& tx) {
@@ -118,11 +106,7 @@ int main(int argc, char** argv) {
       }
       return Status::Ok();
     };
-    Status s = (*store)->RunBatch(std::span(&w, 1)).front();
-    if (!s.ok()) {
-      std::fprintf(stderr, "%s\n", s.ToString().c_str());
-      return 1;
-    }
+    if (!bench::RunWork(*store, std::move(w))) return 1;
   }
   std::ofstream teams(path + ".teams.json");
   teams << "{\"teams\": {";

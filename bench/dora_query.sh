@@ -23,36 +23,13 @@ INCIDENTS=${INCIDENTS:-100000}
 RUNS=${RUNS:-40}
 
 tmp=$(mktemp -d /tmp/emm-dora-XXXXXX)
-pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
-trap cleanup EXIT
-
-db=${DB:-}
-if [ -z "$db" ]; then
-  db="$tmp/bench.db"
-  t0=$(date +%s.%N)
-  "$FILL" "$db" "$DEPLOYMENTS" "$INCIDENTS" >/dev/null
-  echo "RESULT fill deployments=$DEPLOYMENTS incidents=$INCIDENTS seconds=$(echo "$(date +%s.%N) - $t0" | bc)"
-fi
-echo "RESULT db_size_mib=$(du -m "$db" | cut -f1)"
-
-port=$("$PROBE" --free-port)
-EM_METRICS_NO_AUTH=true HOST=127.0.0.1 PORT=$port SQLITE_DB="$db" CONFIG="$db.teams.json" \
-  EM_METRICS_LOG_LEVEL=warn "$BIN" serve >"$tmp/server.log" 2>&1 &
-pid=$!
-url="http://127.0.0.1:$port"
-t0=$(date +%s.%N)
-for _ in $(seq 1 6000); do curl -sf "$url/health" >/dev/null 2>&1 && break; sleep 0.01; done
-echo "RESULT start_seconds=$(echo "$(date +%s.%N) - $t0" | bc) (includes any schema upgrade)"
+. bench/query_lib.sh
+fill_once "deployments=$DEPLOYMENTS incidents=$INCIDENTS" "$FILL" "$DEPLOYMENTS" "$INCIDENTS"
+serve
 
 measure() {  # name query
   local name=$1 query=$2
-  curl -sf "$url/api/v1/metrics/dora?$query" -o "$tmp/body.json"  # warm the page cache
-  for _ in $(seq 1 "$RUNS"); do
-    curl -sf -o /dev/null -w '%{time_total}\n' "$url/api/v1/metrics/dora?$query"
-  done | sort -n | awk -v name="$name" '{ t[NR] = $1 * 1000 } END {
-    p50 = t[int(NR * 0.50 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
-    printf "RESULT query=%s runs=%d p50_ms=%.1f p95_ms=%.1f max_ms=%.1f\n", name, NR, p50, p95, t[NR] }'
+  time_get "query=$name" "/api/v1/metrics/dora?$query"
   python3 -c "import json,sys; r=json.load(open('$tmp/body.json')); print('RESULT query=$name deployments=%d lead_time_median_s=%s' % (r['deployment_frequency']['count'], r['lead_time_for_changes']['median']))"
 }
 measure all_projects_90d "from=2026-08-03T00:00:00Z&to=2026-11-01T00:00:00Z"
@@ -60,13 +37,10 @@ measure one_team_year_weekly "team=team-03&from=2025-11-01T00:00:00Z&to=2026-11-
 measure all_projects_90d_previous_deployment "from=2026-08-03T00:00:00Z&to=2026-11-01T00:00:00Z&link=previous_deployment"
 
 measure_list() {  # name query: GET /api/v1/deployments
-  local name=$1 query=$2
+  local name=$1 query=$2 rows
   curl -sf "$url/api/v1/deployments?$query" -o "$tmp/list.json"
-  for _ in $(seq 1 "$RUNS"); do
-    curl -sf -o /dev/null -w '%{time_total}\n' "$url/api/v1/deployments?$query"
-  done | sort -n | awk -v name="$name" -v rows="$(python3 -c "import json; print(len(json.load(open('$tmp/list.json'))))")" '{ t[NR] = $1 * 1000 } END {
-    p50 = t[int(NR * 0.50 + 0.5)]; p95 = t[int(NR * 0.95 + 0.5)];
-    printf "RESULT list=%s rows=%d runs=%d p50_ms=%.1f p95_ms=%.1f max_ms=%.1f\n", name, rows, NR, p50, p95, t[NR] }'
+  rows=$(python3 -c "import json; print(len(json.load(open('$tmp/list.json'))))")
+  time_get "list=$name rows=$rows" "/api/v1/deployments?$query"
 }
 measure_list one_project_first_page "project_id=project-42&limit=50"
 measure_list one_project_offset_2000 "project_id=project-42&limit=50&offset=2000"

@@ -18,8 +18,6 @@ namespace {
 
 namespace json = boost::json;
 
-enum class Format { kJson, kRows, kCsv };
-
 struct DoraParams {
   storage::DoraQuery query;
   std::optional<domain::Interval> interval;
@@ -27,7 +25,7 @@ struct DoraParams {
   bool tz_given = false;
   std::optional<domain::GroupBy> group_by;
   domain::Preset preset = domain::Preset::kDora2023;
-  Format format = Format::kJson;
+  OutputFormat format = OutputFormat::kJson;
 };
 
 Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, TimeMs now) {
@@ -42,14 +40,9 @@ Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, Time
   auto range = DoraRangeParams(q, now, p.tz);
   if (!range.ok()) return range.status();
   p.query = std::move(*range);
-  auto interval = ChoiceParam(q, "interval", {"day", "week", "month"});
+  auto interval = IntervalParam(q);
   if (!interval.ok()) return interval.status();
-  if (*interval) {
-    static constexpr domain::Interval kIntervals[] = {domain::Interval::kDay,
-                                                      domain::Interval::kWeek,
-                                                      domain::Interval::kMonth};
-    p.interval = kIntervals[**interval];
-  }
+  p.interval = *interval;
   auto group_by = ChoiceParam(q, "group_by", {"project", "team", "environment"});
   if (!group_by.ok()) return group_by.status();
   if (*group_by) {
@@ -63,13 +56,9 @@ Result<DoraParams> ParseDoraParams(const Query& q, std::string_view accept, Time
   auto preset = ChoiceParam(q, "preset", {"dora-2023", "dora-2024"});
   if (!preset.ok()) return preset.status();
   if (*preset == std::optional<size_t>(1)) p.preset = domain::Preset::kDora2024;
-  auto format = ChoiceParam(q, "format", {"json", "rows", "csv"});
+  auto format = FormatParam(q, accept);
   if (!format.ok()) return format.status();
-  if (dto::WantsCsv(q.Get("format"), accept)) {
-    p.format = Format::kCsv;
-  } else if (*format == std::optional<size_t>(1)) {
-    p.format = Format::kRows;
-  }
+  p.format = *format;
   return p;
 }
 
@@ -121,7 +110,7 @@ Result<json::value> DoraResponse(storage::EventStore& store, const DoraParams& p
               {"read_us", static_cast<int64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                               std::chrono::steady_clock::now() - started)
                               .count())}});
-  if (p.format != Format::kJson) return json::value(DoraRows(*facts, p));
+  if (p.format != OutputFormat::kJson) return json::value(DoraRows(*facts, p));
   json::object out{
       {"from", FormatTimestamp(from)}, {"to", FormatTimestamp(to)},
       {"preset", domain::PresetName(p.preset)}};
@@ -160,7 +149,7 @@ void GetDora(const Env& env, Call call) {
   if (!params.ok()) return call.respond(ErrorResponse(params.status()));
   auto body = DoraResponse(*env.deps.store, *params);
   if (!body.ok()) return call.respond(ErrorResponse(body.status()));
-  if (params->format != Format::kCsv) {
+  if (params->format != OutputFormat::kCsv) {
     return call.respond(http::Response::Json(200, json::serialize(*body)));
   }
   const json::array& rows = body->as_array();

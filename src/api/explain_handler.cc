@@ -9,6 +9,7 @@
 #include "api/error_response.h"
 #include "api/handlers.h"
 #include "api/query_params.h"
+#include "api/responses.h"
 #include "domain/explain.h"
 
 namespace emm::api {
@@ -83,12 +84,10 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   auto link = LinkParam(q);
   if (!link.ok()) return link.status();
   range.link_previous = *link;
-  auto limit = IntParam(q, "limit", 100, 1, 1000);
-  if (!limit.ok()) return limit.status();
-  auto cursor = IntParam(q, "cursor", 0, 0, INT64_MAX / 2);
-  if (!cursor.ok()) return cursor.status();
-  auto left_out_cursor = IntParam(q, "left_out_cursor", 0, 0, INT64_MAX / 2);
-  if (!left_out_cursor.ok()) return left_out_cursor.status();
+  auto paging = ExplainPagingParams(q);
+  if (!paging.ok()) return paging.status();
+  const int64_t limit = paging->limit, cursor = paging->cursor,
+                left_out_cursor = paging->left_out_cursor;
 
   auto events = store.LoadDoraEvents(range);
   if (!events.ok()) return events.status();
@@ -115,37 +114,31 @@ Result<json::object> Explain(storage::EventStore& store, const Query& q, TimeMs 
   }
   const domain::Explanation explained = domain::Explain(*figure, in);
 
-  // [position, position + limit) of a list, and the position after it (null at the end).
   auto page = [&](size_t total, int64_t position, auto to_json) {
-    const size_t begin = std::min<size_t>(static_cast<size_t>(position), total);
-    const size_t end = std::min<size_t>(begin + static_cast<size_t>(*limit), total);
-    json::array items;
-    for (size_t k = begin; k < end; ++k) items.push_back(to_json(k));
-    json::value next = end < total ? json::value(std::to_string(end)) : json::value();
-    return std::pair(std::move(items), std::move(next));
+    return PagedJson(PageOf(total, position, limit), to_json);
   };
   auto left_out_json = [](const domain::LeftOutEvent& e) {
     return json::object{{"id", e.id}, {"reason", e.reason}};
   };
   auto [counted_page, next_cursor] =
-      page(explained.counted.size(), *cursor,
+      page(explained.counted.size(), cursor,
            [&](size_t k) { return CountedJson(*figure, explained.counted[k]); });
   auto [left_out_page, left_out_next] =
-      page(explained.left_out.size(), *left_out_cursor,
+      page(explained.left_out.size(), left_out_cursor,
            [&](size_t k) { return left_out_json(explained.left_out[k]); });
   if (deployment_figure) {
     // Never-deployed deployments follow, in `left_out`, what was loaded with the range's events.
     // There may be any number: the store reads only the page's share of them, plus one to tell
     // whether there is a next page.
     const int64_t loaded = static_cast<int64_t>(explained.left_out.size());
-    const int64_t end = *left_out_cursor + *limit;
-    const int64_t offset = std::max<int64_t>(0, *left_out_cursor - loaded);
-    const int64_t count = end + 1 - std::max(loaded, *left_out_cursor);
+    const int64_t end = left_out_cursor + limit;
+    const int64_t offset = std::max<int64_t>(0, left_out_cursor - loaded);
+    const int64_t count = end + 1 - std::max(loaded, left_out_cursor);
     if (count > 0) {
       auto undeployed = store.ListUndeployed(range, offset, count);
       if (!undeployed.ok()) return undeployed.status();
       for (const domain::Deployment& d : *undeployed) {
-        if (static_cast<int64_t>(left_out_page.size()) == *limit) {  // the extra one
+        if (static_cast<int64_t>(left_out_page.size()) == limit) {  // the extra one
           left_out_next = json::value(std::to_string(end));
           break;
         }

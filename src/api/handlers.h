@@ -60,4 +60,8 @@ void GetAnnotations(const Env& env, Call call);  // GET /api/v1/annotations
 // gitlab_dora_handler.cc
 void GetGitLabDora(const Env& env, Call call);  // GET /api/v1/dora/metrics (GitLab's shape)
 
+// team_health_handlers.cc
+void GetTeamHealth(const Env& env, Call call);      // GET /api/v1/metrics/team-health
+void ExplainTeamHealth(const Env& env, Call call);  // GET /api/v1/metrics/team-health/explain
+
 }  // namespace emm::api

@@ -7,6 +7,7 @@
 #include "common/time.h"
 #include "common/worker_pool.h"
 #include "config/teams_file.h"
+#include "domain/team_health.h"
 #include "export/forwarder.h"
 #include "export/self_metrics.h"
 #include "github/app_client.h"
@@ -25,6 +26,7 @@ struct ApiOptions {
   std::string pagerduty_webhook_secret;        // POST /webhooks/pagerduty; "": 503
   std::string incident_io_webhook_secret;      // POST /webhooks/incident-io; "": 503
   std::string linear_secret = {};              // POST /webhooks/linear; "": 503
+  domain::BotRule bots = {};                   // EM_METRICS_BOT_LOGINS: team-health's bots
 };
 
 // Named in the answers of stateless mode.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 
+#include "api/dto/csv.h"
+
 namespace emm::api {
 namespace {
 
@@ -154,6 +156,41 @@ Result<TimeRange> RangeParams(const Query& q, TimeMs now, TimeMs default_span_ms
   r.from = from->value_or(r.to - default_span_ms);
   if (r.from >= r.to) return Status::InvalidArgument("from", "must be before to");
   return r;
+}
+
+Result<std::optional<domain::Interval>> IntervalParam(const Query& q) {
+  auto interval = ChoiceParam(q, "interval", {"day", "week", "month"});
+  if (!interval.ok()) return interval.status();
+  if (!*interval) return std::optional<domain::Interval>();
+  static constexpr domain::Interval kIntervals[] = {domain::Interval::kDay, domain::Interval::kWeek,
+                                                    domain::Interval::kMonth};
+  return std::optional(kIntervals[**interval]);
+}
+
+Result<OutputFormat> FormatParam(const Query& q, std::string_view accept) {
+  auto format = ChoiceParam(q, "format", {"json", "rows", "csv"});
+  if (!format.ok()) return format.status();
+  if (dto::WantsCsv(q.Get("format"), accept)) return OutputFormat::kCsv;
+  return *format == std::optional<size_t>(1) ? OutputFormat::kRows : OutputFormat::kJson;
+}
+
+Result<ExplainPaging> ExplainPagingParams(const Query& q) {
+  ExplainPaging p;
+  auto limit = IntParam(q, "limit", 100, 1, 1000);
+  if (!limit.ok()) return limit.status();
+  auto cursor = IntParam(q, "cursor", 0, 0, INT64_MAX / 2);
+  if (!cursor.ok()) return cursor.status();
+  auto left_out_cursor = IntParam(q, "left_out_cursor", 0, 0, INT64_MAX / 2);
+  if (!left_out_cursor.ok()) return left_out_cursor.status();
+  return ExplainPaging{*limit, *cursor, *left_out_cursor};
+}
+
+Page PageOf(size_t total, int64_t position, int64_t limit) {
+  Page p;
+  p.begin = std::min<size_t>(static_cast<size_t>(position), total);
+  p.end = std::min<size_t>(p.begin + static_cast<size_t>(limit), total);
+  if (p.end < total) p.next = p.end;
+  return p;
 }
 
 storage::DoraQuery DoraFilterParams(const Query& q) {

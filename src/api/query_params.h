@@ -65,6 +65,32 @@ struct TimeRange {
 Result<TimeRange> RangeParams(const Query& q, TimeMs now, TimeMs default_span_ms,
                               const TimeZone& tz);
 
+// interval=day|week|month (the figures' series); absent: nullopt.
+Result<std::optional<domain::Interval>> IntervalParam(const Query& q);
+
+// What a figures route answers: JSON (its own shape), flat JSON rows (format=rows), or those rows
+// as CSV (format=csv, or an Accept header naming text/csv).
+enum class OutputFormat { kJson, kRows, kCsv };
+Result<OutputFormat> FormatParam(const Query& q, std::string_view accept);
+
+// An explanation's two paged lists: limit (1-1000, default 100) applies to each; cursor and
+// left_out_cursor are each list's position (a previous answer's next_cursor, left_out_next_cursor).
+struct ExplainPaging {
+  int64_t limit = 100;
+  int64_t cursor = 0;
+  int64_t left_out_cursor = 0;
+};
+Result<ExplainPaging> ExplainPagingParams(const Query& q);
+
+// [begin, end) of a list of `total` items from `position`, `limit` of them, and the position after
+// it (the next cursor: nullopt at the end).
+struct Page {
+  size_t begin = 0;
+  size_t end = 0;
+  std::optional<size_t> next;
+};
+Page PageOf(size_t total, int64_t position, int64_t limit);
+
 // The repeatable project_id, team and environment filters of the DORA routes; the range and
 // `link` are left to the caller.
 storage::DoraQuery DoraFilterParams(const Query& q);

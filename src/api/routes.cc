@@ -27,6 +27,12 @@ constexpr std::string_view kExplain[] = {"metric", "from",   "to",     "tz",
                                          "limit",  "cursor", "left_out_cursor"};
 constexpr std::string_view kAnnotations[] = {"from", "to",          "tz",  "project_id",
                                              "team", "environment", "type"};
+// Pull requests carry a team only; project_id is taken for the ticket figures to come.
+constexpr std::string_view kTeamHealth[] = {"from",       "to",       "tz",       "team",
+                                            "project_id", "interval", "group_by", "format"};
+constexpr std::string_view kTeamHealthExplain[] = {"metric", "from",   "to",
+                                                   "tz",     "team",   "project_id",
+                                                   "limit",  "cursor", "left_out_cursor"};
 // GitLab's DORA API parameters (environment_tiers also in Rails' array form), then our filters.
 constexpr std::string_view kGitLabDora[] = {"metric",      "start_date",        "end_date",
                                             "interval",    "environment_tiers", "environment_tiers[]",
@@ -47,6 +53,10 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/api/v1/annotations", Access::kApi, &GetAnnotations, kAnnotations, Needs::kStore},
     {"GET", "/api/v1/metrics/dora", Access::kApi, &GetDora, kDora, Needs::kStore},
     {"GET", "/api/v1/dora/metrics", Access::kApi, &GetGitLabDora, kGitLabDora, Needs::kStore},
+    {"GET", "/api/v1/metrics/team-health/explain", Access::kApi, &ExplainTeamHealth,
+     kTeamHealthExplain, Needs::kStore},
+    {"GET", "/api/v1/metrics/team-health", Access::kApi, &GetTeamHealth, kTeamHealth,
+     Needs::kStore},
 
     {"POST", "/api/v1/deployments", Access::kApi, &PostDeployment, kNone},
     {"POST", "/api/v1/deployments/:deployment_id/deployed", Access::kApi, &PostDeployed, kNone},

@@ -39,6 +39,21 @@ bool ParseInt(const std::string& s, long min, long max, long* out) {
   return true;
 }
 
+// "a, b,,c " -> {"a", "b", "c"}: items trimmed, empty ones dropped.
+std::vector<std::string> CommaList(const std::string& v) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t comma = std::min(v.find(',', start), v.size());
+    size_t b = start, e = comma;
+    while (b < e && std::isspace(static_cast<unsigned char>(v[b]))) ++b;
+    while (e > b && std::isspace(static_cast<unsigned char>(v[e - 1]))) --e;
+    if (e > b) out.push_back(v.substr(b, e - b));
+    start = comma + 1;
+  }
+  return out;
+}
+
 const std::vector<Option>& Options() {
   static const std::vector<Option> kOptions = {
       {"host", "HOST", Kind::kString, "0.0.0.0", "address to listen on",
@@ -120,6 +135,10 @@ const std::vector<Option>& Options() {
       {"linear-secret", "LINEAR_SECRET", Kind::kString, "(none: 503)",
        "signing secret of POST /webhooks/linear: each delivery's Linear-Signature is checked with it",
        [](Settings& s, const std::string& v) { s.linear_secret = v; }},
+      {"bot-logins", "EM_METRICS_BOT_LOGINS", Kind::kString, "(none)",
+       "comma-separated logins that are bots (besides any ending in [bot]): team-health leaves "
+       "their pull requests and reviews out",
+       [](Settings& s, const std::string& v) { s.bot_logins = CommaList(v); }},
       {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
        "trace, debug, info, warn, error, fatal or silent",
        [](Settings& s, const std::string& v) { s.log_level = v; }},

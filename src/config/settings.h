@@ -35,6 +35,9 @@ struct Settings {
   std::string github_rsa_pem_key_b64;              // GITHUB_RSA_PEM_KEY_B64 (base64 of a PEM)
   std::string github_endpoint = "https://api.github.com";  // GITHUB_ENDPOINT
   std::string linear_secret;                       // LINEAR_SECRET ("": 503)
+  // EM_METRICS_BOT_LOGINS, comma-separated: logins that are bots besides GitHub Apps' "...[bot]"
+  // (team-health leaves their pull requests and reviews out, and never counts them as engineers).
+  std::vector<std::string> bot_logins;
   std::string log_level = "info";                  // EM_METRICS_LOG_LEVEL
   std::string version = "-";                       // EM_METRICS_VERSION
   bool dev_routes = false;                         // DEV_ROUTES (any value)

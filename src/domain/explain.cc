@@ -27,18 +27,11 @@ constexpr Named kFigures[] = {
 
 using IdSet = std::set<std::string, std::less<>>;
 
-// Times that contradict each other (skewed clocks) give no duration: left out, saying why.
-std::string Contradiction(std::string_view later, TimeMs later_at, std::string_view earlier,
-                          TimeMs earlier_at) {
-  return IsBefore(later, later_at, earlier, earlier_at) +
-         ": times out of order (a skewed clock?), no duration";
-}
-
 void ExplainRestore(const ExplainInput& in, Explanation* out) {
   for (const Incident& i : in.events->restored) {
     if (*i.restored_at < i.started_at) {
       out->left_out.push_back(
-          {i.id, Contradiction("restored_at", *i.restored_at, "started_at", i.started_at)});
+          {i.id, OutOfOrder("restored_at", *i.restored_at, "started_at", i.started_at)});
       continue;
     }
     out->counted.push_back({nullptr, &i, *i.restored_at - i.started_at, std::nullopt, std::nullopt, {}});
@@ -107,7 +100,7 @@ void ExplainDeployments(Figure figure, const ExplainInput& in, Explanation* out)
       case Figure::kLeadTimeForChanges:
         if (at < d->first_commit_at) {
           out->left_out.push_back(
-              {d->id, Contradiction("deployed_at", at, "first_commit_at", d->first_commit_at)});
+              {d->id, OutOfOrder("deployed_at", at, "first_commit_at", d->first_commit_at)});
           continue;
         }
         c.value_ms = at - d->first_commit_at;
@@ -115,7 +108,7 @@ void ExplainDeployments(Figure figure, const ExplainInput& in, Explanation* out)
       case Figure::kDeploymentDuration:
         if (at < d->deploy_start_at) {
           out->left_out.push_back(
-              {d->id, Contradiction("deployed_at", at, "deploy_start_at", d->deploy_start_at)});
+              {d->id, OutOfOrder("deployed_at", at, "deploy_start_at", d->deploy_start_at)});
           continue;
         }
         c.value_ms = at - d->deploy_start_at;
@@ -178,6 +171,12 @@ Explanation Explain(Figure figure, const ExplainInput& in) {
     ExplainDeployments(figure, in, &out);
   }
   return out;
+}
+
+std::string OutOfOrder(std::string_view later, TimeMs later_at, std::string_view earlier,
+                       TimeMs earlier_at) {
+  return IsBefore(later, later_at, earlier, earlier_at) +
+         ": times out of order (a skewed clock?), no duration";
 }
 
 LeftOutEvent NeverDeployed(const Deployment& d) {

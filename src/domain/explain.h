@@ -75,6 +75,11 @@ struct Explanation {
 
 Explanation Explain(Figure figure, const ExplainInput& in);
 
+// Why an event whose times contradict each other (skewed clocks) gives no duration and is left out:
+// "deployed_at (...) is before first_commit_at (...): times out of order (a skewed clock?), ...".
+std::string OutOfOrder(std::string_view later, TimeMs later_at, std::string_view earlier,
+                       TimeMs earlier_at);
+
 // Why a deployment started in the range but never marked deployed is left out of every deployment
 // figure (there may be any number: the caller reads them a page at a time).
 LeftOutEvent NeverDeployed(const Deployment& d);

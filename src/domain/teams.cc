@@ -27,6 +27,13 @@ TeamDirectory::TeamDirectory(std::vector<Team> teams) : teams_(std::move(teams))
   }
 }
 
+const Team* TeamDirectory::FindTeam(std::string_view id) const {
+  for (const Team& t : teams_) {
+    if (t.id == id) return &t;
+  }
+  return nullptr;
+}
+
 const std::vector<std::string>& TeamDirectory::TeamsOfProject(std::string_view project_id) const {
   return Lookup(by_project_, project_id);
 }

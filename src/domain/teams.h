@@ -37,6 +37,9 @@ class TeamDirectory {
     return by_github_username_.find(username) != by_github_username_.end();
   }
 
+  // The team with this id; null when the teams file has none.
+  const Team* FindTeam(std::string_view id) const;
+
   // Teams that list this project (config order).
   const std::vector<std::string>& TeamsOfProject(std::string_view project_id) const;
   const std::vector<Team>& teams() const { return teams_; }

@@ -15,6 +15,7 @@
 #include "domain/dora.h"
 #include "domain/events.h"
 #include "domain/metrics.h"
+#include "domain/team_health.h"
 #include "domain/transaction.h"
 
 namespace emm::storage {
@@ -76,6 +77,14 @@ struct DoraQuery {
   bool link_previous = false;
 };
 
+// The pull requests behind the team-health figures of [from, to). Pull requests carry a team,
+// no project: `teams` is the only filter.
+struct TeamHealthQuery {
+  TimeMs from = 0;
+  TimeMs to = 0;
+  std::vector<std::string> teams;  // empty: every team
+};
+
 class EventStore {
  public:
   // A unit of work over the domain's transaction interface.
@@ -119,6 +128,10 @@ class EventStore {
   // restored in it, both in time order.
   virtual Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>
   LoadTimeline(const DoraQuery& q) = 0;
+  // Every pull request of q.teams (every team when empty) opened, merged, closed or reviewed in
+  // [from, to), each with all of its reviews whenever they were made, read as one consistent
+  // snapshot; facts.teams is q.teams.
+  virtual Result<domain::TeamHealthFacts> LoadTeamHealthFacts(const TeamHealthQuery& q) = 0;
   // Deployments started (deploy_start_at) in [from, to) and never marked deployed, oldest first
   // (then by id), `limit` of them from the `offset`-th: what a DORA explanation reports as left
   // out.

@@ -295,6 +295,14 @@ TEST(LoadSettingsTest, LinearSecret) {
   EXPECT_EQ(MustLoad({}, {"--linear-secret=y"}).linear_secret, "y");
 }
 
+TEST(LoadSettingsTest, BotLogins) {
+  EXPECT_TRUE(MustLoad({}).bot_logins.empty());
+  EXPECT_EQ(MustLoad({{"EM_METRICS_BOT_LOGINS", " jenkins, ci-robot ,,"}}).bot_logins,
+            (std::vector<std::string>{"jenkins", "ci-robot"}));
+  EXPECT_EQ(MustLoad({{"EM_METRICS_BOT_LOGINS", "a"}}, {"--bot-logins=b,c"}).bot_logins,
+            (std::vector<std::string>{"b", "c"}));
+}
+
 TEST(LoadSettingsTest, SqliteCheckpointPages) {
   EXPECT_EQ(MustLoad({}).sqlite_checkpoint_pages, 4000);
   EXPECT_EQ(MustLoad({{"SQLITE_CHECKPOINT_PAGES", "64"}}).sqlite_checkpoint_pages, 64);

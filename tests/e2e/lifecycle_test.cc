@@ -217,6 +217,7 @@ TEST(LifecycleTest, HelpListsEveryVariable) {
         "EM_METRICS_BASIC_AUTH_USERNAME", "EM_METRICS_BASIC_AUTH_PASSWORD", "EM_METRICS_LOG_LEVEL",
         "EM_METRICS_MAX_CONNECTIONS", "SQLITE_CHECKPOINT_PAGES", "GITHUB_WEBHOOK_SECRET",
         "PAGERDUTY_WEBHOOK_SECRET", "INCIDENT_IO_WEBHOOK_SECRET", "LINEAR_SECRET",
+        "EM_METRICS_BOT_LOGINS",
         "migrate",
         "rebuild-metrics",
         "check [--quick]", "backup DEST"}) {

@@ -223,6 +223,9 @@ class WriteOnlyStore : public EventStore {
                                                          int64_t) override {
     return Status::Unimplemented("reads");
   }
+  Result<domain::TeamHealthFacts> LoadTeamHealthFacts(const TeamHealthQuery&) override {
+    return Status::Unimplemented("reads");
+  }
 };
 
 // A store whose first batch blocks until released, so that work queues up behind it. Records the

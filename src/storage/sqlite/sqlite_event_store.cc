@@ -24,6 +24,7 @@
 #include "storage/sqlite/sqlite_status.h"
 #include "storage/sqlite/statements.h"
 #include "storage/sqlite/ticket_queries.h"
+#include "storage/sqlite/team_health_queries.h"
 
 namespace emm::storage {
 namespace {
@@ -423,7 +424,9 @@ class SqliteConnection final : public domain::Transaction, public sqlite::Statem
   Status InsertPullRequestReview(const domain::PullRequestReview& r) override {
     static const std::string sql =
         "INSERT INTO pull_request_reviews (pull_request_id, reviewed_at, approved, comments, "
-        "reviewer) VALUES (?1, ?2, ?3, ?4, ?5)";
+        "reviewer, team_id, pull_request_opened_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+        "(SELECT team_id FROM pull_requests WHERE id = ?1), "
+        "(SELECT opened_at FROM pull_requests WHERE id = ?1))";  // team health's (migration 9)
     return Run(sql, [&](sqlite3_stmt* s) {
       BindText(s, 1, r.pull_request_id);
       sqlite3_bind_int64(s, 2, r.reviewed_at);
@@ -1665,6 +1668,12 @@ Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery
         return Status::Ok();
       }));
   return out;
+}
+
+Result<domain::TeamHealthFacts> SqliteEventStore::LoadTeamHealthFacts(const TeamHealthQuery& q) {
+  Lease c = Acquire();
+  if (!c.status().ok()) return c.status();
+  return sqlite::LoadTeamHealthFacts(*c, q);
 }
 
 }  // namespace emm::storage

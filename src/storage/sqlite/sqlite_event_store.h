@@ -64,6 +64,8 @@ class SqliteEventStore final : public EventStore {
       const DoraQuery& q) override;
   Result<std::vector<domain::Deployment>> ListUndeployed(const DoraQuery& q, int64_t offset,
                                                          int64_t limit) override;
+  // The reads themselves: team_health_queries.cc.
+  Result<domain::TeamHealthFacts> LoadTeamHealthFacts(const TeamHealthQuery& q) override;
 
  private:
   SqliteEventStore() = default;

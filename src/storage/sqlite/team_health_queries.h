@@ -1,0 +1,16 @@
+// The reads behind the team-health figures (EventStore::LoadTeamHealthFacts): the SQL of one
+// connection, on migration 9's indexes. Internal to the SQLite store.
+#pragma once
+
+#include "common/status.h"
+#include "domain/team_health.h"
+#include "storage/event_store.h"
+#include "storage/sqlite/statements.h"
+
+namespace emm::storage::sqlite {
+
+// Reads q's pull requests and their reviews in one read transaction on `db`, which must not be
+// inside one already.
+Result<domain::TeamHealthFacts> LoadTeamHealthFacts(Statements& db, const TeamHealthQuery& q);
+
+}  // namespace emm::storage::sqlite
