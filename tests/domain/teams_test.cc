@@ -83,6 +83,18 @@ TEST(TeamDirectoryTest, EmailIsNotAGithubUsername) {
   EXPECT_EQ(dir.Resolve("unknown", ""), "");
 }
 
+TEST(TeamDirectoryTest, GitLabUsernamesAreLookedUpApart) {
+  TeamDirectory dir({Team{"web", {"shared"}, {TeamUser{"alice-gh", "", "", "alice"}}},
+                     Team{"api", {"shared"}, {TeamUser{"alice", "", "", ""}}}});
+  // "alice" is web's GitLab login and api's GitHub login: which one is meant decides.
+  EXPECT_EQ(dir.Resolve("shared", "alice", CodeHost::kGitLab), "web");
+  EXPECT_EQ(dir.Resolve("shared", "alice"), "api");
+  EXPECT_EQ(dir.Resolve("shared", "alice-gh", CodeHost::kGitLab), "");
+  EXPECT_TRUE(dir.HasUser(CodeHost::kGitLab, "alice"));
+  EXPECT_FALSE(dir.HasUser(CodeHost::kGitLab, "alice-gh"));
+  EXPECT_TRUE(dir.HasGithubUser("alice-gh"));
+}
+
 TEST(TeamDirectoryTest, EmptyDirectory) {
   TeamDirectory dir;
   EXPECT_EQ(dir.Resolve("p", "u"), "");
