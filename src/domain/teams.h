@@ -13,7 +13,7 @@ struct TeamUser {
   std::string github_username;
   std::string email;
   std::string slack_member_id;
-  std::string gitlab_username;
+  std::string gitlab_username = {};
 };
 
 struct Team {
