@@ -95,6 +95,8 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/api/v1/tickets", Access::kApi, &ListTickets, kListTickets, Needs::kStore},
     {"GET", "/api/v1/tickets/:ticket_id", Access::kApi, &GetTicket, kNone, Needs::kStore},
     {"POST", "/webhooks/linear", Access::kPublic, &PostLinearWebhook, kNone, Needs::kStore},
+    // The secret token is the authentication (401 when it does not match).
+    {"POST", "/webhooks/gitlab", Access::kPublic, &PostGitLabWebhook, kNone, Needs::kStore},
 };
 
 }  // namespace

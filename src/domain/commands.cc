@@ -185,7 +185,7 @@ Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
   d.created_at = ctx.now;
   d.kind = in.kind.value_or(DeploymentKind::kPlanned);
   d.commit_sha = in.commit_sha.value_or("");
-  d.team_id = ctx.teams->Resolve(d.project_id, in.username);
+  d.team_id = ctx.teams->Resolve(d.project_id, in.username, in.username_host);
   if (in.deployed_at) {
     d.deployed_at = in.deployed_at;
     d.status = DeploymentStatus::kDeployed;
@@ -229,7 +229,8 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
                          deployed_at,
                          in.kind,
                          in.commit_sha,
-                         in.aliases};
+                         in.aliases,
+                         in.username_host};
     return CreateDeployment(tx, ctx, create);
   }
 
@@ -237,7 +238,7 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
   if (d.status == DeploymentStatus::kDeployed) return Outcome::kUnchanged;
   // The team follows the stored project (the body's project_id never moves a deployment); a
   // username given now can settle a project shared by several teams.
-  std::string team = ctx.teams->Resolve(d.project_id, in.username);
+  std::string team = ctx.teams->Resolve(d.project_id, in.username, in.username_host);
   if (!team.empty()) d.team_id = std::move(team);
   d.deployed_at = deployed_at;
   d.status = DeploymentStatus::kDeployed;

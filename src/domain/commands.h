@@ -68,6 +68,7 @@ struct NewDeployment {
   // Other names incidents may find it by (Transaction::PutDeploymentAlias), as of its deployed_at
   // (or its start while not deployed).
   std::vector<std::string> aliases = {};
+  CodeHost username_host = CodeHost::kGitHub;  // whose login `username` is
 };
 
 struct MarkDeployed {
@@ -85,6 +86,7 @@ struct MarkDeployed {
   std::optional<DeploymentKind> kind;     // given: recorded (also on an existing deployment)
   std::optional<std::string> commit_sha;  // given: recorded (also on an existing deployment)
   std::vector<std::string> aliases = {};  // recorded when it is deployed now (NewDeployment's)
+  CodeHost username_host = CodeHost::kGitHub;
 };
 
 struct NewIncident {

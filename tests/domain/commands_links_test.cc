@@ -142,5 +142,25 @@ TEST_F(CommandsLinksTest, AliasesOfAStartedDeploymentAreRecordedWhenItIsDeployed
   EXPECT_EQ(LinkedBy({"chain:c1@production"}), "d1");
 }
 
+TEST_F(CommandsLinksTest, AGitLabUsernameResolvesTheTeamOfAnUnlistedProject) {
+  teams_ = TeamDirectory({Team{"team-a", {}, {TeamUser{"alice", "", "", "al"}}},
+                          Team{"team-b", {}, {TeamUser{"al", "", "", ""}}}});
+  NewDeployment d;
+  d.id = "d1";
+  d.project_id = "group/app";
+  d.username = "al";
+  d.username_host = CodeHost::kGitLab;
+  ASSERT_TRUE(CreateDeployment(tx_, ctx_, d).ok());
+  EXPECT_EQ(tx_.deployments.at("d1").team_id, "team-a");
+  MarkDeployed m;
+  m.id = "d2";
+  m.create_if_not_exists = true;
+  m.first_commit_unknown = true;
+  m.project_id = "group/app";
+  m.username = "al";  // a GitHub login by default
+  ASSERT_TRUE(MarkDeploymentDeployed(tx_, ctx_, m).ok());
+  EXPECT_EQ(tx_.deployments.at("d2").team_id, "team-b");
+}
+
 }  // namespace
 }  // namespace emm::domain

@@ -8,7 +8,7 @@
 namespace emm::domain {
 namespace {
 
-TeamUser Github(std::string name) { return TeamUser{std::move(name), "", ""}; }
+TeamUser Github(std::string name) { return TeamUser{std::move(name), "", "", ""}; }
 
 // team-a owns "solo" alone; "shared" belongs to team-a and team-b; "triple" to a, b and c.
 // alice is only in team-b; bob is in team-b and team-c; carol in team-a and team-b;
@@ -19,7 +19,7 @@ TeamDirectory MakeDirectory() {
       Team{"team-b", {"shared", "triple"}, {Github("alice"), Github("bob"), Github("carol")}},
       Team{"team-c",
            {"triple", "c-only"},
-           {Github("bob"), Github("erin"), TeamUser{"", "dave@example.com", ""}}},
+           {Github("bob"), Github("erin"), TeamUser{"", "dave@example.com", "", ""}}},
   });
 }
 

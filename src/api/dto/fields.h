@@ -47,6 +47,11 @@ class FieldReader {
   }
   bool ok() const { return errors_.empty(); }
   Status status() const { return ok() ? Status::Ok() : Status::Invalid(errors_); }
+  // Appends the errors to `out`: a payload read with one reader per nested object reports every
+  // bad field at once.
+  void CollectErrors(std::vector<FieldError>* out) const {
+    out->insert(out->end(), errors_.begin(), errors_.end());
+  }
 
  private:
   // The value, or null when absent or JSON null (reporting "is required" if `required`).
