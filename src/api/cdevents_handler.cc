@@ -2,11 +2,12 @@
 // or structured mode, behind the API's own authentication (docs/webhooks.md#cdevents). Each event
 // runs the command the REST routes would: services deployed, upgraded or rolled back are
 // deployments; incidents detected or reported open an incident, resolved restores it; changes
-// created, merged or abandoned are pull requests. A CloudEvent is delivered once per source and
-// id: a resent event runs nothing.
+// created, merged or abandoned are pull requests; tickets created or closed are tickets. A
+// CloudEvent is delivered once per source and id: a resent event runs nothing.
 #include <boost/json.hpp>
 
 #include "api/dto/cdevents_json.h"
+#include "api/dto/tickets_json.h"
 #include "api/error_response.h"
 #include "api/handlers.h"
 #include "api/webhooks.h"
@@ -88,8 +89,37 @@ Result<WriteCommand> ChangeCommand(const Env& env, const dto::CdEvent& e,
   return WriteCommand(std::move(in));
 }
 
+// ticket.created: a ticket "cdevents:<subject id>" in the backlog, created at the event's
+// timestamp, of project `group` (and that project's team in the teams file), its type
+// `ticketType`, its actor the first assignee (hashed, as Linear's). ticket.closed: that ticket
+// done (resolution completed) or canceled (any other resolution) at the event's timestamp.
+Result<WriteCommand> TicketCommand(const Env& env, const dto::CdEvent& e,
+                                   const std::string& predicate) {
+  const std::string id = std::string(kPrefix) + e.subject_id;
+  if (predicate == "closed") {
+    if (!e.resolution) {
+      return Status::InvalidArgument("subject.content.resolution",
+                                     "is required: completed, withdrawn, ...");
+    }
+    const auto status = *e.resolution == "completed" ? domain::TicketStatus::kDone
+                                                     : domain::TicketStatus::kCanceled;
+    return WriteCommand(CloseTicketCommand{{id, status, e.timestamp}});
+  }
+  domain::TicketUpdate in;
+  in.id = id;
+  in.project_id = e.group.value_or("");
+  in.team_id = env.deps.teams->Get()->directory.Resolve(in.project_id, "");
+  in.created_at = e.timestamp;
+  in.updated_at = e.timestamp;
+  in.status = domain::TicketStatus::kBacklog;
+  in.ticket_type = e.ticket_type.value_or(domain::kUnknownTicketType);
+  in.actor_hash = dto::ActorHash(e.assignee.value_or(""));
+  in.skip_parents = false;  // a CDEvent names no parent
+  return WriteCommand(std::move(in));
+}
+
 // Whether em-metrics reads this type: services in the versions of spec v0.4 and v0.5 (0.2.0,
-// 0.3.0), incidents and changes in any.
+// 0.3.0), incidents, changes and tickets in any.
 bool Reads(const dto::CdEventType& t) {
   auto one_of = [&](std::initializer_list<std::string_view> predicates) {
     for (std::string_view p : predicates) {
@@ -103,12 +133,14 @@ bool Reads(const dto::CdEventType& t) {
   }
   if (t.subject == "incident") return one_of({"detected", "reported", "resolved"});
   if (t.subject == "change") return one_of({"created", "merged", "abandoned"});
+  if (t.subject == "ticket") return one_of({"created", "closed"});
   return false;
 }
 
 Result<WriteCommand> CommandFor(const Env& env, const dto::CdEventType& t, const dto::CdEvent& e) {
   if (t.subject == "service") return ServiceCommand(e, t.predicate);
   if (t.subject == "incident") return IncidentCommand(e, t.predicate);
+  if (t.subject == "ticket") return TicketCommand(env, e, t.predicate);
   return ChangeCommand(env, e, t.predicate);
 }
 
@@ -121,10 +153,6 @@ void PostCdEvent(const Env& env, Call call) {
   const Delivery delivery{"cdevents:" + event->source, event->id};
   auto type = dto::ParseCdEventType(event->type);
   if (!type) return AcknowledgeDelivery(call.respond, delivery, event->type, "not a CDEvent type");
-  if (type->subject == "ticket") {
-    return AcknowledgeDelivery(call.respond, delivery, event->type,
-                               "em-metrics does not store tickets yet");
-  }
   if (!Reads(*type)) {
     return AcknowledgeDelivery(call.respond, delivery, event->type,
                                "a CDEvent type (or version) em-metrics does not read");

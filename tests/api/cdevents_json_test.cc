@@ -129,6 +129,23 @@ TEST(ReadCdEventTest, RelationTargetsComeBeforePathSources) {
   EXPECT_EQ(e->chain_id, "4c8cb7dd-3448-41de-8768-eec704e2829b");
 }
 
+TEST(ReadCdEventTest, TicketFields) {
+  json::object data = json::parse(Fixture("ticket_closed_v0.4.json")).as_object();
+  auto e = ReadCdEvent(data, "dev.cdevents.ticket.closed.0.1.0");
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->subject_id, "ticket-123");
+  EXPECT_EQ(e->group, "security");
+  EXPECT_EQ(e->ticket_type, "task");
+  EXPECT_EQ(e->assignee, "Bob");
+  EXPECT_EQ(e->resolution, "completed");
+  data["subject"].as_object()["content"].as_object()["assignees"] = "Bob";
+  EXPECT_EQ(Fields(ReadCdEvent(data, "dev.cdevents.ticket.closed.0.1.0").status()),
+            std::vector<std::string>{"subject.content.assignees"});
+  data["subject"].as_object()["content"].as_object()["assignees"] = json::array{7};
+  EXPECT_EQ(Fields(ReadCdEvent(data, "dev.cdevents.ticket.closed.0.1.0").status()),
+            std::vector<std::string>{"subject.content.assignees[0]"});
+}
+
 TEST(ReadCdEventTest, ErrorsNameTheirPath) {
   EXPECT_EQ(Fields(ReadCdEvent(json::object{}, "t").status()),
             (std::vector<std::string>{"context", "subject"}));
@@ -139,8 +156,8 @@ TEST(ReadCdEventTest, ErrorsNameTheirPath) {
   context["links"] = json::parse(R"([5,{"linkType":"RELATION","target":{"contextId":[]}}])");
   data["subject"].as_object()["content"].as_object()["environment"] = "production";
   EXPECT_EQ(Fields(ReadCdEvent(data, "dev.cdevents.service.upgraded.0.2.0").status()),
-            (std::vector<std::string>{"context.links[0]", "context.links[1].target.contextId",
-                                      "context.id", "context.timestamp", "context.type",
+            (std::vector<std::string>{"context.id", "context.timestamp", "context.type",
+                                      "context.links[0]", "context.links[1].target.contextId",
                                       "subject.content.environment"}));
 }
 

@@ -101,9 +101,10 @@ TEST(ReadGitLabDeploymentTest, ErrorsNameTheirPath) {
   EXPECT_EQ(Fields(ReadGitLabDeployment(body).status()),
             (std::vector<std::string>{"deployment_id", "status_changed_at",
                                       "project.path_with_namespace"}));
-  body.erase("project");
+  body.erase("project");  // named by the field it should hold
   EXPECT_EQ(Fields(ReadGitLabDeployment(body).status()),
-            (std::vector<std::string>{"deployment_id", "status_changed_at", "project"}));
+            (std::vector<std::string>{"deployment_id", "status_changed_at",
+                                      "project.path_with_namespace"}));
 }
 
 }  // namespace

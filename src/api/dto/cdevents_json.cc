@@ -39,40 +39,29 @@ Result<CloudEvent> RequiredAttributes(FieldReader& r, const char* const names[4]
   return out;
 }
 
-// The id of the object `name` nested in `parent` (read by `r`, whose fields are under `path`).
-std::optional<std::string> NestedId(FieldReader& r, const std::string& path, std::string_view name,
-                                    std::string_view field, std::vector<FieldError>* errors) {
-  const json::object* o = r.Object(name, false);
-  if (o == nullptr) return std::nullopt;
-  FieldReader nested(*o, path + "." + std::string(name));
-  auto id = nested.Id(field, false, kMaxUri);
-  nested.CollectErrors(errors);
-  return id;
-}
-
-// context.links: the ids of the events linked to, RELATION targets first (the event names them
-// as related), then the sources of PATH and END links (the events it follows).
-std::vector<std::string> LinkedIds(const json::object& context, std::vector<FieldError>* errors) {
+// context.links (read by `c`): the ids of the events linked to, RELATION targets first (the event
+// names them as related), then the sources of PATH and END links (the events it follows).
+std::vector<std::string> LinkedIds(const json::object& context, FieldReader& c) {
   std::vector<std::string> relations, paths;
   const json::value* links = context.if_contains("links");
   if (links == nullptr || links->is_null()) return relations;
   if (!links->is_array()) {
-    errors->push_back({"context.links", "must be an array of links"});
+    c.AddError("links", "must be an array of links");
     return relations;
   }
   const json::array& list = links->get_array();
   for (size_t i = 0; i < list.size(); ++i) {
-    const std::string path = "context.links[" + std::to_string(i) + "]";
+    const std::string at = "links[" + std::to_string(i) + "]";
     if (!list[i].is_object()) {
-      errors->push_back({path, "must be an object"});
+      c.AddError(at, "must be an object");
       continue;
     }
-    FieldReader link(list[i].get_object(), path);
+    FieldReader link(list[i].get_object(), at);
     const bool relation = link.Id("linkType", false) == "RELATION";
-    if (auto id = NestedId(link, path, relation ? "target" : "from", "contextId", errors)) {
+    if (auto id = link.NestedId(relation ? "target" : "from", "contextId", false, kMaxUri)) {
       (relation ? relations : paths).push_back(std::move(*id));
     }
-    link.CollectErrors(errors);
+    c.Collect(link);
   }
   relations.insert(relations.end(), paths.begin(), paths.end());
   return relations;
@@ -144,7 +133,6 @@ Result<CdEvent> ReadCdEvent(const json::object& data, std::string_view cloud_typ
   const json::object* context = top.Object("context", true);
   const json::object* subject = top.Object("subject", true);
   if (!top.ok()) return top.status();
-  std::vector<FieldError> errors;
   CdEvent out;
   FieldReader c(*context, "context");
   auto id = c.Id("id", true);
@@ -154,20 +142,34 @@ Result<CdEvent> ReadCdEvent(const json::object& data, std::string_view cloud_typ
   if (type && *type != cloud_type) {
     c.AddError("type", "must be the CloudEvent's type, " + std::string(cloud_type));
   }
-  out.linked_ids = LinkedIds(*context, &errors);
-  c.CollectErrors(&errors);
+  out.linked_ids = LinkedIds(*context, c);
+  top.Collect(c);
   FieldReader s(*subject, "subject");
   auto subject_id = s.Id("id", true, kMaxUri);
   if (const json::object* content = s.Object("content", false)) {
-    FieldReader r(*content, "subject.content");
-    out.environment = NestedId(r, "subject.content", "environment", "id", &errors);
-    out.service_id = NestedId(r, "subject.content", "service", "id", &errors);
-    out.repository_id = NestedId(r, "subject.content", "repository", "id", &errors);
+    FieldReader r(*content, "content");
+    out.environment = r.NestedId("environment", "id", false, kMaxUri);
+    out.service_id = r.NestedId("service", "id", false, kMaxUri);
+    out.repository_id = r.NestedId("repository", "id", false, kMaxUri);
     out.artifact_id = r.Id("artifactId", false, kMaxUri);
-    r.CollectErrors(&errors);
+    out.group = r.Id("group", false);
+    out.ticket_type = r.Id("ticketType", false);
+    out.resolution = r.Id("resolution", false);
+    const json::value* assignees = content->if_contains("assignees");
+    if (assignees != nullptr && !assignees->is_null()) {
+      const json::array* list = assignees->if_array();
+      if (list == nullptr) {
+        r.AddError("assignees", "must be an array of strings");
+      } else if (!list->empty() && list->front().is_string()) {
+        out.assignee = std::string(list->front().get_string());
+      } else if (!list->empty()) {
+        r.AddError("assignees[0]", "must be a string");
+      }
+    }
+    s.Collect(r);
   }
-  s.CollectErrors(&errors);
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  top.Collect(s);
+  if (!top.ok()) return top.status();
   out.context_id = *id;
   out.timestamp = *timestamp;
   out.subject_id = *subject_id;

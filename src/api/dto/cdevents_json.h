@@ -49,6 +49,11 @@ struct CdEvent {
   std::optional<std::string> artifact_id;    // subject.content.artifactId
   std::optional<std::string> service_id;     // subject.content.service.id
   std::optional<std::string> repository_id;  // subject.content.repository.id
+  // Tickets: subject.content.group, .ticketType, the first of .assignees, .resolution.
+  std::optional<std::string> group;
+  std::optional<std::string> ticket_type;
+  std::optional<std::string> assignee;
+  std::optional<std::string> resolution;
 };
 
 // `cloud_type` is the CloudEvent's type, which context.type must repeat.

@@ -119,6 +119,22 @@ std::optional<int64_t> FieldReader::Count(std::string_view name, bool required) 
   return n;
 }
 
+std::optional<std::string> FieldReader::NestedId(std::string_view object, std::string_view field,
+                                                bool required, size_t max_len) {
+  const json::object* o = Object(object, false);  // names a value that is no object
+  if (o == nullptr) {
+    const json::value* v = obj_.if_contains(object);
+    if (required && (v == nullptr || v->is_null())) {
+      AddError(std::string(object) + "." + std::string(field), "is required");
+    }
+    return std::nullopt;
+  }
+  FieldReader r(*o, std::string(object));
+  auto value = r.Id(field, required, max_len);
+  Collect(r);
+  return value;
+}
+
 const json::object* FieldReader::Object(std::string_view name, bool required) {
   const json::value* v = Find(name, required);
   if (!v) return nullptr;

@@ -47,11 +47,15 @@ class FieldReader {
   }
   bool ok() const { return errors_.empty(); }
   Status status() const { return ok() ? Status::Ok() : Status::Invalid(errors_); }
-  // Appends the errors to `out`: a payload read with one reader per nested object reports every
-  // bad field at once.
-  void CollectErrors(std::vector<FieldError>* out) const {
-    out->insert(out->end(), errors_.begin(), errors_.end());
+  // Takes the errors of `inner`, a reader of an object nested in this one (its path relative to
+  // this one's), so that this reader's status names every bad field of the payload at once.
+  void Collect(const FieldReader& inner) {
+    for (const FieldError& e : inner.errors_) AddError(e.field, e.message);
   }
+  // The string `field` of the nested object `object` (team.key, environment.id), errors named
+  // by their path; an absent object is an absent field.
+  std::optional<std::string> NestedId(std::string_view object, std::string_view field,
+                                      bool required, size_t max_len = 256);
 
  private:
   // The value, or null when absent or JSON null (reporting "is required" if `required`).

@@ -1,7 +1,5 @@
 #include "api/dto/gitlab_json.h"
 
-#include <vector>
-
 #include "api/dto/fields.h"
 
 namespace emm::api::dto {
@@ -14,12 +12,12 @@ struct User {
   std::optional<std::string> username;
 };
 
-User UserOf(FieldReader& top, std::vector<FieldError>* errors) {
+User UserOf(FieldReader& top) {
   const json::object* user = top.Object("user", false);
   if (user == nullptr) return {};
   FieldReader r(*user, "user");
   User out{r.Id("id", false), r.Id("username", false)};
-  r.CollectErrors(errors);
+  top.Collect(r);
   return out;
 }
 
@@ -28,10 +26,8 @@ User UserOf(FieldReader& top, std::vector<FieldError>* errors) {
 Result<GitLabMergeRequest> ReadGitLabMergeRequest(const json::object& body) {
   FieldReader top(body);
   const json::object* attrs = top.Object("object_attributes", true);
-  std::vector<FieldError> errors;
-  const User user = UserOf(top, &errors);
-  top.CollectErrors(&errors);
-  if (attrs == nullptr) return Status::Invalid(std::move(errors));
+  const User user = UserOf(top);
+  if (attrs == nullptr) return top.status();
   FieldReader a(*attrs, "object_attributes");
   GitLabMergeRequest out;
   out.action = a.Id("action", false).value_or("");
@@ -40,8 +36,8 @@ Result<GitLabMergeRequest> ReadGitLabMergeRequest(const json::object& body) {
   auto created_at = a.Time("created_at", true, TimeText::kRfc3339OrRuby);
   out.updated_at = a.Time("updated_at", false, TimeText::kRfc3339OrRuby);
   auto author_id = a.Id("author_id", false);
-  a.CollectErrors(&errors);
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  top.Collect(a);
+  if (!top.ok()) return top.status();
   out.id = "gitlab:" + *project + "!" + *iid;
   out.created_at = *created_at;
   out.username = user.username;
@@ -61,16 +57,9 @@ Result<GitLabDeployment> ReadGitLabDeployment(const json::object& body) {
   out.commit_sha = slash != std::string::npos && slash + 1 < url->size()
                        ? std::optional(url->substr(slash + 1))
                        : r.Id("short_sha", false);
-  const json::object* project = r.Object("project", true);
-  std::vector<FieldError> errors;
-  out.username = UserOf(r, &errors).username.value_or("");
-  r.CollectErrors(&errors);
-  if (project != nullptr) {
-    FieldReader p(*project, "project");
-    out.project_id = p.Id("path_with_namespace", true).value_or("");
-    p.CollectErrors(&errors);
-  }
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  out.project_id = r.NestedId("project", "path_with_namespace", true).value_or("");
+  out.username = UserOf(r).username.value_or("");
+  if (!r.ok()) return r.status();
   out.id = "gitlab:" + *deployment_id;
   return out;
 }
