@@ -24,6 +24,17 @@ json::object Fixture(const std::string& name) {
   return json::parse(TestData("cdevents/" + name)).as_object();
 }
 
+// The fixture as another event: its context's id, type and timestamp replaced.
+json::object Another(const std::string& name, const std::string& id, const std::string& type,
+                     const std::string& timestamp) {
+  json::object event = Fixture(name);
+  json::object& context = event["context"].as_object();
+  context["id"] = id;
+  context["type"] = type;
+  context["timestamp"] = timestamp;
+  return event;
+}
+
 class CdEventsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -172,11 +183,10 @@ TEST_F(CdEventsTest, AnIncidentWithoutALinkFindsItsChainOrArtifact) {
 }
 
 TEST_F(CdEventsTest, ChangesArePullRequests) {
-  json::object created = Fixture("change_merged_v0.5.json");
-  created["context"].as_object()["id"] = "change-created-1";
-  created["context"].as_object()["type"] = "dev.cdevents.change.created.0.4.0";
-  created["context"].as_object()["timestamp"] = "2023-03-20T10:27:05Z";
-  ASSERT_EQ(Binary(created).status, 201);
+  ASSERT_EQ(Binary(Another("change_merged_v0.5.json", "change-created-1",
+                           "dev.cdevents.change.created.0.4.0", "2023-03-20T10:27:05Z"))
+                .status,
+            201);
   auto merged = Structured(Fixture("change_merged_v0.5.json"));
   ASSERT_EQ(merged.status, 200) << merged.body;
   json::value pr = Get("/api/v1/pull-requests/cdevents:mySubject123");
@@ -192,11 +202,10 @@ TEST_F(CdEventsTest, ChangesArePullRequests) {
 
 // Created at 10:27:05, closed at 14:27:05: done, 4 h (14400 s) spent.
 TEST_F(CdEventsTest, TicketsAreCreatedAndClosed) {
-  json::object created = Fixture("ticket_closed_v0.4.json");
-  created["context"].as_object()["id"] = "ticket-created-1";
-  created["context"].as_object()["type"] = "dev.cdevents.ticket.created.0.1.0";
-  created["context"].as_object()["timestamp"] = "2023-03-20T10:27:05Z";
-  ASSERT_EQ(Binary(created).status, 201);
+  ASSERT_EQ(Binary(Another("ticket_closed_v0.4.json", "ticket-created-1",
+                           "dev.cdevents.ticket.created.0.1.0", "2023-03-20T10:27:05Z"))
+                .status,
+            201);
   EXPECT_EQ(Get("/api/v1/tickets/cdevents:ticket-123").at("status"), "BACKLOG");
   auto closed = Binary(Fixture("ticket_closed_v0.4.json"));
   ASSERT_EQ(closed.status, 200) << closed.body;
