@@ -47,7 +47,9 @@ Result<json::array> Annotations(storage::EventStore& store, const Query& q, Time
     for (const domain::Deployment& d : timeline->first) {
       const TimeMs at = *d.deployed_at;
       std::string text = d.project_id + (d.team_id.empty() ? "" : " (" + d.team_id + ")") + " to " +
-                         d.environment + ", lead time " + Human(at - d.first_commit_at) + ", " +
+                         d.environment +
+                         (d.first_commit_at ? ", lead time " + Human(at - *d.first_commit_at) : "") +
+                         ", " +
                          domain::DeploymentKindName(d.kind) +
                          (d.commit_sha.empty() ? "" : ", commit " + d.commit_sha);
       rows.emplace_back(

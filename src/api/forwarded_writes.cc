@@ -26,6 +26,7 @@ Status Prepare(const WriteCommand& command, const boost::json::object& body,
     // The linked deployment is not stored: it stands for itself, in the incident's project
     // (change_failure_count is counted; time_to_detect needs its deployed_at, so is not).
     tx->deployment_for = [in, &ctx](std::string_view id) {
+      if (in->deployment_id != id) return std::optional<domain::Deployment>();  // a mere hint
       domain::Deployment d;
       d.id = std::string(id);
       d.project_id = in->project_id;

@@ -52,6 +52,12 @@ void PostTicketingStats(const Env& env, Call call);  // POST /api/v1/ticketing/s
 // linear_webhook_handler.cc
 void PostLinearWebhook(const Env& env, Call call);  // POST /webhooks/linear
 
+// gitlab_webhook_handler.cc
+void PostGitLabWebhook(const Env& env, Call call);  // POST /webhooks/gitlab
+
+// cdevents_handler.cc
+void PostCdEvent(const Env& env, Call call);  // POST /api/v1/cdevents (CloudEvents over HTTP)
+
 // dora_handlers.cc, explain_handler.cc, annotations_handler.cc
 void GetDora(const Env& env, Call call);         // GET /api/v1/metrics/dora
 void ExplainDora(const Env& env, Call call);     // GET /api/v1/metrics/dora/explain

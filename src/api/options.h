@@ -27,6 +27,7 @@ struct ApiOptions {
   std::string incident_io_webhook_secret;      // POST /webhooks/incident-io; "": 503
   std::string linear_secret = {};              // POST /webhooks/linear; "": 503
   domain::BotRule bots = {};                   // EM_METRICS_BOT_LOGINS: team-health's bots
+  std::string gitlab_webhook_token = {};       // POST /webhooks/gitlab; "": 503
 };
 
 // Named in the answers of stateless mode.

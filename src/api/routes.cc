@@ -83,6 +83,9 @@ constexpr RouteSpec kRoutes[] = {
      Needs::kStore},
     {"GET", "/api/v1/pull-requests/:pull_request_id", Access::kApi, &GetPullRequest, kNone,
      Needs::kStore},
+    // CDEvents as CloudEvents: deployments, incidents and pull requests (a resent event is
+    // recognised by its stored delivery id, and pull requests need the store).
+    {"POST", "/api/v1/cdevents", Access::kApi, &PostCdEvent, kNone, Needs::kStore},
     // Signed deliveries: the signature is the authentication (401 when it does not match).
     {"POST", "/webhooks/github", Access::kPublic, &PostGitHubWebhook, kNone, Needs::kStore},
     {"POST", "/webhooks/pagerduty", Access::kPublic, &PostPagerDutyWebhook, kNone, Needs::kStore},
@@ -95,6 +98,8 @@ constexpr RouteSpec kRoutes[] = {
     {"GET", "/api/v1/tickets", Access::kApi, &ListTickets, kListTickets, Needs::kStore},
     {"GET", "/api/v1/tickets/:ticket_id", Access::kApi, &GetTicket, kNone, Needs::kStore},
     {"POST", "/webhooks/linear", Access::kPublic, &PostLinearWebhook, kNone, Needs::kStore},
+    // The secret token is the authentication (401 when it does not match).
+    {"POST", "/webhooks/gitlab", Access::kPublic, &PostGitLabWebhook, kNone, Needs::kStore},
 };
 
 }  // namespace

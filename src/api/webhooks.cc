@@ -19,6 +19,15 @@ void AcknowledgeDelivery(const http::Responder& respond, const Delivery& deliver
   respond(http::Response::Json(200, json::serialize(json::object{{"ignored", std::string(why)}})));
 }
 
+http::Responder IgnoringStatus(http::Responder respond, int status, std::string why) {
+  return [inner = std::move(respond), status, why = std::move(why)](http::Response res) {
+    if (res.status == status) {
+      res = http::Response::Json(200, json::serialize(json::object{{"ignored", why}}));
+    }
+    inner(std::move(res));
+  };
+}
+
 void RunDelivery(const Env& env, WriteCommand command, const json::object& body,
                  http::Responder respond, std::optional<Delivery> delivery) {
   const char* what = std::holds_alternative<domain::NewIncident>(command)       ? "incident"
@@ -27,14 +36,8 @@ void RunDelivery(const Env& env, WriteCommand command, const json::object& body,
                                                                                 : nullptr;
   if (delivery && delivery->id.empty()) delivery.reset();
   if (what != nullptr) {
-    respond = [inner = std::move(respond), what](http::Response res) {
-      if (res.status == 409) {
-        res = http::Response::Json(
-            200, json::serialize(json::object{
-                     {"ignored", std::string("the ") + what + " exists already"}}));
-      }
-      inner(std::move(res));
-    };
+    respond =
+        IgnoringStatus(std::move(respond), 409, std::string("the ") + what + " exists already");
   }
   env.writes->Run(std::move(command), body, std::move(respond), std::move(delivery));
 }

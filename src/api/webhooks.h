@@ -31,6 +31,10 @@ void AcknowledgeDelivery(const http::Responder& respond, const Delivery& deliver
 void RunDelivery(const Env& env, WriteCommand command, const boost::json::object& body,
                  http::Responder respond, std::optional<Delivery> delivery);
 
+// `respond`, answering 200 {"ignored": why} in place of a `status` answer (for a provider that
+// treats that status as a failure of its own).
+http::Responder IgnoringStatus(http::Responder respond, int status, std::string why);
+
 // An incident tool's incident as NewIncident: `tool_id` is the tool's prefix and id
 // ("pagerduty:PGR0VU2"); the environment is the routing's, when it names one.
 domain::NewIncident ToolIncident(std::string tool_id, std::string project,

@@ -71,6 +71,7 @@ Result<domain::Outcome> RunCommand(const WriteCommand& command, domain::Transact
           [&](const ClosePullRequestCommand& c) { return domain::ClosePullRequest(tx, ctx, c.in); },
           [&](const MergePullRequestCommand& c) { return domain::MergePullRequest(tx, ctx, c.in); },
           [&](const domain::TicketUpdate& in) { return domain::UpsertTicket(tx, ctx, in); },
+          [&](const CloseTicketCommand& c) { return domain::CloseTicket(tx, ctx, c.in); },
       },
       command);
 }

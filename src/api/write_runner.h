@@ -30,11 +30,14 @@ struct ClosePullRequestCommand {
 struct MergePullRequestCommand {
   domain::PullRequestTransition in;
 };
+struct CloseTicketCommand {
+  domain::TicketClosing in;
+};
 using WriteCommand =
     std::variant<domain::NewDeployment, domain::MarkDeployed, domain::NewIncident,
                  RestoreIncidentCommand, FinishIncidentCommand, domain::NewPullRequest,
                  domain::PullRequestReviewed, ClosePullRequestCommand, MergePullRequestCommand,
-                 domain::TicketUpdate>;
+                 domain::TicketUpdate, CloseTicketCommand>;
 
 // A webhook delivery's identity (GitHub's X-GitHub-Delivery, Linear's Linear-Delivery, ...): a
 // stored write records it in the command's own transaction, so a replay runs nothing.

@@ -49,4 +49,9 @@ inline constexpr TimeMs kSvixTolerance = 5 * 60 * 1000;
 // Whether `secret` is usable by VerifySvixSignature: an optional "whsec_" then non-empty base64.
 bool IsSvixSecret(std::string_view secret);
 
+// GitLab's X-Gitlab-Token: the webhook's secret token itself, sent as is (GitLab signs nothing).
+// Compared in constant time, its length included. kUnauthenticated (naming the header) when it is
+// missing or wrong. REQUIRES: a non-empty token.
+Status VerifyGitLabToken(std::string_view token, std::string_view header_value);
+
 }  // namespace emm::auth

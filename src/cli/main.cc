@@ -417,7 +417,7 @@ int Serve(const config::Settings& s) {
   }
   api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,
                 s.github_webhook_secret, s.pagerduty_webhook_secret, s.incident_io_webhook_secret,
-                s.linear_secret, domain::BotRule(s.bot_logins)},
+                s.linear_secret, domain::BotRule(s.bot_logins), s.gitlab_webhook_token},
                {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
                 &self_metrics, forwarder.get(), github->client.get(), github->workers.get()});
 

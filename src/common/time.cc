@@ -110,6 +110,19 @@ std::optional<TimeMs> ParseTimestamp(std::string_view t) {
   return secs * 1000 + millis;
 }
 
+std::optional<TimeMs> ParseRubyTimestamp(std::string_view text) {
+  // "YYYY-MM-DD HH:MM:SS" then " UTC" or " +HHMM": ParseTimestamp reads it once the space goes.
+  constexpr size_t kDateTime = 19;
+  if (text.size() <= kDateTime + 1 || text[10] != ' ' || text[kDateTime] != ' ') {
+    return std::nullopt;
+  }
+  std::string_view zone = text.substr(kDateTime + 1);
+  if (zone != "UTC" && zone.front() != '+' && zone.front() != '-') return std::nullopt;
+  std::string rfc(text.substr(0, kDateTime));
+  rfc += zone == "UTC" ? std::string_view("Z") : zone;
+  return ParseTimestamp(rfc);
+}
+
 std::optional<int64_t> ParseCivilDate(std::string_view t) {
   size_t p = 0;
   int year = 0, month = 0, day = 0;

@@ -17,6 +17,10 @@ using TimeMs = int64_t;
 // date-time or names an impossible date (month 13, Feb 30, hour 24).
 std::optional<TimeMs> ParseTimestamp(std::string_view text);
 
+// Ruby's Time#to_s, as GitLab's webhooks write most times: "2021-04-28 21:50:00 +0200" or
+// "2013-12-03 17:23:34 UTC" (a space before the zone). nullopt when the text is not such a time.
+std::optional<TimeMs> ParseRubyTimestamp(std::string_view text);
+
 // A calendar date "2024-05-01" (exactly YYYY-MM-DD) as days since 1970-01-01; nullopt when the
 // text is not one or names a day that does not exist (2026-02-30).
 std::optional<int64_t> ParseCivilDate(std::string_view text);

@@ -139,6 +139,9 @@ const std::vector<Option>& Options() {
        "comma-separated logins that are bots (besides any ending in [bot]): team-health leaves "
        "their pull requests and reviews out",
        [](Settings& s, const std::string& v) { s.bot_logins = CommaList(v); }},
+      {"gitlab-webhook-token", "GITLAB_WEBHOOK_TOKEN", Kind::kString, "(none: 503)",
+       "secret token of POST /webhooks/gitlab: each delivery's X-Gitlab-Token must equal it",
+       [](Settings& s, const std::string& v) { s.gitlab_webhook_token = v; }},
       {"log-level", "EM_METRICS_LOG_LEVEL", Kind::kString, "info",
        "trace, debug, info, warn, error, fatal or silent",
        [](Settings& s, const std::string& v) { s.log_level = v; }},

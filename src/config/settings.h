@@ -38,6 +38,7 @@ struct Settings {
   // EM_METRICS_BOT_LOGINS, comma-separated: logins that are bots besides GitHub Apps' "...[bot]"
   // (team-health leaves their pull requests and reviews out, and never counts them as engineers).
   std::vector<std::string> bot_logins;
+  std::string gitlab_webhook_token;                // GITLAB_WEBHOOK_TOKEN ("": 503)
   std::string log_level = "info";                  // EM_METRICS_LOG_LEVEL
   std::string version = "-";                       // EM_METRICS_VERSION
   bool dev_routes = false;                         // DEV_ROUTES (any value)

@@ -200,6 +200,7 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
           EMM_RETURN_IF_ERROR(check.Expect(users[i], json::kind::object, k, "an object"));
           domain::TeamUser user;
           for (auto [field, dest] : {std::pair{"github_username", &user.github_username},
+                                     std::pair{"gitlab_username", &user.gitlab_username},
                                      std::pair{"email", &user.email},
                                      std::pair{"slack_member_id", &user.slack_member_id}}) {
             if (const json::value* v = users[i].get_object().if_contains(field)) {

@@ -21,9 +21,9 @@ std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 void NoteDeploymentTimes(const CommandContext& ctx, const Deployment& d) {
   if (!d.deployed_at) return;
-  if (*d.deployed_at < d.first_commit_at) {
+  if (d.first_commit_at && *d.deployed_at < *d.first_commit_at) {
     ctx.Note("deployment", d.id, "deployed_at",
-             IsBefore("deployed_at", *d.deployed_at, "first_commit_at", d.first_commit_at) +
+             IsBefore("deployed_at", *d.deployed_at, "first_commit_at", *d.first_commit_at) +
                  ": no lead time recorded");
   }
   if (*d.deployed_at < d.deploy_start_at) {
@@ -87,9 +87,9 @@ std::vector<Sample> SamplesForDeploymentCreated(const Deployment& d) {
 std::vector<Sample> SamplesForDeploymentDeployed(const Deployment& d) {
   TimeMs at = d.deployed_at.value_or(d.deploy_start_at);
   std::vector<Sample> out{Make(kDeploymentFrequency, d.project_id, d.team_id, d.environment)};
-  if (at >= d.first_commit_at) {
+  if (d.first_commit_at && at >= *d.first_commit_at) {
     out.push_back(Make(kLeadTimeForChanges, d.project_id, d.team_id, d.environment,
-                       Seconds(d.first_commit_at, at)));
+                       Seconds(*d.first_commit_at, at)));
   }
   if (at >= d.deploy_start_at) {
     out.push_back(Make(kDeploymentDuration, d.project_id, d.team_id, d.environment,
@@ -135,6 +135,34 @@ Status NoteLinkedIncident(Transaction& tx, Deployment d, const Incident& i) {
   return tx.UpdateDeployment(d);
 }
 
+namespace {
+
+Status PutAliases(Transaction& tx, const Deployment& d, const std::vector<std::string>& aliases) {
+  for (const std::string& alias : aliases) {
+    EMM_RETURN_IF_ERROR(
+        tx.PutDeploymentAlias(alias, d.id, d.deployed_at.value_or(d.deploy_start_at)));
+  }
+  return Status::Ok();
+}
+
+// The deployment the first hint that names one finds (as an id, else as an alias); none when no
+// hint does.
+Result<std::optional<Deployment>> FindHintedDeployment(Transaction& tx,
+                                                       const std::vector<std::string>& hints) {
+  for (const std::string& hint : hints) {
+    auto by_id = tx.FindDeployment(hint);
+    if (!by_id.ok() || by_id->has_value()) return by_id;
+    auto alias = tx.FindDeploymentByAlias(hint);
+    if (!alias.ok()) return alias.status();
+    if (!alias->has_value()) continue;
+    auto aliased = tx.FindDeployment(**alias);
+    if (!aliased.ok() || aliased->has_value()) return aliased;
+  }
+  return std::optional<Deployment>();
+}
+
+}  // namespace
+
 // The same after an incident's restore: looks its deployment up.
 Status NoteRestore(Transaction& tx, const Incident& i) {
   if (!i.deployment_id) return Status::Ok();
@@ -157,7 +185,7 @@ Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
   d.created_at = ctx.now;
   d.kind = in.kind.value_or(DeploymentKind::kPlanned);
   d.commit_sha = in.commit_sha.value_or("");
-  d.team_id = ctx.teams->Resolve(d.project_id, in.username);
+  d.team_id = ctx.teams->Resolve(d.project_id, in.username, in.username_host);
   if (in.deployed_at) {
     d.deployed_at = in.deployed_at;
     d.status = DeploymentStatus::kDeployed;
@@ -168,6 +196,7 @@ Result<Outcome> CreateDeployment(Transaction& tx, const CommandContext& ctx,
     return Status::AlreadyExists("id", "deployment " + Quoted(d.id) + " already exists");
   }
   EMM_RETURN_IF_ERROR(inserted);
+  EMM_RETURN_IF_ERROR(PutAliases(tx, d, in.aliases));
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentCreated(d), ctx.now));
   if (d.status == DeploymentStatus::kDeployed) {
     EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentDeployed(d), ctx.now));
@@ -187,17 +216,21 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
     std::vector<FieldError> errors;
     constexpr const char* kRequired = "is required when create_if_not_exists is true";
     if (!in.project_id) errors.push_back({"project_id", kRequired});
-    if (!in.first_commit_at) errors.push_back({"first_commit_at", kRequired});
+    if (!in.first_commit_at && !in.first_commit_unknown) {
+      errors.push_back({"first_commit_at", kRequired});
+    }
     if (!errors.empty()) return Status::Invalid(std::move(errors));
     NewDeployment create{in.id,
                          *in.project_id,
                          in.username,
                          in.environment,
-                         *in.first_commit_at,
+                         in.first_commit_at,
                          in.deploy_start_at,
                          deployed_at,
                          in.kind,
-                         in.commit_sha};
+                         in.commit_sha,
+                         in.aliases,
+                         in.username_host};
     return CreateDeployment(tx, ctx, create);
   }
 
@@ -205,13 +238,14 @@ Result<Outcome> MarkDeploymentDeployed(Transaction& tx, const CommandContext& ct
   if (d.status == DeploymentStatus::kDeployed) return Outcome::kUnchanged;
   // The team follows the stored project (the body's project_id never moves a deployment); a
   // username given now can settle a project shared by several teams.
-  std::string team = ctx.teams->Resolve(d.project_id, in.username);
+  std::string team = ctx.teams->Resolve(d.project_id, in.username, in.username_host);
   if (!team.empty()) d.team_id = std::move(team);
   d.deployed_at = deployed_at;
   d.status = DeploymentStatus::kDeployed;
   if (in.kind) d.kind = *in.kind;
   if (in.commit_sha) d.commit_sha = *in.commit_sha;
   EMM_RETURN_IF_ERROR(tx.UpdateDeployment(d));
+  EMM_RETURN_IF_ERROR(PutAliases(tx, d, in.aliases));
   EMM_RETURN_IF_ERROR(Record(tx, SamplesForDeploymentDeployed(d), ctx.now));
   NoteDeploymentTimes(ctx, d);
   return Outcome::kUpdated;
@@ -240,6 +274,10 @@ Result<Outcome> CreateIncident(Transaction& tx, const CommandContext& ctx, const
     } else {
       deployment = std::move(**found);
     }
+  } else {
+    auto hinted = FindHintedDeployment(tx, in.deployment_hints);
+    if (!hinted.ok()) return hinted.status();
+    deployment = std::move(*hinted);
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
 
@@ -264,7 +302,7 @@ Result<Outcome> CreateIncident(Transaction& tx, const CommandContext& ctx, const
       }
     }
   }
-  i.deployment_id = in.deployment_id;
+  if (deployment) i.deployment_id = deployment->id;
   i.environment = in.environment ? *in.environment
                   : deployment   ? deployment->environment
                                  : ctx.default_environment;

@@ -59,12 +59,16 @@ struct NewDeployment {
   std::string project_id;
   std::string username;  // team lookup only
   std::optional<std::string> environment;
-  TimeMs first_commit_at = 0;
+  std::optional<TimeMs> first_commit_at;  // none: not known (a webhook), no lead time
   // Default: now, or deployed_at when that is earlier (a back-filled deployment).
   std::optional<TimeMs> deploy_start_at;
   std::optional<TimeMs> deployed_at;  // given: created already deployed
   std::optional<DeploymentKind> kind;     // default: planned
   std::optional<std::string> commit_sha;
+  // Other names incidents may find it by (Transaction::PutDeploymentAlias), as of its deployed_at
+  // (or its start while not deployed).
+  std::vector<std::string> aliases = {};
+  CodeHost username_host = CodeHost::kGitHub;  // whose login `username` is
 };
 
 struct MarkDeployed {
@@ -73,17 +77,25 @@ struct MarkDeployed {
   std::optional<std::string> project_id;
   std::string username;
   std::optional<std::string> environment;
+  // Creating: required, unless the sender cannot know it (first_commit_unknown: a webhook), and
+  // then the deployment gives no lead time.
   std::optional<TimeMs> first_commit_at;
+  bool first_commit_unknown = false;
   std::optional<TimeMs> deploy_start_at;  // creating: default the earlier of now and deployed_at
   std::optional<TimeMs> deployed_at;      // default: now
   std::optional<DeploymentKind> kind;     // given: recorded (also on an existing deployment)
   std::optional<std::string> commit_sha;  // given: recorded (also on an existing deployment)
+  std::vector<std::string> aliases = {};  // recorded when it is deployed now (NewDeployment's)
+  CodeHost username_host = CodeHost::kGitHub;
 };
 
 struct NewIncident {
   std::optional<std::string> id;  // default: incident_<project_id>_<N>
   std::string project_id;
   std::optional<std::string> deployment_id;
+  // Without deployment_id: names that may find its deployment (deployment ids or aliases, the
+  // surest first); the first that finds one links it, none leaves it unlinked.
+  std::vector<std::string> deployment_hints;
   std::optional<std::string> environment;
   // Default: the earliest of now, restored_at and finished_at.
   std::optional<TimeMs> started_at;

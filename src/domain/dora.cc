@@ -146,8 +146,8 @@ DoraReport ComputeDora(TimeMs from, TimeMs to, const DoraFacts& e, Preset preset
   for (const DeployedFact& d : e.deployed) {
     // Times that contradict each other (skewed clocks) are stored as sent, but a negative
     // duration is no duration: it is left out of the figure (explain says so).
-    if (d.deployed_at >= d.first_commit_at) {
-      lead.push_back(Seconds(d.first_commit_at, d.deployed_at));
+    if (d.first_commit_at && d.deployed_at >= *d.first_commit_at) {
+      lead.push_back(Seconds(*d.first_commit_at, d.deployed_at));
     }
     if (d.deployed_at >= d.deploy_start_at) {
       duration.push_back(Seconds(d.deploy_start_at, d.deployed_at));

@@ -79,7 +79,7 @@ struct DoraGroup {
 
 struct DeployedFact {
   TimeMs deployed_at = 0;
-  TimeMs first_commit_at = 0;
+  std::optional<TimeMs> first_commit_at;  // none: not known, no lead time
   TimeMs deploy_start_at = 0;
   std::optional<TimeMs> recovered_at;  // the earliest restore of its linked incidents
   uint32_t group = 0;

@@ -26,7 +26,8 @@ struct Deployment {
   std::string project_id;
   std::string team_id;  // empty: no team could be resolved
   std::string environment;
-  TimeMs first_commit_at = 0;
+  // None when the sender cannot know it (a GitLab or CDEvents webhook): no lead time then.
+  std::optional<TimeMs> first_commit_at;
   TimeMs deploy_start_at = 0;
   std::optional<TimeMs> deployed_at;  // set once status is kDeployed
   DeploymentStatus status = DeploymentStatus::kStarted;

@@ -98,12 +98,17 @@ void ExplainDeployments(Figure figure, const ExplainInput& in, Explanation* out)
     CountedEvent c{d, nullptr, std::nullopt, std::nullopt, std::nullopt, {}};
     switch (figure) {
       case Figure::kLeadTimeForChanges:
-        if (at < d->first_commit_at) {
+        if (!d->first_commit_at) {
           out->left_out.push_back(
-              {d->id, OutOfOrder("deployed_at", at, "first_commit_at", d->first_commit_at)});
+              {d->id, "first_commit_at is not known (a webhook cannot send it): no lead time"});
           continue;
         }
-        c.value_ms = at - d->first_commit_at;
+        if (at < *d->first_commit_at) {
+          out->left_out.push_back(
+              {d->id, OutOfOrder("deployed_at", at, "first_commit_at", *d->first_commit_at)});
+          continue;
+        }
+        c.value_ms = at - *d->first_commit_at;
         break;
       case Figure::kDeploymentDuration:
         if (at < d->deploy_start_at) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "domain/explain.h"
@@ -193,8 +194,11 @@ class Roster {
       const Team* t = team.empty() || c.directory == nullptr ? nullptr : c.directory->FindTeam(team);
       if (t != nullptr) {
         for (const TeamUser& u : t->users) {
-          if (!u.github_username.empty() && !IsBotLogin(c, u.github_username)) {
-            logins.insert(u.github_username);
+          // One person, whichever code host their pull requests come from.
+          const std::string& person = u.github_username.empty() ? u.gitlab_username
+                                                                : u.github_username;
+          for (const std::string* login : {&u.github_username, &u.gitlab_username}) {
+            if (!login->empty() && !IsBotLogin(c, *login)) logins.emplace(*login, person);
           }
         }
       }
@@ -202,14 +206,15 @@ class Roster {
       if (team.empty()) {
         why = "some pull requests have no team: their engineers cannot be known";
       } else if (logins.empty()) {
-        why = "team " + Quoted(team) + " lists no GitHub users in the teams file";
+        why = "team " + Quoted(team) + " lists no GitHub or GitLab users in the teams file";
       }
       if (!why.empty()) unknown_ += (unknown_.empty() ? "" : "; ") + why;
     }
   }
 
-  // The engineers a team lists: GitHub users, not bots (views into the directory).
-  using Logins = std::unordered_set<std::string_view>;
+  // The engineers a team lists, not bots: each GitHub or GitLab login -> the person (their GitHub
+  // login, else their GitLab one). Views into the directory.
+  using Logins = std::unordered_map<std::string_view, std::string_view>;
   const Logins& Of(std::string_view team) const {
     static const Logins kNone;
     auto it = listed_.find(team);
@@ -239,7 +244,7 @@ void ForEachActivity(const PullRequestFact& pr, Fn&& fn) {
 
 // Who was active in one range, as far as the engineer count goes.
 struct Activity {
-  std::unordered_set<std::string_view> engineers;  // logins (views into the facts)
+  std::unordered_set<std::string_view> engineers;  // persons (Roster::Logins' values)
   size_t unattributed_pull_requests = 0;
   size_t unattributed_reviews = 0;
   const PullRequestFact* last_unattributed = nullptr;  // a pull request counts once
@@ -256,7 +261,7 @@ struct Activity {
       }
       return;
     }
-    if (team.count(login) > 0) engineers.insert(login);
+    if (auto person = team.find(login); person != team.end()) engineers.insert(person->second);
   }
 
   EngineerCount Count(const Roster& roster) const {

@@ -23,6 +23,7 @@ TeamDirectory::TeamDirectory(std::vector<Team> teams) : teams_(std::move(teams))
     for (const std::string& p : t.projects) AddUnique(&by_project_[p], t.id);
     for (const TeamUser& u : t.users) {
       if (!u.github_username.empty()) AddUnique(&by_github_username_[u.github_username], t.id);
+      if (!u.gitlab_username.empty()) AddUnique(&by_gitlab_username_[u.gitlab_username], t.id);
     }
   }
 }
@@ -38,10 +39,11 @@ const std::vector<std::string>& TeamDirectory::TeamsOfProject(std::string_view p
   return Lookup(by_project_, project_id);
 }
 
-std::string TeamDirectory::Resolve(std::string_view project_id, std::string_view username) const {
+std::string TeamDirectory::Resolve(std::string_view project_id, std::string_view username,
+                                   CodeHost host) const {
   const auto& by_project = Lookup(by_project_, project_id);
   if (by_project.size() == 1) return by_project.front();
-  const auto& by_user = Lookup(by_github_username_, username);
+  const auto& by_user = Lookup(UsersOf(host), username);
   if (by_user.size() == 1) return by_user.front();
   std::string found;
   int n = 0;

@@ -13,6 +13,7 @@ struct TeamUser {
   std::string github_username;
   std::string email;
   std::string slack_member_id;
+  std::string gitlab_username = {};
 };
 
 struct Team {
@@ -21,20 +22,29 @@ struct Team {
   std::vector<TeamUser> users;
 };
 
+// Whose login a username is: the teams file lists each user's GitHub and GitLab logins apart,
+// since the same person may have different ones.
+enum class CodeHost { kGitHub, kGitLab };
+
 // Immutable once built; safe to share between threads.
 class TeamDirectory {
  public:
   TeamDirectory() = default;
   explicit TeamDirectory(std::vector<Team> teams);
 
-  // 1. the project's only team; 2. else the user's only team (by GitHub username);
+  // 1. the project's only team; 2. else the user's only team (by `host`'s username);
   // 3. else the one team both lists share. Empty string when none of those is unique.
-  std::string Resolve(std::string_view project_id, std::string_view username) const;
+  std::string Resolve(std::string_view project_id, std::string_view username,
+                      CodeHost host = CodeHost::kGitHub) const;
 
   // Whether a team lists this GitHub login among its users (the original only counts their pull
   // requests and reviews).
   bool HasGithubUser(std::string_view username) const {
-    return by_github_username_.find(username) != by_github_username_.end();
+    return HasUser(CodeHost::kGitHub, username);
+  }
+  bool HasUser(CodeHost host, std::string_view username) const {
+    const auto& users = UsersOf(host);
+    return users.find(username) != users.end();
   }
 
   // The team with this id; null when the teams file has none.
@@ -45,9 +55,15 @@ class TeamDirectory {
   const std::vector<Team>& teams() const { return teams_; }
 
  private:
+  using TeamsByName = std::map<std::string, std::vector<std::string>, std::less<>>;
+  const TeamsByName& UsersOf(CodeHost host) const {
+    return host == CodeHost::kGitLab ? by_gitlab_username_ : by_github_username_;
+  }
+
   std::vector<Team> teams_;
-  std::map<std::string, std::vector<std::string>, std::less<>> by_project_;
-  std::map<std::string, std::vector<std::string>, std::less<>> by_github_username_;
+  TeamsByName by_project_;
+  TeamsByName by_github_username_;
+  TeamsByName by_gitlab_username_;
 };
 
 }  // namespace emm::domain

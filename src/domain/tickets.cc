@@ -135,6 +135,29 @@ Result<Outcome> UpsertTicket(Transaction& tx, const CommandContext& ctx, const T
   return stored ? Outcome::kUpdated : Outcome::kCreated;
 }
 
+Result<Outcome> CloseTicket(Transaction& tx, const CommandContext& ctx, const TicketClosing& in) {
+  auto found = tx.FindTicket(in.id);
+  if (!found.ok()) return found.status();
+  if (!found->has_value()) return Status::NotFound("Ticket does not exist");
+  const Ticket& t = **found;
+  TicketUpdate u;
+  u.id = t.id;
+  u.external_id = t.external_id;
+  u.team_id = t.team_id;
+  u.project_id = t.project_id;
+  u.created_at = t.created_at;
+  u.updated_at = in.at;
+  u.started_at = t.started_at;
+  if (in.status == TicketStatus::kDone) u.finished_at = in.at;
+  u.parent_ticket_id = t.parent_ticket_id;
+  u.actor_hash = t.actor_hash;
+  u.ticket_type = t.ticket_type;
+  u.status = in.status;
+  u.estimation = t.current_estimation;
+  u.skip_parents = false;  // it is stored: it was no parent when it came
+  return UpsertTicket(tx, ctx, u);
+}
+
 Status ReplayTickets(Transaction& tx,
                      const std::function<void(const std::vector<Sample>&)>& fold) {
   std::map<std::string, Ticket> tickets;

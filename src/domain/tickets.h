@@ -79,6 +79,15 @@ struct TicketUpdate {
 // than the stored one (updated_at), or a parent ticket when skip_parents is set.
 Result<Outcome> UpsertTicket(Transaction& tx, const CommandContext& ctx, const TicketUpdate& in);
 
+// A tracker that sends only that a ticket closed (CDEvents' ticket.closed): the stored ticket,
+// now done or canceled at `at`, as UpsertTicket records it. 404 for a ticket never stored.
+struct TicketClosing {
+  std::string id;
+  TicketStatus status = TicketStatus::kDone;  // kDone or kCanceled
+  std::optional<TimeMs> at;                   // default: now
+};
+Result<Outcome> CloseTicket(Transaction& tx, const CommandContext& ctx, const TicketClosing& in);
+
 // The samples of each step; shared by the live path and ReplayTickets.
 std::vector<Sample> SamplesForTicketDone(const Ticket& t, TimeMs done_at);
 std::vector<Sample> SamplesForTicketReopened(const Ticket& t);

@@ -30,6 +30,13 @@ class Transaction {
   // Stores what a transition changes: team_id, restored_at, finished_at.
   virtual Status UpdateIncident(const Incident& i) = 0;
   virtual Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) = 0;
+  // Other names of deployments (a CDEvents chain or artifact in an environment), by which
+  // incidents find theirs: names `deployment_id` by `alias` unless a deployment at a later `at`
+  // carries it already, so each alias names the latest deployment that carries it.
+  virtual Status PutDeploymentAlias(std::string_view alias, std::string_view deployment_id,
+                                    TimeMs at) = 0;
+  // The id of the deployment `alias` names; none when no deployment carries it.
+  virtual Result<std::optional<std::string>> FindDeploymentByAlias(std::string_view alias) = 0;
   virtual Result<int64_t> CountIncidentsOfProject(std::string_view project_id) = 0;
 
   virtual Result<std::optional<PullRequest>> FindPullRequest(std::string_view id) = 0;

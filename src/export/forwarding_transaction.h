@@ -37,6 +37,13 @@ class ForwardingTransaction final : public domain::Transaction {
   Status UpdateIncident(const domain::Incident&) override { return Status::Ok(); }
   Result<int64_t> CountIncidentsOfDeployment(std::string_view) override { return 0; }
   Result<int64_t> CountIncidentsOfProject(std::string_view) override { return id_seed; }
+  // Nothing is stored, so no alias names anything.
+  Status PutDeploymentAlias(std::string_view, std::string_view, TimeMs) override {
+    return Status::Ok();
+  }
+  Result<std::optional<std::string>> FindDeploymentByAlias(std::string_view) override {
+    return std::optional<std::string>();
+  }
   // Pull requests need their stored opened_at for every duration: not in stateless mode (yet).
   Result<std::optional<domain::PullRequest>> FindPullRequest(std::string_view) override {
     return NoPullRequests();

@@ -54,7 +54,7 @@ class ApiTest : public ::testing::Test {
     store_ = std::move(*store);
     writes_ = std::make_unique<storage::WriteQueue>(store_.get());
     api_ = std::make_unique<Api>(
-        ApiOptions{"production", "1.2.3", "host-1", false, false, "", "", ""},
+        ApiOptions{"production", "1.2.3", "host-1", false, false, "", "", "", ""},
         ApiDeps{store_.get(), writes_.get(), &auth_, &teams_, &clock_, nullptr, nullptr});
   }
 

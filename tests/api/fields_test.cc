@@ -173,6 +173,18 @@ TEST(FieldReaderTest, Times) {
   EXPECT_TRUE(r.ok());
 }
 
+TEST(FieldReaderTest, RubyTimesOnlyWhereAsked) {
+  json::object o = Obj(R"({"a":"2024-05-01 12:00:00 +0200","b":"2024-05-01 10:00:00 UTC"})");
+  FieldReader gitlab(o);
+  EXPECT_EQ(gitlab.Time("a", true, TimeText::kRfc3339OrRuby), kT0);
+  EXPECT_EQ(gitlab.Time("b", true, TimeText::kRfc3339OrRuby), kT0);
+  EXPECT_TRUE(gitlab.ok());
+  FieldReader api(o);
+  EXPECT_EQ(api.Time("a", true), std::nullopt);
+  EXPECT_EQ(api.Time("b", true), std::nullopt);
+  EXPECT_EQ(Fields(api.status()), (std::vector<std::string>{"a", "b"}));
+}
+
 TEST(FieldReaderTest, BadDatesNameTheField) {
   json::object o = Obj(R"({"a":"2024-13-01T10:00:00Z","b":"2024-02-30","c":1714557600000,)"
                        R"("d":"2024-05-01T10:00:00"})");

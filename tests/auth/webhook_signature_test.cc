@@ -68,6 +68,17 @@ TEST(WebhookSignatureTest, AnythingElseIsUnauthenticatedNamingTheHeader) {
             StatusCode::kUnauthenticated);
 }
 
+// --- GitLab (X-Gitlab-Token) ---
+
+TEST(WebhookSignatureTest, AGitLabTokenMustBeExactlyTheSecretToken) {
+  EXPECT_TRUE(VerifyGitLabToken("t0ken", "t0ken").ok());
+  for (const char* bad : {"", "t0ke", "t0ken ", "T0KEN", "t0ken\n", "other"}) {
+    Status s = VerifyGitLabToken("t0ken", bad);
+    EXPECT_EQ(s.code(), StatusCode::kUnauthenticated) << bad;
+    EXPECT_NE(s.message().find("X-Gitlab-Token"), std::string::npos) << s.message();
+  }
+}
+
 // --- PagerDuty (X-PagerDuty-Signature) ---
 
 std::string TestData(const std::string& path) {

@@ -48,6 +48,22 @@ TEST(ParseCivilDateTest, RefusesDaysThatDoNotExistAndOtherShapes) {
   }
 }
 
+TEST(ParseRubyTimestampTest, GitLabsForms) {
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01 10:00:00 UTC"), kMay1);
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01 12:00:00 +0200"), kMay1);
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01 05:30:00 -0430"), kMay1);
+}
+
+TEST(ParseRubyTimestampTest, OtherTextIsRefused) {
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01T10:00:00Z"), std::nullopt);
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01 10:00:00"), std::nullopt);
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01 10:00:00 "), std::nullopt);
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01 10:00:00 CEST"), std::nullopt);
+  EXPECT_EQ(ParseRubyTimestamp("2024-05-01 10:00:00 +2"), std::nullopt);
+  EXPECT_EQ(ParseRubyTimestamp("2024-02-30 10:00:00 UTC"), std::nullopt);
+  EXPECT_EQ(ParseRubyTimestamp(""), std::nullopt);
+}
+
 TEST(ParseTimestampTest, Epoch) { EXPECT_EQ(ParseTimestamp("1970-01-01T00:00:00Z"), 0); }
 
 TEST(ParseTimestampTest, LowercaseSeparatorAndZone) {

@@ -303,6 +303,12 @@ TEST(LoadSettingsTest, BotLogins) {
             (std::vector<std::string>{"b", "c"}));
 }
 
+TEST(LoadSettingsTest, GitlabWebhookToken) {
+  EXPECT_EQ(MustLoad({}).gitlab_webhook_token, "");
+  EXPECT_EQ(MustLoad({{"GITLAB_WEBHOOK_TOKEN", "t0ken"}}).gitlab_webhook_token, "t0ken");
+  EXPECT_EQ(MustLoad({}, {"--gitlab-webhook-token=x"}).gitlab_webhook_token, "x");
+}
+
 TEST(LoadSettingsTest, SqliteCheckpointPages) {
   EXPECT_EQ(MustLoad({}).sqlite_checkpoint_pages, 4000);
   EXPECT_EQ(MustLoad({{"SQLITE_CHECKPOINT_PAGES", "64"}}).sqlite_checkpoint_pages, 64);

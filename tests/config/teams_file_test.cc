@@ -134,6 +134,16 @@ TEST(ParseTeamsConfigTest, UsersMustBeAnArrayOfObjects) {
   EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"github_username":7}]}}})"),
             "teams.t.users[0].github_username");
   EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"email":["x"]}]}}})"), "teams.t.users[0].email");
+  EXPECT_EQ(FailedKey(R"({"teams":{"t":{"users":[{"gitlab_username":1}]}}})"),
+            "teams.t.users[0].gitlab_username");
+}
+
+TEST(ParseTeamsConfigTest, GitLabUsernamesAreRead) {
+  auto r = ParseTeamsConfig(
+      R"({"teams":{"t":{"users":[{"github_username":"a-gh","gitlab_username":"a"}]}}})", "x");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->directory.teams()[0].users[0].gitlab_username, "a");
+  EXPECT_TRUE(r->directory.HasUser(domain::CodeHost::kGitLab, "a"));
 }
 
 TEST(ParseTeamsConfigTest, OptionalTeamStringsAreChecked) {

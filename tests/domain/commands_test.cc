@@ -26,7 +26,7 @@ std::vector<std::string> Fields(const Status& s) {
   return out;
 }
 
-TeamUser Github(std::string name) { return TeamUser{std::move(name), "", ""}; }
+TeamUser Github(std::string name) { return TeamUser{std::move(name), "", "", ""}; }
 
 class CommandsTest : public ::testing::Test {
  protected:

@@ -26,6 +26,18 @@ class FakeTransaction final : public Transaction {
   Status UpdateIncident(const Incident& i) override;
   Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) override;
   Result<int64_t> CountIncidentsOfProject(std::string_view project_id) override;
+  Status PutDeploymentAlias(std::string_view alias, std::string_view deployment_id,
+                            TimeMs at) override {
+    auto [it, added] = aliases.try_emplace(std::string(alias), std::string(deployment_id), at);
+    if (!added && at >= it->second.second) it->second = {std::string(deployment_id), at};
+    ++writes;
+    return Status::Ok();
+  }
+  Result<std::optional<std::string>> FindDeploymentByAlias(std::string_view alias) override {
+    auto it = aliases.find(alias);
+    if (it == aliases.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second.first);
+  }
 
   Result<std::optional<PullRequest>> FindPullRequest(std::string_view id) override;
   Status InsertPullRequest(const PullRequest& pr) override;
@@ -108,6 +120,7 @@ class FakeTransaction final : public Transaction {
   std::vector<std::string> ticket_order;
   std::vector<TicketStatusChange> status_changes;
   std::vector<TicketEstimationChange> estimation_changes;
+  std::map<std::string, std::pair<std::string, TimeMs>, std::less<>> aliases;  // -> (id, at)
   std::map<SeriesKey, SeriesState> series;
   std::vector<ExportMark> marks;
   int writes = 0;  // Insert*/Update*/PutSeries/ClearSeries calls

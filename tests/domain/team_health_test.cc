@@ -201,6 +201,20 @@ TEST_F(TeamHealthTest, EngineersAreTheTeamsActiveUsersButBots) {
             "no engineer authored or reviewed a pull request in the range");
 }
 
+// GitLab's merge requests carry GitLab usernames: the teams file's gitlab_username counts them,
+// and one person active on both code hosts is one engineer.
+TEST_F(TeamHealthTest, GitLabLoginsAreTheSamePeople) {
+  directory_ = TeamDirectory({Team{"web", {}, {TeamUser{"alice", "", "", "alice.gl"},
+                                               TeamUser{"", "", "", "erin.gl"}}}});
+  facts_.pull_requests.push_back(Pr("g1", "alice.gl", kT0, kT0 + kDay));   // GitLab
+  facts_.pull_requests.push_back(Pr("h1", "alice", kT0 + kDay, kT0 + 2 * kDay));  // GitHub
+  facts_.pull_requests.push_back(
+      Pr("g2", "someone", kT0, kT0 + kDay, {Review(kT0 + kHour, "erin.gl", true)}));
+  PullRequestReport r = Compute();
+  EXPECT_EQ(r.engineers.count, std::optional<size_t>(2));  // alice (both logins), erin
+  EXPECT_EQ(r.merged, 3u);
+}
+
 TEST_F(TeamHealthTest, EngineersUnknownAreSaidSoNotGuessed) {
   facts_.pull_requests.push_back(Pr("a", "alice", kT0, kT0 + kHour));
   facts_.pull_requests.push_back(
@@ -221,14 +235,14 @@ TEST_F(TeamHealthTest, EngineersUnknownAreSaidSoNotGuessed) {
   r = Compute();
   EXPECT_FALSE(r.engineers.count.has_value());
   EXPECT_EQ(r.engineers.unknown_reason,
-            "team \"api\" lists no GitHub users in the teams file; some pull requests have no "
+            "team \"api\" lists no GitHub or GitLab users in the teams file; some pull requests have no "
             "team: their engineers cannot be known");
 
   // A team the teams file does not know at all.
   facts_.pull_requests = {};
   facts_.teams = {"ghost"};
   EXPECT_EQ(Compute().engineers.unknown_reason,
-            "team \"ghost\" lists no GitHub users in the teams file");
+            "team \"ghost\" lists no GitHub or GitLab users in the teams file");
   // No teams file at all.
   facts_.teams = {"web"};
   EXPECT_FALSE(ComputeTeamHealth(facts_, kT0, kT1, {nullptr, &bots_})

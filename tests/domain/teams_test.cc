@@ -8,7 +8,7 @@
 namespace emm::domain {
 namespace {
 
-TeamUser Github(std::string name) { return TeamUser{std::move(name), "", ""}; }
+TeamUser Github(std::string name) { return TeamUser{std::move(name), "", "", ""}; }
 
 // team-a owns "solo" alone; "shared" belongs to team-a and team-b; "triple" to a, b and c.
 // alice is only in team-b; bob is in team-b and team-c; carol in team-a and team-b;
@@ -19,7 +19,7 @@ TeamDirectory MakeDirectory() {
       Team{"team-b", {"shared", "triple"}, {Github("alice"), Github("bob"), Github("carol")}},
       Team{"team-c",
            {"triple", "c-only"},
-           {Github("bob"), Github("erin"), TeamUser{"", "dave@example.com", ""}}},
+           {Github("bob"), Github("erin"), TeamUser{"", "dave@example.com", "", ""}}},
   });
 }
 
@@ -81,6 +81,18 @@ TEST(TeamDirectoryTest, EmailIsNotAGithubUsername) {
   EXPECT_EQ(dir.Resolve("unknown", "dave@example.com"), "");
   // Users without a github_username are not indexed under "".
   EXPECT_EQ(dir.Resolve("unknown", ""), "");
+}
+
+TEST(TeamDirectoryTest, GitLabUsernamesAreLookedUpApart) {
+  TeamDirectory dir({Team{"web", {"shared"}, {TeamUser{"alice-gh", "", "", "alice"}}},
+                     Team{"api", {"shared"}, {TeamUser{"alice", "", "", ""}}}});
+  // "alice" is web's GitLab login and api's GitHub login: which one is meant decides.
+  EXPECT_EQ(dir.Resolve("shared", "alice", CodeHost::kGitLab), "web");
+  EXPECT_EQ(dir.Resolve("shared", "alice"), "api");
+  EXPECT_EQ(dir.Resolve("shared", "alice-gh", CodeHost::kGitLab), "");
+  EXPECT_TRUE(dir.HasUser(CodeHost::kGitLab, "alice"));
+  EXPECT_FALSE(dir.HasUser(CodeHost::kGitLab, "alice-gh"));
+  EXPECT_TRUE(dir.HasGithubUser("alice-gh"));
 }
 
 TEST(TeamDirectoryTest, EmptyDirectory) {

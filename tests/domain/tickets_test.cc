@@ -262,6 +262,35 @@ TEST_F(TicketsTest, AParentTicketIsSkippedWhenParentsAreIgnored) {
   EXPECT_EQ(Series("ticket_count")->count, 2u);
 }
 
+// A tracker that sends only the closing (CDEvents): the stored ticket is done then, counted from
+// its start (2 h after its creation; done 5 h later: 18000 s); a withdrawn one is canceled.
+TEST_F(TicketsTest, ClosingAStoredTicketDoesItOnce) {
+  TicketUpdate doing = Update(TicketStatus::kDoing, kT0 + 2 * kHour);
+  doing.started_at = kT0 + 2 * kHour;
+  doing.estimation = 2;
+  Run(doing);
+  auto closed = CloseTicket(tx_, ctx_, {"ENG-1", TicketStatus::kDone, kT0 + 7 * kHour});
+  ASSERT_TRUE(closed.ok()) << closed.status().ToString();
+  EXPECT_EQ(*closed, Outcome::kUpdated);
+  EXPECT_EQ(Stored().status, TicketStatus::kDone);
+  EXPECT_EQ(Stored().finished_at, kT0 + 7 * kHour);
+  EXPECT_EQ(Stored().project_id, "web");
+  EXPECT_EQ(Stored().final_estimation, 2);
+  EXPECT_DOUBLE_EQ(Series("time_per_ticket")->sum, 18000);
+  EXPECT_EQ(*CloseTicket(tx_, ctx_, {"ENG-1", TicketStatus::kDone, kT0 + 7 * kHour}),
+            Outcome::kUnchanged);
+  EXPECT_EQ(Series("ticket_count")->count, 1u);
+  EXPECT_EQ(CloseTicket(tx_, ctx_, {"ENG-2", TicketStatus::kDone, kT0}).status().code(),
+            StatusCode::kNotFound);
+  TicketUpdate other = Update(TicketStatus::kTodo, kT0);
+  other.id = "ENG-3";
+  Run(other);
+  ASSERT_TRUE(CloseTicket(tx_, ctx_, {"ENG-3", TicketStatus::kCanceled, kT0 + kHour}).ok());
+  EXPECT_EQ(tx_.tickets.at("ENG-3").status, TicketStatus::kCanceled);
+  EXPECT_FALSE(tx_.tickets.at("ENG-3").finished_at);
+  EXPECT_EQ(Series("ticket_count")->count, 1u);
+}
+
 TEST_F(TicketsTest, TheRebuildReproducesTheLiveSeries) {
   TicketUpdate u = Update(TicketStatus::kDoing, kT0);
   u.started_at = kT0;

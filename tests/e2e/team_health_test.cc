@@ -153,7 +153,7 @@ TEST_F(TeamHealthTest, SeriesGroupsAndEngineersThatCannotBeKnown) {
   EXPECT_EQ(whole.at("merged").as_int64(), 3);
   EXPECT_TRUE(whole.at("engineers").at("count").is_null());
   EXPECT_TRUE(whole.at("merged_per_engineer_per_week").at("value").is_null());
-  const std::string why = "team \"ops\" lists no GitHub users in the teams file";
+  const std::string why = "team \"ops\" lists no GitHub or GitLab users in the teams file";
   EXPECT_EQ(whole.at("engineers").at("unknown_reason").as_string(), why);
   EXPECT_EQ(whole.at("merged_per_engineer_per_week").at("reason").as_string(), why);
   const json::array& groups = all.at("groups").as_array();

@@ -25,6 +25,8 @@ TEST(WebhooksTest, WithoutItsSecretEachWebhookIs503NamingTheVariable) {
       {"/webhooks/pagerduty", "PAGERDUTY_WEBHOOK_SECRET", {{"X-PagerDuty-Signature", "v1=00"}}},
       {"/webhooks/incident-io", "INCIDENT_IO_WEBHOOK_SECRET",
        {{"webhook-id", "msg_1"}, {"webhook-timestamp", "1"}, {"webhook-signature", "v1,AAAA"}}},
+      {"/webhooks/gitlab", "GITLAB_WEBHOOK_TOKEN",
+       {{"X-Gitlab-Event", "Push Hook"}, {"X-Gitlab-Token", "anything"}}},
   };
   for (const auto& route : routes) {
     auto r = HttpClient(server->port()).Post(route.path, "{}", route.headers);

@@ -232,7 +232,8 @@ std::vector<std::string> Rows(const domain::DoraFacts& f) {
   };
   for (const auto& d : f.deployed) {
     out.push_back("D " + group(d.group) + " " + std::to_string(d.deployed_at) + " " +
-                  std::to_string(d.first_commit_at) + " " + std::to_string(d.deploy_start_at) +
+                  std::to_string(d.first_commit_at.value_or(-1)) + " " +
+                  std::to_string(d.deploy_start_at) +
                   " " + std::to_string(d.recovered_at.value_or(-1)) + " " +
                   std::to_string(d.failed) + std::to_string(d.rework));
   }
@@ -1133,6 +1134,58 @@ TEST_F(SqliteEventStoreTest, ADeliveryIsRecordedOncePerSourceAndNotByAFailedItem
   });
   EXPECT_EQ(failed.code(), StatusCode::kInvalidArgument);
   EXPECT_TRUE(insert("github", "d-2").ok());
+}
+
+// An alias names the latest deployment carrying it (by its time), whatever the arrival order.
+TEST_F(SqliteEventStoreTest, AnAliasNamesTheLatestDeploymentCarryingIt) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Insert(*store, std::vector<Deployment>{MakeDeployment("d1"), MakeDeployment("d2"),
+                                         MakeDeployment("d0")});
+  auto put = [&](std::string id, TimeMs at) {
+    return Run(*store, [=](Transaction& tx) { return tx.PutDeploymentAlias("chain:c", id, at); });
+  };
+  auto find = [&](std::string alias) {
+    std::optional<std::string> out;
+    Status s = Run(*store, [&](Transaction& tx) -> Status {
+      auto r = tx.FindDeploymentByAlias(alias);
+      if (!r.ok()) return r.status();
+      out = *r;
+      return Status::Ok();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  };
+  EXPECT_EQ(find("chain:c"), std::nullopt);
+  ASSERT_TRUE(put("d1", kT0).ok());
+  ASSERT_TRUE(put("d2", kT0 + kHour).ok());
+  ASSERT_TRUE(put("d0", kT0 - kHour).ok());  // back-filled late: d2 keeps it
+  EXPECT_EQ(find("chain:c"), "d2");
+  // An alias names a stored deployment only.
+  EXPECT_FALSE(put("no-such-deployment", kT0 + 2 * kHour).ok());
+  EXPECT_EQ(find("chain:c"), "d2");
+}
+
+// A deployment whose first commit is not known reads back without one, and its DORA facts too.
+TEST_F(SqliteEventStoreTest, AnUnknownFirstCommitRoundTrips) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Deployment d = MakeDeployment("d1", "p1", kT0);
+  d.first_commit_at = std::nullopt;
+  Insert(*store, std::vector<Deployment>{d});
+  auto read = store->GetDeployment("d1");
+  ASSERT_TRUE(read.ok() && read->has_value());
+  EXPECT_EQ((*read)->first_commit_at, std::nullopt);
+  EXPECT_EQ((*read)->deploy_start_at, kT0 - kHour);
+  auto events = store->LoadDoraEvents({kT0 - kHour, kT0 + kHour, {}, {}, {}});
+  ASSERT_TRUE(events.ok()) << events.status().ToString();
+  ASSERT_EQ(events->deployed.size(), 1u);
+  EXPECT_EQ(events->deployed[0].first_commit_at, std::nullopt);
+  auto facts = store->LoadDoraFacts({kT0 - kHour, kT0 + kHour, {}, {}, {}});
+  ASSERT_TRUE(facts.ok()) << facts.status().ToString();
+  ASSERT_EQ(facts->deployed.size(), 1u);
+  EXPECT_EQ(facts->deployed[0].first_commit_at, std::nullopt);
+  EXPECT_EQ(facts->deployed[0].deploy_start_at, kT0 - kHour);
 }
 
 // --- durability ---

@@ -143,7 +143,7 @@ json::object ToJson(const domain::Deployment& d) {
   json::object o;
   o["id"] = d.id;
   o["project_id"] = d.project_id;
-  o["first_commit_at"] = FormatTimestamp(d.first_commit_at);
+  o["first_commit_at"] = OptTime(d.first_commit_at);
   o["deploy_start_at"] = FormatTimestamp(d.deploy_start_at);
   o["deployed_at"] = OptTime(d.deployed_at);
   o["status"] = domain::DeploymentStatusName(d.status);

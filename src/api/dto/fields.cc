@@ -60,7 +60,7 @@ std::optional<std::string> FieldReader::Id(std::string_view name, bool required,
   return s;
 }
 
-std::optional<TimeMs> FieldReader::Time(std::string_view name, bool required) {
+std::optional<TimeMs> FieldReader::Time(std::string_view name, bool required, TimeText forms) {
   const json::value* v = Find(name, required);
   if (!v) return std::nullopt;
   if (!v->is_string()) {
@@ -74,6 +74,9 @@ std::optional<TimeMs> FieldReader::Time(std::string_view name, bool required) {
   // A plain date is that day's UTC midnight, as the original's `new Date("2024-05-01")` read it
   // (a date-time without a zone stays refused: its instant would depend on the server's zone).
   if (auto days = ParseCivilDate(text)) return *days * 86400000;
+  if (forms == TimeText::kRfc3339OrRuby) {
+    if (auto ruby = ParseRubyTimestamp(text)) return ruby;
+  }
   AddError(std::string(name), "\"" + std::string(text.substr(0, 64)) +
                                   "\" is not an RFC 3339 date-time with a zone or a date, such as "
                                   "2024-05-01T10:00:00Z, 2024-05-01T12:00:00+02:00 or 2024-05-01");
@@ -114,6 +117,22 @@ std::optional<int64_t> FieldReader::Count(std::string_view name, bool required) 
     return std::nullopt;
   }
   return n;
+}
+
+std::optional<std::string> FieldReader::NestedId(std::string_view object, std::string_view field,
+                                                bool required, size_t max_len) {
+  const json::object* o = Object(object, false);  // names a value that is no object
+  if (o == nullptr) {
+    const json::value* v = obj_.if_contains(object);
+    if (required && (v == nullptr || v->is_null())) {
+      AddError(std::string(object) + "." + std::string(field), "is required");
+    }
+    return std::nullopt;
+  }
+  FieldReader r(*o, std::string(object));
+  auto value = r.Id(field, required, max_len);
+  Collect(r);
+  return value;
 }
 
 const json::object* FieldReader::Object(std::string_view name, bool required) {

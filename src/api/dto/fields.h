@@ -19,6 +19,10 @@ namespace emm::api::dto {
 // fields are all optional accept a bare POST; required fields are then reported missing.
 Result<boost::json::object> ParseBodyObject(std::string_view body);
 
+// The time texts a field takes: RFC 3339 with a zone or a plain date (the API's own), plus Ruby's
+// Time#to_s for GitLab's webhooks ("2021-04-28 21:50:00 +0200", "2013-12-03 17:23:34 UTC").
+enum class TimeText { kRfc3339, kRfc3339OrRuby };
+
 class FieldReader {
  public:
   explicit FieldReader(const boost::json::object& obj) : obj_(obj) {}
@@ -28,7 +32,8 @@ class FieldReader {
 
   // Identifiers and names: non-empty, at most `max_len` bytes, no control characters.
   std::optional<std::string> Id(std::string_view name, bool required, size_t max_len = 256);
-  std::optional<TimeMs> Time(std::string_view name, bool required);
+  std::optional<TimeMs> Time(std::string_view name, bool required,
+                             TimeText forms = TimeText::kRfc3339);
   std::optional<bool> Bool(std::string_view name, bool required);
   // A whole number >= 0 (lines, comments): a JSON integer, or its decimal string.
   std::optional<int64_t> Count(std::string_view name, bool required);
@@ -42,6 +47,15 @@ class FieldReader {
   }
   bool ok() const { return errors_.empty(); }
   Status status() const { return ok() ? Status::Ok() : Status::Invalid(errors_); }
+  // Takes the errors of `inner`, a reader of an object nested in this one (its path relative to
+  // this one's), so that this reader's status names every bad field of the payload at once.
+  void Collect(const FieldReader& inner) {
+    for (const FieldError& e : inner.errors_) AddError(e.field, e.message);
+  }
+  // The string `field` of the nested object `object` (team.key, environment.id), errors named
+  // by their path; an absent object is an absent field.
+  std::optional<std::string> NestedId(std::string_view object, std::string_view field,
+                                      bool required, size_t max_len = 256);
 
  private:
   // The value, or null when absent or JSON null (reporting "is required" if `required`).

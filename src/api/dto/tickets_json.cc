@@ -25,28 +25,7 @@ TicketStatus StatusOfStateType(std::string_view type) {
   return TicketStatus::kUnknown;
 }
 
-// Moves `inner`'s errors to `outer`, which names them with its own path too.
-void Collect(const FieldReader& inner, FieldReader* outer) {
-  const Status errors = inner.status();
-  for (const FieldError& e : errors.fields()) outer->AddError(e.field, e.message);
-}
 
-// A nested object's string field (team.key, project.name, ...), errors named with its path.
-std::optional<std::string> NestedId(const json::object& data, std::string_view object,
-                                    std::string_view field, bool required, FieldReader* outer) {
-  const json::object* o = outer->Object(object, false);  // names a value that is no object
-  if (o == nullptr) {
-    const json::value* v = data.if_contains(object);
-    if (required && (v == nullptr || v->is_null())) {
-      outer->AddError(std::string(object) + "." + std::string(field), "is required");
-    }
-    return std::nullopt;
-  }
-  FieldReader r(*o, std::string(object));
-  auto value = r.Id(field, required);
-  Collect(r, outer);
-  return value;
-}
 
 std::vector<domain::TicketLabel> Labels(const json::object& data, FieldReader* r) {
   std::vector<domain::TicketLabel> out;
@@ -67,7 +46,7 @@ std::vector<domain::TicketLabel> Labels(const json::object& data, FieldReader* r
     auto id = l.Id("id", true);
     auto name = l.Id("name", true);
     auto parent = l.Id("parentId", false);
-    Collect(l, r);
+    r->Collect(l);
     if (id && name) out.push_back({*id, *name, parent.value_or("")});
   }
   return out;
@@ -132,11 +111,11 @@ Result<domain::TicketUpdate> ToTicketUpdate(const json::object& data,
   u.finished_at = r.Time("completedAt", false);
   u.estimation = r.Number("estimate", false);
   u.parent_ticket_id = r.Id("parentId", false);
-  u.team_id = NestedId(data, "team", "key", false, &r).value_or("");
-  u.project_id = NestedId(data, "project", "name", false, &r).value_or("");
-  auto state = NestedId(data, "state", "type", true, &r);
+  u.team_id = r.NestedId("team", "key", false).value_or("");
+  u.project_id = r.NestedId("project", "name", false).value_or("");
+  auto state = r.NestedId("state", "type", true);
   // No assignee (or one without an e-mail) is the hash of "": the original's "no-actor".
-  u.actor_hash = ActorHash(NestedId(data, "assignee", "email", false, &r).value_or(""));
+  u.actor_hash = ActorHash(r.NestedId("assignee", "email", false).value_or(""));
   auto labels = Labels(data, &r);
   if (!r.ok()) return r.status();
   u.id = *id;

@@ -359,6 +359,16 @@ CREATE INDEX pull_request_reviews_by_team ON pull_request_reviews
 CREATE INDEX pull_request_reviews_by_team_opened ON pull_request_reviews
   (team_id, pull_request_opened_at, pull_request_id, reviewed_at, approved, reviewer);
 )sql"},
+    {10, "deployment aliases", R"sql(
+-- Other names of deployments (a CDEvents chain, an artifact in an environment) by which an
+-- incident that cannot name its deployment finds it: each names the latest deployment (by
+-- deployed_at, else start) that carries it.
+CREATE TABLE deployment_aliases (
+  alias TEXT PRIMARY KEY,
+  deployment_id TEXT NOT NULL REFERENCES deployments (id),
+  at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql"},
 };
 
 }  // namespace

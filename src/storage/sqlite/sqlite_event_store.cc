@@ -77,6 +77,13 @@ void BindSeriesKey(sqlite3_stmt* s, const SeriesKey& k, int ticket_type_at) {
   BindText(s, 4, k.environment);
   BindText(s, ticket_type_at, k.ticket_type);
 }
+// first_commit_at is NOT NULL since migration 1 (lifting that means rebuilding the table): a
+// deployment whose sender cannot know it (a webhook) keeps this value there instead.
+constexpr int64_t kNoFirstCommit = INT64_MIN;
+std::optional<TimeMs> FirstCommitOf(int64_t stored) {
+  return stored == kNoFirstCommit ? std::nullopt : std::optional<TimeMs>(stored);
+}
+
 constexpr const char* kDeploymentColumns =
     "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
     "created_at, kind, commit_sha, failed, recovered_at";
@@ -115,7 +122,7 @@ Deployment ReadDeployment(sqlite3_stmt* s) {
   d.project_id = ColText(s, 1);
   d.team_id = ColText(s, 2);
   d.environment = ColText(s, 3);
-  d.first_commit_at = sqlite3_column_int64(s, 4);
+  d.first_commit_at = FirstCommitOf(sqlite3_column_int64(s, 4));
   d.deploy_start_at = sqlite3_column_int64(s, 5);
   d.deployed_at = ColOptTime(s, 6);
   d.status = ColText(s, 7) == "deployed" ? DeploymentStatus::kDeployed : DeploymentStatus::kStarted;
@@ -190,7 +197,7 @@ bool DecodeDoraFact(const void* blob, int size, domain::DeployedFact* d) {
     for (int k = 7; k >= 0; --k) v = (v << 8) | p[at + k];
     return static_cast<int64_t>(v);
   };
-  d->first_commit_at = get(0);
+  d->first_commit_at = FirstCommitOf(get(0));
   d->deploy_start_at = get(8);
   const unsigned char flags = p[24];
   d->failed = flags & 1;
@@ -459,6 +466,25 @@ class SqliteConnection final : public domain::Transaction, public sqlite::Statem
   }
   Result<bool> HasChildTickets(std::string_view external_id) override {
     return sqlite::HasChildTickets(*this, external_id);
+  }
+
+  Status PutDeploymentAlias(std::string_view alias, std::string_view deployment_id,
+                            TimeMs at) override {
+    static const std::string sql =
+        "INSERT INTO deployment_aliases (alias, deployment_id, at) VALUES (?1, ?2, ?3) "
+        "ON CONFLICT (alias) DO UPDATE SET deployment_id = excluded.deployment_id, "
+        "at = excluded.at WHERE excluded.at >= deployment_aliases.at";
+    return Run(sql, [&](sqlite3_stmt* s) {
+      BindText(s, 1, alias);
+      BindText(s, 2, deployment_id);
+      sqlite3_bind_int64(s, 3, at);
+    });
+  }
+
+  Result<std::optional<std::string>> FindDeploymentByAlias(std::string_view alias) override {
+    static const std::string sql =
+        "SELECT deployment_id FROM deployment_aliases WHERE alias = ?1";
+    return QueryOne<std::string>(sql, alias, [](sqlite3_stmt* s) { return ColText(s, 0); });
   }
 
   Result<int64_t> CountIncidentsOfDeployment(std::string_view deployment_id) override {
@@ -758,7 +784,7 @@ class SqliteConnection final : public domain::Transaction, public sqlite::Statem
     BindText(s, 2, d.project_id);
     BindText(s, 3, d.team_id);
     BindText(s, 4, d.environment);
-    sqlite3_bind_int64(s, 5, d.first_commit_at);
+    sqlite3_bind_int64(s, 5, d.first_commit_at.value_or(kNoFirstCommit));
     sqlite3_bind_int64(s, 6, d.deploy_start_at);
     BindOptTime(s, 7, d.deployed_at);
     BindText(s, 8, domain::DeploymentStatusName(d.status));
@@ -1470,7 +1496,7 @@ Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) 
     d.project_id = ColText(st, 1);
     d.team_id = ColText(st, 2);
     d.environment = ColText(st, 3);
-    d.first_commit_at = sqlite3_column_int64(st, 4);
+    d.first_commit_at = FirstCommitOf(sqlite3_column_int64(st, 4));
     d.deploy_start_at = sqlite3_column_int64(st, 5);
     d.deployed_at = sqlite3_column_int64(st, 6);
     d.status = domain::DeploymentStatus::kDeployed;
