@@ -197,6 +197,37 @@ TEST_F(GitHubAppTest, AReviewOfAnUnknownPullRequestIs404AndMissingFieldsAreNamed
   EXPECT_NE(r.body.find("repository.full_name"), std::string::npos) << r.body;
 }
 
+// Every event's field errors are named by their path in the delivery, nested objects included.
+TEST_F(GitHubAppTest, EachEventsBadFieldsAreNamedByTheirPath) {
+  auto named = [](const HttpResponse& r, std::initializer_list<const char*> fields) {
+    EXPECT_EQ(r.status, 400) << r.body;
+    for (const char* f : fields) {
+      EXPECT_NE(r.body.find(std::string("\"") + f + "\""), std::string::npos) << f << ": " << r.body;
+    }
+  };
+  json::object opened = Payload("pull_request.opened.json");
+  opened["pull_request"].as_object()["additions"] = "many";
+  named(Deliver("pull_request", opened, "bad-1"), {"pull_request.additions"});
+  opened["pull_request"].as_object()["user"] = "octo-author";
+  named(Deliver("pull_request", opened, "bad-2"), {"pull_request.user"});
+
+  json::object status = Payload("deployment_status.success.json");
+  status["deployment"].as_object().erase("sha");
+  status["deployment_status"].as_object()["created_at"] = "yesterday";
+  named(Deliver("deployment_status", status, "bad-3"),
+        {"deployment.sha", "deployment_status.created_at"});
+
+  json::object run = Payload("workflow_run.completed.json");
+  run["workflow_run"].as_object().erase("head_commit");
+  run["workflow_run"].as_object()["run_started_at"] = 7;
+  named(Deliver("workflow_run", run, "bad-4"),
+        {"workflow_run.head_commit", "workflow_run.run_started_at"});
+  run = Payload("workflow_run.completed.json");
+  run["workflow_run"].as_object()["head_commit"].as_object().erase("timestamp");
+  named(Deliver("workflow_run", run, "bad-5"), {"workflow_run.head_commit.timestamp"});
+  EXPECT_EQ(github_->token_requests() + github_->api_requests(), 0);
+}
+
 TEST_F(GitHubAppTest, ASuccessfulDeploymentStatusIsADeploymentFromTheCommitsAuthorDate) {
   github_->SetCommitDate("ab12cd34ef56ab12cd34ef56ab12cd34ef56ab12", "2025-06-01T16:00:00Z");
   auto r = Deliver("deployment_status", Payload("deployment_status.success.json"), "dep-1");
