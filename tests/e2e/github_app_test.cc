@@ -59,12 +59,7 @@ class GitHubAppTest : public ::testing::Test {
   HttpResponse Deliver(const std::string& event, const json::object& body,
                        const std::string& delivery) {
     const std::string text = json::serialize(body);
-    return HttpClient(server_->port())
-        .Post("/webhooks/github", text,
-              {{"Content-Type", "application/json"},
-               {"X-GitHub-Event", event},
-               {"X-GitHub-Delivery", delivery},
-               {"X-Hub-Signature-256", GitHubSignature(kSecret, text)}});
+    return PostGitHubDelivery(server_->port(), event, text, delivery, GitHubSignature(kSecret, text));
   }
   void OpenPullRequest() {
     auto r = Deliver("pull_request", Payload("pull_request.opened.json"), "open-1");
@@ -77,13 +72,11 @@ class GitHubAppTest : public ::testing::Test {
     review["review"].as_object()["state"] = state;
     return review;
   }
-  json::object PullRequest() {
-    return HttpClient(server_->port()).Get("/api/v1/pull-requests/1001").Json().as_object();
-  }
-  json::object Deployment(const std::string& id) {
-    auto r = HttpClient(server_->port()).Get("/api/v1/deployments/" + id);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.status == 200 ? r.Json().as_object() : json::object();
+  json::object PullRequest() { return Read("/api/v1/pull-requests/1001"); }
+  json::object Deployment(const std::string& id) { return Read("/api/v1/deployments/" + id); }
+  json::object Read(const std::string& target) {
+    json::value v = GetJson(server_->port(), target);
+    return v.is_object() ? v.get_object() : json::object();
   }
 
   TempDir dir_;
