@@ -55,19 +55,17 @@ WriteCommand CommandFor(const DeploymentFacts& f) {
 
 Status DeploymentStatusEvent(const Env& env, const json::object& body, Call& call) {
   const Delivery delivery = DeliveryOf(call);
-  const json::object* status = ObjectAt(body, "deployment_status");
-  const json::object* deployment = ObjectAt(body, "deployment");
-  std::vector<FieldError> errors;
-  if (status == nullptr) errors.push_back({"deployment_status", "is required (an object)"});
-  if (deployment == nullptr) errors.push_back({"deployment", "is required (an object)"});
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
-  const std::string state = StringAt(status, "state");
+  dto::FieldReader top(body);
+  const json::object* status = top.Object("deployment_status", true);
+  const json::object* deployment = top.Object("deployment", true);
+  if (!top.ok()) return top.status();
+  dto::FieldReader d(*deployment, "deployment"), s(*status, "deployment_status");
+  const std::string state = s.Id("state", false).value_or("");
   if (state != "success" && state != "failure" && state != "error") {
     AcknowledgeDelivery(call.respond, delivery, "deployment_status",
                         "a deployment state other than success, failure or error");
     return Status::Ok();
   }
-  dto::FieldReader d(*deployment), s(*status);
   DeploymentFacts f;
   f.succeeded = state == "success";
   auto id = d.Id("id", true);
@@ -75,33 +73,21 @@ Status DeploymentStatusEvent(const Env& env, const json::object& body, Call& cal
   f.environment = d.Id("environment", false);
   auto started = d.Time("created_at", true);
   auto finished = s.Time("created_at", true);
-  f.username = StringAt(ObjectAt(*deployment, "creator"), "login");
-  const json::object* installation = ObjectAt(body, "installation");
-  std::optional<int64_t> installation_id;
-  if (installation == nullptr) {
-    errors.push_back({"installation.id", "is required: deliveries of a GitHub App carry it"});
-  } else {
-    dto::FieldReader i(*installation);
-    installation_id = i.Count("id", true);
-    CollectErrors(i, "installation.", &errors);
-  }
-  const std::string repository = StringAt(ObjectAt(body, "repository"), "full_name");
-  if (!github::IsRepositoryName(repository)) {
-    errors.push_back({"repository.full_name", "is required: owner/name"});
-  }
-  CollectErrors(d, "deployment.", &errors);
-  CollectErrors(s, "deployment_status.", &errors);
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  f.username = d.NestedId("creator", "login", false).value_or("");
+  const AppTarget target = ReadAppTarget(top);
+  top.Collect(d);
+  top.Collect(s);
+  if (!top.ok()) return top.status();
   f.id = *id;
   f.commit_sha = *sha;
   f.deploy_start_at = *started;
   f.finished_at = *finished;
-  f.project_id = env.deps.teams->Get()->github.ProjectOf(repository);
+  f.project_id = env.deps.teams->Get()->github.ProjectOf(target.repository);
   RunWithGitHub(
       env, "deployment_status", delivery, body,
-      [f, repository, inst = *installation_id](const github::AppClient& app,
-                                               TimeMs deadline) mutable -> Result<Verdict> {
-        auto authored = app.CommitAuthoredAt(inst, repository, f.commit_sha, deadline);
+      [f, target](const github::AppClient& app, TimeMs deadline) mutable -> Result<Verdict> {
+        auto authored =
+            app.CommitAuthoredAt(target.installation_id, target.repository, f.commit_sha, deadline);
         if (!authored.ok()) return authored.status();
         f.first_commit_at = *authored;
         return Verdict{CommandFor(f), ""};
@@ -117,49 +103,45 @@ Status WorkflowRunEvent(const Env& env, const json::object& body, Call& call) {
     AcknowledgeDelivery(call.respond, delivery, "workflow_run", "an action other than completed");
     return Status::Ok();
   }
-  const json::object* run = ObjectAt(body, "workflow_run");
-  if (run == nullptr) return Status::InvalidArgument("workflow_run", "is required (an object)");
-  const std::string repository = StringAt(ObjectAt(body, "repository"), "full_name");
+  dto::FieldReader top(body);
+  const json::object* run = top.Object("workflow_run", true);
+  if (run == nullptr) return top.status();
+  dto::FieldReader r(*run, "workflow_run");
+  const std::string repository = ReadRepository(top);
   auto teams = env.deps.teams->Get();
+  // Names and paths get the room of a path (2048 bytes), not an id's.
   const config::DeploymentWorkflow* flow =
-      teams->github.FindWorkflow(repository, StringAt(run, "path"), StringAt(run, "name"));
+      teams->github.FindWorkflow(repository, r.Id("path", false, 2048).value_or(""),
+                                 r.Id("name", false, 2048).value_or(""));
   if (flow == nullptr) {
     AcknowledgeDelivery(call.respond, delivery, "workflow_run",
                         "a workflow that github.deployment_workflows does not list");
     return Status::Ok();
   }
-  const std::string conclusion = StringAt(run, "conclusion");
+  const std::string conclusion = r.Id("conclusion", false).value_or("");
   if (conclusion != "success" && conclusion != "failure") {
     AcknowledgeDelivery(call.respond, delivery, "workflow_run",
                         "a conclusion other than success or failure");
     return Status::Ok();
   }
-  dto::FieldReader r(*run);
   DeploymentFacts f;
   f.succeeded = conclusion == "success";
   auto id = r.Id("id", true);
   auto sha = r.Id("head_sha", true);
   auto started = r.Time("run_started_at", true);
   auto finished = r.Time("updated_at", true);  // a completed run's last update is its end
-  std::vector<FieldError> errors;
-  CollectErrors(r, "workflow_run.", &errors);
-  const json::object* head = ObjectAt(*run, "head_commit");
+  f.username = r.NestedId("actor", "login", false).value_or("");
   std::optional<TimeMs> committed;
-  if (head == nullptr) {
-    errors.push_back({"workflow_run.head_commit", "is required (an object)"});
-  } else {
-    dto::FieldReader h(*head);
+  if (const json::object* head = r.Object("head_commit", true)) {
+    dto::FieldReader h(*head, "head_commit");
     committed = h.Time("timestamp", true);
-    CollectErrors(h, "workflow_run.head_commit.", &errors);
+    r.Collect(h);
   }
-  if (!github::IsRepositoryName(repository)) {
-    errors.push_back({"repository.full_name", "is required: owner/name"});
-  }
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  top.Collect(r);
+  if (!top.ok()) return top.status();
   // Runs and GitHub deployments are numbered apart: the prefix keeps their ids apart too.
   f.id = "run-" + *id;
   f.project_id = teams->github.ProjectOf(repository);
-  f.username = StringAt(ObjectAt(*run, "actor"), "login");
   if (!flow->environment.empty()) f.environment = flow->environment;
   f.first_commit_at = *committed;
   f.deploy_start_at = *started;

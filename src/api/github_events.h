@@ -23,15 +23,17 @@ inline constexpr int64_t kApiDeadlineMs = 8000;
 // (same id) runs nothing again.
 Delivery DeliveryOf(const Call& call);
 
-// The object at `key`, or null when absent or not an object.
-const boost::json::object* ObjectAt(const boost::json::object& o, std::string_view key);
+// What the App's API calls of a delivery need: its installation.id and repository.full_name,
+// read by `body`, the delivery's reader (an error collected there for each one wrong or missing).
+struct AppTarget {
+  int64_t installation_id = 0;
+  std::string repository;
+};
+AppTarget ReadAppTarget(dto::FieldReader& body);
 
-// The string at `key` of the object at `object`, or "" (GitHub's optional strings).
-std::string StringAt(const boost::json::object* object, std::string_view key);
-
-// `r`'s field errors moved under `prefix` ("pull_request." + "id") into `errors`.
-void CollectErrors(const dto::FieldReader& r, std::string_view prefix,
-                   std::vector<FieldError>* errors);
+// The delivery's repository.full_name, owner/name, read by `body` (an error collected there
+// otherwise).
+std::string ReadRepository(dto::FieldReader& body);
 
 // What a delivery that needed GitHub's API comes to: a command to run, or why nothing is done.
 struct Verdict {

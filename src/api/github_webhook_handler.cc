@@ -22,24 +22,25 @@ Delivery DeliveryOf(const Call& call) {
   return Delivery{"github", std::string(call.request.Header("X-GitHub-Delivery").value_or(""))};
 }
 
-const json::object* ObjectAt(const json::object& o, std::string_view key) {
-  auto it = o.find(key);
-  return it != o.end() && it->value().is_object() ? &it->value().get_object() : nullptr;
-}
-
-std::string StringAt(const json::object* o, std::string_view key) {
-  if (o == nullptr) return "";
-  auto it = o->find(key);
-  return it != o->end() && it->value().is_string() ? std::string(it->value().get_string()) : "";
-}
-
-void CollectErrors(const dto::FieldReader& r, std::string_view prefix,
-                   std::vector<FieldError>* errors) {
-  const Status status = r.status();  // fields() refers into it
-  for (FieldError e : status.fields()) {
-    e.field = std::string(prefix) + e.field;
-    errors->push_back(std::move(e));
+AppTarget ReadAppTarget(dto::FieldReader& body) {
+  AppTarget out;
+  if (const json::object* installation = body.Object("installation", false)) {
+    dto::FieldReader i(*installation, "installation");
+    out.installation_id = i.Count("id", true).value_or(0);
+    body.Collect(i);
+  } else {
+    body.AddError("installation.id", "is required: deliveries of a GitHub App carry it");
   }
+  out.repository = ReadRepository(body);
+  return out;
+}
+
+std::string ReadRepository(dto::FieldReader& body) {
+  std::string repository = body.NestedId("repository", "full_name", false).value_or("");
+  if (!github::IsRepositoryName(repository)) {
+    body.AddError("repository.full_name", "is required: owner/name");
+  }
+  return repository;
 }
 
 void RunWithGitHub(const Env& env, std::string event, Delivery delivery, json::object body,
@@ -85,23 +86,18 @@ void RunWithGitHub(const Env& env, std::string event, Delivery delivery, json::o
 
 namespace {
 using github_events::DeliveryOf;
-using github_events::ObjectAt;
-using github_events::StringAt;
 
 // pull_request opened or closed (merged or not), by a configured user.
 Status PullRequestEvent(const Env& env, const json::object& body, std::string_view action,
                         Call& call) {
-  const json::object* pr = ObjectAt(body, "pull_request");
-  if (pr == nullptr) {
-    return Status::InvalidArgument("pull_request", "is required (an object)");
-  }
-  dto::FieldReader r(*pr);
+  dto::FieldReader top(body);
+  const json::object* pr = top.Object("pull_request", true);
+  if (pr == nullptr) return top.status();
+  dto::FieldReader r(*pr, "pull_request");
   auto id = r.Id("id", true);  // GitHub's numeric id, as its decimal string (as the original)
   auto opened_at = r.Time("created_at", true);
-  const std::string login = StringAt(ObjectAt(*pr, "user"), "login");
-  std::vector<FieldError> errors;
-  github_events::CollectErrors(r, "pull_request.", &errors);
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  const std::string login = r.NestedId("user", "login", false).value_or("");
+  if (!r.ok()) return r.status();
   auto teams = env.deps.teams->Get();
   if (!teams->directory.HasGithubUser(login)) {
     AcknowledgeDelivery(call.respond, DeliveryOf(call), "pull_request",
@@ -152,15 +148,14 @@ Status ReviewEvent(const Env& env, const json::object& body, Call& call) {
                         "an action other than submitted");
     return Status::Ok();
   }
-  const json::object* pr = ObjectAt(body, "pull_request");
-  const json::object* review = ObjectAt(body, "review");
-  std::vector<FieldError> errors;
-  if (pr == nullptr) errors.push_back({"pull_request", "is required (an object)"});
-  if (review == nullptr) errors.push_back({"review", "is required (an object)"});
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
-  const std::string author = StringAt(ObjectAt(*pr, "user"), "login");
-  const std::string reviewer = StringAt(ObjectAt(*review, "user"), "login");
-  const std::string state = StringAt(review, "state");
+  dto::FieldReader top(body);
+  const json::object* pr = top.Object("pull_request", true);
+  const json::object* review = top.Object("review", true);
+  if (!top.ok()) return top.status();
+  dto::FieldReader p(*pr, "pull_request"), rv(*review, "review");
+  const std::string author = p.NestedId("user", "login", false).value_or("");
+  const std::string reviewer = rv.NestedId("user", "login", false).value_or("");
+  const std::string state = rv.Id("state", false).value_or("");
   std::string ignored;
   if (!env.deps.teams->Get()->directory.HasGithubUser(author)) {
     ignored = "the pull request's author is no configured user";
@@ -173,29 +168,16 @@ Status ReviewEvent(const Env& env, const json::object& body, Call& call) {
     AcknowledgeDelivery(call.respond, delivery, "pull_request_review", ignored);
     return Status::Ok();
   }
-  dto::FieldReader p(*pr), rv(*review);
   auto id = p.Id("id", true);
   auto number = p.Count("number", true);
   auto review_id = rv.Count("id", true);
   auto submitted_at = rv.Time("submitted_at", true);
-  const json::object* installation = ObjectAt(body, "installation");
-  std::optional<int64_t> installation_id;
-  if (installation == nullptr) {
-    errors.push_back({"installation.id", "is required: deliveries of a GitHub App carry it"});
-  } else {
-    dto::FieldReader i(*installation);
-    installation_id = i.Count("id", true);
-    github_events::CollectErrors(i, "installation.", &errors);
-  }
-  const std::string repository = StringAt(ObjectAt(body, "repository"), "full_name");
-  if (!github::IsRepositoryName(repository)) {
-    errors.push_back({"repository.full_name", "is required: owner/name"});
-  }
-  github_events::CollectErrors(p, "pull_request.", &errors);
-  github_events::CollectErrors(rv, "review.", &errors);
-  if (!errors.empty()) return Status::Invalid(std::move(errors));
+  const github_events::AppTarget target = github_events::ReadAppTarget(top);
+  top.Collect(p);
+  top.Collect(rv);
+  if (!top.ok()) return top.status();
 
-  github::ReviewRef ref{*installation_id, repository, *number, *review_id};
+  github::ReviewRef ref{target.installation_id, target.repository, *number, *review_id};
   domain::PullRequestReviewed reviewed{*id, submitted_at, state == "approved", 0, reviewer};
   github_events::RunWithGitHub(
       env, "pull_request_review", delivery, body,

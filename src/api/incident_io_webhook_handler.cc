@@ -21,15 +21,10 @@ namespace {
 constexpr std::string_view kCreated = "public_incident.incident_created_v2";
 constexpr std::string_view kStatusUpdated = "public_incident.incident_status_updated_v2";
 
-const json::object* ObjectIn(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_object() ? &v->get_object() : nullptr;
-}
-
-std::string StringIn(const json::object* o, std::string_view key) {
-  if (o == nullptr) return "";
-  const json::value* v = o->if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->get_string()) : "";
+// The string `key` of `o` ("" when `o` is null, or the value absent or not text): custom fields
+// are read with readers whose errors are dropped. Values get a text field's room, not an id's.
+std::string TextIn(const json::object* o, std::string_view key) {
+  return o == nullptr ? "" : dto::FieldReader(*o).Id(key, false, 4096).value_or("");
 }
 
 // The values of the incident's custom field `field` (its name or id), as text: an option's value,
@@ -41,17 +36,18 @@ std::vector<std::string> CustomFieldValues(const json::object& incident, std::st
   if (field.empty() || entries == nullptr || !entries->is_array()) return out;
   for (const json::value& entry : entries->get_array()) {
     if (!entry.is_object()) continue;
-    const json::object* def = ObjectIn(entry.get_object(), "custom_field");
-    if (StringIn(def, "name") != field && StringIn(def, "id") != field) continue;
+    dto::FieldReader e(entry.get_object());
+    const json::object* def = e.Object("custom_field", false);
+    if (TextIn(def, "name") != field && TextIn(def, "id") != field) continue;
     const json::value* values = entry.get_object().if_contains("values");
     if (values == nullptr || !values->is_array()) continue;
     for (const json::value& v : values->get_array()) {
       if (!v.is_object()) continue;
-      const json::object& value = v.get_object();
-      for (std::string text : {StringIn(ObjectIn(value, "value_option"), "value"),
-                               StringIn(&value, "value_text"),
-                               StringIn(ObjectIn(value, "value_catalog_entry"), "name"),
-                               StringIn(ObjectIn(value, "value_catalog_entry"), "external_id")}) {
+      dto::FieldReader value(v.get_object());
+      const json::object* catalog_entry = value.Object("value_catalog_entry", false);
+      for (std::string text : {TextIn(value.Object("value_option", false), "value"),
+                               TextIn(&v.get_object(), "value_text"),
+                               TextIn(catalog_entry, "name"), TextIn(catalog_entry, "external_id")}) {
         if (!text.empty()) out.push_back(std::move(text));
       }
     }

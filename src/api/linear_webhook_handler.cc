@@ -72,12 +72,9 @@ void PostLinearWebhook(const Env& env, Call call) {
     return AcknowledgeDelivery(call.respond, logged, type + "." + action,
                                "an action other than create, update or remove");
   }
-  const json::value* data = body->if_contains("data");
-  if (data == nullptr || !data->is_object()) {
-    return call.respond(
-        ErrorResponse(Status::InvalidArgument("data", "is required (the issue, an object)")));
-  }
-  auto update = dto::ToTicketUpdate(data->get_object(), env.deps.teams->Get()->ticketing);
+  const json::object* data = r.Object("data", true);  // the issue
+  if (data == nullptr) return call.respond(ErrorResponse(r.status()));
+  auto update = dto::ToTicketUpdate(*data, env.deps.teams->Get()->ticketing);
   if (!update.ok()) return call.respond(ErrorResponse(update.status()));
 
   // Linear counts any answer but 200 as a failed delivery: a created ticket is 200 too.

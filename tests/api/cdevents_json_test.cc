@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "testing/field_names.h"
 
 namespace emm::api::dto {
 namespace {
@@ -20,11 +21,7 @@ std::string Fixture(const std::string& name) {
   return s.str();
 }
 
-std::vector<std::string> Fields(const Status& s) {
-  std::vector<std::string> out;
-  for (const FieldError& f : s.fields()) out.push_back(f.field);
-  return out;
-}
+using emm::testing::FieldNames;
 
 http::Request Binary(std::string body, std::string id = "A234-1234-1234") {
   http::Request r;
@@ -67,26 +64,26 @@ TEST(ReadCloudEventTest, StructuredModeTakesTheAttributesFromTheBody) {
 TEST(ReadCloudEventTest, MissingAttributesAreEachNamed) {
   http::Request bare;
   bare.body = Fixture("service_deployed_v0.4.json");
-  EXPECT_EQ(Fields(ReadCloudEvent(bare).status()),
+  EXPECT_EQ(FieldNames(ReadCloudEvent(bare).status()),
             (std::vector<std::string>{"ce-specversion", "ce-id", "ce-source", "ce-type"}));
   http::Request old = Binary("{}");
   old.headers[0].second = "0.3";
-  EXPECT_EQ(Fields(ReadCloudEvent(old).status()), std::vector<std::string>{"ce-specversion"});
+  EXPECT_EQ(FieldNames(ReadCloudEvent(old).status()), std::vector<std::string>{"ce-specversion"});
 
   http::Request structured;
   structured.headers = {{"Content-Type", "application/cloudevents+json"}};
   structured.body = R"({"specversion":"1.0","type":"x","data_base64":"e30="})";
-  EXPECT_EQ(Fields(ReadCloudEvent(structured).status()),
+  EXPECT_EQ(FieldNames(ReadCloudEvent(structured).status()),
             (std::vector<std::string>{"id", "source", "data_base64", "data"}));
 }
 
 TEST(ReadCloudEventTest, OtherBodiesAreRefusedNamingContentType) {
   http::Request batch = Binary("[]");
   batch.headers.back().second = "application/cloudevents-batch+json";
-  EXPECT_EQ(Fields(ReadCloudEvent(batch).status()), std::vector<std::string>{"Content-Type"});
+  EXPECT_EQ(FieldNames(ReadCloudEvent(batch).status()), std::vector<std::string>{"Content-Type"});
   http::Request text = Binary("hello");
   text.headers.back().second = "text/plain";
-  EXPECT_EQ(Fields(ReadCloudEvent(text).status()), std::vector<std::string>{"Content-Type"});
+  EXPECT_EQ(FieldNames(ReadCloudEvent(text).status()), std::vector<std::string>{"Content-Type"});
   EXPECT_EQ(ReadCloudEvent(Binary("not json")).status().code(), StatusCode::kInvalidArgument);
 }
 
@@ -139,15 +136,15 @@ TEST(ReadCdEventTest, TicketFields) {
   EXPECT_EQ(e->assignee, "Bob");
   EXPECT_EQ(e->resolution, "completed");
   data["subject"].as_object()["content"].as_object()["assignees"] = "Bob";
-  EXPECT_EQ(Fields(ReadCdEvent(data, "dev.cdevents.ticket.closed.0.1.0").status()),
+  EXPECT_EQ(FieldNames(ReadCdEvent(data, "dev.cdevents.ticket.closed.0.1.0").status()),
             std::vector<std::string>{"subject.content.assignees"});
   data["subject"].as_object()["content"].as_object()["assignees"] = json::array{7};
-  EXPECT_EQ(Fields(ReadCdEvent(data, "dev.cdevents.ticket.closed.0.1.0").status()),
+  EXPECT_EQ(FieldNames(ReadCdEvent(data, "dev.cdevents.ticket.closed.0.1.0").status()),
             std::vector<std::string>{"subject.content.assignees[0]"});
 }
 
 TEST(ReadCdEventTest, ErrorsNameTheirPath) {
-  EXPECT_EQ(Fields(ReadCdEvent(json::object{}, "t").status()),
+  EXPECT_EQ(FieldNames(ReadCdEvent(json::object{}, "t").status()),
             (std::vector<std::string>{"context", "subject"}));
   json::object data = json::parse(Fixture("service_deployed_v0.4.json")).as_object();
   json::object& context = data["context"].as_object();
@@ -155,7 +152,7 @@ TEST(ReadCdEventTest, ErrorsNameTheirPath) {
   context["timestamp"] = "2023-03-20 14:27:05";
   context["links"] = json::parse(R"([5,{"linkType":"RELATION","target":{"contextId":[]}}])");
   data["subject"].as_object()["content"].as_object()["environment"] = "production";
-  EXPECT_EQ(Fields(ReadCdEvent(data, "dev.cdevents.service.upgraded.0.2.0").status()),
+  EXPECT_EQ(FieldNames(ReadCdEvent(data, "dev.cdevents.service.upgraded.0.2.0").status()),
             (std::vector<std::string>{"context.id", "context.timestamp", "context.type",
                                       "context.links[0]", "context.links[1].target.contextId",
                                       "subject.content.environment"}));

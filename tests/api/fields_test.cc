@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/dto/events_json.h"
+#include "testing/field_names.h"
 
 namespace emm::api::dto {
 namespace {
@@ -17,11 +18,7 @@ constexpr TimeMs kT0 = 1714557600000;  // 2024-05-01T10:00:00Z
 
 json::object Obj(std::string_view text) { return json::parse(text).as_object(); }
 
-std::vector<std::string> Fields(const Status& s) {
-  std::vector<std::string> out;
-  for (const FieldError& f : s.fields()) out.push_back(f.field);
-  return out;
-}
+using emm::testing::FieldNames;
 
 // --- ParseBodyObject ---
 
@@ -45,7 +42,7 @@ TEST(ParseBodyObjectTest, NonObjectsAreRejectedAsBody) {
     auto r = ParseBodyObject(body);
     ASSERT_FALSE(r.ok()) << body;
     EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << body;
-    EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"body"}) << body;
+    EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"body"}) << body;
   }
 }
 
@@ -89,7 +86,7 @@ TEST(FieldReaderTest, RequiredNullOrMissingIsAnError) {
   EXPECT_EQ(r.Id("id", true), std::nullopt);
   EXPECT_EQ(r.Time("missing", true), std::nullopt);
   EXPECT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"id", "missing"}));
+  EXPECT_EQ(FieldNames(r.status()), (std::vector<std::string>{"id", "missing"}));
   EXPECT_EQ(r.status().fields()[0].message, "is required");
 }
 
@@ -99,7 +96,7 @@ TEST(FieldReaderTest, NonStringIdsAreErrorsNamingTheField) {
     FieldReader r(o);
     EXPECT_EQ(r.Id("project_id", false), std::nullopt) << value;
     ASSERT_FALSE(r.ok()) << value;
-    EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"project_id"}) << value;
+    EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"project_id"}) << value;
     EXPECT_NE(r.status().message().find("must be a string"), std::string::npos);
   }
 }
@@ -108,7 +105,7 @@ TEST(FieldReaderTest, EmptyStringIdIsAnError) {
   json::object o = Obj(R"({"id":""})");
   FieldReader r(o);
   EXPECT_EQ(r.Id("id", false), std::nullopt);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"id"});
+  EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"id"});
 }
 
 TEST(FieldReaderTest, ControlCharactersAreAnError) {
@@ -116,7 +113,7 @@ TEST(FieldReaderTest, ControlCharactersAreAnError) {
     json::object o = Obj("{\"id\":" + std::string(value) + "}");
     FieldReader r(o);
     EXPECT_EQ(r.Id("id", true), std::nullopt) << value;
-    EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"id"}) << value;
+    EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"id"}) << value;
   }
 }
 
@@ -136,7 +133,7 @@ TEST(FieldReaderTest, LengthLimit) {
   EXPECT_EQ(r.Id("ok", true), std::string(256, 'a'));
   EXPECT_EQ(r.Id("long", true), std::nullopt);
   EXPECT_EQ(r.Id("short", true, 5), std::nullopt);
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"long", "short"}));
+  EXPECT_EQ(FieldNames(r.status()), (std::vector<std::string>{"long", "short"}));
 }
 
 // --- FieldReader::Bool ---
@@ -156,7 +153,7 @@ TEST(FieldReaderTest, OtherBooleanSpellingsAreErrors) {
     json::object o = Obj("{\"flag\":" + std::string(value) + "}");
     FieldReader r(o);
     EXPECT_EQ(r.Bool("flag", true), std::nullopt) << value;
-    EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"flag"}) << value;
+    EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"flag"}) << value;
   }
 }
 
@@ -182,7 +179,7 @@ TEST(FieldReaderTest, RubyTimesOnlyWhereAsked) {
   FieldReader api(o);
   EXPECT_EQ(api.Time("a", true), std::nullopt);
   EXPECT_EQ(api.Time("b", true), std::nullopt);
-  EXPECT_EQ(Fields(api.status()), (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(FieldNames(api.status()), (std::vector<std::string>{"a", "b"}));
 }
 
 TEST(FieldReaderTest, BadDatesNameTheField) {
@@ -193,7 +190,7 @@ TEST(FieldReaderTest, BadDatesNameTheField) {
   EXPECT_EQ(r.Time("b", false), std::nullopt);
   EXPECT_EQ(r.Time("c", false), std::nullopt);
   EXPECT_EQ(r.Time("d", false), std::nullopt);  // no zone: which instant would depend on ours
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"a", "b", "c", "d"}));
+  EXPECT_EQ(FieldNames(r.status()), (std::vector<std::string>{"a", "b", "c", "d"}));
   // The message quotes what was sent.
   EXPECT_NE(r.status().fields()[0].message.find("\"2024-13-01T10:00:00Z\""), std::string::npos);
 }
@@ -205,7 +202,7 @@ TEST(FieldReaderTest, NumbersAreAnyJsonNumber) {
   EXPECT_EQ(r.Number("d", true), 0.5);
   EXPECT_EQ(r.Number("n", false), std::nullopt);
   EXPECT_EQ(r.Number("s", false), std::nullopt);
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"s"}));
+  EXPECT_EQ(FieldNames(r.status()), (std::vector<std::string>{"s"}));
 }
 
 TEST(FieldReaderTest, LongBadDatesAreQuotedTruncated) {
@@ -252,7 +249,7 @@ TEST(ToNewDeploymentTest, MissingRequiredFieldsAreAllReported) {
   auto r = ToNewDeployment(json::object());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"id", "project_id", "first_commit_at"}));
+  EXPECT_EQ(FieldNames(r.status()), (std::vector<std::string>{"id", "project_id", "first_commit_at"}));
 }
 
 TEST(ToNewDeploymentTest, CollectsAllErrorsAtOnce) {
@@ -260,7 +257,7 @@ TEST(ToNewDeploymentTest, CollectsAllErrorsAtOnce) {
                                R"("username":[1],"environment":"bad\u0001env","deploy_start_at":5,)"
                                R"("deployed_at":"2024-02-30T00:00:00Z"})"));
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()),
+  EXPECT_EQ(FieldNames(r.status()),
             (std::vector<std::string>{"id", "project_id", "first_commit_at", "username",
                                       "environment", "deploy_start_at", "deployed_at"}));
 }
@@ -268,7 +265,7 @@ TEST(ToNewDeploymentTest, CollectsAllErrorsAtOnce) {
 TEST(ToMarkDeployedTest, CreateFlagIsRequiredAndAcceptsStrings) {
   auto missing = ToMarkDeployed(json::object(), "d1");
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(Fields(missing.status()), std::vector<std::string>{"create_if_not_exists"});
+  EXPECT_EQ(FieldNames(missing.status()), std::vector<std::string>{"create_if_not_exists"});
 
   auto r = ToMarkDeployed(Obj(R"({"create_if_not_exists":"true","project_id":7,
       "first_commit_at":"2024-05-01T10:00:00Z"})"),
@@ -285,7 +282,7 @@ TEST(ToMarkDeployedTest, CreateFlagIsRequiredAndAcceptsStrings) {
 TEST(ToNewIncidentTest, ProjectIsRequiredOthersOptional) {
   auto missing = ToNewIncident(Obj(R"({"started_at":"nope"})"));
   ASSERT_FALSE(missing.ok());
-  EXPECT_EQ(Fields(missing.status()), (std::vector<std::string>{"project_id", "started_at"}));
+  EXPECT_EQ(FieldNames(missing.status()), (std::vector<std::string>{"project_id", "started_at"}));
 
   auto r = ToNewIncident(Obj(R"({"project_id":"p","deployment_id":99,
       "finished_at":"2024-05-01T10:00:00Z"})"));
@@ -304,7 +301,7 @@ TEST(ToIncidentTransitionTest, DateIsOptional) {
   EXPECT_EQ(none->date, std::nullopt);
   auto bad = ToIncidentTransition(Obj(R"({"date":"2024-05-01T25:00:00Z"})"), "i1");
   ASSERT_FALSE(bad.ok());
-  EXPECT_EQ(Fields(bad.status()), std::vector<std::string>{"date"});
+  EXPECT_EQ(FieldNames(bad.status()), std::vector<std::string>{"date"});
 }
 
 TEST(ToJsonTest, DeploymentKeysAndNulls) {
@@ -366,11 +363,11 @@ TEST(FieldReaderTest, NestedObjectsAndTheirErrorsNameTheWholePath) {
   FieldReader d(*data, "event.data");
   EXPECT_EQ(d.Time("created_at", true), std::nullopt);
   EXPECT_EQ(d.Id("id", true), std::nullopt);
-  EXPECT_EQ(Fields(ev.status()), (std::vector<std::string>{"event.agent"}));
-  EXPECT_EQ(Fields(d.status()), (std::vector<std::string>{"event.data.created_at", "event.data.id"}));
+  EXPECT_EQ(FieldNames(ev.status()), (std::vector<std::string>{"event.agent"}));
+  EXPECT_EQ(FieldNames(d.status()), (std::vector<std::string>{"event.data.created_at", "event.data.id"}));
   FieldReader none(o);
   EXPECT_EQ(none.Object("nope", true), nullptr);
-  EXPECT_EQ(Fields(none.status()), (std::vector<std::string>{"nope"}));
+  EXPECT_EQ(FieldNames(none.status()), (std::vector<std::string>{"nope"}));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "testing/field_names.h"
 
 namespace emm::api::dto {
 namespace {
@@ -22,11 +23,7 @@ json::object Fixture(const std::string& name) {
   return json::parse(s.str()).as_object();
 }
 
-std::vector<std::string> Fields(const Status& s) {
-  std::vector<std::string> out;
-  for (const FieldError& f : s.fields()) out.push_back(f.field);
-  return out;
-}
+using emm::testing::FieldNames;
 
 TEST(ReadGitLabMergeRequestTest, TheDocumentedPayload) {
   auto mr = ReadGitLabMergeRequest(Fixture("merge_request_open.json"));
@@ -53,7 +50,7 @@ TEST(ReadGitLabMergeRequestTest, TheUserIsTheAuthorOnlyWhenTheIdsMatch) {
 }
 
 TEST(ReadGitLabMergeRequestTest, ErrorsNameTheirPath) {
-  EXPECT_EQ(Fields(ReadGitLabMergeRequest(json::object{}).status()),
+  EXPECT_EQ(FieldNames(ReadGitLabMergeRequest(json::object{}).status()),
             std::vector<std::string>{"object_attributes"});
   json::object body = Fixture("merge_request_open.json");
   json::object& attrs = body["object_attributes"].as_object();
@@ -61,7 +58,7 @@ TEST(ReadGitLabMergeRequestTest, ErrorsNameTheirPath) {
   attrs["created_at"] = "yesterday";
   attrs["updated_at"] = 5;
   body["user"].as_object()["username"] = json::array();
-  EXPECT_EQ(Fields(ReadGitLabMergeRequest(body).status()),
+  EXPECT_EQ(FieldNames(ReadGitLabMergeRequest(body).status()),
             (std::vector<std::string>{"user.username", "object_attributes.iid",
                                       "object_attributes.created_at",
                                       "object_attributes.updated_at"}));
@@ -98,11 +95,11 @@ TEST(ReadGitLabDeploymentTest, ErrorsNameTheirPath) {
   body.erase("deployment_id");
   body["status_changed_at"] = "2021-04-28 21:50:00 CEST";
   body["project"].as_object().erase("path_with_namespace");
-  EXPECT_EQ(Fields(ReadGitLabDeployment(body).status()),
+  EXPECT_EQ(FieldNames(ReadGitLabDeployment(body).status()),
             (std::vector<std::string>{"deployment_id", "status_changed_at",
                                       "project.path_with_namespace"}));
   body.erase("project");  // named by the field it should hold
-  EXPECT_EQ(Fields(ReadGitLabDeployment(body).status()),
+  EXPECT_EQ(FieldNames(ReadGitLabDeployment(body).status()),
             (std::vector<std::string>{"deployment_id", "status_changed_at",
                                       "project.path_with_namespace"}));
 }

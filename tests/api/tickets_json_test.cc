@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 #include <vector>
+#include "testing/field_names.h"
 
 namespace emm::api::dto {
 namespace {
@@ -30,11 +31,7 @@ json::object Data(const std::string& fixture) {
   return json::parse(s.str()).as_object().at("data").as_object();
 }
 
-std::vector<std::string> Fields(const Status& s) {
-  std::vector<std::string> out;
-  for (const FieldError& f : s.fields()) out.push_back(f.field);
-  return out;
-}
+using emm::testing::FieldNames;
 
 TEST(ToTicketUpdateTest, AnIssueDeliveryIsTheOriginalsFieldMapping) {
   domain::TicketingOptions options;
@@ -116,7 +113,7 @@ TEST(ToTicketUpdateTest, EveryBadFieldIsNamedByItsPath) {
   auto u = ToTicketUpdate(data, {});
   ASSERT_FALSE(u.ok());
   EXPECT_EQ(u.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(u.status()),
+  EXPECT_EQ(FieldNames(u.status()),
             (std::vector<std::string>{"data.identifier", "data.createdAt", "data.estimate",
                                       "data.state.type", "data.labels[1].name"}));
 }
@@ -147,7 +144,7 @@ TEST(ToTicketStatsRequestTest, DefaultsAreTheSixMonthsBeforeThisOne) {
 TEST(ToTicketStatsRequestTest, RefusalsNameTheirField) {
   auto fields = [](std::string_view body) {
     auto r = ToTicketStatsRequest(json::parse(body).as_object(), kJune1);
-    return r.ok() ? std::vector<std::string>{} : Fields(r.status());
+    return r.ok() ? std::vector<std::string>{} : FieldNames(r.status());
   };
   EXPECT_EQ(fields(R"({"unhash_actors":[]})"), (std::vector<std::string>{"unhash_actors"}));
   EXPECT_EQ(fields(R"({"unhash_actors":"ada@example.com"})"),

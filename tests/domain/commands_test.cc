@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "domain/fake_transaction.h"
+#include "testing/field_names.h"
 
 namespace emm::domain {
 namespace {
@@ -20,11 +21,7 @@ constexpr TimeMs kDay = 24 * kHour;
 constexpr TimeMs kT0 = 1714557600000;  // 2024-05-01T10:00:00Z
 constexpr TimeMs kNow = kT0 + 10 * kDay;
 
-std::vector<std::string> Fields(const Status& s) {
-  std::vector<std::string> out;
-  for (const FieldError& f : s.fields()) out.push_back(f.field);
-  return out;
-}
+using emm::testing::FieldNames;
 
 TeamUser Github(std::string name) { return TeamUser{std::move(name), "", "", ""}; }
 
@@ -155,7 +152,7 @@ TEST_F(CommandsTest, CreateDuplicateIdIsAlreadyExists) {
   auto r = CreateDeployment(tx_, ctx_, again);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"id"});
+  EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"id"});
   EXPECT_EQ(tx_.deployments.at("d1").environment, "production");
   EXPECT_EQ(tx_.TotalCount("deployment_started"), 1u);
 }
@@ -284,7 +281,7 @@ TEST_F(CommandsTest, MarkDeployedCreateRequiresProjectAndFirstCommit) {
   auto r = MarkDeploymentDeployed(tx_, ctx_, m);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"project_id", "first_commit_at"}));
+  EXPECT_EQ(FieldNames(r.status()), (std::vector<std::string>{"project_id", "first_commit_at"}));
   EXPECT_TRUE(tx_.deployments.empty());
 }
 
@@ -295,7 +292,7 @@ TEST_F(CommandsTest, MarkDeployedCreateNamesOnlyTheMissingField) {
   m.project_id = "proj-a";
   auto r = MarkDeploymentDeployed(tx_, ctx_, m);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"first_commit_at"});
+  EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"first_commit_at"});
 }
 
 TEST_F(CommandsTest, MarkDeployedCreatesADeployedDeployment) {
@@ -485,7 +482,7 @@ TEST_F(CommandsTest, IncidentDuplicateIdIsAlreadyExists) {
   auto r = CreateIncident(tx_, ctx_, in);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"id"});
+  EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"id"});
   EXPECT_EQ(Count("incident_count"), 1u);
 }
 
@@ -493,7 +490,7 @@ TEST_F(CommandsTest, IncidentWithUnknownDeploymentIsInvalid) {
   auto r = CreateIncident(tx_, ctx_, IncidentOf("proj-a", "ghost", kT0));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(Fields(r.status()), std::vector<std::string>{"deployment_id"});
+  EXPECT_EQ(FieldNames(r.status()), std::vector<std::string>{"deployment_id"});
   EXPECT_TRUE(tx_.incidents.empty());
   EXPECT_TRUE(tx_.series.empty());
 }
@@ -503,7 +500,7 @@ TEST_F(CommandsTest, IncidentWithAnUnknownDeploymentIsRefusedAndAnEarlyRestoreIs
   in.restored_at = kT0 - kMin;
   auto r = CreateIncident(tx_, ctx_, in);
   ASSERT_FALSE(r.ok());
-  EXPECT_EQ(Fields(r.status()), (std::vector<std::string>{"deployment_id"}));
+  EXPECT_EQ(FieldNames(r.status()), (std::vector<std::string>{"deployment_id"}));
   EXPECT_TRUE(Notes().empty());
 }
 

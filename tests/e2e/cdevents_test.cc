@@ -93,11 +93,7 @@ class CdEventsTest : public ::testing::Test {
     change(i["context"].as_object(), i["subject"].as_object()["content"].as_object());
     return Binary(i);
   }
-  json::value Get(const std::string& target) {
-    auto r = HttpClient(server_->port()).Get(target);
-    EXPECT_EQ(r.status, 200) << target << " " << r.body;
-    return r.Json();
-  }
+  json::value Get(const std::string& target) { return GetJson(server_->port(), target); }
   SeriesTotals Series(const std::string& metric, const std::string& project = "myapp") {
     return ReadSeries(dir_.File("em.db"), metric, project);
   }

@@ -59,12 +59,7 @@ class GitHubAppTest : public ::testing::Test {
   HttpResponse Deliver(const std::string& event, const json::object& body,
                        const std::string& delivery) {
     const std::string text = json::serialize(body);
-    return HttpClient(server_->port())
-        .Post("/webhooks/github", text,
-              {{"Content-Type", "application/json"},
-               {"X-GitHub-Event", event},
-               {"X-GitHub-Delivery", delivery},
-               {"X-Hub-Signature-256", GitHubSignature(kSecret, text)}});
+    return PostGitHubDelivery(server_->port(), event, text, delivery, GitHubSignature(kSecret, text));
   }
   void OpenPullRequest() {
     auto r = Deliver("pull_request", Payload("pull_request.opened.json"), "open-1");
@@ -77,13 +72,11 @@ class GitHubAppTest : public ::testing::Test {
     review["review"].as_object()["state"] = state;
     return review;
   }
-  json::object PullRequest() {
-    return HttpClient(server_->port()).Get("/api/v1/pull-requests/1001").Json().as_object();
-  }
-  json::object Deployment(const std::string& id) {
-    auto r = HttpClient(server_->port()).Get("/api/v1/deployments/" + id);
-    EXPECT_EQ(r.status, 200) << r.body;
-    return r.status == 200 ? r.Json().as_object() : json::object();
+  json::object PullRequest() { return Read("/api/v1/pull-requests/1001"); }
+  json::object Deployment(const std::string& id) { return Read("/api/v1/deployments/" + id); }
+  json::object Read(const std::string& target) {
+    json::value v = GetJson(server_->port(), target);
+    return v.is_object() ? v.get_object() : json::object();
   }
 
   TempDir dir_;
@@ -195,6 +188,37 @@ TEST_F(GitHubAppTest, AReviewOfAnUnknownPullRequestIs404AndMissingFieldsAreNamed
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("installation.id"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("repository.full_name"), std::string::npos) << r.body;
+}
+
+// Every event's field errors are named by their path in the delivery, nested objects included.
+TEST_F(GitHubAppTest, EachEventsBadFieldsAreNamedByTheirPath) {
+  auto named = [](const HttpResponse& r, std::initializer_list<const char*> fields) {
+    EXPECT_EQ(r.status, 400) << r.body;
+    for (const char* f : fields) {
+      EXPECT_NE(r.body.find(std::string("\"") + f + "\""), std::string::npos) << f << ": " << r.body;
+    }
+  };
+  json::object opened = Payload("pull_request.opened.json");
+  opened["pull_request"].as_object()["additions"] = "many";
+  named(Deliver("pull_request", opened, "bad-1"), {"pull_request.additions"});
+  opened["pull_request"].as_object()["user"] = "octo-author";
+  named(Deliver("pull_request", opened, "bad-2"), {"pull_request.user"});
+
+  json::object status = Payload("deployment_status.success.json");
+  status["deployment"].as_object().erase("sha");
+  status["deployment_status"].as_object()["created_at"] = "yesterday";
+  named(Deliver("deployment_status", status, "bad-3"),
+        {"deployment.sha", "deployment_status.created_at"});
+
+  json::object run = Payload("workflow_run.completed.json");
+  run["workflow_run"].as_object().erase("head_commit");
+  run["workflow_run"].as_object()["run_started_at"] = 7;
+  named(Deliver("workflow_run", run, "bad-4"),
+        {"workflow_run.head_commit", "workflow_run.run_started_at"});
+  run = Payload("workflow_run.completed.json");
+  run["workflow_run"].as_object()["head_commit"].as_object().erase("timestamp");
+  named(Deliver("workflow_run", run, "bad-5"), {"workflow_run.head_commit.timestamp"});
+  EXPECT_EQ(github_->token_requests() + github_->api_requests(), 0);
 }
 
 TEST_F(GitHubAppTest, ASuccessfulDeploymentStatusIsADeploymentFromTheCommitsAuthorDate) {

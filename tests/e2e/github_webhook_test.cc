@@ -4,14 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include "e2e/fake_github.h"
 #include "e2e/http_client.h"
 #include "e2e/metric_state.h"
 #include "e2e/server_process.h"
+#include "e2e/subprocess.h"
 #include "e2e/webhook_signing.h"
 #include "testing/rsa_key.h"
 
@@ -25,11 +24,7 @@ constexpr const char* kTeams =
     R"({"teams":{"em":{"projects":[],"users":[{"github_username":"jsmrcaga"}]}}})";
 
 std::string Fixture(const std::string& name) {
-  std::ifstream in(std::string(EMM_SOURCE_DIR) + "/../shared/fixtures/github-events/" + name,
-                   std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return ReadFile(std::string(EMM_SOURCE_DIR) + "/../shared/fixtures/github-events/" + name);
 }
 
 class GitHubWebhookTest : public ::testing::Test {
@@ -46,11 +41,7 @@ class GitHubWebhookTest : public ::testing::Test {
   HttpResponse Deliver(const std::string& event, const std::string& body,
                        const std::string& signature, std::string delivery = "") {
     if (delivery.empty()) delivery = "d-" + std::to_string(++deliveries_);
-    Headers h{{"Content-Type", "application/json"},
-              {"X-GitHub-Event", event},
-              {"X-GitHub-Delivery", delivery}};
-    if (!signature.empty()) h.emplace_back("X-Hub-Signature-256", signature);
-    return HttpClient(server_->port()).Post("/webhooks/github", body, h);
+    return PostGitHubDelivery(server_->port(), event, body, delivery, signature);
   }
   HttpResponse Deliver(const std::string& event, const std::string& body) {
     return Deliver(event, body, GitHubSignature(kSecret, body));
@@ -154,11 +145,7 @@ TEST(GitHubRecordedReviewsTest, EveryRecordedReviewCounts) {
                                                   {"GITHUB_ENDPOINT", github->url()}});
   ASSERT_NE(server, nullptr);
   auto deliver = [&](const std::string& event, const std::string& body, const std::string& id) {
-    return HttpClient(server->port())
-        .Post("/webhooks/github", body,
-              {{"X-GitHub-Event", event},
-               {"X-GitHub-Delivery", id},
-               {"X-Hub-Signature-256", GitHubSignature(kSecret, body)}});
+    return PostGitHubDelivery(server->port(), event, body, id, GitHubSignature(kSecret, body));
   };
   ASSERT_EQ(deliver("pull_request", open, "open").status, 201);
   for (const char* name : {"pr-commented.json", "pr-changes-requested.json", "pr-approved.json"}) {

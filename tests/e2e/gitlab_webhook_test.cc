@@ -61,11 +61,7 @@ class GitLabWebhookTest : public ::testing::Test {
     d["status_changed_at"] = at;
     return Deliver("Deployment Hook", json::serialize(d), std::move(key));
   }
-  json::value Get(const std::string& target) {
-    auto r = HttpClient(server_->port()).Get(target);
-    EXPECT_EQ(r.status, 200) << target << " " << r.body;
-    return r.Json();
-  }
+  json::value Get(const std::string& target) { return GetJson(server_->port(), target); }
   SeriesTotals Series(const std::string& metric, const std::string& project = "") {
     return ReadSeries(dir_.File("em.db"), metric, project);
   }

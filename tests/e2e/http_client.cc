@@ -5,12 +5,19 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 
 namespace emm::e2e {
+
+boost::json::value GetJson(uint16_t port, const std::string& target) {
+  HttpResponse r = HttpClient(port).Get(target);
+  EXPECT_EQ(r.status, 200) << target << " " << r.body;
+  return r.Json();
+}
 
 int Connect(uint16_t port) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -39,6 +39,10 @@ class HttpClient {
   uint16_t port_;
 };
 
+// GET `target`'s JSON body (null when it is not JSON); anything but 200 is a test failure naming
+// the target and the body.
+boost::json::value GetJson(uint16_t port, const std::string& target);
+
 // Connects to 127.0.0.1:port; -1 on failure.
 int Connect(uint16_t port);
 // Sends raw bytes and reads until the server closes (or `timeout_ms` passes).

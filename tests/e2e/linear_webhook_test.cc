@@ -164,6 +164,7 @@ TEST_F(LinearWebhookTest, OtherTypesAreAcknowledgedAndBadIssuesNamed) {
   EXPECT_NE(bad.body.find("data.state.type"), std::string::npos) << bad.body;
   auto no_data = linear_->Send(json::object{{"type", "Issue"}, {"action", "create"}});
   EXPECT_EQ(no_data.status, 400);
+  EXPECT_NE(no_data.body.find(R"("field":"data")"), std::string::npos) << no_data.body;
   EXPECT_EQ(HttpClient(server_->port()).Get("/api/v1/tickets").Json().as_array().size(), 0u);
 }
 

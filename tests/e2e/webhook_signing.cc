@@ -3,8 +3,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include <fstream>
-#include <sstream>
+#include "e2e/subprocess.h"
 
 namespace emm::e2e {
 namespace {
@@ -20,10 +19,7 @@ std::string Mac(const std::string& key, const std::string& message) {
 }  // namespace
 
 std::string TestData(const std::string& path) {
-  std::ifstream in(std::string(EMM_SOURCE_DIR) + "/tests/testdata/" + path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
+  return ReadFile(std::string(EMM_SOURCE_DIR) + "/tests/testdata/" + path);
 }
 
 std::string HexHmacSha256(const std::string& secret, const std::string& body) {
@@ -34,6 +30,15 @@ std::string HexHmacSha256(const std::string& secret, const std::string& body) {
     hex.push_back(kHex[c & 15]);
   }
   return hex;
+}
+
+HttpResponse PostGitHubDelivery(uint16_t port, const std::string& event, const std::string& body,
+                                const std::string& delivery, const std::string& signature) {
+  Headers h{{"Content-Type", "application/json"},
+            {"X-GitHub-Event", event},
+            {"X-GitHub-Delivery", delivery}};
+  if (!signature.empty()) h.emplace_back("X-Hub-Signature-256", signature);
+  return HttpClient(port).Post("/webhooks/github", body, h);
 }
 
 std::string SvixSignature(const std::string& base64_key, const std::string& id,

@@ -2,7 +2,10 @@
 // server's auth/ code), and reading the providers' documented payloads from tests/testdata.
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "e2e/http_client.h"
 
 namespace emm::e2e {
 
@@ -16,6 +19,11 @@ std::string HexHmacSha256(const std::string& secret, const std::string& body);
 inline std::string GitHubSignature(const std::string& secret, const std::string& body) {
   return "sha256=" + HexHmacSha256(secret, body);
 }
+
+// Posts `body` to /webhooks/github as GitHub delivers `event`: X-GitHub-Event,
+// X-GitHub-Delivery `delivery` and X-Hub-Signature-256 `signature` (left out when empty).
+HttpResponse PostGitHubDelivery(uint16_t port, const std::string& event, const std::string& body,
+                                const std::string& delivery, const std::string& signature);
 
 // Svix's webhook-signature value ("v1,<base64>") for a delivery, under the base64 `key` of a
 // whsec_ secret.
