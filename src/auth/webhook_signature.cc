@@ -5,21 +5,10 @@
 #include <string>
 
 #include "auth/crypto.h"
+#include "common/strings.h"
 
 namespace emm::auth {
 namespace {
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
 
 // The key of a Svix secret: the base64 after an optional "whsec_".
 std::optional<std::string> SvixKey(std::string_view secret) {
@@ -61,7 +50,7 @@ Status VerifyHexSignature(std::string_view header, std::string_view prefix,
     return Status::Unauthenticated(name + " must be " + std::string(prefix) +
                                    (prefix.empty() ? "64 hex digits" : " and 64 hex digits"));
   }
-  if (!ConstantTimeEquals(HmacSha256Hex(secret, body), Lower(header_value.substr(prefix.size())))) {
+  if (!ConstantTimeEquals(HmacSha256Hex(secret, body), AsciiLower(header_value.substr(prefix.size())))) {
     return Status::Unauthenticated(name + " does not match the body: wrong " +
                                    std::string(secret_name) + ", or the body changed on the way");
   }
@@ -83,7 +72,7 @@ Status VerifyPagerDutySignature(std::string_view secret, std::string_view body,
                                 std::string_view header_value) {
   constexpr std::string_view kHeader = "X-PagerDuty-Signature";
   constexpr std::string_view kPrefix = "v1=";
-  if (Trim(header_value).empty()) {
+  if (TrimBlanks(header_value).empty()) {
     return Status::Unauthenticated(std::string(kHeader) + " is missing: the delivery is not signed");
   }
   const std::string expected = HmacSha256Hex(secret, body);
@@ -91,12 +80,12 @@ Status VerifyPagerDutySignature(std::string_view secret, std::string_view body,
   bool matched = false;
   while (!header_value.empty()) {
     size_t comma = header_value.find(',');
-    std::string_view one = Trim(header_value.substr(0, comma));
+    std::string_view one = TrimBlanks(header_value.substr(0, comma));
     header_value.remove_prefix(comma == std::string_view::npos ? header_value.size() : comma + 1);
     if (one.substr(0, kPrefix.size()) != kPrefix) continue;  // another version: not ours to read
     any_v1 = true;
     // Every signature is compared, so the time taken does not say which one matched.
-    matched |= ConstantTimeEquals(expected, Lower(one.substr(kPrefix.size())));
+    matched |= ConstantTimeEquals(expected, AsciiLower(one.substr(kPrefix.size())));
   }
   if (!any_v1) {
     return Status::Unauthenticated(std::string(kHeader) +

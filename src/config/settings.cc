@@ -1,4 +1,5 @@
 #include "config/settings.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <cctype>
@@ -19,11 +20,6 @@ struct Option {
   std::function<void(Settings&, const std::string&)> set;
   const char* choices = nullptr;  // kChoice: "a|b|c", compared case-insensitively
 };
-
-std::string Lower(std::string v) {
-  for (char& c : v) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return v;
-}
 
 int IntOf(const std::string& v) {
   long n = 0;
@@ -197,17 +193,17 @@ const std::vector<Option>& Options() {
        [](Settings& s, const std::string& v) { s.otlp_headers = v; }},
       {"otlp-protocol", "OTEL_EXPORTER_OTLP_PROTOCOL", Kind::kChoice, "http/protobuf",
        "http/protobuf or http/json",
-       [](Settings& s, const std::string& v) { s.otlp_protocol = Lower(v); },
+       [](Settings& s, const std::string& v) { s.otlp_protocol = AsciiLower(v); },
        "http/protobuf|http/json"},
       {"otlp-metrics-protocol", "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", Kind::kChoice,
        "http/protobuf", "as OTEL_EXPORTER_OTLP_PROTOCOL, wins over it",
-       [](Settings& s, const std::string& v) { s.otlp_protocol = Lower(v); },
+       [](Settings& s, const std::string& v) { s.otlp_protocol = AsciiLower(v); },
        "http/protobuf|http/json"},
       {"otlp-compression", "OTEL_EXPORTER_OTLP_COMPRESSION", Kind::kChoice, "none", "gzip or none",
-       [](Settings& s, const std::string& v) { s.otlp_compression = Lower(v); }, "gzip|none"},
+       [](Settings& s, const std::string& v) { s.otlp_compression = AsciiLower(v); }, "gzip|none"},
       {"otlp-metrics-compression", "OTEL_EXPORTER_OTLP_METRICS_COMPRESSION", Kind::kChoice, "none",
        "as OTEL_EXPORTER_OTLP_COMPRESSION, wins over it",
-       [](Settings& s, const std::string& v) { s.otlp_compression = Lower(v); }, "gzip|none"},
+       [](Settings& s, const std::string& v) { s.otlp_compression = AsciiLower(v); }, "gzip|none"},
       {"otlp-timeout", "OTEL_EXPORTER_OTLP_TIMEOUT", Kind::kInt, "10000",
        "milliseconds one export request may take",
        [](Settings& s, const std::string& v) { s.otlp_timeout_ms = IntOf(v); }},
@@ -237,7 +233,7 @@ const std::vector<Option>& Options() {
        "cumulative, or delta (lowmemory is the same as delta here: every em-metrics metric is a "
        "counter or histogram)",
        [](Settings& s, const std::string& v) {
-         s.otlp_temporality = Lower(v) == "cumulative" ? "cumulative" : "delta";
+         s.otlp_temporality = AsciiLower(v) == "cumulative" ? "cumulative" : "delta";
        },
        "cumulative|delta|lowmemory"},
       {"export-interval", "OTEL_METRIC_EXPORT_INTERVAL", Kind::kInt, "60000",
@@ -256,7 +252,7 @@ const std::vector<Option>& Options() {
       {"otel-metrics-exporter", "OTEL_METRICS_EXPORTER", Kind::kChoice, "otlp",
        "otlp, or none (no push; /metrics still serves everything); prometheus means none here",
        [](Settings& s, const std::string& v) {
-         s.otlp_disabled = s.otlp_disabled || Lower(v) != "otlp";
+         s.otlp_disabled = s.otlp_disabled || AsciiLower(v) != "otlp";
        },
        "otlp|none|prometheus"},
       {"otlp-max-request-kib", "EM_METRICS_OTLP_MAX_REQUEST_KIB", Kind::kInt, "4096",
@@ -291,7 +287,7 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
       }
       break;
     case Kind::kChoice: {
-      std::string choices = o.choices, lower = Lower(v);
+      std::string choices = o.choices, lower = AsciiLower(v);
       bool found = false;
       for (size_t b = 0; b <= choices.size() && !found;) {
         size_t e = choices.find('|', b);

@@ -1,4 +1,5 @@
 #include "export/prometheus_text.h"
+#include "common/strings.h"
 
 #include <algorithm>
 #include <charconv>
@@ -402,20 +403,6 @@ void WriteSelf(const SelfMetrics::Snapshot& self, Writer* w) {
 
 // --- content negotiation -------------------------------------------------------------------
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string FamilyName(const MetricDef& def) {
@@ -455,17 +442,17 @@ ExpositionFormat NegotiateFormat(std::string_view accept_header) {
     start = comma == std::string_view::npos ? accept_header.size() + 1 : comma + 1;
 
     size_t semi = range.find(';');
-    std::string type = Lower(Trim(range.substr(0, semi)));
+    std::string type = AsciiLower(TrimBlanks(range.substr(0, semi)));
     double q = 1;
     std::string version;
     while (semi != std::string_view::npos) {
       size_t next = range.find(';', semi + 1);
-      std::string_view param = Trim(range.substr(semi + 1, next - semi - 1));
+      std::string_view param = TrimBlanks(range.substr(semi + 1, next - semi - 1));
       semi = next;
       size_t eq = param.find('=');
       if (eq == std::string_view::npos) continue;
-      std::string key = Lower(Trim(param.substr(0, eq)));
-      std::string_view value = Trim(param.substr(eq + 1));
+      std::string key = AsciiLower(TrimBlanks(param.substr(0, eq)));
+      std::string_view value = TrimBlanks(param.substr(eq + 1));
       if (key == "q") {
         double parsed = 0;
         auto r = std::from_chars(value.data(), value.data() + value.size(), parsed);

@@ -1,4 +1,5 @@
 #include "http/message.h"
+#include "common/strings.h"
 
 #include <strings.h>
 
@@ -15,12 +16,6 @@ std::optional<std::string_view> Request::Header(std::string_view name) const {
 
 namespace {
 
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 bool EqualsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
@@ -35,12 +30,12 @@ bool AcceptsGzip(std::string_view accept_encoding) {
     accept_encoding.remove_prefix(comma == std::string_view::npos ? accept_encoding.size()
                                                                   : comma + 1);
     size_t semi = item.find(';');
-    std::string_view coding = Trim(item.substr(0, semi));
+    std::string_view coding = TrimBlanks(item.substr(0, semi));
     bool allowed = true;
     if (semi != std::string_view::npos) {
-      std::string_view param = Trim(item.substr(semi + 1));
+      std::string_view param = TrimBlanks(item.substr(semi + 1));
       if (param.size() >= 2 && (param[0] == 'q' || param[0] == 'Q') && param[1] == '=') {
-        std::string_view q = Trim(param.substr(2));
+        std::string_view q = TrimBlanks(param.substr(2));
         // q=0, 0.0, 0.00, 0.000 refuse; anything else accepts.
         allowed = !(q.size() >= 1 && q[0] == '0' &&
                     q.find_first_not_of("0.", 0) == std::string_view::npos);

@@ -1,15 +1,8 @@
 #include "net/http_transport.h"
 
+#include "common/strings.h"
+
 namespace emm::net {
-namespace {
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-}  // namespace
 
 std::optional<std::string_view> OutboundResponse::Header(std::string_view lower_name) const {
   for (const auto& [k, v] : headers) {
@@ -32,7 +25,7 @@ std::optional<std::string> LinkTarget(std::string_view header, std::string_view 
     for (size_t b = 0; b < params.size();) {
       size_t e = params.find(';', b);
       if (e == std::string_view::npos) e = params.size();
-      std::string_view param = Trim(params.substr(b, e - b));
+      std::string_view param = TrimBlanks(params.substr(b, e - b));
       b = e + 1;
       if (param.rfind("rel=", 0) != 0) continue;
       std::string_view value = param.substr(4);
