@@ -51,15 +51,11 @@ inline domain::Incident MakeIncident(std::string id, TimeMs started_at,
   return i;
 }
 
-inline std::vector<std::string> Ids(const std::vector<domain::Deployment>& v) {
+// The ids of `items` (deployments, incidents), in the order read.
+template <typename T>
+std::vector<std::string> Ids(const std::vector<T>& items) {
   std::vector<std::string> out;
-  for (const auto& d : v) out.push_back(d.id);
-  return out;
-}
-
-inline std::vector<std::string> Ids(const std::vector<domain::Incident>& v) {
-  std::vector<std::string> out;
-  for (const auto& i : v) out.push_back(i.id);
+  for (const T& item : items) out.push_back(item.id);
   return out;
 }
 
