@@ -58,6 +58,8 @@ class SqliteEventStore final : public EventStore {
   Result<std::vector<domain::Ticket>> LoadTicketsForStats(const TicketStatsQuery& q) override;
   Result<std::vector<domain::SeriesState>> ListSeries() override;
   Result<std::vector<domain::ExportMark>> ListExportMarks() override;
+  // The SQL of the listings above: event_queries.cc and ticket_queries.cc; of the DORA reads:
+  // dora_queries.cc.
   Result<domain::DoraEvents> LoadDoraEvents(const DoraQuery& q) override;
   Result<domain::DoraFacts> LoadDoraFacts(const DoraQuery& q) override;
   Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>> LoadTimeline(

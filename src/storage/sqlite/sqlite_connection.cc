@@ -1,0 +1,532 @@
+#include "storage/sqlite/sqlite_connection.h"
+
+#include "storage/sqlite/dora_fact.h"
+#include "storage/sqlite/event_rows.h"
+#include "storage/sqlite/sqlite_status.h"
+#include "storage/sqlite/ticket_queries.h"
+
+namespace emm::storage {
+namespace {
+
+using domain::Deployment;
+using domain::Incident;
+using domain::MetricKind;
+using domain::SeriesKey;
+using domain::SeriesState;
+
+using sqlite::BindDeployment;
+using sqlite::BindIncident;
+using sqlite::BindOptInt;
+using sqlite::BindOptTime;
+using sqlite::BindSeriesKey;
+using sqlite::BindSeriesState;
+using sqlite::BindText;
+using sqlite::ColText;
+using sqlite::DoraFactFunction;
+using sqlite::EncodeBuckets;
+using sqlite::FromSqlite;
+using sqlite::kDeploymentColumns;
+using sqlite::kIncidentColumns;
+using sqlite::kPullRequestColumns;
+using sqlite::kSeriesColumns;
+using sqlite::ReadDeployment;
+using sqlite::ReadIncident;
+using sqlite::ReadPullRequest;
+using sqlite::ReadSeries;
+using sqlite::Use;
+
+// The DORA group (migration 4) of the row being inserted: team ?3, project ?2, environment ?4.
+constexpr const char* kGroupIdOf =
+    "(SELECT id FROM dora_groups WHERE team_id = ?3 AND project_id = ?2 AND environment = ?4)";
+
+}  // namespace
+
+Result<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(const SqliteOptions& o,
+                                                                 bool may_checkpoint) {
+  sqlite3* db = nullptr;
+  int rc =
+      sqlite3_open_v2(o.path.c_str(), &db,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  auto conn = std::unique_ptr<SqliteConnection>(new SqliteConnection(db));
+  if (rc != SQLITE_OK) return FromSqlite(db, rc, "opening " + o.path);
+  // Extended codes, so that FromSqlite can tell a duplicate key from other constraint failures.
+  sqlite3_extended_result_codes(db, 1);
+  sqlite3_busy_timeout(db, o.busy_timeout_ms);
+  rc = sqlite3_create_function_v2(db, "emm_dora_fact", 5,
+                                  SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr,
+                                  &DoraFactFunction, nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return FromSqlite(db, rc, "registering emm_dora_fact");
+  EMM_RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys = ON"));
+  // Durability comes from SqliteEventStore::Sync(), off the writer's critical path.
+  EMM_RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous = NORMAL"));
+  // Reads map the file instead of copying pages through read(2) into a small page cache: range
+  // queries over hundreds of thousands of rows (the DORA figures) touch many pages at random.
+  EMM_RETURN_IF_ERROR(conn->Exec("PRAGMA mmap_size = 1073741824"));
+  if (!may_checkpoint) {
+    // A checkpoint here could overlap a commit of the writer that starts the log over: the
+    // WAL-reset race of SQLite < 3.51.3 (docs/storage.md). Readers never commit, so they would
+    // only checkpoint on close; that, too, is switched off.
+    sqlite3_wal_autocheckpoint(db, 0);
+    sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  }
+  return conn;
+}
+
+SqliteConnection::~SqliteConnection() {
+  for (auto& [sql, stmt] : stmts_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+Status SqliteConnection::Exec(const std::string& sql) {
+  char* err = nullptr;
+  int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+  if (err) sqlite3_free(err);
+  if (rc != SQLITE_OK) return FromSqlite(db_, rc, "executing SQL");
+  return Status::Ok();
+}
+
+Result<sqlite3_stmt*> SqliteConnection::Prepare(const std::string& sql) {
+  auto it = stmts_.find(sql);
+  if (it != stmts_.end()) return it->second;
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return FromSqlite(db_, rc, "preparing SQL");
+  stmts_.emplace(sql, stmt);
+  return stmt;
+}
+
+Status SqliteConnection::Run(const std::string& sql, const sqlite::Bind& bind) {
+  auto stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Use use(*stmt);
+  if (bind) bind(*stmt);
+  int rc = sqlite3_step(*stmt);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) return FromSqlite(db_, rc, "writing");
+  return Status::Ok();
+}
+
+Status SqliteConnection::Query(const std::string& sql, const sqlite::Bind& bind,
+                               const sqlite::Row& row) {
+  auto stmt = Prepare(sql);
+  if (!stmt.ok()) return stmt.status();
+  Use use(*stmt);
+  if (bind) bind(*stmt);
+  for (;;) {
+    int rc = sqlite3_step(*stmt);
+    if (rc == SQLITE_DONE) return Status::Ok();
+    if (rc != SQLITE_ROW) return FromSqlite(db_, rc, "reading");
+    EMM_RETURN_IF_ERROR(row(*stmt));
+  }
+}
+
+template <typename T>
+Result<std::optional<T>> SqliteConnection::QueryOne(const std::string& sql, std::string_view id,
+                                                    T (*read)(sqlite3_stmt*)) {
+  std::optional<T> out;
+  Status s = Query(
+      sql, [&](sqlite3_stmt* st) { BindText(st, 1, id); },
+      [&](sqlite3_stmt* st) {
+        out = read(st);
+        return Status::Ok();
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Result<int64_t> SqliteConnection::Count(const std::string& sql, std::string_view arg) {
+  int64_t n = 0;
+  Status s = Query(
+      sql, [&](sqlite3_stmt* st) { BindText(st, 1, arg); },
+      [&](sqlite3_stmt* st) {
+        n = sqlite3_column_int64(st, 0);
+        return Status::Ok();
+      });
+  if (!s.ok()) return s;
+  return n;
+}
+
+Result<std::optional<Deployment>> SqliteConnection::FindDeployment(std::string_view id) {
+  static const std::string sql =
+      std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE id = ?1";
+  return QueryOne<Deployment>(sql, id, &ReadDeployment);
+}
+
+Status SqliteConnection::InsertDeployment(const Deployment& d) {
+  static const std::string sql =
+      std::string("INSERT INTO deployments (") + kDeploymentColumns +
+      ", group_id, dora_fact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " +
+      kGroupIdOf + ", emm_dora_fact(?5, ?6, ?12, ?13, ?10))";
+  EMM_RETURN_IF_ERROR(AddGroup(d.team_id, d.project_id, d.environment));
+  return Run(sql, [&](sqlite3_stmt* s) { BindDeployment(s, d); });
+}
+
+Status SqliteConnection::UpdateDeployment(const Deployment& d) {
+  // Only what a transition can change: fewer index entries to rewrite.
+  static const std::string sql =
+      "UPDATE deployments SET team_id = ?2, deployed_at = ?3, status = ?4, kind = ?5, "
+      "commit_sha = ?6, failed = ?7, recovered_at = ?8, "
+      "dora_fact = emm_dora_fact(first_commit_at, deploy_start_at, ?7, ?8, ?5) WHERE id = ?1";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, d.id);
+    BindText(s, 2, d.team_id);
+    BindOptTime(s, 3, d.deployed_at);
+    BindText(s, 4, domain::DeploymentStatusName(d.status));
+    BindText(s, 5, domain::DeploymentKindName(d.kind));
+    BindText(s, 6, d.commit_sha);
+    sqlite3_bind_int(s, 7, d.failed ? 1 : 0);
+    BindOptTime(s, 8, d.recovered_at);
+  });
+}
+
+Result<std::optional<Incident>> SqliteConnection::FindIncident(std::string_view id) {
+  static const std::string sql =
+      std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?1";
+  return QueryOne<Incident>(sql, id, &ReadIncident);
+}
+
+Status SqliteConnection::InsertIncident(const Incident& i) {
+  // deployment_deployed_at: the linked deployment's, for time to detect (migration 4).
+  static const std::string sql =
+      std::string("INSERT INTO incidents (") + kIncidentColumns +
+      ", deployment_deployed_at, group_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+      "(SELECT deployed_at FROM deployments WHERE id = ?5), " +
+      kGroupIdOf + ")";
+  EMM_RETURN_IF_ERROR(AddGroup(i.team_id, i.project_id, i.environment));
+  return Run(sql, [&](sqlite3_stmt* s) { BindIncident(s, i); });
+}
+
+Status SqliteConnection::UpdateIncident(const Incident& i) {
+  static const std::string sql =
+      "UPDATE incidents SET team_id = ?2, restored_at = ?3, finished_at = ?4 WHERE id = ?1";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, i.id);
+    BindText(s, 2, i.team_id);
+    BindOptTime(s, 3, i.restored_at);
+    BindOptTime(s, 4, i.finished_at);
+  });
+}
+
+Result<std::optional<domain::PullRequest>> SqliteConnection::FindPullRequest(std::string_view id) {
+  static const std::string sql =
+      std::string("SELECT ") + kPullRequestColumns + " FROM pull_requests WHERE id = ?1";
+  return QueryOne<domain::PullRequest>(sql, id, &ReadPullRequest);
+}
+
+Status SqliteConnection::InsertPullRequest(const domain::PullRequest& pr) {
+  static const std::string sql =
+      std::string("INSERT INTO pull_requests (") + kPullRequestColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, pr.id);
+    BindText(s, 2, pr.team_id);
+    sqlite3_bind_int64(s, 3, pr.opened_at);
+    BindOptTime(s, 4, pr.closed_at);
+    BindOptTime(s, 5, pr.merged_at);
+    BindOptTime(s, 6, pr.first_review_at);
+    BindOptTime(s, 7, pr.first_approved_at);
+    sqlite3_bind_int64(s, 8, pr.reviews);
+    sqlite3_bind_int64(s, 9, pr.comments);
+    BindOptInt(s, 10, pr.additions);
+    BindOptInt(s, 11, pr.deletions);
+    sqlite3_bind_int64(s, 12, pr.created_at);
+    BindText(s, 13, pr.author);
+  });
+}
+
+Status SqliteConnection::UpdatePullRequest(const domain::PullRequest& pr) {
+  static const std::string sql =
+      "UPDATE pull_requests SET closed_at = ?2, merged_at = ?3, first_review_at = ?4, "
+      "first_approved_at = ?5, reviews = ?6, comments = ?7 WHERE id = ?1";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, pr.id);
+    BindOptTime(s, 2, pr.closed_at);
+    BindOptTime(s, 3, pr.merged_at);
+    BindOptTime(s, 4, pr.first_review_at);
+    BindOptTime(s, 5, pr.first_approved_at);
+    sqlite3_bind_int64(s, 6, pr.reviews);
+    sqlite3_bind_int64(s, 7, pr.comments);
+  });
+}
+
+Status SqliteConnection::InsertPullRequestReview(const domain::PullRequestReview& r) {
+  static const std::string sql =
+      "INSERT INTO pull_request_reviews (pull_request_id, reviewed_at, approved, comments, "
+      "reviewer, team_id, pull_request_opened_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "(SELECT team_id FROM pull_requests WHERE id = ?1), "
+      "(SELECT opened_at FROM pull_requests WHERE id = ?1))";  // team health's (migration 9)
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, r.pull_request_id);
+    sqlite3_bind_int64(s, 2, r.reviewed_at);
+    sqlite3_bind_int(s, 3, r.approved ? 1 : 0);
+    sqlite3_bind_int64(s, 4, r.comments);
+    BindText(s, 5, r.reviewer);
+  });
+}
+
+Status SqliteConnection::InsertDelivery(std::string_view source, std::string_view id, TimeMs at) {
+  static const std::string sql =
+      "INSERT INTO webhook_deliveries (source, id, received_at) VALUES (?1, ?2, ?3)";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, source);
+    BindText(s, 2, id);
+    sqlite3_bind_int64(s, 3, at);
+  });
+}
+
+Result<std::optional<domain::Ticket>> SqliteConnection::FindTicket(std::string_view id) {
+  return sqlite::FindTicket(*this, id);
+}
+Status SqliteConnection::PutTicket(const domain::Ticket& t) { return sqlite::PutTicket(*this, t); }
+Status SqliteConnection::InsertTicketStatusChange(const domain::TicketStatusChange& c) {
+  return sqlite::InsertTicketStatusChange(*this, c);
+}
+Status SqliteConnection::InsertTicketEstimationChange(const domain::TicketEstimationChange& c) {
+  return sqlite::InsertTicketEstimationChange(*this, c);
+}
+Result<bool> SqliteConnection::HasChildTickets(std::string_view external_id) {
+  return sqlite::HasChildTickets(*this, external_id);
+}
+
+Status SqliteConnection::PutDeploymentAlias(std::string_view alias, std::string_view deployment_id,
+                                            TimeMs at) {
+  static const std::string sql =
+      "INSERT INTO deployment_aliases (alias, deployment_id, at) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (alias) DO UPDATE SET deployment_id = excluded.deployment_id, "
+      "at = excluded.at WHERE excluded.at >= deployment_aliases.at";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, alias);
+    BindText(s, 2, deployment_id);
+    sqlite3_bind_int64(s, 3, at);
+  });
+}
+
+Result<std::optional<std::string>> SqliteConnection::FindDeploymentByAlias(std::string_view alias) {
+  static const std::string sql = "SELECT deployment_id FROM deployment_aliases WHERE alias = ?1";
+  return QueryOne<std::string>(sql, alias, [](sqlite3_stmt* s) { return ColText(s, 0); });
+}
+
+Result<int64_t> SqliteConnection::CountIncidentsOfDeployment(std::string_view deployment_id) {
+  return Count("SELECT count(*) FROM incidents WHERE deployment_id = ?1", deployment_id);
+}
+
+Result<int64_t> SqliteConnection::CountIncidentsOfProject(std::string_view project_id) {
+  return Count("SELECT count(*) FROM incidents WHERE project_id = ?1", project_id);
+}
+
+Result<std::optional<SeriesState>> SqliteConnection::FindSeries(const SeriesKey& key) {
+  if (caching_) {
+    if (auto it = cache_.find(key); it != cache_.end()) return std::optional(it->second.state);
+    if (cleared_) return std::optional<SeriesState>();
+  }
+  int64_t row_id = 0;
+  auto found = ReadSeriesRow(key, &row_id);
+  if (found.ok() && caching_ && found->has_value()) cache_.emplace(key, Cached{**found, row_id});
+  return found;
+}
+
+Status SqliteConnection::PutSeries(const SeriesState& st) {
+  if (!caching_) return UpsertSeriesRow(st);
+  auto it = cache_.find(st.key);
+  const bool was_dirty = dirty_.count(st.key) > 0;
+  if (it == cache_.end()) {
+    undo_.push_back(Undo{st.key, std::nullopt, was_dirty});
+    cache_.emplace(st.key, Cached{st, 0});
+  } else {
+    undo_.push_back(Undo{st.key, it->second, was_dirty});
+    it->second.state = st;
+  }
+  dirty_.insert(st.key);
+  return Status::Ok();
+}
+
+Status SqliteConnection::PutExportMark(const domain::ExportMark& m) {
+  static const std::string sql =
+      "INSERT OR REPLACE INTO export_marks (metric, project_id, team_id, environment, "
+      "series_start_ms, acked_ms, count, sum, buckets, ticket_type) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindSeriesKey(s, m.key, 10);
+    sqlite3_bind_int64(s, 5, m.series_start_ms);
+    sqlite3_bind_int64(s, 6, m.acked_ms);
+    sqlite3_bind_int64(s, 7, static_cast<int64_t>(m.count));
+    sqlite3_bind_double(s, 8, m.sum);
+    std::string buckets = EncodeBuckets(m.buckets);
+    sqlite3_bind_text(s, 9, buckets.data(), static_cast<int>(buckets.size()), SQLITE_TRANSIENT);
+  });
+}
+
+Status SqliteConnection::ClearSeries() {
+  if (!caching_) return Run("DELETE FROM metric_series", nullptr);
+  // Rare (rebuild-metrics): remember the whole cache so a rollback can restore it.
+  clear_undo_.push_back({cache_, dirty_, cleared_, undo_.size()});
+  cache_.clear();
+  dirty_.clear();
+  cleared_ = true;
+  return Status::Ok();
+}
+
+Status SqliteConnection::BeginBatch() {
+  caching_ = true;
+  int64_t version = -1;
+  EMM_RETURN_IF_ERROR(Query("PRAGMA data_version", nullptr, [&](sqlite3_stmt* st) {
+    version = sqlite3_column_int64(st, 0);
+    return Status::Ok();
+  }));
+  if (version != data_version_) cache_.clear();
+  data_version_ = version;
+  return Status::Ok();
+}
+void SqliteConnection::BeginItem() {
+  undo_.clear();
+  clear_undo_.clear();
+}
+void SqliteConnection::RollbackItem() {
+  for (size_t i = undo_.size(); i-- > 0;) {
+    // Replay clears in reverse order with the puts that came after them.
+    while (!clear_undo_.empty() && clear_undo_.back().undo_mark > i) RestoreClear();
+    Undo& u = undo_[i];
+    if (u.previous) {
+      cache_.insert_or_assign(u.key, std::move(*u.previous));
+    } else {
+      cache_.erase(u.key);
+    }
+    if (!u.was_dirty) dirty_.erase(u.key);
+  }
+  while (!clear_undo_.empty()) RestoreClear();
+  undo_.clear();
+}
+Status SqliteConnection::FlushSeries() {
+  if (cleared_) EMM_RETURN_IF_ERROR(Run("DELETE FROM metric_series", nullptr));
+  for (const SeriesKey& key : dirty_) {
+    Cached& c = cache_.at(key);
+    if (c.row_id != 0) {
+      EMM_RETURN_IF_ERROR(UpdateSeriesRow(c.row_id, c.state));
+    } else {
+      EMM_RETURN_IF_ERROR(UpsertSeriesRow(c.state));
+      c.row_id = sqlite3_last_insert_rowid(db_);
+    }
+  }
+  return Status::Ok();
+}
+void SqliteConnection::EndBatch(bool committed) {
+  if (!committed) cache_.clear();  // the database no longer matches: reload on demand
+  dirty_.clear();
+  cleared_ = false;
+  undo_.clear();
+  clear_undo_.clear();
+  // Bound memory: the cache is a convenience, the database is the truth.
+  if (cache_.size() > kMaxCachedSeries) cache_.clear();
+}
+
+Status SqliteConnection::ForEachDeployment(const std::function<Status(const Deployment&)>& fn) {
+  static const std::string sql =
+      std::string("SELECT ") + kDeploymentColumns + " FROM deployments ORDER BY created_at, id";
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadDeployment(s)); });
+}
+
+Status SqliteConnection::ForEachIncident(const std::function<Status(const Incident&)>& fn) {
+  static const std::string sql =
+      std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY created_at, id";
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadIncident(s)); });
+}
+
+Status SqliteConnection::ForEachPullRequest(
+    const std::function<Status(const domain::PullRequest&)>& fn) {
+  static const std::string sql =
+      std::string("SELECT ") + kPullRequestColumns + " FROM pull_requests ORDER BY created_at, id";
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadPullRequest(s)); });
+}
+
+Status SqliteConnection::ForEachTicket(const std::function<Status(const domain::Ticket&)>& fn) {
+  return sqlite::ForEachTicket(*this, fn);
+}
+Status SqliteConnection::ForEachTicketStatusChange(
+    const std::function<Status(const domain::TicketStatusChange&)>& fn) {
+  return sqlite::ForEachTicketStatusChange(*this, std::nullopt, fn);
+}
+Status SqliteConnection::ForEachTicketEstimationChange(
+    const std::function<Status(const domain::TicketEstimationChange&)>& fn) {
+  return sqlite::ForEachTicketEstimationChange(*this, std::nullopt, fn);
+}
+
+Status SqliteConnection::ForEachPullRequestReview(
+    const std::function<Status(const domain::PullRequestReview&)>& fn) {
+  static const std::string sql =
+      "SELECT pull_request_id, reviewed_at, approved, comments, reviewer "
+      "FROM pull_request_reviews ORDER BY rowid";
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) {
+    return fn(domain::PullRequestReview{ColText(s, 0), sqlite3_column_int64(s, 1),
+                                        sqlite3_column_int(s, 2) != 0, sqlite3_column_int64(s, 3),
+                                        ColText(s, 4)});
+  });
+}
+
+void SqliteConnection::RestoreClear() {
+  ClearUndo& c = clear_undo_.back();
+  cache_ = std::move(c.cache);
+  dirty_ = std::move(c.dirty);
+  cleared_ = c.cleared;
+  clear_undo_.pop_back();
+}
+
+Result<std::optional<SeriesState>> SqliteConnection::ReadSeriesRow(const SeriesKey& key,
+                                                                   int64_t* row_id) {
+  static const std::string sql = std::string("SELECT ") + kSeriesColumns +
+                                 ", id FROM metric_series WHERE metric = ?1 AND "
+                                 "project_id = ?2 AND team_id = ?3 AND environment = ?4 AND "
+                                 "ticket_type = ?5";
+  std::optional<SeriesState> out;
+  Status s = Query(
+      sql, [&](sqlite3_stmt* st) { BindSeriesKey(st, key, 5); },
+      [&](sqlite3_stmt* st) {
+        out = ReadSeries(st);
+        *row_id = sqlite3_column_int64(st, 13);
+        return Status::Ok();
+      });
+  if (!s.ok()) return s;
+  return out;
+}
+
+Status SqliteConnection::UpdateSeriesRow(int64_t row_id, const SeriesState& st) {
+  static const std::string sql =
+      "UPDATE metric_series SET start_ms = ?6, updated_ms = ?7, count = ?8, sum = ?9, "
+      "min = ?10, max = ?11, buckets = ?12 WHERE id = ?1";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    sqlite3_bind_int64(s, 1, row_id);
+    BindSeriesState(s, st);
+  });
+}
+
+Status SqliteConnection::UpsertSeriesRow(const SeriesState& st) {
+  static const std::string sql =
+      "INSERT INTO metric_series (metric, project_id, team_id, environment, kind, "
+      "start_ms, updated_ms, count, sum, min, max, buckets, ticket_type) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+      "ON CONFLICT (metric, project_id, team_id, environment, ticket_type) DO UPDATE SET "
+      "kind = excluded.kind, start_ms = excluded.start_ms, updated_ms = excluded.updated_ms, "
+      "count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, "
+      "buckets = excluded.buckets";
+  return Run(sql, [&](sqlite3_stmt* s) {
+    BindSeriesKey(s, st.key, 13);
+    BindText(s, 5, st.kind == MetricKind::kHistogram ? "histogram" : "counter");
+    BindSeriesState(s, st);
+  });
+}
+
+Status SqliteConnection::AddGroup(const std::string& team, const std::string& project,
+                                  const std::string& env) {
+  std::string key = team + '\0' + project + '\0' + env;
+  if (known_groups_.count(key)) return Status::Ok();
+  static const std::string sql =
+      "INSERT OR IGNORE INTO dora_groups (team_id, project_id, environment) VALUES (?1, ?2, ?3)";
+  EMM_RETURN_IF_ERROR(Run(sql, [&](sqlite3_stmt* s) {
+    BindText(s, 1, team);
+    BindText(s, 2, project);
+    BindText(s, 3, env);
+  }));
+  if (known_groups_.size() < 100000) known_groups_.insert(std::move(key));
+  return Status::Ok();
+}
+
+}  // namespace emm::storage
