@@ -123,7 +123,7 @@ Result<json::value> Figures(const Env& env, const FiguresParams& p) {
     if (!p.group_by_team) {
       parts.emplace_back(nullptr, domain::ComputeTeamHealth(*facts, ranges, context));
     } else {
-      for (const auto& [team, part] : domain::PartitionByTeam(*facts)) {
+      for (const auto& [team, part] : domain::PartitionByTeam(*facts, &teams->directory)) {
         parts.emplace_back(team.empty() ? json::value() : json::value(team),
                            domain::ComputeTeamHealth(part, ranges, context));
       }
@@ -148,7 +148,7 @@ Result<json::value> Figures(const Env& env, const FiguresParams& p) {
   }
   if (p.group_by_team) {
     json::array groups;
-    for (const auto& [team, part] : domain::PartitionByTeam(*facts)) {
+    for (const auto& [team, part] : domain::PartitionByTeam(*facts, &teams->directory)) {
       json::object g{
           {"key", json::object{{"team", team.empty() ? json::value() : json::value(team)}}}};
       dto::AddTeamHealth(domain::ComputeTeamHealth(part, from, to, context), &g);
