@@ -67,5 +67,9 @@ inline std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
   return sqlite3_column_int64(s, i);
 }
 inline std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) { return ColOptInt(s, i); }
+inline std::optional<double> ColOptDouble(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_double(s, i);
+}
 
 }  // namespace emm::storage::sqlite

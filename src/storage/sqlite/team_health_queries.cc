@@ -6,6 +6,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "storage/sqlite/ticket_queries.h"
+
 namespace emm::storage::sqlite {
 namespace {
 
@@ -124,7 +126,6 @@ Status Read(Statements& db, const TeamHealthQuery& q, domain::TeamHealthFacts* o
           db.Query(kReviewsOf, [&](sqlite3_stmt* s) { BindText(s, 1, prs[k].id); }, add_review));
     }
   }
-  out->teams = q.teams;
   return Status::Ok();
 }
 
@@ -134,7 +135,9 @@ Result<domain::TeamHealthFacts> LoadTeamHealthFacts(Statements& db, const TeamHe
   domain::TeamHealthFacts out;
   // One read transaction: every read sees the same commit.
   EMM_RETURN_IF_ERROR(db.Run("BEGIN", nullptr));
-  Status s = Read(db, q, &out);
+  Status s = q.pull_requests ? Read(db, q, &out) : Status::Ok();
+  if (s.ok() && q.tickets) s = ReadTicketHealthFacts(db, q, &out.tickets);
+  out.teams = q.teams;
   Status end = db.Run(s.ok() ? "COMMIT" : "ROLLBACK", nullptr);
   if (!s.ok()) return s;
   if (!end.ok()) return end;
