@@ -9,6 +9,7 @@
 
 #include "common/strings.h"
 #include "domain/explain.h"
+#include "domain/figure_names.h"
 
 namespace emm::domain {
 namespace {
@@ -333,11 +334,7 @@ void Finish(Bucket& b, const Roster& roster) {
   }
 }
 
-struct Named {
-  TeamHealthFigure figure;
-  std::string_view name;
-};
-constexpr Named kFigures[] = {
+constexpr FigureNaming<TeamHealthFigure> kFigures[] = {
     {TeamHealthFigure::kOpened, "opened"},
     {TeamHealthFigure::kMerged, "merged"},
     {TeamHealthFigure::kClosed, "closed"},
@@ -348,10 +345,7 @@ constexpr Named kFigures[] = {
     {TeamHealthFigure::kReviewsPerPr, "reviews_per_pr"},
     {TeamHealthFigure::kSize, "size"},
 };
-constexpr std::string_view kFigureNames[] = {
-    kFigures[0].name, kFigures[1].name, kFigures[2].name, kFigures[3].name, kFigures[4].name,
-    kFigures[5].name, kFigures[6].name, kFigures[7].name, kFigures[8].name,
-};
+constexpr auto kFigureNames = NamesOf(kFigures);
 
 }  // namespace
 
@@ -454,17 +448,11 @@ std::vector<std::pair<std::string, TeamHealthFacts>> PartitionByTeam(
 }
 
 std::optional<TeamHealthFigure> TeamHealthFigureNamed(std::string_view name) {
-  for (const Named& n : kFigures) {
-    if (n.name == name) return n.figure;
-  }
-  return std::nullopt;
+  return FigureOfName(kFigures, name);
 }
 
 const char* TeamHealthFigureName(TeamHealthFigure figure) {
-  for (const Named& n : kFigures) {
-    if (n.figure == figure) return n.name.data();
-  }
-  return "";
+  return NameOfFigure(kFigures, figure);
 }
 
 std::span<const std::string_view> TeamHealthFigureNames() { return kFigureNames; }

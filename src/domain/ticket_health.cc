@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "domain/explain.h"
+#include "domain/figure_names.h"
 
 namespace emm::domain {
 namespace {
@@ -168,20 +169,14 @@ void Finish(Bucket& b, TimeMs from, TimeMs to, const TicketingOptions& o) {
   }
 }
 
-struct Named {
-  TicketFigure figure;
-  std::string_view name;
-};
-constexpr Named kFigures[] = {
+constexpr FigureNaming<TicketFigure> kFigures[] = {
     {TicketFigure::kThroughput, "ticket_throughput"},
     {TicketFigure::kCanceled, "tickets_canceled"},
     {TicketFigure::kReopened, "tickets_reopened"},
     {TicketFigure::kInnovationRatio, "innovation_ratio"},
     {TicketFigure::kEstimateDrift, "estimate_drift"},
 };
-constexpr std::string_view kFigureNames[] = {kFigures[0].name, kFigures[1].name,
-                                             kFigures[2].name, kFigures[3].name,
-                                             kFigures[4].name};
+constexpr auto kFigureNames = NamesOf(kFigures);
 
 }  // namespace
 
@@ -210,18 +205,10 @@ std::vector<TicketReport> ComputeTicketHealth(std::span<const TicketFact> ticket
 }
 
 std::optional<TicketFigure> TicketFigureNamed(std::string_view name) {
-  for (const Named& n : kFigures) {
-    if (n.name == name) return n.figure;
-  }
-  return std::nullopt;
+  return FigureOfName(kFigures, name);
 }
 
-const char* TicketFigureName(TicketFigure figure) {
-  for (const Named& n : kFigures) {
-    if (n.figure == figure) return n.name.data();
-  }
-  return "";
-}
+const char* TicketFigureName(TicketFigure figure) { return NameOfFigure(kFigures, figure); }
 
 std::span<const std::string_view> TicketFigureNames() { return kFigureNames; }
 

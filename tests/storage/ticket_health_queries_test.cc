@@ -3,16 +3,13 @@
 // what each carries, the team and project filters, a ticket moving team, and migration 11's status
 // change teams (the trigger, a database from before upgraded).
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
-#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "domain/tickets.h"
-#include "storage/sqlite/sqlite_event_store.h"
 #include "storage/sqlite_file.h"
-#include "storage/temp_dir.h"
+#include "storage/store_fixture.h"
 
 namespace emm::storage {
 namespace {
@@ -20,33 +17,23 @@ namespace {
 using domain::TicketStatus;
 using domain::TicketUpdate;
 
-constexpr TimeMs kHour = 3600 * 1000, kDay = 24 * kHour;
+constexpr TimeMs kDay = 24 * kHour;
 constexpr TimeMs kFrom = 1714521600000;  // 2024-05-01T00:00:00Z
 constexpr TimeMs kTo = kFrom + 7 * kDay;
 
 std::vector<std::string> Ids(const domain::TeamHealthFacts& f) {
-  std::vector<std::string> out;
-  for (const auto& t : f.tickets) out.push_back(t.id);
-  std::sort(out.begin(), out.end());
-  return out;
+  return SortedIds(f.tickets);
 }
 
 const domain::TicketFact* Find(const domain::TeamHealthFacts& f, const std::string& id) {
-  for (const auto& t : f.tickets) {
-    if (t.id == id) return &t;
-  }
-  return nullptr;
+  return FindById(f.tickets, id);
 }
 
-class TicketHealthQueriesTest : public ::testing::Test {
+class TicketHealthQueriesTest : public SqliteEventStoreTest {
  protected:
   void SetUp() override {
-    SqliteOptions o;
-    o.path = dir_.File("em.db");
-    o.full_sync = false;
-    auto store = SqliteEventStore::Open(o);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    store_ = std::move(*store);
+    store_ = OpenStore();
+    ASSERT_NE(store_, nullptr);
   }
 
   // Upserts the ticket as a Linear delivery of this state at `at` would.
@@ -65,10 +52,9 @@ class TicketHealthQueriesTest : public ::testing::Test {
     u.parent_ticket_id = parent_;
     if (status == TicketStatus::kDoing) u.started_at = at;
     if (status == TicketStatus::kDone) u.finished_at = at;
-    EventStore::Work w = [&](domain::Transaction& tx) {
+    Status s = Run(*store_, [&](domain::Transaction& tx) {
       return domain::UpsertTicket(tx, ctx_, u).status();
-    };
-    Status s = store_->RunBatch(std::span(&w, 1)).front();
+    });
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   domain::TeamHealthFacts Load(std::vector<std::string> ticket_teams,
@@ -82,7 +68,6 @@ class TicketHealthQueriesTest : public ::testing::Test {
     return facts.ok() ? std::move(*facts) : domain::TeamHealthFacts{};
   }
 
-  testing::TempDir dir_;
   const domain::TeamDirectory teams_{std::vector<domain::Team>{}};
   domain::CommandContext ctx_{&teams_, "production", kTo + 30 * kDay};
   std::string project_ = "web";
@@ -177,16 +162,10 @@ TEST_F(TicketHealthQueriesTest, ProjectsParentsAndATicketThatMovesTeam) {
 // the trigger sets it, so the team's range finds the re-opening.
 TEST_F(TicketHealthQueriesTest, AStatusChangeWrittenWithoutItsTeamIsFoundByTheTrigger) {
   Put("old", TicketStatus::kDone, kFrom - 5 * kDay, kFrom - 10 * kDay);
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(dir_.File("em.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         ("INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, "
-                          "changed_at, recorded_at) VALUES ('old', 'DONE', 'TODO', " +
-                          std::to_string(kFrom + kDay) + ", 0)")
-                             .c_str(),
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  ExecRaw(path_, ("INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, "
+                  "changed_at, recorded_at) VALUES ('old', 'DONE', 'TODO', " +
+                  std::to_string(kFrom + kDay) + ", 0)")
+                     .c_str());
   const domain::TeamHealthFacts eng = Load({"ENG"});
   ASSERT_EQ(Ids(eng), std::vector<std::string>{"old"});
   EXPECT_EQ(Find(eng, "old")->reopened, std::vector<TimeMs>{kFrom + kDay});

@@ -11,12 +11,8 @@
 namespace emm::storage::sqlite {
 namespace {
 
-// Every team with a pull request, one index seek per team (a loose scan of the team index) rather
-// than a pass over every pull request.
-const std::string kTeams =
-    "WITH RECURSIVE t(team) AS (SELECT min(team_id) FROM pull_requests "
-    "UNION ALL SELECT (SELECT min(team_id) FROM pull_requests WHERE team_id > t.team) FROM t "
-    "WHERE t.team IS NOT NULL) SELECT team FROM t WHERE team IS NOT NULL";
+// Every team with a pull request.
+const std::string kTeams = EveryTeamOf("pull_requests");
 
 // What the figures need of a pull request (ReadFact's columns, after the rowid).
 const std::string kFacts =
@@ -89,11 +85,7 @@ Status Read(Statements& db, const TeamHealthQuery& q, domain::TeamHealthFacts* o
     return Status::Ok();
   };
   for (const std::string& team : teams) {
-    const Bind range = [&](sqlite3_stmt* s) {
-      BindText(s, 1, team);
-      sqlite3_bind_int64(s, 2, q.from);
-      sqlite3_bind_int64(s, 3, q.to);
-    };
+    const Bind range = TeamAndRange(team, q.from, q.to);
     // Opened in the range, and every review of them: two index ranges.
     EMM_RETURN_IF_ERROR(db.Query(kOpenedIn, range, add));
     EMM_RETURN_IF_ERROR(db.Query(kReviewsOfOpenedIn, range, add_review));

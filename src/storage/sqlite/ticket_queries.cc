@@ -257,11 +257,8 @@ Result<std::vector<Ticket>> LoadTicketsForStats(Statements& db, const TicketStat
 
 namespace {
 
-// Every team with a ticket, one index seek per team (a loose scan of the team index).
-const std::string kTicketTeams =
-    "WITH RECURSIVE t(team) AS (SELECT min(team_id) FROM tickets "
-    "UNION ALL SELECT (SELECT min(team_id) FROM tickets WHERE team_id > t.team) FROM t "
-    "WHERE t.team IS NOT NULL) SELECT team FROM t WHERE team IS NOT NULL";
+// Every team with a ticket (tickets_by_team_created leads with team_id).
+const std::string kTicketTeams = EveryTeamOf("tickets");
 
 // What the figures need of a ticket (ReadTicketFact's columns): whether it is a parent, when it
 // was last canceled (canceled ones), how often its estimate changed (done ones).
@@ -329,11 +326,7 @@ Status ReadTicketHealthFacts(Statements& db, const TeamHealthQuery& q,
     return Status::Ok();
   };
   for (const std::string& team : teams) {
-    const Bind range = [&](sqlite3_stmt* s) {
-      BindText(s, 1, team);
-      sqlite3_bind_int64(s, 2, q.from);
-      sqlite3_bind_int64(s, 3, q.to);
-    };
+    const Bind range = TeamAndRange(team, q.from, q.to);
     EMM_RETURN_IF_ERROR(db.Query(kFirstDoneIn, range, add));
     EMM_RETURN_IF_ERROR(db.Query(kCreatedIn, range, add));
     // Cancellations and re-openings, then the few tickets not read yet, one by one.
