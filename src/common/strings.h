@@ -1,5 +1,5 @@
-// Small text helpers for protocol text (HTTP headers, signatures, settings): ASCII only, so that
-// the result never depends on the process's locale.
+// Small text helpers for protocol text (HTTP headers, signatures, settings) and identifiers
+// (logins, ticket types): ASCII only, so that the result never depends on the process's locale.
 #pragma once
 
 #include <string>
@@ -14,13 +14,25 @@ inline std::string_view TrimBlanks(std::string_view s) {
   return s;
 }
 
+inline char AsciiLower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 // `s` with A-Z lowered; other bytes kept.
 inline std::string AsciiLower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  for (char& c : out) c = AsciiLower(c);
   return out;
+}
+
+// Whether `s` equals `lower` (already lowered) without regard to ASCII case. No allocation:
+// team health runs it for every login and ticket type of a range.
+inline bool EqualsAsciiLower(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) return false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (AsciiLower(s[i]) != lower[i]) return false;
+  }
+  return true;
 }
 
 }  // namespace emm

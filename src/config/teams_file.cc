@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/json_kind.h"
+#include "common/strings.h"
 
 namespace emm::config {
 namespace json = boost::json;
@@ -136,6 +137,23 @@ Status ParseGitHub(const Validator& check, const json::value& v, GitHubMapping* 
   return Status::Ok();
 }
 
+// ticketing.new_value_types: ticket types (label names, any case) whose time is new value.
+Status ParseNewValueTypes(const Validator& check, const json::value& v,
+                          std::vector<std::string>* out) {
+  const std::string key = "ticketing.new_value_types";
+  std::vector<std::string> types;
+  EMM_RETURN_IF_ERROR(check.StringArray(v, key, &types));
+  if (types.empty()) {
+    return check.Fail(key, "must name at least one ticket type (leave it out when none is new "
+                           "value)");
+  }
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (types[i].empty()) return check.Fail(key + "[" + std::to_string(i) + "]", "must not be empty");
+    out->push_back(AsciiLower(types[i]));
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string IncidentRouting::ProjectOf(const std::vector<std::string>& keys) const {
@@ -183,6 +201,11 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
           EMM_RETURN_IF_ERROR(check.Expect(*v, json::kind::string, key + "." + field, "a string"));
         }
       }
+      // The Linear team key of the team's tickets (team health's team filter); the original
+      // ignored it.
+      if (const json::value* v = team.if_contains("linear_team_id")) {
+        out.linear_team_id = std::string(v->get_string());
+      }
       if (const json::value* p = team.if_contains("projects")) {
         EMM_RETURN_IF_ERROR(check.StringArray(*p, key + ".projects", &out.projects));
       }
@@ -219,6 +242,9 @@ Result<TeamsConfig> ParseTeamsConfig(std::string_view text, const std::string& n
   domain::TicketingOptions ticketing;
   if (const json::value* t = top.if_contains("ticketing")) {
     EMM_RETURN_IF_ERROR(check.Expect(*t, json::kind::object, "ticketing", "an object"));
+    if (const json::value* n = t->get_object().if_contains("new_value_types")) {
+      EMM_RETURN_IF_ERROR(ParseNewValueTypes(check, *n, &ticketing.new_value_types));
+    }
     if (const json::value* l = t->get_object().if_contains("linear")) {
       EMM_RETURN_IF_ERROR(check.Expect(*l, json::kind::object, "ticketing.linear", "an object"));
       const json::object& linear = l->get_object();

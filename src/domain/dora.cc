@@ -349,14 +349,9 @@ std::vector<DoraFacts> Split(const DoraFacts& e,
                              const std::vector<std::pair<TimeMs, TimeMs>>& buckets) {
   std::vector<DoraFacts> out(buckets.size());
   for (DoraFacts& b : out) b.groups = e.groups;
-  // The bucket holding `t`, or none.
   auto find = [&](TimeMs t) -> DoraFacts* {
-    auto it = std::upper_bound(buckets.begin(), buckets.end(), t,
-                               [](TimeMs v, const auto& b) { return v < b.first; });
-    if (it == buckets.begin()) return nullptr;
-    --it;
-    if (t >= it->second) return nullptr;
-    return &out[static_cast<size_t>(it - buckets.begin())];
+    const std::optional<size_t> k = BucketOf(buckets, t);
+    return k ? &out[*k] : nullptr;
   };
   for (const DeployedFact& d : e.deployed) {
     if (DoraFacts* b = find(d.deployed_at)) b->deployed.push_back(d);
@@ -368,6 +363,15 @@ std::vector<DoraFacts> Split(const DoraFacts& e,
     if (DoraFacts* b = find(i.started_at)) b->detected.push_back(i);
   }
   return out;
+}
+
+std::optional<size_t> BucketOf(std::span<const std::pair<TimeMs, TimeMs>> buckets, TimeMs t) {
+  auto it = std::upper_bound(buckets.begin(), buckets.end(), t,
+                             [](TimeMs v, const auto& b) { return v < b.first; });
+  if (it == buckets.begin()) return std::nullopt;
+  --it;
+  if (t >= it->second) return std::nullopt;
+  return static_cast<size_t>(it - buckets.begin());
 }
 
 Status CheckBucketCount(size_t count) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -178,5 +179,9 @@ Status CheckBucketCount(size_t count);
 // last pieces are clipped to the range.
 std::vector<std::pair<TimeMs, TimeMs>> Buckets(TimeMs from, TimeMs to, Interval interval,
                                                const TimeZone& tz = TimeZone());
+
+// The position of the bucket holding `t` in `buckets` (ascending, not overlapping, each
+// [first, second)), or none. A binary search: any number of buckets costs a few comparisons.
+std::optional<size_t> BucketOf(std::span<const std::pair<TimeMs, TimeMs>> buckets, TimeMs t);
 
 }  // namespace emm::domain

@@ -6,15 +6,12 @@
 #include <unordered_map>
 
 #include "domain/commands.h"
+#include "domain/figure_names.h"
 
 namespace emm::domain {
 namespace {
 
-struct Named {
-  Figure figure;
-  const char* name;
-};
-constexpr Named kFigures[] = {
+constexpr FigureNaming<Figure> kFigures[] = {
     {Figure::kDeploymentFrequency, "deployment_frequency"},
     {Figure::kLeadTimeForChanges, "lead_time_for_changes"},
     {Figure::kChangeFailureRate, "change_failure_rate"},
@@ -144,19 +141,9 @@ void ExplainDeployments(Figure figure, const ExplainInput& in, Explanation* out)
 
 }  // namespace
 
-std::optional<Figure> FigureNamed(std::string_view name) {
-  for (const Named& n : kFigures) {
-    if (name == n.name) return n.figure;
-  }
-  return std::nullopt;
-}
+std::optional<Figure> FigureNamed(std::string_view name) { return FigureOfName(kFigures, name); }
 
-const char* FigureName(Figure figure) {
-  for (const Named& n : kFigures) {
-    if (n.figure == figure) return n.name;
-  }
-  return "";
-}
+const char* FigureName(Figure figure) { return NameOfFigure(kFigures, figure); }
 
 bool IsDeploymentFigure(Figure figure) {
   return figure != Figure::kTimeToRestore && figure != Figure::kTimeToDetect;

@@ -2,34 +2,19 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/strings.h"
 #include "domain/explain.h"
+#include "domain/figure_names.h"
 
 namespace emm::domain {
 namespace {
 
 constexpr double kWeekMs = 7.0 * 86400000.0;
-
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
-}
-
-// Whether `s` equals `lower` (lower case) without regard to case. No allocation: this runs for
-// every author and reviewer of a range.
-bool EqualsLower(std::string_view s, std::string_view lower) {
-  if (s.size() != lower.size()) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (LowerAscii(s[i]) != lower[i]) return false;
-  }
-  return true;
-}
 
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
@@ -349,11 +334,7 @@ void Finish(Bucket& b, const Roster& roster) {
   }
 }
 
-struct Named {
-  TeamHealthFigure figure;
-  std::string_view name;
-};
-constexpr Named kFigures[] = {
+constexpr FigureNaming<TeamHealthFigure> kFigures[] = {
     {TeamHealthFigure::kOpened, "opened"},
     {TeamHealthFigure::kMerged, "merged"},
     {TeamHealthFigure::kClosed, "closed"},
@@ -364,27 +345,24 @@ constexpr Named kFigures[] = {
     {TeamHealthFigure::kReviewsPerPr, "reviews_per_pr"},
     {TeamHealthFigure::kSize, "size"},
 };
-constexpr std::string_view kFigureNames[] = {
-    kFigures[0].name, kFigures[1].name, kFigures[2].name, kFigures[3].name, kFigures[4].name,
-    kFigures[5].name, kFigures[6].name, kFigures[7].name, kFigures[8].name,
-};
+constexpr auto kFigureNames = NamesOf(kFigures);
 
 }  // namespace
 
 BotRule::BotRule(std::vector<std::string> logins) {
   for (const std::string& l : logins) {
-    if (!l.empty()) logins_.push_back(Lower(l));
+    if (!l.empty()) logins_.push_back(AsciiLower(l));
   }
 }
 
 bool BotRule::IsBot(std::string_view login) const {
   constexpr std::string_view kSuffix = "[bot]";
   if (login.size() >= kSuffix.size() &&
-      EqualsLower(login.substr(login.size() - kSuffix.size()), kSuffix)) {
+      EqualsAsciiLower(login.substr(login.size() - kSuffix.size()), kSuffix)) {
     return true;
   }
   return !login.empty() && std::any_of(logins_.begin(), logins_.end(), [&](const std::string& l) {
-    return EqualsLower(login, l);
+    return EqualsAsciiLower(login, l);
   });
 }
 
@@ -397,14 +375,9 @@ std::vector<TeamHealthReport> ComputeTeamHealth(const TeamHealthFacts& facts,
     buckets[k].report.from = ranges[k].first;
     buckets[k].report.to = ranges[k].second;
   }
-  // The range holding `t`, or none.
   auto find = [&](TimeMs t) -> Bucket* {
-    auto it = std::upper_bound(ranges.begin(), ranges.end(), t,
-                               [](TimeMs v, const auto& r) { return v < r.first; });
-    if (it == ranges.begin()) return nullptr;
-    --it;
-    if (t >= it->second) return nullptr;
-    return &buckets[static_cast<size_t>(it - ranges.begin())];
+    const std::optional<size_t> k = BucketOf(ranges, t);
+    return k ? &buckets[*k] : nullptr;
   };
   for (const PullRequestFact& pr : facts.pull_requests) {
     const Derived d = Derive(pr, context);
@@ -421,12 +394,16 @@ std::vector<TeamHealthReport> ComputeTeamHealth(const TeamHealthFacts& facts,
       if (Bucket* b = find(at)) b->activity.Add(team, pr, login, is_review);
     });
   }
+  static const TicketingOptions kDefaults;
+  std::vector<TicketReport> tickets = ComputeTicketHealth(
+      facts.tickets, ranges, context.ticketing != nullptr ? *context.ticketing : kDefaults);
   std::vector<TeamHealthReport> out(ranges.size());
   for (size_t k = 0; k < ranges.size(); ++k) {
     Finish(buckets[k], roster);
     out[k].from = ranges[k].first;
     out[k].to = ranges[k].second;
     out[k].pull_requests = std::move(buckets[k].report);
+    out[k].tickets = std::move(tickets[k]);
   }
   return out;
 }
@@ -437,11 +414,30 @@ TeamHealthReport ComputeTeamHealth(const TeamHealthFacts& facts, TimeMs from, Ti
   return std::move(ComputeTeamHealth(facts, std::span(&range, 1), context).front());
 }
 
-std::vector<std::pair<std::string, TeamHealthFacts>> PartitionByTeam(const TeamHealthFacts& facts) {
+std::vector<std::pair<std::string, TeamHealthFacts>> PartitionByTeam(
+    const TeamHealthFacts& facts, const TeamDirectory* directory) {
   std::map<std::string, TeamHealthFacts> parts;
   for (const std::string& team : facts.teams) parts[team];
   for (const PullRequestFact& pr : facts.pull_requests) {
     parts[pr.team_id].pull_requests.push_back(pr);
+  }
+  // A ticket carries its Linear team; the teams of the answer are those that claim it.
+  auto linear_team_of = [&](std::string_view team) {
+    return directory != nullptr ? directory->LinearTeamOf(team) : team;
+  };
+  const std::set<std::string> asked(facts.teams.begin(), facts.teams.end());
+  for (const TicketFact& t : facts.tickets) {
+    if (!asked.empty()) {
+      for (const std::string& team : asked) {
+        if (linear_team_of(team) == t.team_id) parts[team].tickets.push_back(t);
+      }
+    } else if (directory == nullptr || t.team_id.empty()) {
+      parts[t.team_id].tickets.push_back(t);
+    } else {
+      for (const std::string& team : directory->TeamsOfLinearTeam(t.team_id)) {
+        parts[team].tickets.push_back(t);
+      }
+    }
   }
   std::vector<std::pair<std::string, TeamHealthFacts>> out;
   for (auto& [team, part] : parts) {
@@ -452,17 +448,11 @@ std::vector<std::pair<std::string, TeamHealthFacts>> PartitionByTeam(const TeamH
 }
 
 std::optional<TeamHealthFigure> TeamHealthFigureNamed(std::string_view name) {
-  for (const Named& n : kFigures) {
-    if (n.name == name) return n.figure;
-  }
-  return std::nullopt;
+  return FigureOfName(kFigures, name);
 }
 
 const char* TeamHealthFigureName(TeamHealthFigure figure) {
-  for (const Named& n : kFigures) {
-    if (n.figure == figure) return n.name.data();
-  }
-  return "";
+  return NameOfFigure(kFigures, figure);
 }
 
 std::span<const std::string_view> TeamHealthFigureNames() { return kFigureNames; }

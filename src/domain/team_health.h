@@ -1,7 +1,8 @@
 // Team-health figures of a time range, computed from stored pull requests and their reviews (not
 // from metric buckets): counts, exact medians and p90s, merged pull requests per engineer per
-// week, and which pull requests count toward each figure and why the others are left out.
-// Definitions and rules: docs/team-health.md. Pure: plain facts in, plain figures out.
+// week, and which pull requests count toward each figure and why the others are left out; beside
+// them the ticket figures (ticket_health.h). Definitions and rules: docs/team-health.md. Pure:
+// plain facts in, plain figures out.
 #pragma once
 
 #include <cstddef>
@@ -16,6 +17,7 @@
 #include "common/time.h"
 #include "domain/dora.h"
 #include "domain/teams.h"
+#include "domain/ticket_health.h"
 
 namespace emm::domain {
 
@@ -60,14 +62,15 @@ struct TeamHealthFacts {
   // The teams the answer is about: those the query named, or, without a team filter, every team
   // of `pull_requests`. Their engineers are counted (TeamHealthContext).
   std::vector<std::string> teams;
-  // The ticket figures (innovation ratio, throughput, estimate drift) join here: a `tickets` list
-  // beside `pull_requests`, and a TicketReport beside PullRequestReport (docs/team-health.md).
+  // Every ticket with something in the range: first done, created, canceled or re-opened in it.
+  std::vector<TicketFact> tickets = {};
 };
 
 // Who counts as an engineer: the teams file's users, minus bots. Pointers outlive the call.
 struct TeamHealthContext {
   const TeamDirectory* directory = nullptr;  // null: no team lists anyone
   const BotRule* bots = nullptr;             // null: "[bot]" logins only
+  const TicketingOptions* ticketing = nullptr;  // null: the defaults (no new-value type)
 };
 
 // The engineers of the range: the users the teams list (by GitHub login, not bots) who authored a
@@ -107,6 +110,7 @@ struct TeamHealthReport {
   TimeMs from = 0;
   TimeMs to = 0;
   PullRequestReport pull_requests;
+  TicketReport tickets;
 };
 
 // The figures of each of `ranges` (ascending, not overlapping, each from < to), in one pass over
@@ -119,8 +123,12 @@ std::vector<TeamHealthReport> ComputeTeamHealth(const TeamHealthFacts& facts,
 TeamHealthReport ComputeTeamHealth(const TeamHealthFacts& facts, TimeMs from, TimeMs to,
                                    const TeamHealthContext& context);
 
-// The facts of each team (key: team id, "" for pull requests without one), in key order.
-std::vector<std::pair<std::string, TeamHealthFacts>> PartitionByTeam(const TeamHealthFacts& facts);
+// The facts of each team (key: team id, "" for pull requests and tickets without one), in key
+// order. A pull request is its team_id's; a ticket is each team whose Linear team it carries
+// (TeamDirectory::TeamsOfLinearTeam; null directory: its team_id's), among `facts.teams` when
+// they are given.
+std::vector<std::pair<std::string, TeamHealthFacts>> PartitionByTeam(
+    const TeamHealthFacts& facts, const TeamDirectory* directory);
 
 // --- Explanations: GET /api/v1/metrics/team-health/explain ---
 

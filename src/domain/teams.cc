@@ -25,7 +25,18 @@ TeamDirectory::TeamDirectory(std::vector<Team> teams) : teams_(std::move(teams))
       if (!u.github_username.empty()) AddUnique(&by_github_username_[u.github_username], t.id);
       if (!u.gitlab_username.empty()) AddUnique(&by_gitlab_username_[u.gitlab_username], t.id);
     }
+    AddUnique(&by_linear_team_[std::string(LinearTeamOf(t.id))], t.id);
   }
+}
+
+std::string_view TeamDirectory::LinearTeamOf(std::string_view team) const {
+  const Team* t = FindTeam(team);
+  return t != nullptr && !t->linear_team_id.empty() ? std::string_view(t->linear_team_id) : team;
+}
+
+std::vector<std::string> TeamDirectory::TeamsOfLinearTeam(std::string_view key) const {
+  const auto& teams = Lookup(by_linear_team_, key);
+  return teams.empty() ? std::vector<std::string>{std::string(key)} : teams;
 }
 
 const Team* TeamDirectory::FindTeam(std::string_view id) const {

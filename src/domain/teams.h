@@ -20,6 +20,9 @@ struct Team {
   std::string id;
   std::vector<std::string> projects;
   std::vector<TeamUser> users;
+  // The Linear team key its tickets carry (tickets store Linear's team key, "ENG"); empty: the
+  // team's own id is taken for that key.
+  std::string linear_team_id = {};
 };
 
 // Whose login a username is: the teams file lists each user's GitHub and GitLab logins apart,
@@ -50,6 +53,13 @@ class TeamDirectory {
   // The team with this id; null when the teams file has none.
   const Team* FindTeam(std::string_view id) const;
 
+  // The Linear team key whose tickets are this team's: its linear_team_id, else `team` itself
+  // (also for a team the file does not list).
+  std::string_view LinearTeamOf(std::string_view team) const;
+  // The teams whose LinearTeamOf is `key` (config order); when none is, `key` itself: a Linear
+  // team no team claims is its own.
+  std::vector<std::string> TeamsOfLinearTeam(std::string_view key) const;
+
   // Teams that list this project (config order).
   const std::vector<std::string>& TeamsOfProject(std::string_view project_id) const;
   const std::vector<Team>& teams() const { return teams_; }
@@ -64,6 +74,7 @@ class TeamDirectory {
   TeamsByName by_project_;
   TeamsByName by_github_username_;
   TeamsByName by_gitlab_username_;
+  TeamsByName by_linear_team_;
 };
 
 }  // namespace emm::domain

@@ -14,11 +14,6 @@ Sample Make(const MetricDef& def, const Ticket& t, double value = 1) {
   return Sample{&def, t.project_id, t.team_id, "", value, t.ticket_type};
 }
 
-// Back in the workflow after being done (a cancellation is not a re-opening).
-bool IsOpen(TicketStatus s) {
-  return s == TicketStatus::kBacklog || s == TicketStatus::kTodo || s == TicketStatus::kDoing;
-}
-
 TimeMs StartOf(const Ticket& t) { return t.started_at.value_or(t.created_at); }
 
 // Days since 1970-01-01 of the first day of the month `ms` falls in (UTC).
@@ -47,10 +42,22 @@ std::string SelectTicketType(const std::optional<TicketTypeSelector>& selector,
   return kUnknownTicketType;
 }
 
+bool IsReopening(std::optional<TicketStatus> from, TicketStatus to) {
+  return from == TicketStatus::kDone &&
+         (to == TicketStatus::kBacklog || to == TicketStatus::kTodo || to == TicketStatus::kDoing);
+}
+
+std::optional<TimeMs> WorkedMs(TimeMs done_at, std::optional<TimeMs> started_at,
+                              TimeMs created_at) {
+  const TimeMs start = started_at.value_or(created_at);
+  if (done_at < start) return std::nullopt;
+  return done_at - start;
+}
+
 std::vector<Sample> SamplesForTicketDone(const Ticket& t, TimeMs done_at) {
   std::vector<Sample> out{Make(kTicketCount, t)};
-  if (done_at >= StartOf(t)) {
-    out.push_back(Make(kTimePerTicket, t, static_cast<double>(done_at - StartOf(t)) / 1000.0));
+  if (auto worked = WorkedMs(done_at, t.started_at, t.created_at)) {
+    out.push_back(Make(kTimePerTicket, t, static_cast<double>(*worked) / 1000.0));
   }
   return out;
 }
@@ -111,7 +118,7 @@ Result<Outcome> UpsertTicket(Transaction& tx, const CommandContext& ctx, const T
     if (stored) change.from = stored->status;
     if (t.status == TicketStatus::kDone) change.at = *t.finished_at;
     EMM_RETURN_IF_ERROR(tx.InsertTicketStatusChange(change));
-    if (was_done && IsOpen(t.status)) samples = SamplesForTicketReopened(t);
+    if (stored && IsReopening(stored->status, t.status)) samples = SamplesForTicketReopened(t);
   }
   if (first_done) {
     auto done = SamplesForTicketDone(t, *t.finished_at);
@@ -172,7 +179,7 @@ Status ReplayTickets(Transaction& tx,
     if (c.to == TicketStatus::kDone && counted.insert(c.ticket_id).second) {
       fold(SamplesForTicketDone(t->second, c.at));
     }
-    if (c.from == TicketStatus::kDone && IsOpen(c.to)) fold(SamplesForTicketReopened(t->second));
+    if (IsReopening(c.from, c.to)) fold(SamplesForTicketReopened(t->second));
     return Status::Ok();
   }));
   return tx.ForEachTicketEstimationChange([&](const TicketEstimationChange& c) {

@@ -33,12 +33,15 @@ struct TicketTypeSelector {
   std::vector<std::string> allow_list;
 };
 
-// The teams file's ticketing.linear block.
+// The teams file's ticketing block.
 struct TicketingOptions {
-  // A ticket that another stored ticket names as its parent is neither stored nor counted: its
-  // sub-issues are the work.
+  // ticketing.linear: a ticket that another stored ticket names as its parent is neither stored
+  // nor counted: its sub-issues are the work.
   bool ignore_parent_issues = true;
   std::optional<TicketTypeSelector> ticket_type_selector;  // none: every type is "unknown"
+  // ticketing.new_value_types: the ticket types whose time is new value (the team-health
+  // innovation ratio), lower case, compared without regard to case; empty: none configured.
+  std::vector<std::string> new_value_types;
 };
 
 struct TicketLabel {
@@ -87,6 +90,14 @@ struct TicketClosing {
   std::optional<TimeMs> at;                   // default: now
 };
 Result<Outcome> CloseTicket(Transaction& tx, const CommandContext& ctx, const TicketClosing& in);
+
+// A done ticket moving back to backlog, todo or doing: a re-opening (ticket_reopened). A
+// cancellation is not one.
+bool IsReopening(std::optional<TicketStatus> from, TicketStatus to);
+
+// A ticket's worked time in ms, as time_per_ticket counts it: from its first start (its creation
+// when never started) to `done_at`; none when done before that start (skewed clocks).
+std::optional<TimeMs> WorkedMs(TimeMs done_at, std::optional<TimeMs> started_at, TimeMs created_at);
 
 // The samples of each step; shared by the live path and ReplayTickets.
 std::vector<Sample> SamplesForTicketDone(const Ticket& t, TimeMs done_at);

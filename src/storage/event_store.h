@@ -77,12 +77,18 @@ struct DoraQuery {
   bool link_previous = false;
 };
 
-// The pull requests behind the team-health figures of [from, to). Pull requests carry a team,
-// no project: `teams` is the only filter.
+// The pull requests and tickets behind the team-health figures of [from, to). Pull requests carry
+// a team, no project; tickets the tracker's team (Linear's key) and a project.
 struct TeamHealthQuery {
   TimeMs from = 0;
   TimeMs to = 0;
-  std::vector<std::string> teams;  // empty: every team
+  std::vector<std::string> teams;  // pull requests' team_id; empty: every team
+  // Tickets' team_id (the Linear keys of `teams`: TeamDirectory::LinearTeamOf); empty: every
+  // team's.
+  std::vector<std::string> ticket_teams = {};
+  std::vector<std::string> projects = {};  // tickets' project_id; empty: any (none too)
+  bool pull_requests = true;  // read them (an explanation of a ticket figure does not)
+  bool tickets = true;
 };
 
 class EventStore {
@@ -129,8 +135,9 @@ class EventStore {
   virtual Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>
   LoadTimeline(const DoraQuery& q) = 0;
   // Every pull request of q.teams (every team when empty) opened, merged, closed or reviewed in
-  // [from, to), each with all of its reviews whenever they were made, read as one consistent
-  // snapshot; facts.teams is q.teams.
+  // [from, to), each with all of its reviews whenever they were made, and every ticket of
+  // q.ticket_teams and q.projects first done, created, canceled or re-opened in it, read as one
+  // consistent snapshot; facts.teams is q.teams.
   virtual Result<domain::TeamHealthFacts> LoadTeamHealthFacts(const TeamHealthQuery& q) = 0;
   // Deployments started (deploy_start_at) in [from, to) and never marked deployed, oldest first
   // (then by id), `limit` of them from the `offset`-th: what a DORA explanation reports as left

@@ -182,6 +182,38 @@ TEST(ParseTeamsConfigTest, TicketingIsReadIntoOptions) {
   EXPECT_EQ(sel.allow_list, (std::vector<std::string>{"l-1", "l-2"}));
 }
 
+// The Linear team key of a team's tickets (team health): linear_team_id, else the team's id.
+TEST(ParseTeamsConfigTest, LinearTeamIdIsTheKeyOfTheTeamsTickets) {
+  auto c = ParseTeamsConfig(R"({"teams":{"web":{"linear_team_id":"ENG"},"ops":{}}})", "c.json");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->directory.LinearTeamOf("web"), "ENG");
+  EXPECT_EQ(c->directory.LinearTeamOf("ops"), "ops");
+  EXPECT_EQ(c->directory.LinearTeamOf("unlisted"), "unlisted");
+  EXPECT_EQ(c->directory.TeamsOfLinearTeam("ENG"), std::vector<std::string>{"web"});
+  EXPECT_EQ(c->directory.TeamsOfLinearTeam("DATA"), std::vector<std::string>{"DATA"});
+  EXPECT_EQ(FailedKey(R"({"teams":{"web":{"linear_team_id":7}}})"), "teams.web.linear_team_id");
+}
+
+// ticketing.new_value_types: the innovation ratio's new-value ticket types, any case.
+TEST(ParseTeamsConfigTest, NewValueTypes) {
+  auto none = ParseTeamsConfig("{}", "c.json");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->ticketing.new_value_types.empty());
+  auto types = ParseTeamsConfig(
+      R"({"ticketing":{"new_value_types":["Feature","spec"],"linear":{"ignore_parent_issues":false}}})",
+      "c.json");
+  ASSERT_TRUE(types.ok()) << types.status().ToString();
+  EXPECT_EQ(types->ticketing.new_value_types, (std::vector<std::string>{"feature", "spec"}));
+  EXPECT_FALSE(types->ticketing.ignore_parent_issues);
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"new_value_types":"feature"}})"),
+            "ticketing.new_value_types");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"new_value_types":[]}})"), "ticketing.new_value_types");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"new_value_types":["feature",3]}})"),
+            "ticketing.new_value_types[1]");
+  EXPECT_EQ(FailedKey(R"({"ticketing":{"new_value_types":["feature",""]}})"),
+            "ticketing.new_value_types[1]");
+}
+
 TEST(ParseTeamsConfigTest, SelectorNeedsParentLabelOrAllowList) {
   EXPECT_EQ(FailedKey(R"({"ticketing":{"linear":{"ticket_type_selector":{}}}})"),
             "ticketing.linear.ticket_type_selector");

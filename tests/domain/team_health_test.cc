@@ -284,7 +284,7 @@ TEST_F(TeamHealthTest, PartitionByTeamKeepsEachTeamsOwnEngineers) {
   facts_.teams = {};
   facts_.pull_requests = {Pr("w", "alice", kT0, kT0 + kHour), Pr("a", "alice", kT0, kT0 + kHour,
                                                                  {}, "api")};
-  auto parts = PartitionByTeam(facts_);
+  auto parts = PartitionByTeam(facts_, &directory_);
   ASSERT_EQ(parts.size(), 2u);
   EXPECT_EQ(parts[0].first, "api");
   EXPECT_EQ(parts[1].first, "web");

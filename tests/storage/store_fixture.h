@@ -12,6 +12,7 @@
 
 #include "domain/metrics.h"
 #include "domain/transaction.h"
+#include "storage/by_id.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/temp_dir.h"
 
@@ -49,14 +50,6 @@ inline domain::Incident MakeIncident(std::string id, TimeMs started_at,
   i.finished_at = finished_at;
   i.created_at = started_at;
   return i;
-}
-
-// The ids of `items` (deployments, incidents), in the order read.
-template <typename T>
-std::vector<std::string> Ids(const std::vector<T>& items) {
-  std::vector<std::string> out;
-  for (const T& item : items) out.push_back(item.id);
-  return out;
 }
 
 class SqliteEventStoreTest : public ::testing::Test {

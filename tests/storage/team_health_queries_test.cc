@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "domain/pull_requests.h"
+#include "storage/by_id.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/sqlite_file.h"
 #include "storage/temp_dir.h"
@@ -20,17 +21,11 @@ constexpr TimeMs kFrom = 1714521600000;  // 2024-05-01T00:00:00Z
 constexpr TimeMs kTo = kFrom + 7 * kDay;
 
 std::vector<std::string> Ids(const domain::TeamHealthFacts& f) {
-  std::vector<std::string> out;
-  for (const auto& pr : f.pull_requests) out.push_back(pr.id);
-  std::sort(out.begin(), out.end());
-  return out;
+  return SortedIds(f.pull_requests);
 }
 
 const domain::PullRequestFact* Find(const domain::TeamHealthFacts& f, const std::string& id) {
-  for (const auto& pr : f.pull_requests) {
-    if (pr.id == id) return &pr;
-  }
-  return nullptr;
+  return FindById(f.pull_requests, id);
 }
 
 class TeamHealthQueriesTest : public ::testing::Test {

@@ -8,8 +8,7 @@
 
 namespace emm::api::dto {
 
-// The report's sections, added to `out`: "pull_requests", and "tickets" (null until tickets are
-// stored: the section is where their figures will go).
+// The report's sections, added to `out`: "pull_requests" and "tickets".
 void AddTeamHealth(const domain::TeamHealthReport& r, boost::json::object* out);
 
 // The same figures as one flat row (start, end, group, then a column per value), for Grafana's
@@ -28,5 +27,11 @@ boost::json::object CountedJson(domain::TeamHealthFigure figure,
 boost::json::value ValueUnit(domain::TeamHealthFigure figure);
 
 boost::json::object ContributorJson(const domain::Contributor& c);
+
+// One ticket an explanation counts: its record, the figure's value in TicketValueUnit ("seconds"
+// of worked time, "points" of drift, null for the counts), whether its type is new value
+// (innovation_ratio) and the re-opening (tickets_reopened).
+boost::json::object CountedTicketJson(domain::TicketFigure figure, const domain::CountedTicket& c);
+boost::json::value TicketValueUnit(domain::TicketFigure figure);
 
 }  // namespace emm::api::dto

@@ -369,6 +369,31 @@ CREATE TABLE deployment_aliases (
   at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )sql"},
+    {11, "team-health ticket reads by team and time", R"sql(
+-- Team health reads one team's tickets by the time of each event that puts one in a range: its
+-- first completion (done tickets), its creation, a cancellation or a re-opening.
+CREATE INDEX tickets_done_by_team_first_done ON tickets (team_id, first_done_at)
+  WHERE status = 'DONE';
+CREATE INDEX tickets_by_team_created ON tickets (team_id, created_at);
+-- A status change carries its ticket's team, so a team's cancellations and re-openings of a range
+-- are one index range. The store sets it when it inserts; the first trigger covers rows written
+-- without it, the second follows a ticket that moves to another team (the figures go by the
+-- ticket's current team).
+ALTER TABLE ticket_status_changes ADD COLUMN team_id TEXT;
+UPDATE ticket_status_changes SET team_id =
+  (SELECT t.team_id FROM tickets t WHERE t.id = ticket_status_changes.ticket_id);
+CREATE TRIGGER ticket_status_changes_team_on_insert AFTER INSERT ON ticket_status_changes
+WHEN NEW.team_id IS NULL BEGIN
+  UPDATE ticket_status_changes SET team_id =
+    (SELECT team_id FROM tickets WHERE id = NEW.ticket_id) WHERE rowid = NEW.rowid;
+END;
+CREATE TRIGGER tickets_team_moves AFTER UPDATE OF team_id ON tickets
+WHEN OLD.team_id IS NOT NEW.team_id BEGIN
+  UPDATE ticket_status_changes SET team_id = NEW.team_id WHERE ticket_id = NEW.id;
+END;
+CREATE INDEX ticket_status_changes_by_team ON ticket_status_changes (team_id, changed_at)
+  WHERE to_status = 'CANCELED' OR from_status = 'DONE';
+)sql"},
 };
 
 }  // namespace

@@ -67,5 +67,27 @@ inline std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
   return sqlite3_column_int64(s, i);
 }
 inline std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) { return ColOptInt(s, i); }
+// Binds ?1 = team, ?2 and ?3 = the range [from, to): the team-health reads by team and time.
+inline Bind TeamAndRange(std::string team, TimeMs from, TimeMs to) {
+  return [team = std::move(team), from, to](sqlite3_stmt* s) {
+    BindText(s, 1, team);
+    sqlite3_bind_int64(s, 2, from);
+    sqlite3_bind_int64(s, 3, to);
+  };
+}
+
+// A query of every distinct non-null team_id of `table`, one index seek per team (a loose scan
+// of an index led by team_id) rather than a pass over every row.
+inline std::string EveryTeamOf(const std::string& table) {
+  return "WITH RECURSIVE t(team) AS (SELECT min(team_id) FROM " + table +
+         " UNION ALL SELECT (SELECT min(team_id) FROM " + table +
+         " WHERE team_id > t.team) FROM t WHERE t.team IS NOT NULL) SELECT team FROM t WHERE "
+         "team IS NOT NULL";
+}
+
+inline std::optional<double> ColOptDouble(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_double(s, i);
+}
 
 }  // namespace emm::storage::sqlite

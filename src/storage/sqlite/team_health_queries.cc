@@ -6,15 +6,13 @@
 #include <unordered_set>
 #include <vector>
 
+#include "storage/sqlite/ticket_queries.h"
+
 namespace emm::storage::sqlite {
 namespace {
 
-// Every team with a pull request, one index seek per team (a loose scan of the team index) rather
-// than a pass over every pull request.
-const std::string kTeams =
-    "WITH RECURSIVE t(team) AS (SELECT min(team_id) FROM pull_requests "
-    "UNION ALL SELECT (SELECT min(team_id) FROM pull_requests WHERE team_id > t.team) FROM t "
-    "WHERE t.team IS NOT NULL) SELECT team FROM t WHERE team IS NOT NULL";
+// Every team with a pull request.
+const std::string kTeams = EveryTeamOf("pull_requests");
 
 // What the figures need of a pull request (ReadFact's columns, after the rowid).
 const std::string kFacts =
@@ -87,11 +85,7 @@ Status Read(Statements& db, const TeamHealthQuery& q, domain::TeamHealthFacts* o
     return Status::Ok();
   };
   for (const std::string& team : teams) {
-    const Bind range = [&](sqlite3_stmt* s) {
-      BindText(s, 1, team);
-      sqlite3_bind_int64(s, 2, q.from);
-      sqlite3_bind_int64(s, 3, q.to);
-    };
+    const Bind range = TeamAndRange(team, q.from, q.to);
     // Opened in the range, and every review of them: two index ranges.
     EMM_RETURN_IF_ERROR(db.Query(kOpenedIn, range, add));
     EMM_RETURN_IF_ERROR(db.Query(kReviewsOfOpenedIn, range, add_review));
@@ -124,7 +118,6 @@ Status Read(Statements& db, const TeamHealthQuery& q, domain::TeamHealthFacts* o
           db.Query(kReviewsOf, [&](sqlite3_stmt* s) { BindText(s, 1, prs[k].id); }, add_review));
     }
   }
-  out->teams = q.teams;
   return Status::Ok();
 }
 
@@ -134,7 +127,9 @@ Result<domain::TeamHealthFacts> LoadTeamHealthFacts(Statements& db, const TeamHe
   domain::TeamHealthFacts out;
   // One read transaction: every read sees the same commit.
   EMM_RETURN_IF_ERROR(db.Run("BEGIN", nullptr));
-  Status s = Read(db, q, &out);
+  Status s = q.pull_requests ? Read(db, q, &out) : Status::Ok();
+  if (s.ok() && q.tickets) s = ReadTicketHealthFacts(db, q, &out.tickets);
+  out.teams = q.teams;
   Status end = db.Run(s.ok() ? "COMMIT" : "ROLLBACK", nullptr);
   if (!s.ok()) return s;
   if (!end.ok()) return end;

@@ -1,5 +1,6 @@
 // The reads behind the team-health figures (EventStore::LoadTeamHealthFacts): the SQL of one
-// connection, on migration 9's indexes. Internal to the SQLite store.
+// connection, on migration 9's indexes (the tickets': ticket_queries.h, migration 11). Internal
+// to the SQLite store.
 #pragma once
 
 #include "common/status.h"
@@ -9,7 +10,7 @@
 
 namespace emm::storage::sqlite {
 
-// Reads q's pull requests and their reviews in one read transaction on `db`, which must not be
+// Reads q's pull requests and their reviews, and its tickets, in one read transaction on `db`, which must not be
 // inside one already.
 Result<domain::TeamHealthFacts> LoadTeamHealthFacts(Statements& db, const TeamHealthQuery& q);
 

@@ -1,6 +1,8 @@
 #include "storage/sqlite/ticket_queries.h"
 
+#include <set>
 #include <string>
+#include <unordered_map>
 
 namespace emm::storage::sqlite {
 namespace {
@@ -19,11 +21,6 @@ void BindOptDouble(sqlite3_stmt* s, int i, const std::optional<double>& v) {
   } else {
     sqlite3_bind_null(s, i);
   }
-}
-
-std::optional<double> ColOptDouble(sqlite3_stmt* s, int i) {
-  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_double(s, i);
 }
 
 // The CHECK constraint keeps the column to the six names; UNKNOWN is what a newer one would read.
@@ -115,7 +112,8 @@ Status PutTicket(Statements& db, const Ticket& t) {
 Status InsertTicketStatusChange(Statements& db, const domain::TicketStatusChange& c) {
   static const std::string sql =
       "INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, changed_at, "
-      "recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+      "recorded_at, team_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "(SELECT team_id FROM tickets WHERE id = ?1))";  // team health's (migration 11)
   return db.Run(sql, [&](sqlite3_stmt* s) {
     BindText(s, 1, c.ticket_id);
     if (c.from) {
@@ -253,6 +251,119 @@ Result<std::vector<Ticket>> LoadTicketsForStats(Statements& db, const TicketStat
       },
       &out));
   return out;
+}
+
+// --- Team health (migration 11's indexes) ---
+
+namespace {
+
+// Every team with a ticket (tickets_by_team_created leads with team_id).
+const std::string kTicketTeams = EveryTeamOf("tickets");
+
+// What the figures need of a ticket (ReadTicketFact's columns): whether it is a parent, when it
+// was last canceled (canceled ones), how often its estimate changed (done ones).
+const std::string kFacts =
+    "SELECT id, team_id, project_id, ticket_type, status, created_at, started_at, finished_at, "
+    "first_done_at, initial_estimation, final_estimation, "
+    "external_id <> '' AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
+    "t.external_id), "
+    "CASE WHEN status = 'CANCELED' THEN (SELECT max(changed_at) FROM ticket_status_changes s "
+    "WHERE s.ticket_id = t.id AND s.to_status = 'CANCELED') END, "
+    "CASE WHEN status = 'DONE' THEN (SELECT count(*) FROM ticket_estimation_changes e "
+    "WHERE e.ticket_id = t.id) ELSE 0 END "
+    "FROM tickets t ";
+// One team's tickets first done in [?2, ?3) and done now, and the others created in it (most
+// tickets created in a range are also done in it: their facts are read once).
+const std::string kDoneIn =
+    "t.status = 'DONE' AND t.first_done_at >= ?2 AND t.first_done_at < ?3";
+const std::string kFirstDoneIn = kFacts +
+                                 "INDEXED BY tickets_done_by_team_first_done WHERE t.team_id = ?1 "
+                                 "AND " + kDoneIn;
+const std::string kCreatedIn = kFacts +
+                               "INDEXED BY tickets_by_team_created WHERE t.team_id = ?1 AND "
+                               "t.created_at >= ?2 AND t.created_at < ?3 AND NOT (" + kDoneIn +
+                               ")";
+// One team's cancellations and changes away from done in [?2, ?3).
+const std::string kChangesIn =
+    "SELECT ticket_id, from_status, to_status, changed_at FROM ticket_status_changes "
+    "INDEXED BY ticket_status_changes_by_team WHERE team_id = ?1 AND changed_at >= ?2 AND "
+    "changed_at < ?3 AND (to_status = 'CANCELED' OR from_status = 'DONE') "
+    "ORDER BY changed_at, rowid";
+const std::string kFactById = kFacts + "WHERE t.id = ?1";
+
+domain::TicketFact ReadTicketFact(sqlite3_stmt* s) {
+  domain::TicketFact t;
+  t.id = ColText(s, 0);
+  t.team_id = ColText(s, 1);
+  t.project_id = ColText(s, 2);
+  t.ticket_type = ColText(s, 3);
+  t.status = ColStatus(s, 4);
+  t.created_at = sqlite3_column_int64(s, 5);
+  t.started_at = ColOptTime(s, 6);
+  t.finished_at = ColOptTime(s, 7);
+  t.first_done_at = ColOptTime(s, 8);
+  t.initial_estimation = ColOptDouble(s, 9);
+  t.final_estimation = ColOptDouble(s, 10);
+  t.parent = sqlite3_column_int(s, 11) != 0;
+  t.canceled_at = ColOptTime(s, 12);
+  t.estimate_changes = static_cast<size_t>(sqlite3_column_int64(s, 13));
+  return t;
+}
+
+}  // namespace
+
+Status ReadTicketHealthFacts(Statements& db, const TeamHealthQuery& q,
+                             std::vector<domain::TicketFact>* out) {
+  std::set<std::string> teams(q.ticket_teams.begin(), q.ticket_teams.end());
+  if (teams.empty()) {
+    EMM_RETURN_IF_ERROR(db.Query(kTicketTeams, nullptr, [&](sqlite3_stmt* s) {
+      teams.insert(ColText(s, 0));
+      return Status::Ok();
+    }));
+  }
+  std::vector<domain::TicketFact> tickets;
+  std::unordered_map<std::string, size_t> index_of;  // id -> position in tickets
+  const Row add = [&](sqlite3_stmt* s) {
+    domain::TicketFact t = ReadTicketFact(s);
+    if (index_of.emplace(t.id, tickets.size()).second) tickets.push_back(std::move(t));
+    return Status::Ok();
+  };
+  for (const std::string& team : teams) {
+    const Bind range = TeamAndRange(team, q.from, q.to);
+    EMM_RETURN_IF_ERROR(db.Query(kFirstDoneIn, range, add));
+    EMM_RETURN_IF_ERROR(db.Query(kCreatedIn, range, add));
+    // Cancellations and re-openings, then the few tickets not read yet, one by one.
+    std::vector<std::pair<std::string, TimeMs>> reopenings;
+    std::vector<std::string> others;
+    EMM_RETURN_IF_ERROR(db.Query(kChangesIn, range, [&](sqlite3_stmt* s) {
+      std::string id = ColText(s, 0);
+      std::optional<domain::TicketStatus> from;
+      if (sqlite3_column_type(s, 1) != SQLITE_NULL) from = ColStatus(s, 1);
+      if (!index_of.count(id)) others.push_back(id);
+      if (domain::IsReopening(from, ColStatus(s, 2))) {
+        reopenings.emplace_back(std::move(id), sqlite3_column_int64(s, 3));
+      }
+      return Status::Ok();
+    }));
+    for (const std::string& id : others) {
+      if (index_of.count(id)) continue;  // a ticket both canceled and re-opened in the range
+      EMM_RETURN_IF_ERROR(db.Query(kFactById, [&](sqlite3_stmt* s) { BindText(s, 1, id); }, add));
+    }
+    for (auto& [id, at] : reopenings) {
+      if (auto it = index_of.find(id); it != index_of.end()) {
+        tickets[it->second].reopened.push_back(at);
+      }
+    }
+  }
+  if (q.projects.empty()) {
+    *out = std::move(tickets);
+  } else {
+    const std::set<std::string> projects(q.projects.begin(), q.projects.end());
+    for (domain::TicketFact& t : tickets) {
+      if (projects.count(t.project_id)) out->push_back(std::move(t));
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace emm::storage::sqlite

@@ -1,5 +1,6 @@
-// The tickets' SQL (migration 8: tickets, ticket_status_changes, ticket_estimation_changes): what
-// the SQLite connection's domain::Transaction methods and SqliteEventStore's ticket reads run.
+// The tickets' SQL (migration 8: tickets, ticket_status_changes, ticket_estimation_changes; 11:
+// their team-health indexes): what the SQLite connection's domain::Transaction methods and
+// SqliteEventStore's ticket reads run.
 #pragma once
 
 #include <functional>
@@ -9,6 +10,7 @@
 
 #include "common/status.h"
 #include "domain/events.h"
+#include "domain/ticket_health.h"
 #include "storage/event_store.h"
 #include "storage/sqlite/statements.h"
 
@@ -33,5 +35,11 @@ Status ForEachTicketEstimationChange(
 Result<std::vector<domain::Ticket>> ListTickets(Statements& db, const TicketQuery& q);
 Result<TicketHistory> GetTicketHistory(Statements& db, std::string_view id);
 Result<std::vector<domain::Ticket>> LoadTicketsForStats(Statements& db, const TicketStatsQuery& q);
+
+// Team health: appends to `out` every ticket of q.ticket_teams (every team's when empty) and
+// q.projects first done (and done now), created, canceled or re-opened in [q.from, q.to), with its
+// re-openings in the range. Runs inside the caller's read transaction.
+Status ReadTicketHealthFacts(Statements& db, const TeamHealthQuery& q,
+                             std::vector<domain::TicketFact>* out);
 
 }  // namespace emm::storage::sqlite
