@@ -205,6 +205,10 @@ int ClientMain(int argc, char** argv, const config::GetEnv& env) {
   const std::string tries = " after " + std::to_string(attempts) + " attempt(s)";
   if (r.status >= 200 && r.status < 300) {
     std::cerr << prefix << "ok (" << r.status << ")\n";
+    // A created object's id on stdout (the server names incidents): ID=$(em-metrics incident open)
+    if (auto location = r.Header("location")) {
+      std::cout << location->substr(location->rfind('/') + 1) << "\n";
+    }
     return kClientOk;
   }
   if (r.status == 0) {

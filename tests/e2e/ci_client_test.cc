@@ -174,12 +174,16 @@ TEST_F(CiClientTest, IncidentOpenRestoreFinish) {
   EXPECT_EQ(i.at("deployment_id"), "d1");
 }
 
-TEST_F(CiClientTest, RefusalsExitOneWithTheServersError) {
+TEST_F(CiClientTest, RefusalsExitOneWithTheServersErrorAndIdsPrinted) {
   auto bad = Run({"deployment", "start", "--id", "d9", "--project-id", "backend",
                   "--first-commit-at", "yesterday-ish"});
   EXPECT_EQ(bad.exit_code, 1) << bad.output;
   EXPECT_NE(bad.output.find("400"), std::string::npos) << bad.output;
   EXPECT_NE(bad.output.find("first_commit_at"), std::string::npos) << bad.output;
+
+  auto named = Run({"incident", "open", "--project-id", "backend"});
+  EXPECT_EQ(named.exit_code, 0) << named.output;
+  EXPECT_NE(named.output.find("incident_backend_1\n"), std::string::npos) << named.output;
 
   auto wrong_token = Run({"incident", "open", "--project-id", "backend"},
                          {{"EM_METRICS_TOKEN", "nope"}});
