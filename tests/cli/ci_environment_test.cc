@@ -59,7 +59,8 @@ TEST(CiEnvironmentTest, NoCi) {
 
 TEST(CiEnvironmentTest, GitArguments) {
   using V = std::vector<std::string>;
-  EXPECT_EQ(FirstCommitGitArgs(std::nullopt, std::nullopt), (V{"log", "--format=%ct", "-1", "HEAD"}));
+  EXPECT_EQ(FirstCommitGitArgs(std::nullopt, std::nullopt),
+            (V{"log", "--format=%ct", "-1", "HEAD"}));
   EXPECT_EQ(FirstCommitGitArgs("abc", "01f"),
             (V{"log", "--format=%ct", "--reverse", "01f..abc"}));
   // Never an option or a revision expression from the environment.
