@@ -20,6 +20,7 @@
 #include "api/error_response.h"
 #include "auth/authenticator.h"
 #include "auth/webhook_signature.h"
+#include "cli/client.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "config/settings.h"
@@ -53,6 +54,10 @@ Usage:
   em-metrics backup DEST [options] copy the database into the new file DEST, consistent while
                                    the server keeps writing; the copy is checked before it is
                                    named DEST (restore: docs/operations.md)
+  em-metrics deployment start | finish | record [flags]
+  em-metrics incident open | restore | finish [flags]
+                                   the CI client: call a running server's API from a pipeline
+                                   (each has its --help; docs/ci-client.md)
   em-metrics help | --help         this text
   em-metrics version | --version   print the version
 
@@ -497,6 +502,10 @@ int Main(int argc, char** argv) {
   // scraping 10,000 series, 25 MiB with this). Capping the arenas too (M_ARENA_MAX) saved a few
   // more MiB but cost 15-20% of the write throughput, so it is not done.
   mallopt(M_MMAP_THRESHOLD, 1 << 20);
+  // The CI client has its own flags (CLI11), none of the server's settings.
+  if (argc > 1 && (std::string(argv[1]) == "deployment" || std::string(argv[1]) == "incident")) {
+    return ClientMain(argc, argv, config::ProcessEnv());
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
   if (!args.empty() && args.front().rfind("--", 0) != 0) {
