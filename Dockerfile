@@ -36,14 +36,16 @@ RUN apt-get update \
       --shell /usr/sbin/nologin em-metrics \
  && mkdir /data && chown 10001:10001 /data
 COPY --from=build /src/build/em-metrics /usr/local/bin/em-metrics
-# Fail the build, not the first request, when a library is missing (libcurl included).
-RUN ! ldd /usr/local/bin/em-metrics | grep 'not found' \
- && ldconfig -p | grep -q 'libcurl.so.4 ' \
- && em-metrics --version
 # Build arguments after the package layer: a new version or date does not reinstall the packages.
 ARG EM_METRICS_VERSION=-
 ARG VCS_REF=
 ARG BUILD_DATE=
+# Fail the build, not the first request, when a library is missing (libcurl included). This RUN
+# also sees the arguments, which puts their values in the layer cache key: buildah 1.28 (Debian 12)
+# reuses cached ARG/LABEL/ENV steps when only a --build-arg value changed (found here).
+RUN ! ldd /usr/local/bin/em-metrics | grep 'not found' \
+ && ldconfig -p | grep -q 'libcurl.so.4 ' \
+ && em-metrics --version
 LABEL org.opencontainers.image.title="em-metrics" \
       org.opencontainers.image.description="DORA and team-health metrics service: delivery events in SQLite, Prometheus and OTLP metrics" \
       org.opencontainers.image.version="$EM_METRICS_VERSION" \
