@@ -1,4 +1,4 @@
-# em-metrics container image: docs/container.md (build, run, volume, health check, what was verified).
+# em-metrics container image: docs/container.md (build, run, volume, health check, verification).
 #   buildah bud --format docker --build-arg EM_METRICS_VERSION=v1.2.3 -t em-metrics:v1.2.3 .
 #   docker build --build-arg EM_METRICS_VERSION=v1.2.3 -t em-metrics:v1.2.3 .
 
