@@ -211,6 +211,13 @@ int ClientMain(int argc, char** argv, const config::GetEnv& env) {
     }
     return kClientOk;
   }
+  // A creation retried after an attempt whose answer was lost finds its own record: 409 then
+  // means the earlier attempt was stored, which is what the step asked for.
+  if (r.status == 409 && attempts > 1) {
+    std::cerr << prefix << "ok: already stored (409" << tries
+              << "; an earlier attempt's answer was lost): " << OneLine(r.body) << "\n";
+    return kClientOk;
+  }
   if (r.status == 0) {
     std::cerr << prefix << "unreachable" << tries << ": " << OneLine(r.error) << "\n";
     return kClientUnreachable;

@@ -16,10 +16,11 @@
 namespace emm::e2e {
 namespace {
 
-// Answers the first `busy` requests 503, the rest 201; counts them. One connection at a time.
+// Answers the first `busy` requests 503, the rest `then` (201 Created, or 409 Conflict); counts
+// them. One connection at a time.
 class BusyServer {
  public:
-  explicit BusyServer(int busy) : busy_(busy) {
+  explicit BusyServer(int busy, int then = 201) : busy_(busy), then_(then) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
@@ -58,7 +59,8 @@ class BusyServer {
       }
       bool busy = requests_++ < busy_;
       std::string out = busy ? "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-                             : "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n";
+                      : then_ == 409 ? "HTTP/1.1 409 Conflict\r\nContent-Length: 0\r\n"
+                                     : "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n";
       out += "Connection: close\r\n\r\n";
       (void)!write(c, out.data(), out.size());
     }
@@ -66,6 +68,7 @@ class BusyServer {
   int fd_ = -1;
   uint16_t port_ = 0;
   int busy_;
+  int then_;
   std::atomic<int> requests_{0};
   std::thread thread_;
 };
@@ -200,6 +203,24 @@ TEST(CiClientRetryTest, BusyTwiceThenCreated) {
                                       busy.url(), "--retry-backoff-ms", "20"});
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(busy.requests(), 3);
+}
+
+// The first attempt was stored but its answer lost (here: a 503 in its place): the retry's 409 is
+// the step done. Without a retry, a 409 is a refusal.
+TEST(CiClientRetryTest, AConflictAfterARetryIsTheEarlierAttemptStored) {
+  TempDir dir;
+  BusyServer lost(1, 409);
+  auto r = RunToExit(dir.path(), {}, {"deployment", "start", "--id", "d1", "--project-id", "p",
+                                      "--first-commit-at", "2024-05-01T10:00:00Z", "--url",
+                                      lost.url(), "--retry-backoff-ms", "20"});
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(lost.requests(), 2);
+  EXPECT_NE(r.output.find("already stored"), std::string::npos) << r.output;
+  BusyServer taken(0, 409);
+  auto first = RunToExit(dir.path(), {}, {"deployment", "start", "--id", "d1", "--project-id", "p",
+                                          "--first-commit-at", "2024-05-01T10:00:00Z", "--url",
+                                          taken.url()});
+  EXPECT_EQ(first.exit_code, 1) << first.output;
 }
 
 TEST(CiClientRetryTest, AlwaysBusyExhaustsTheRetries) {
