@@ -76,11 +76,7 @@ void BindIncident(sqlite3_stmt* s, const Incident& i) {
   BindText(s, 2, i.project_id);
   BindText(s, 3, i.team_id);
   BindText(s, 4, i.environment);
-  if (i.deployment_id) {
-    BindText(s, 5, *i.deployment_id);
-  } else {
-    sqlite3_bind_null(s, 5);
-  }
+  BindOptText(s, 5, i.deployment_id);
   sqlite3_bind_int64(s, 6, i.started_at);
   BindOptTime(s, 7, i.restored_at);
   BindOptTime(s, 8, i.finished_at);
@@ -129,7 +125,7 @@ Incident ReadIncident(sqlite3_stmt* s) {
   i.project_id = ColText(s, 1);
   i.team_id = ColText(s, 2);
   i.environment = ColText(s, 3);
-  if (sqlite3_column_type(s, 4) != SQLITE_NULL) i.deployment_id = ColText(s, 4);
+  i.deployment_id = ColOptText(s, 4);
   i.started_at = sqlite3_column_int64(s, 5);
   i.restored_at = ColOptTime(s, 6);
   i.finished_at = ColOptTime(s, 7);

@@ -56,6 +56,20 @@ inline void BindOptInt(sqlite3_stmt* s, int i, const std::optional<int64_t>& v) 
 inline void BindOptTime(sqlite3_stmt* s, int i, const std::optional<TimeMs>& v) {
   BindOptInt(s, i, v);
 }
+inline void BindOptText(sqlite3_stmt* s, int i, const std::optional<std::string>& v) {
+  if (v) {
+    BindText(s, i, *v);
+  } else {
+    sqlite3_bind_null(s, i);
+  }
+}
+inline void BindOptDouble(sqlite3_stmt* s, int i, const std::optional<double>& v) {
+  if (v) {
+    sqlite3_bind_double(s, i, *v);
+  } else {
+    sqlite3_bind_null(s, i);
+  }
+}
 inline std::string ColText(sqlite3_stmt* s, int i) {
   const unsigned char* p = sqlite3_column_text(s, i);
   return p ? std::string(reinterpret_cast<const char*>(p),
@@ -67,6 +81,10 @@ inline std::optional<int64_t> ColOptInt(sqlite3_stmt* s, int i) {
   return sqlite3_column_int64(s, i);
 }
 inline std::optional<TimeMs> ColOptTime(sqlite3_stmt* s, int i) { return ColOptInt(s, i); }
+inline std::optional<std::string> ColOptText(sqlite3_stmt* s, int i) {
+  if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
+  return ColText(s, i);
+}
 // Binds ?1 = team, ?2 and ?3 = the range [from, to): the team-health reads by team and time.
 inline Bind TeamAndRange(std::string team, TimeMs from, TimeMs to) {
   return [team = std::move(team), from, to](sqlite3_stmt* s) {

@@ -15,14 +15,6 @@ constexpr const char* kTicketColumns =
     "parent_ticket_id, actor_hash, ticket_type, status, current_estimation, initial_estimation, "
     "final_estimation, first_done_at, recorded_at";
 
-void BindOptDouble(sqlite3_stmt* s, int i, const std::optional<double>& v) {
-  if (v) {
-    sqlite3_bind_double(s, i, *v);
-  } else {
-    sqlite3_bind_null(s, i);
-  }
-}
-
 // The CHECK constraint keeps the column to the six names; UNKNOWN is what a newer one would read.
 TicketStatus ColStatus(sqlite3_stmt* s, int i) {
   return domain::ParseTicketStatus(ColText(s, i)).value_or(TicketStatus::kUnknown);
@@ -38,7 +30,7 @@ Ticket ReadTicket(sqlite3_stmt* s) {
   t.updated_at = ColOptTime(s, 5);
   t.started_at = ColOptTime(s, 6);
   t.finished_at = ColOptTime(s, 7);
-  if (sqlite3_column_type(s, 8) != SQLITE_NULL) t.parent_ticket_id = ColText(s, 8);
+  t.parent_ticket_id = ColOptText(s, 8);
   t.actor_hash = ColText(s, 9);
   t.ticket_type = ColText(s, 10);
   t.status = ColStatus(s, 11);
@@ -93,11 +85,7 @@ Status PutTicket(Statements& db, const Ticket& t) {
     BindOptTime(s, 6, t.updated_at);
     BindOptTime(s, 7, t.started_at);
     BindOptTime(s, 8, t.finished_at);
-    if (t.parent_ticket_id) {
-      BindText(s, 9, *t.parent_ticket_id);
-    } else {
-      sqlite3_bind_null(s, 9);
-    }
+    BindOptText(s, 9, t.parent_ticket_id);
     BindText(s, 10, t.actor_hash);
     BindText(s, 11, t.ticket_type);
     BindText(s, 12, domain::TicketStatusName(t.status));
