@@ -168,6 +168,7 @@ int ClientMain(int argc, char** argv, const config::GetEnv& env) {
   ApplyCiDefaults(noun, ci, &fields);
   if (deployment && !fields.first_commit_at && (verb != "finish" || fields.create_if_not_exists)) {
     fields.first_commit_at = FirstCommitAtFromGit(fields.commit_sha, ci.before_sha);
+    if (!fields.first_commit_at) fields.first_commit_at = ci.commit_at;
   }
   auto request = BuildClientRequest(noun, verb, fields, NowTimestamp());
   if (!request.ok()) {
