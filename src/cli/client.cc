@@ -208,7 +208,7 @@ int ClientMain(int argc, char** argv, const config::GetEnv& env) {
     std::cerr << prefix << "ok (" << r.status << ")\n";
     // A created object's id on stdout (the server names incidents): ID=$(em-metrics incident open)
     if (auto location = r.Header("location")) {
-      std::cout << location->substr(location->rfind('/') + 1) << "\n";
+      std::cout << CreatedId(request->path, std::string(*location)) << "\n";
     }
     return kClientOk;
   }
