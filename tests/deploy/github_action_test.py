@@ -107,6 +107,7 @@ class GitHubActionTest(CiTestCase):
             d = self.deployment(id)
             self.assertEqual(d["status"], "deployed")
             self.assertEqual(d["deploy_start_at"], "2026-03-02T11:00:00.000Z")
+            self.assertGreater(d["deployed_at"], "2026-03-03")  # now, not the start time
             self.assertEqual(d["first_commit_at"], "2026-03-01T09:00:00.000Z")
 
     def test_deployed_unknown_without_create_if_not_exists_fails(self):

@@ -14,7 +14,8 @@ import yaml
 import ci_harness
 from ci_harness import TOKEN, CiTestCase
 
-TEMPLATE = os.path.join(ci_harness.SOURCE_DIR, "deploy", "ci", "gitlab", "em-metrics.gitlab-ci.yml")
+TEMPLATE = os.path.join(ci_harness.SOURCE_DIR, "deploy", "ci", "gitlab",
+                        "em-metrics.gitlab-ci.yml")
 PIPELINE_ID = "1717"
 GLOBAL_KEYS = {"include", "variables", "stages", "default", "workflow"}
 
@@ -161,6 +162,41 @@ em-metrics-record:
         self.assertEqual((d["kind"], d["environment"], d["status"]),
                          ("hotfix", "staging", "deployed"))
         self.assertEqual(self.images, [("ghcr.io/em-metrics/em-metrics:latest", ("",))])
+
+    def test_every_job_passes_em_metrics_args(self):
+        pipeline = """
+include:
+  - remote: https://raw.githubusercontent.com/em-metrics/em-metrics/main/deploy/ci/gitlab/em-metrics.gitlab-ci.yml
+start:
+  extends: .em-metrics:deployment-start
+  variables: { EM_METRICS_ARGS: --id args-1 --kind rollback }
+finish:
+  extends: .em-metrics:deployment-finish
+  variables: { EM_METRICS_ARGS: --id args-1 --deployed-at 2026-03-01T12:00:00Z }
+record:
+  extends: .em-metrics:deployment-record
+  variables: { EM_METRICS_ARGS: --id args-2 --project-id other }
+open:
+  extends: .em-metrics:incident-open
+  variables:
+    EM_METRICS_ARGS: --id inc-1 --deployment-id args-1 --started-at 2026-03-01T12:30:00Z
+restore:
+  extends: .em-metrics:incident-restore
+  variables: { EM_METRICS_ARGS: --restored-at 2026-03-01T13:00:00Z }
+close:
+  extends: .em-metrics:incident-finish
+  variables: { EM_METRICS_ARGS: --finished-at 2026-03-01T14:00:00Z }
+"""
+        results = self.run_pipeline(pipeline)
+        self.assert_all_succeeded(results, ["start", "finish", "record", "open", "restore",
+                                            "close"])
+        d = self.deployment("args-1")
+        self.assertEqual((d["kind"], d["deployed_at"]), ("rollback", "2026-03-01T12:00:00.000Z"))
+        self.assertEqual(self.deployment("args-2")["project_id"], "other")
+        status, i = self.server.get("/api/v1/incidents/inc-1")
+        self.assertEqual(status, 200)
+        self.assertEqual((i["deployment_id"], i["restored_at"], i["finished_at"]),
+                         ("args-1", "2026-03-01T13:00:00.000Z", "2026-03-01T14:00:00.000Z"))
 
     def test_a_refused_request_fails_the_job(self):
         results = self.run_pipeline(

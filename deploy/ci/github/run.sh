@@ -29,7 +29,9 @@ fail() {
 case "${EMM_INPUT_DEPLOYMENT_TYPE:-}" in
   CREATED) args=(deployment start) ;;
   DEPLOYED) args=(deployment finish) ;;
-  *) fail "deployment_type can only be CREATED or DEPLOYED, not '${EMM_INPUT_DEPLOYMENT_TYPE:-}'" 1 ;;
+  *)
+    fail "deployment_type can only be CREATED or DEPLOYED, not '${EMM_INPUT_DEPLOYMENT_TYPE:-}'" 1
+    ;;
 esac
 
 # The original parses create_if_not_exists as true/false in any case; empty is its default, false.
