@@ -15,8 +15,9 @@ DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqli
         libssl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev tzdata
 BENCH_DEPS := wrk
 # Tests only: the end-to-end tests scrape the server with Debian's Prometheus and lint with promtool,
-# and read the database beside the server with the sqlite3 shell; python3 checks the docs' links.
-TEST_DEPS := prometheus sqlite3 python3
+# and read the database beside the server with the sqlite3 shell; python3 checks the docs' links;
+# python3-yaml reads deploy/ci's action and GitLab CI template in their tests.
+TEST_DEPS := prometheus sqlite3 python3 python3-yaml
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps bench-deps test-deps build run test bench asan tsan clean

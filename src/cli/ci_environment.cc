@@ -67,6 +67,7 @@ CiDefaults DetectCi(const config::GetEnv& env) {
     d.environment = NonEmpty(env, "CI_ENVIRONMENT_NAME");
     d.commit_sha = NonEmpty(env, "CI_COMMIT_SHA");
     d.before_sha = NonEmpty(env, "CI_COMMIT_BEFORE_SHA");
+    d.commit_at = NonEmpty(env, "CI_COMMIT_TIMESTAMP");
     if (d.before_sha && d.before_sha->find_first_not_of('0') == std::string::npos) {
       d.before_sha.reset();
     }

@@ -17,6 +17,9 @@ struct CiDefaults {
   std::optional<std::string> environment;  // CI_ENVIRONMENT_NAME (GitHub has no such variable)
   std::optional<std::string> commit_sha;   // GITHUB_SHA / CI_COMMIT_SHA
   std::optional<std::string> before_sha;   // CI_COMMIT_BEFORE_SHA: the previous push's head
+  // CI_COMMIT_TIMESTAMP: the shipped commit's time, for when git cannot tell (no git in the job's
+  // image, as in em-metrics' own image used by the GitLab CI template; no clone).
+  std::optional<std::string> commit_at;
 };
 
 // Empty values count as unset; GitLab's all-zero CI_COMMIT_BEFORE_SHA (a new branch) too.

@@ -168,6 +168,7 @@ int ClientMain(int argc, char** argv, const config::GetEnv& env) {
   ApplyCiDefaults(noun, ci, &fields);
   if (deployment && !fields.first_commit_at && (verb != "finish" || fields.create_if_not_exists)) {
     fields.first_commit_at = FirstCommitAtFromGit(fields.commit_sha, ci.before_sha);
+    if (!fields.first_commit_at) fields.first_commit_at = ci.commit_at;
   }
   auto request = BuildClientRequest(noun, verb, fields, NowTimestamp());
   if (!request.ok()) {
@@ -207,7 +208,7 @@ int ClientMain(int argc, char** argv, const config::GetEnv& env) {
     std::cerr << prefix << "ok (" << r.status << ")\n";
     // A created object's id on stdout (the server names incidents): ID=$(em-metrics incident open)
     if (auto location = r.Header("location")) {
-      std::cout << location->substr(location->rfind('/') + 1) << "\n";
+      std::cout << CreatedId(request->path, std::string(*location)) << "\n";
     }
     return kClientOk;
   }

@@ -104,4 +104,12 @@ Result<ClientRequest> BuildClientRequest(const std::string& noun, const std::str
   return Status::InvalidArgument("command", "unknown command " + noun + " " + verb);
 }
 
+std::string CreatedId(const std::string& path, const std::string& location) {
+  const std::string prefix = path + "/";
+  if (location.size() > prefix.size() && location.compare(0, prefix.size(), prefix) == 0) {
+    return location.substr(prefix.size());
+  }
+  return location.substr(location.rfind('/') + 1);
+}
+
 }  // namespace emm::cli

@@ -33,4 +33,9 @@ void ApplyCiDefaults(const std::string& noun, const CiDefaults& ci, ClientFields
 Result<ClientRequest> BuildClientRequest(const std::string& noun, const std::string& verb,
                                          const ClientFields& f, const std::string& now);
 
+// The id a creation's `Location` names: what follows the collection `path` the request was sent
+// to (ids may hold '/', e.g. incident_group/app_3 for a GitLab project, which the server's
+// Location does not encode), else its last segment.
+std::string CreatedId(const std::string& path, const std::string& location);
+
 }  // namespace emm::cli

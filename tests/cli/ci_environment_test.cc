@@ -34,13 +34,15 @@ TEST(CiEnvironmentTest, GitLabCi) {
                                    {"CI_PROJECT_PATH", "group/app"},
                                    {"CI_ENVIRONMENT_NAME", "production"},
                                    {"CI_COMMIT_SHA", "def456"},
-                                   {"CI_COMMIT_BEFORE_SHA", "0123ab"}}));
+                                   {"CI_COMMIT_BEFORE_SHA", "0123ab"},
+                                   {"CI_COMMIT_TIMESTAMP", "2026-01-02T03:04:05+00:00"}}));
   EXPECT_EQ(d.system, "gitlab-ci");
   EXPECT_EQ(d.id, "987");
   EXPECT_EQ(d.project_id, "group/app");
   EXPECT_EQ(d.environment, "production");
   EXPECT_EQ(d.commit_sha, "def456");
   EXPECT_EQ(d.before_sha, "0123ab");
+  EXPECT_EQ(d.commit_at, "2026-01-02T03:04:05+00:00");
 }
 
 TEST(CiEnvironmentTest, GitLabNewBranchHasNoBeforeSha) {

@@ -101,6 +101,13 @@ TEST(ClientRequestTest, Incidents) {
   EXPECT_EQ(finish->body, "{}");  // no --finished-at: the server's now
 }
 
+TEST(ClientRequestTest, CreatedIdMayHoldSlashes) {
+  EXPECT_EQ(CreatedId("/api/v1/incidents", "/api/v1/incidents/incident_group/app_3"),
+            "incident_group/app_3");
+  EXPECT_EQ(CreatedId("/api/v1/deployments", "/api/v1/deployments/42"), "42");
+  EXPECT_EQ(CreatedId("/api/v1/deployments", "https://em.example.com/elsewhere/7"), "7");
+}
+
 TEST(ClientRequestTest, CiDefaultsFillOnlyUnsetFields) {
   CiDefaults ci;
   ci.id = "run-9";
