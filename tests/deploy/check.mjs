@@ -145,6 +145,12 @@ async function main() {
 
   const manifests = [...listed].flatMap(readYaml);
   const { objects, evaluator } = await renderModule(module);
+  // Every default passes its variable's own validation.
+  for (const [name, v] of Object.entries(module.variable)) {
+    for (const rule of v.validation ?? []) {
+      if ((await evaluator.value(rule.condition, {})) !== true) fail(`module: the default of "${name}" fails its validation`);
+    }
+  }
   failures.push(...(await compare(objects, manifests, "defaults")));
 
   const ingressManifest = readYaml("ingress.yaml");

@@ -35,6 +35,7 @@ const FUNCTIONS = {
   },
   sha256: (s) => createHash("sha256").update(String(s), "utf8").digest("hex"),
   tostring: (v) => (v == null ? null : String(v)),
+  contains: (list, v) => list.includes(v),
 };
 
 const BINARY = {
@@ -43,6 +44,7 @@ const BINARY = {
   logicalAnd: (a, b) => a && b,
   logicalOr: (a, b) => a || b,
   greaterThan: (a, b) => a > b,
+  greaterThanOrEqual: (a, b) => a >= b,
   lessThan: (a, b) => a < b,
   add: (a, b) => a + b,
   subtract: (a, b) => a - b,

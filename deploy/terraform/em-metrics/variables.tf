@@ -45,6 +45,11 @@ variable "image_pull_policy" {
   description = "IfNotPresent, Always or Never."
   type        = string
   default     = "IfNotPresent"
+
+  validation {
+    condition     = contains(["IfNotPresent", "Always", "Never"], var.image_pull_policy)
+    error_message = "image_pull_policy: IfNotPresent, Always or Never."
+  }
 }
 
 # --- storage: one SQLite file on one ReadWriteOnce volume ---
@@ -67,6 +72,11 @@ variable "service_type" {
   description = "Type of the Service: ClusterIP, NodePort or LoadBalancer."
   type        = string
   default     = "ClusterIP"
+
+  validation {
+    condition     = contains(["ClusterIP", "NodePort", "LoadBalancer"], var.service_type)
+    error_message = "service_type: ClusterIP, NodePort or LoadBalancer."
+  }
 }
 
 variable "service_port" {
@@ -123,12 +133,22 @@ variable "log_level" {
   description = "EM_METRICS_LOG_LEVEL: trace, debug, info, warn, error, fatal or silent."
   type        = string
   default     = "info"
+
+  validation {
+    condition     = contains(["trace", "debug", "info", "warn", "error", "fatal", "silent"], var.log_level)
+    error_message = "log_level: trace, debug, info, warn, error, fatal or silent."
+  }
 }
 
 variable "threads" {
   description = "EM_METRICS_THREADS: HTTP I/O threads. Set because the server's default (one per core) counts the node's cores, not the pod's CPU limit."
   type        = number
   default     = 2
+
+  validation {
+    condition     = var.threads >= 1
+    error_message = "threads: 1 or more."
+  }
 }
 
 variable "scrape_no_auth" {
@@ -246,4 +266,9 @@ variable "startup_failure_threshold" {
   description = "Startup probe attempts, 5 s apart, before the pod is restarted: the server listens once migrations are done, which take seconds per million stored events on an upgrade (docs/operations.md#upgrades-and-migrations). Default: 5 minutes."
   type        = number
   default     = 60
+
+  validation {
+    condition     = var.startup_failure_threshold >= 1
+    error_message = "startup_failure_threshold: 1 or more."
+  }
 }
