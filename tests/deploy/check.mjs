@@ -41,14 +41,16 @@ export function diff(a, b, path = "") {
   return out;
 }
 
-const readYaml = (file) => yaml.loadAll(readFileSync(join(manifestDir, file), "utf8")).filter(Boolean);
+const readYaml = (file) =>
+  yaml.loadAll(readFileSync(join(manifestDir, file), "utf8")).filter(Boolean);
 
 function checkVariables(module, where) {
   for (const [name, v] of Object.entries(module.variable)) {
     if (typeof v.description !== "string" || v.description.trim() === "") {
       fail(`${where}: variable "${name}" has no description`);
     }
-    if (typeof v.type !== "string" || v.type.trim() === "") fail(`${where}: variable "${name}" has no type`);
+    if (typeof v.type !== "string" || v.type.trim() === "")
+      fail(`${where}: variable "${name}" has no type`);
   }
   for (const [name, o] of Object.entries(module.output)) {
     if (typeof o.description !== "string" || o.description.trim() === "") {
@@ -71,7 +73,8 @@ function checkContainers(objects, where) {
       }
       for (const kind of ["limits", "requests"]) {
         for (const r of ["cpu", "memory"]) {
-          if (!c.resources?.[kind]?.[r]) fail(`${where}: ${key(o)} container ${c.name}: no ${kind}.${r}`);
+          if (!c.resources?.[kind]?.[r])
+            fail(`${where}: ${key(o)} container ${c.name}: no ${kind}.${r}`);
         }
       }
     }
@@ -88,19 +91,25 @@ function secretKeys(text) {
 // a name would be ignored by the server, silently).
 function checkEnvNamesDocumented(names) {
   const text = ["docs/configuration.md", "docs/metrics-export.md"]
-    .map((f) => readFileSync(join(root, f), "utf8")).join("\n");
+    .map((f) => readFileSync(join(root, f), "utf8"))
+    .join("\n");
   const documented = new Set();
   // `OTEL_EXPORTER_OTLP_[METRICS_]HEADERS` documents both names.
   for (const [, n] of text.matchAll(/`([A-Z][A-Z0-9_]*(?:\[[A-Z0-9_]+\][A-Z0-9_]*)*)`/g)) {
     documented.add(n.replace(/\[([A-Z0-9_]+)\]/g, "$1"));
     documented.add(n.replace(/\[[A-Z0-9_]+\]/g, ""));
   }
-  for (const n of names) if (!documented.has(n)) fail(`env ${n}: not in docs/configuration.md or docs/metrics-export.md`);
+  for (const n of names)
+    if (!documented.has(n))
+      fail(`env ${n}: not in docs/configuration.md or docs/metrics-export.md`);
 }
 
 async function validateSchemas(objects, where) {
-  const groups = { v1: "kubernetes-models/v1", "apps/v1": "kubernetes-models/apps/v1",
-    "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1" };
+  const groups = {
+    v1: "kubernetes-models/v1",
+    "apps/v1": "kubernetes-models/apps/v1",
+    "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
+  };
   for (const o of objects) {
     const Model = (await import(groups[o.apiVersion]))[o.kind];
     try {
@@ -121,10 +130,12 @@ export async function compare(rendered, manifests, where) {
       continue;
     }
     byKey.delete(key(o));
-    const strip = (x) => (x.kind === "Secret" ? { ...x, data: undefined, stringData: undefined } : x);
+    const strip = (x) =>
+      x.kind === "Secret" ? { ...x, data: undefined, stringData: undefined } : x;
     for (const d of diff(strip(o), strip(m))) problems.push(`${where}: ${key(o)} ${d}`);
   }
-  for (const k of byKey.keys()) problems.push(`${where}: the manifests hold ${k}, the module does not create it`);
+  for (const k of byKey.keys())
+    problems.push(`${where}: the manifests hold ${k}, the module does not create it`);
   return problems;
 }
 
@@ -133,51 +144,79 @@ async function main() {
   const example = await loadModule(exampleDir);
   checkVariables(module, "module");
   checkVariables(example, "examples/basic");
+  // docs/kubernetes.md's tables list every variable and output of the module.
+  const page = readFileSync(join(root, "docs/kubernetes.md"), "utf8");
+  for (const name of [...Object.keys(module.variable), ...Object.keys(module.output)]) {
+    if (!page.includes(`| \`${name}\` |`)) fail(`docs/kubernetes.md: no table row for \`${name}\``);
+  }
 
   const kustomization = yaml.load(readFileSync(join(manifestDir, "kustomization.yaml"), "utf8"));
-  const yamlFiles = readdirSync(manifestDir).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");
+  const yamlFiles = readdirSync(manifestDir).filter(
+    (f) => f.endsWith(".yaml") && f !== "kustomization.yaml",
+  );
   const listed = new Set(kustomization.resources ?? []);
   for (const f of yamlFiles) {
-    if (f !== "ingress.yaml" && !listed.has(f)) fail(`kustomization.yaml: ${f} is not in resources`);
+    if (f !== "ingress.yaml" && !listed.has(f))
+      fail(`kustomization.yaml: ${f} is not in resources`);
   }
-  for (const f of listed) if (!yamlFiles.includes(f)) fail(`kustomization.yaml: ${f} does not exist`);
-  if (listed.has("ingress.yaml")) fail("kustomization.yaml: ingress.yaml is optional, not a default resource");
+  for (const f of listed)
+    if (!yamlFiles.includes(f)) fail(`kustomization.yaml: ${f} does not exist`);
+  if (listed.has("ingress.yaml"))
+    fail("kustomization.yaml: ingress.yaml is optional, not a default resource");
 
   const manifests = [...listed].flatMap(readYaml);
   const { objects, evaluator } = await renderModule(module);
   // Every default passes its variable's own validation.
   for (const [name, v] of Object.entries(module.variable)) {
     for (const rule of v.validation ?? []) {
-      if ((await evaluator.value(rule.condition, {})) !== true) fail(`module: the default of "${name}" fails its validation`);
+      if ((await evaluator.value(rule.condition, {})) !== true)
+        fail(`module: the default of "${name}" fails its validation`);
     }
   }
   failures.push(...(await compare(objects, manifests, "defaults")));
 
   const ingressManifest = readYaml("ingress.yaml");
-  const withIngress = (await renderModule(module, INGRESS_EXAMPLE)).objects.filter((o) => o.kind === "Ingress");
-  if (withIngress.length !== 1) fail(`the module with ingress_host set creates ${withIngress.length} Ingresses`);
+  const withIngress = (await renderModule(module, INGRESS_EXAMPLE)).objects.filter(
+    (o) => o.kind === "Ingress",
+  );
+  if (withIngress.length !== 1)
+    fail(`the module with ingress_host set creates ${withIngress.length} Ingresses`);
   failures.push(...(await compare(withIngress, ingressManifest, "ingress")));
 
   // The image kustomize sets is the module's default image.
   const img = kustomization.images?.[0];
-  if (img?.name !== evaluator.vars.image || img?.newTag !== evaluator.vars.image_tag || kustomization.images.length !== 1) {
-    fail(`kustomization.yaml images: ${JSON.stringify(kustomization.images)}, module ${evaluator.vars.image}:${evaluator.vars.image_tag}`);
+  if (
+    img?.name !== evaluator.vars.image ||
+    img?.newTag !== evaluator.vars.image_tag ||
+    kustomization.images.length !== 1
+  ) {
+    fail(
+      `kustomization.yaml images: ${JSON.stringify(kustomization.images)}, module ${evaluator.vars.image}:${evaluator.vars.image_tag}`,
+    );
   }
 
   // The Secret's keys, and every env name, are settings the server reads.
   const moduleSecretKeys = Object.keys(await evaluator.local("secret_env_all"));
   const exampleKeys = secretKeys(readFileSync(join(manifestDir, "secret.yaml"), "utf8"));
-  for (const k of exampleKeys) if (!moduleSecretKeys.includes(k)) fail(`secret.yaml: ${k} is not a secret variable of the module`);
-  for (const k of moduleSecretKeys) if (!exampleKeys.includes(k)) fail(`secret.yaml: ${k} (a secret variable of the module) is not listed`);
+  for (const k of exampleKeys) {
+    if (!moduleSecretKeys.includes(k)) fail(`secret.yaml: ${k} is not a secret variable of the module`);
+  }
+  for (const k of moduleSecretKeys) {
+    if (!exampleKeys.includes(k)) fail(`secret.yaml: ${k} (a module secret variable) is not listed`);
+  }
   const env = Object.keys(await evaluator.local("env"));
   checkEnvNamesDocumented([...env, ...moduleSecretKeys]);
 
   // The teams file's digest in the pod template is that of the ConfigMap's file.
   const cm = manifests.find((o) => o.kind === "ConfigMap");
   const sts = manifests.find((o) => o.kind === "StatefulSet");
-  const digest = createHash("sha256").update(cm?.data?.["teams.json"] ?? "").digest("hex");
+  const digest = createHash("sha256")
+    .update(cm?.data?.["teams.json"] ?? "")
+    .digest("hex");
   if (sts?.spec?.template?.metadata?.annotations?.["em-metrics/teams-sha256"] !== digest) {
-    fail(`statefulset.yaml: em-metrics/teams-sha256 is not the sha256 of configmap.yaml's teams.json (${digest})`);
+    fail(
+      `statefulset.yaml: em-metrics/teams-sha256 is not the sha256 of configmap.yaml's teams.json (${digest})`,
+    );
   }
 
   checkContainers(objects, "module");
@@ -187,15 +226,20 @@ async function main() {
 
   // The comparison itself can fail: a changed value in a copy of the manifests is reported.
   const changed = structuredClone(manifests);
-  changed.find((o) => o.kind === "StatefulSet").spec.volumeClaimTemplates[0].spec.resources.requests.storage = "6Gi";
+  const changedSts = changed.find((o) => o.kind === "StatefulSet");
+  changedSts.spec.volumeClaimTemplates[0].spec.resources.requests.storage = "6Gi";
   const found = await compare(objects, changed, "self-check");
   if (!found.some((p) => p.includes("/volumeClaimTemplates/0/spec/resources/requests/storage"))) {
     fail("self-check: a changed storage size in the manifests was not reported");
   }
 
-  console.log(`module: ${module.files.length} files, ${Object.keys(module.variable).length} variables; ` +
-    `examples/basic: ${Object.keys(example.variable).length} variables`);
-  console.log(`compared: ${objects.map(key).join(", ")}; Ingress with ${Object.keys(INGRESS_EXAMPLE).join(", ")}`);
+  console.log(
+    `module: ${module.files.length} files, ${Object.keys(module.variable).length} variables; ` +
+      `examples/basic: ${Object.keys(example.variable).length} variables`,
+  );
+  console.log(
+    `compared: ${objects.map(key).join(", ")}; Ingress with ${Object.keys(INGRESS_EXAMPLE).join(", ")}`,
+  );
   if (failures.length) {
     for (const f of failures) console.error(`FAIL ${f}`);
     process.exit(1);

@@ -11,7 +11,9 @@ import hcl2json from "@cdktf/hcl2json";
 // Every .tf file of a directory, merged: { variable, locals, resource, output, files }.
 export async function loadModule(dir) {
   const module = { dir, variable: {}, locals: {}, resource: {}, output: {}, files: [] };
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".tf")).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith(".tf"))
+    .sort()) {
     const json = await hcl2json.parse(file, readFileSync(join(dir, file), "utf8"));
     module.files.push(file);
     for (const [name, [body]] of Object.entries(json.variable ?? {})) module.variable[name] = body;
@@ -51,7 +53,10 @@ const BINARY = {
 };
 
 // Terraform iterates a map in the lexical order of its keys (for_each, for expressions).
-const sortedEntries = (map) => Object.keys(map).sort().map((k) => [k, map[k]]);
+const sortedEntries = (map) =>
+  Object.keys(map)
+    .sort()
+    .map((k) => [k, map[k]]);
 
 export class Evaluator {
   // vars: the module's variables (defaults, then overrides); locals are evaluated on first use.
@@ -145,7 +150,9 @@ export class Evaluator {
         return this.forExpr(n.meta, scope);
       default:
     }
-    throw new Error(`expression not supported by the test's evaluator: ${n.type} ${n.meta?.value ?? ""}`);
+    throw new Error(
+      `expression not supported by the test's evaluator: ${n.type} ${n.meta?.value ?? ""}`,
+    );
   }
 
   async forExpr(m, scope) {
@@ -180,7 +187,8 @@ export class Evaluator {
     }
     for (const seg of rest) {
       const key = /^".*"$/.test(seg) ? JSON.parse(seg) : seg;
-      if (v == null || !(key in Object(v))) throw new Error(`no attribute ${key} in ${parts.map((p) => p.segment).join(".")}`);
+      if (v == null || !(key in Object(v)))
+        throw new Error(`no attribute ${key} in ${parts.map((p) => p.segment).join(".")}`);
       v = v[key];
     }
     return v;
@@ -199,19 +207,37 @@ const KINDS = {
   kubernetes_ingress_v1: ["networking.k8s.io/v1", "Ingress"],
 };
 // Meta-arguments and provider-only settings: not part of the object sent to the cluster.
-const NOT_IN_OBJECT = new Set(["count", "depends_on", "lifecycle", "provider", "timeouts",
-  "wait_for_rollout", "wait_for_load_balancer"]);
+const NOT_IN_OBJECT = new Set([
+  "count",
+  "depends_on",
+  "lifecycle",
+  "provider",
+  "timeouts",
+  "wait_for_rollout",
+  "wait_for_load_balancer",
+]);
 // Repeated blocks become lists with the API's plural name. `port` is one object under an
 // Ingress backend's `service`, a list elsewhere.
 const LISTS = {
-  container: "containers", init_container: "initContainers", port: "ports", env: "env",
-  env_from: "envFrom", volume_mount: "volumeMounts", volume: "volumes",
-  volume_claim_template: "volumeClaimTemplates", rule: "rules", path: "paths", tls: "tls",
-  toleration: "tolerations", image_pull_secrets: "imagePullSecrets",
+  container: "containers",
+  init_container: "initContainers",
+  port: "ports",
+  env: "env",
+  env_from: "envFrom",
+  volume_mount: "volumeMounts",
+  volume: "volumes",
+  volume_claim_template: "volumeClaimTemplates",
+  rule: "rules",
+  path: "paths",
+  tls: "tls",
+  toleration: "tolerations",
+  image_pull_secrets: "imagePullSecrets",
 };
 const SINGLE_UNDER = { port: new Set(["service"]) };
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
-const isBlockList = (v) => Array.isArray(v) && v.length > 0 &&
+const isBlockList = (v) =>
+  Array.isArray(v) &&
+  v.length > 0 &&
   v.every((x) => x && typeof x === "object" && !Array.isArray(x));
 
 async function renderBlock(ev, body, scope, parent) {
@@ -227,7 +253,15 @@ async function renderBlock(ev, body, scope, parent) {
           const entries = Array.isArray(coll) ? coll.map((x, i) => [i, x]) : sortedEntries(coll);
           const iterator = spec.iterator ?? label;
           for (const [k, x] of entries) {
-            addBlock(label, await renderBlock(ev, spec.content[0], { ...scope, [iterator]: { key: k, value: x } }, label));
+            addBlock(
+              label,
+              await renderBlock(
+                ev,
+                spec.content[0],
+                { ...scope, [iterator]: { key: k, value: x } },
+                label,
+              ),
+            );
           }
         }
       }
@@ -256,7 +290,8 @@ export async function renderModule(module, overrides = {}) {
     if (!KINDS[type]) throw new Error(`resource type not known to the test: ${type}.${name}`);
     if (body.count !== undefined) {
       const count = await ev.value(body.count, {});
-      if (count !== 0 && count !== 1) throw new Error(`${type}.${name}: count ${count} (0 or 1 expected)`);
+      if (count !== 0 && count !== 1)
+        throw new Error(`${type}.${name}: count ${count} (0 or 1 expected)`);
       if (count === 0) continue;
     }
     const [apiVersion, kind] = KINDS[type];
