@@ -3,7 +3,8 @@
 #   make build   configure and build into $(BUILD) (Release)
 #   make run     deps + build + start the server (SQLite at ./data/em-metrics.db unless SQLITE_DB is set)
 #   make test    deps + build + every test (ctest)
-#   make test-deps  prometheus + node + npm (apt, only when the commands are missing) + the OTLP test sink's npm packages
+#   make test-deps  prometheus + node + npm (apt, only when the commands are missing) + the npm packages
+#                   of the OTLP test sink and of the deploy checks (tests/deploy)
 #   make bench   deps + build + the harnesses: writes (run_load.sh), /metrics (metrics_scrape.sh), OTLP export
 #   make asan    every test built with AddressSanitizer + UBSan (build-asan/)
 #   make tsan    every test built with ThreadSanitizer (build-tsan/)
@@ -40,15 +41,19 @@ bench-deps:
 # The OTLP tests run a Node receiver (tests/interop/otlp). node/npm are checked as commands, not
 # dpkg packages: a NodeSource nodejs (which bundles npm) must not be replaced by Debian's.
 OTLP_SINK_DIR := tests/interop/otlp
+# deploy_manifests: the Terraform module and the Kubernetes manifests agree (docs/kubernetes.md).
+DEPLOY_CHECK_DIR := tests/deploy
+NPM_TEST_DIRS := $(OTLP_SINK_DIR) $(DEPLOY_CHECK_DIR)
 test-deps:
 	@$(MAKE) --no-print-directory deps EXTRA_DEPS="$(TEST_DEPS)"
 	@pkgs=""; command -v node >/dev/null 2>&1 || pkgs="nodejs"; \
 	command -v npm >/dev/null 2>&1 || pkgs="$$pkgs npm"; \
 	if [ -n "$$pkgs" ]; then $(MAKE) --no-print-directory deps EXTRA_DEPS="$$pkgs"; fi
-	@cd $(OTLP_SINK_DIR) && if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
-	  if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
-	  else npm install --no-audit --no-fund; fi && touch node_modules; \
-	fi
+	@for d in $(NPM_TEST_DIRS); do (cd $$d && \
+	  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules ]; then \
+	    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; \
+	    else npm install --no-audit --no-fund; fi && touch node_modules; \
+	  fi) || exit 1; done
 
 $(BUILD)/CMakeCache.txt:
 	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
