@@ -40,7 +40,13 @@ started=$SECONDS
 pass() { echo "PASS: $*"; }
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 # A step the later checks need: its failure ends the run (the trap still cleans up).
-fatal() { echo "FAIL: $*"; failures=$((failures + 1)); exit 1; }
+fatal() { fail "$@"; exit 1; }
+# check WHAT DETAIL COMMAND...: PASS: WHAT when COMMAND succeeds, else FAIL: WHAT (got: DETAIL).
+check() {
+  local what=$1 detail=$2
+  shift 2
+  if "$@"; then pass "$what"; else fail "$what (got: $detail)"; fi
+}
 
 # Runs a command with its output in a file, shown only when it fails: podman logs harmless
 # errors on every run here (no systemd for the health check timers).
@@ -83,7 +89,8 @@ done
 exec 9>/tmp/emm-image-test-base.lock
 flock 9
 if podman image exists "$base"; then
-  echo "base: $base already present ($(podman image inspect --format '{{.Id}}' "$base" | cut -c1-12)), reused"
+  base_id=$(podman image inspect --format '{{.Id}}' "$base" | cut -c1-12)
+  echo "base: $base already present ($base_id), reused"
 else
   echo "base: $base not present; making it with mmdebstrap (minbase bookworm) and podman import"
   t0=$SECONDS
@@ -111,7 +118,8 @@ last_from=$(grep -n '^FROM ' "$repo/Dockerfile" | tail -n1 | cut -d: -f1)
   tail -n +"$last_from" "$repo/Dockerfile"
 } >"$dockerfile"
 grep -q '^COPY --from=build /src/build/em-metrics ' "$dockerfile" \
-  || fatal "the Dockerfile's last stage copies /src/build/em-metrics from the build stage (update this test)"
+  || fatal "the Dockerfile's last stage copies /src/build/em-metrics from the build stage" \
+       "(the layout this test relies on)"
 strip -o "$work/context/em-metrics" "$binary"
 
 t0=$SECONDS
@@ -136,11 +144,14 @@ podman image ls "$image" | sed 's/^/    /'
 if [[ $((size - base_size)) -le 40000000 ]]; then
   pass "the image adds $(mb $((size - base_size))) to its base (at most 40 MB)"
 else
-  fail "the image adds $(mb $((size - base_size))) to its base (over 40 MB: unstripped binary, apt's cache?)"
+  fail "the image adds $(mb $((size - base_size))) to its base" \
+       "(over 40 MB: an unstripped binary, apt's cache?)"
 fi
 
 # --- labels and version ---
-label() { podman image inspect --format "{{index .Labels \"org.opencontainers.image.$1\"}}" "$image"; }
+label() {
+  podman image inspect --format "{{index .Labels \"org.opencontainers.image.$1\"}}" "$image"
+}
 label_ok=1
 for want in "title=em-metrics" "version=$version" "revision=$vcs_ref" "created=$build_date" \
     "base.name=$base"; do
@@ -150,7 +161,10 @@ for want in "title=em-metrics" "version=$version" "revision=$vcs_ref" "created=$
     label_ok=0
   fi
 done
-[[ -n $(label description) ]] || { fail "label org.opencontainers.image.description is empty"; label_ok=0; }
+if [[ -z $(label description) ]]; then
+  fail "label org.opencontainers.image.description is empty"
+  label_ok=0
+fi
 [[ $label_ok == 1 ]] && pass "OCI labels: title, description, version, revision, created, base.name"
 
 got=$("${podman[@]}" run --rm "${limits[@]}" "$image" --version 2>"$work/version.err") || true
@@ -192,25 +206,25 @@ api() {  # METHOD PATH [BODY]: prints the status code, the body goes to $work/bo
 
 start_server "$run_id-1"
 body=$(curl -sS "http://127.0.0.1:$port/health")
-[[ $body == '{"ok":true}' ]] && pass "/health answers 200 {\"ok\":true} from the container (port $port)" \
-  || fail "/health answered '$body'"
+check "/health answers 200 {\"ok\":true} from the container (port $port)" "'$body'" \
+  [ "$body" = '{"ok":true}' ]
 
 code=$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/v1/deployments")
-[[ $code == 401 ]] && pass "token auth from the environment: no token is 401" \
-  || fail "a request without a token answered $code, expected 401"
+check "token auth from the environment: no token is 401" "answered $code" [ "$code" = 401 ]
 code=$(api GET /api/v1/version)
-[[ $code == 200 && $(cat "$work/body") == *"\"$version\""* ]] \
-  && pass "GET /api/v1/version serves the build argument" \
-  || fail "GET /api/v1/version: $code $(cat "$work/body")"
+check "GET /api/v1/version serves the build argument" "$code $(cat "$work/body")" \
+  [ "$code $(cat "$work/body")" = "200 {\"version\":\"$version\"}" ]
 
 uid=$("${podman[@]}" exec "$run_id-1" id -u 2>/dev/null || echo "?")
-proc_uid=$("${podman[@]}" exec "$run_id-1" sh -c "awk '/^Uid:/ {print \$2, \$3, \$4, \$5}' /proc/1/status" 2>/dev/null || echo "?")
-[[ $uid == 10001 && $proc_uid == "10001 10001 10001 10001" ]] \
-  && pass "runs as non-root: uid 10001 (exec id -u; PID 1's real, effective, saved and fs uid)" \
-  || fail "not uid 10001: exec id -u '$uid', /proc/1/status Uid '$proc_uid'"
+proc_uid=$("${podman[@]}" exec "$run_id-1" sh -c \
+  "awk '/^Uid:/ {print \$2, \$3, \$4, \$5}' /proc/1/status" 2>/dev/null || echo "?")
+check "runs as non-root: uid 10001 (exec id -u; PID 1's real, effective, saved and fs uid)" \
+  "exec id -u '$uid', /proc/1/status Uid '$proc_uid'" \
+  [ "$uid / $proc_uid" = "10001 / 10001 10001 10001 10001" ]
 
 if quiet "${podman[@]}" healthcheck run "$run_id-1" \
-    && [[ $("${podman[@]}" inspect --format '{{.State.Health.Status}}' "$run_id-1") == healthy ]]; then
+    && [[ $("${podman[@]}" inspect --format '{{.State.Health.Status}}' "$run_id-1") \
+          == healthy ]]; then
   pass "the HEALTHCHECK reports healthy"
 else
   fail "the HEALTHCHECK does not report healthy"
@@ -226,19 +240,22 @@ else
 fi
 "${podman[@]}" rm -f -v -t 0 "$run_id-idle" >/dev/null 2>&1 || true
 
-deployment='{"create_if_not_exists":true,"project_id":"image-test","first_commit_at":"2024-05-01T09:12:00Z","deploy_start_at":"2024-05-01T10:00:00Z","deployed_at":"2024-05-01T10:07:00Z"}'
+deployment='{"create_if_not_exists":true,"project_id":"image-test",
+  "first_commit_at":"2024-05-01T09:12:00Z","deploy_start_at":"2024-05-01T10:00:00Z",
+  "deployed_at":"2024-05-01T10:07:00Z"}'
 code=$(api POST /api/v1/deployments/42/deployed "$deployment")
-[[ $code == 201 ]] && pass "a deployment written through the container's API (201)" \
-  || fail "POST /api/v1/deployments/42/deployed answered $code: $(cat "$work/body")"
-owners=$("${podman[@]}" exec "$run_id-1" stat -c '%u:%g' /data/em-metrics.db 2>/dev/null || echo "?")
-[[ $owners == 10001:10001 ]] && pass "the database on the volume is owned by 10001:10001" \
-  || fail "/data/em-metrics.db is owned by '$owners'"
+check "a deployment written through the container's API (201)" "$code $(cat "$work/body")" \
+  [ "$code" = 201 ]
+owners=$("${podman[@]}" exec "$run_id-1" stat -c '%u:%g' /data/em-metrics.db 2>/dev/null \
+  || echo "?")
+check "the database on the volume is owned by 10001:10001" "owner '$owners'" \
+  [ "$owners" = 10001:10001 ]
 
 # SIGTERM, the shutdown a `podman stop` / `docker stop` gives; then a new container on the volume.
 quiet "${podman[@]}" stop -t 20 "$run_id-1" || fail "podman stop"
 exit_code=$("${podman[@]}" inspect --format '{{.State.ExitCode}}' "$run_id-1")
-[[ $exit_code == 0 ]] && pass "the server exits 0 on podman stop (SIGTERM)" \
-  || fail "the server exited $exit_code on podman stop"
+check "the server exits 0 on podman stop (SIGTERM)" "exit status $exit_code" \
+  [ "$exit_code" = 0 ]
 start_server "$run_id-2"
 code=$(api GET /api/v1/deployments/42)
 if [[ $code == 200 && $(cat "$work/body") == *'"project_id":"image-test"'* \
