@@ -9,9 +9,9 @@
 set -euo pipefail
 
 if [[ "${EMM_SKIP_IMAGE_TEST:-}" == 1 ]]; then
-  echo "##################################################################"
-  echo "# SKIPPED: the image test (EMM_SKIP_IMAGE_TEST=1). Nothing checked. #"
-  echo "##################################################################"
+  echo "####################################################################"
+  echo "SKIPPED: the image test (EMM_SKIP_IMAGE_TEST=1): nothing was checked"
+  echo "####################################################################"
   exit 0
 fi
 
