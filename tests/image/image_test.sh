@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The container image test (`make test-image`, docs/container.md#what-make-test-image-checks):
+# The container image test (`make test-image`, docs/container.md#make-test-image-what-ci-checks):
 # builds the runtime stage of the repository's Dockerfile around the host's build of the binary,
 # runs it with podman and checks what a user relies on. Prints PASS/FAIL per check, exits nonzero
 # on any failure, and removes only the containers, volume and images it created.
@@ -183,7 +183,7 @@ volume_created=1
 port=""
 
 # Starts a server container on the volume, its port 3000 published on a free loopback port;
-# waits (bounded) until /health answers.
+# waits (bounded, not timed) until /health answers.
 start_server() {
   local name=$1
   containers+=("$name")
@@ -191,7 +191,7 @@ start_server() {
     -v "$volume:/data" -e EM_METRICS_TOKEN_AUTH="$token" "$image" \
     || fatal "container $name starts"
   port=$("${podman[@]}" port "$name" 3000/tcp | sed 's/.*://')
-  for _ in $(seq 1 100); do
+  for _ in $(seq 1 150); do  # up to about 30 s: a loaded CI machine
     if curl -fsS -o /dev/null "http://127.0.0.1:$port/health" 2>/dev/null; then return 0; fi
     if [[ $("${podman[@]}" inspect --format '{{.State.Running}}' "$name") != true ]]; then break; fi
     sleep 0.2
