@@ -5,6 +5,7 @@
 #   make test    deps + build + every test (ctest)
 #   make test-deps  prometheus + node + npm (apt, only when the commands are missing) + the npm packages
 #                   of the OTLP test sink and of the deploy checks (tests/deploy)
+#   make test-image  the Dockerfile's runtime stage around $(BUILD)/em-metrics, run with podman
 #   make bench   deps + build + the harnesses: writes (run_load.sh), /metrics (metrics_scrape.sh), OTLP export
 #   make asan    every test built with AddressSanitizer + UBSan (build-asan/)
 #   make tsan    every test built with ThreadSanitizer (build-tsan/)
@@ -19,9 +20,13 @@ BENCH_DEPS := wrk
 # and read the database beside the server with the sqlite3 shell; python3 checks the docs' links;
 # python3-yaml reads deploy/ci's action and GitLab CI template in their tests.
 TEST_DEPS := prometheus sqlite3 python3 python3-yaml
+# The image test: buildah builds and podman (with runc, netavark and its iptables rules for -p) runs
+# the image offline on a base made by mmdebstrap; curl talks to the container.
+IMAGE_TEST_DEPS := podman buildah runc netavark iptables mmdebstrap curl
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps bench-deps test-deps build run test bench asan tsan clean
+.PHONY: test-image
 
 all: build
 
@@ -67,6 +72,11 @@ run: build
 
 test: build test-deps
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+
+# tests/image/image_test.sh (docs/container.md); EMM_SKIP_IMAGE_TEST=1 skips it, loudly.
+test-image: build
+	@[ "$${EMM_SKIP_IMAGE_TEST:-}" = 1 ] || $(MAKE) --no-print-directory deps EXTRA_DEPS="$(IMAGE_TEST_DEPS)"
+	bash tests/image/image_test.sh $(BUILD)/em-metrics
 
 bench: bench-deps build
 	bash bench/run_load.sh
