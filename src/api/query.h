@@ -1,4 +1,4 @@
-// URL query strings and path segments: percent-decoding, repeated keys.
+// URL query strings: repeated keys, values percent-decoded (common/percent.h).
 #pragma once
 
 #include <optional>
@@ -7,10 +7,9 @@
 #include <utility>
 #include <vector>
 
-namespace emm::api {
+#include "common/percent.h"
 
-// Decodes %XX and, when `plus_is_space`, '+'. Invalid escapes are kept as they are.
-std::string PercentDecode(std::string_view s, bool plus_is_space);
+namespace emm::api {
 
 class Query {
  public:

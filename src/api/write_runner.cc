@@ -4,6 +4,7 @@
 
 #include "api/error_response.h"
 #include "common/log.h"
+#include "common/percent.h"
 #include "export/self_metrics.h"
 
 namespace emm::api {
@@ -16,14 +17,21 @@ struct Overloaded : F... {
 template <typename... F>
 Overloaded(F...) -> Overloaded<F...>;
 
-// Where a created record can be read back; empty for transitions.
+// Where a created record can be read back; empty for transitions. Ids are percent-encoded, so
+// one holding '/' or '#' names one resource (the router decodes path parameters).
 std::string LocationOf(const WriteCommand& command, const std::string& created_id) {
-  if (auto* d = std::get_if<domain::NewDeployment>(&command)) return "/api/v1/deployments/" + d->id;
-  if (std::holds_alternative<domain::NewIncident>(command)) return "/api/v1/incidents/" + created_id;
-  if (auto* p = std::get_if<domain::NewPullRequest>(&command)) {
-    return "/api/v1/pull-requests/" + p->id;
+  if (auto* d = std::get_if<domain::NewDeployment>(&command)) {
+    return "/api/v1/deployments/" + PercentEncodeSegment(d->id);
   }
-  if (auto* t = std::get_if<domain::TicketUpdate>(&command)) return "/api/v1/tickets/" + t->id;
+  if (std::holds_alternative<domain::NewIncident>(command)) {
+    return "/api/v1/incidents/" + PercentEncodeSegment(created_id);
+  }
+  if (auto* p = std::get_if<domain::NewPullRequest>(&command)) {
+    return "/api/v1/pull-requests/" + PercentEncodeSegment(p->id);
+  }
+  if (auto* t = std::get_if<domain::TicketUpdate>(&command)) {
+    return "/api/v1/tickets/" + PercentEncodeSegment(t->id);
+  }
   return {};
 }
 

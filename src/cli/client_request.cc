@@ -2,24 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "common/percent.h"
+
 namespace emm::cli {
 namespace {
-
-// RFC 3986 unreserved characters stay, the rest is %XX (the server decodes path ids).
-std::string PathSegment(const std::string& id) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : id) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out;
-}
 
 void Put(boost::json::object& o, const char* key, const std::optional<std::string>& v) {
   if (v) o[key] = *v;
@@ -54,7 +40,7 @@ Result<ClientRequest> Deployment(const std::string& verb, const ClientFields& f,
     EMM_RETURN_IF_ERROR(Require(f.first_commit_at, "--first-commit-at"));
   }
   std::string path = "/api/v1/deployments";
-  if (verb == "finish") path += "/" + PathSegment(*f.id) + "/deployed";
+  if (verb == "finish") path += "/" + PercentEncodeSegment(*f.id) + "/deployed";
   return ClientRequest{path, boost::json::serialize(o)};
 }
 
@@ -74,7 +60,7 @@ Result<ClientRequest> Incident(const std::string& verb, const ClientFields& f) {
   EMM_RETURN_IF_ERROR(Require(f.id, "--id"));
   Put(o, "date", verb == "restore" ? f.restored_at : f.finished_at);
   std::string suffix = verb == "restore" ? "/restored" : "/finished";
-  return ClientRequest{"/api/v1/incidents/" + PathSegment(*f.id) + suffix,
+  return ClientRequest{"/api/v1/incidents/" + PercentEncodeSegment(*f.id) + suffix,
                        boost::json::serialize(o)};
 }
 
@@ -107,9 +93,9 @@ Result<ClientRequest> BuildClientRequest(const std::string& noun, const std::str
 std::string CreatedId(const std::string& path, const std::string& location) {
   const std::string prefix = path + "/";
   if (location.size() > prefix.size() && location.compare(0, prefix.size(), prefix) == 0) {
-    return location.substr(prefix.size());
+    return PercentDecode(location.substr(prefix.size()), false);
   }
-  return location.substr(location.rfind('/') + 1);
+  return PercentDecode(location.substr(location.rfind('/') + 1), false);
 }
 
 }  // namespace emm::cli

@@ -34,8 +34,9 @@ Result<ClientRequest> BuildClientRequest(const std::string& noun, const std::str
                                          const ClientFields& f, const std::string& now);
 
 // The id a creation's `Location` names: what follows the collection `path` the request was sent
-// to (ids may hold '/', e.g. incident_group/app_3 for a GitLab project, which the server's
-// Location does not encode), else its last segment.
+// to, percent-decoded (ids may hold '/', e.g. incident_group/app_3 for a GitLab project: encoded
+// by this server, left bare by the original and by em-metrics before 2026-12), else its last
+// segment.
 std::string CreatedId(const std::string& path, const std::string& location);
 
 }  // namespace emm::cli

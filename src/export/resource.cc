@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <optional>
 #include <random>
+
+#include "common/percent.h"
 
 namespace emm::exporting {
 namespace {
@@ -12,29 +15,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
   return s;
-}
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-bool PercentDecode(std::string_view in, std::string* out) {
-  out->clear();
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out->push_back(in[i]);
-      continue;
-    }
-    if (i + 2 >= in.size()) return false;
-    int hi = HexDigit(in[i + 1]), lo = HexDigit(in[i + 2]);
-    if (hi < 0 || lo < 0) return false;
-    out->push_back(static_cast<char>(hi * 16 + lo));
-    i += 2;
-  }
-  return true;
 }
 
 Result<Attributes> ParseList(std::string_view text, std::string_view what) {
@@ -47,20 +27,22 @@ Result<Attributes> ParseList(std::string_view text, std::string_view what) {
     pos = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
     if (entry.empty()) continue;
     size_t eq = entry.find('=');
-    std::string key, value;
-    if (eq == std::string_view::npos || Trim(entry.substr(0, eq)).empty() ||
-        !PercentDecode(Trim(entry.substr(0, eq)), &key) ||
-        !PercentDecode(Trim(entry.substr(eq + 1)), &value)) {
+    std::optional<std::string> key, value;
+    if (eq != std::string_view::npos && !Trim(entry.substr(0, eq)).empty()) {
+      key = PercentDecodeStrict(Trim(entry.substr(0, eq)));
+      value = PercentDecodeStrict(Trim(entry.substr(eq + 1)));
+    }
+    if (!key || !value) {
       std::string message = "\"";
       message.append(entry).append("\" is not key=value (percent-encode ',', '=' and '%')");
       return Status::InvalidArgument(std::string(what), message);
     }
     auto same =
-        std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
+        std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == *key; });
     if (same != out.end()) {
-      same->second = std::move(value);  // the last one wins
+      same->second = std::move(*value);  // the last one wins
     } else {
-      out.emplace_back(std::move(key), std::move(value));
+      out.emplace_back(std::move(*key), std::move(*value));
     }
   }
   return out;

@@ -175,20 +175,5 @@ TEST(QueryTest, EmptyQuery) {
   EXPECT_EQ(q.Get(""), std::nullopt);
 }
 
-TEST(PercentDecodeTest, InvalidEscapesAreKept) {
-  EXPECT_EQ(PercentDecode("100%", true), "100%");
-  EXPECT_EQ(PercentDecode("%zz", true), "%zz");
-  EXPECT_EQ(PercentDecode("%4", true), "%4");
-  EXPECT_EQ(PercentDecode("%4g%41", false), "%4gA");
-  EXPECT_EQ(PercentDecode("%41", false), "A");
-  EXPECT_EQ(PercentDecode("x%41", false), "xA");
-  EXPECT_EQ(PercentDecode("%e2%9c%93", false), "\xe2\x9c\x93");
-}
-
-TEST(PercentDecodeTest, PlusOnlyWhenAsked) {
-  EXPECT_EQ(PercentDecode("a+b", true), "a b");
-  EXPECT_EQ(PercentDecode("a+b", false), "a+b");
-}
-
 }  // namespace
 }  // namespace emm::api

@@ -104,6 +104,8 @@ TEST(ClientRequestTest, Incidents) {
 TEST(ClientRequestTest, CreatedIdMayHoldSlashes) {
   EXPECT_EQ(CreatedId("/api/v1/incidents", "/api/v1/incidents/incident_group/app_3"),
             "incident_group/app_3");
+  EXPECT_EQ(CreatedId("/api/v1/incidents", "/api/v1/incidents/incident_group%2Fapp_3"),
+            "incident_group/app_3");
   EXPECT_EQ(CreatedId("/api/v1/deployments", "/api/v1/deployments/42"), "42");
   EXPECT_EQ(CreatedId("/api/v1/deployments", "https://em.example.com/elsewhere/7"), "7");
 }

@@ -103,6 +103,27 @@ TEST_F(RoutesTest, CreateAndReadDeployment) {
   EXPECT_EQ(Series("deployment_frequency", "api").count, 0);
 }
 
+// Ids are the client's (deployments) or carry the project's (incidents): a Location must still
+// name the one record, so it is percent-encoded and reads back.
+TEST_F(RoutesTest, LocationEncodesIdsThatHoldReservedCharacters) {
+  auto d = Post("/api/v1/deployments",
+                R"({"id":"release/v1.2 #3","project_id":"group/shop",
+                    "first_commit_at":"2024-05-01T09:00:00Z"})");
+  ASSERT_EQ(d.status, 201) << d.body;
+  EXPECT_EQ(d.Header("location"), "/api/v1/deployments/release%2Fv1.2%20%233");
+  auto read = Get(d.Header("location"));
+  ASSERT_EQ(read.status, 200) << read.body;
+  EXPECT_EQ(read.Json().at("id"), "release/v1.2 #3");
+
+  auto i = Post("/api/v1/incidents",
+                R"({"project_id":"group/shop","started_at":"2024-05-01T10:15:00Z"})");
+  ASSERT_EQ(i.status, 201) << i.body;
+  EXPECT_EQ(i.Header("location"), "/api/v1/incidents/incident_group%2Fshop_1");
+  auto incident = Get(i.Header("location"));
+  ASSERT_EQ(incident.status, 200) << incident.body;
+  EXPECT_EQ(incident.Json().at("id"), "incident_group/shop_1");
+}
+
 TEST_F(RoutesTest, NumbersAsIdsAreTakenAsStrings) {
   EXPECT_EQ(Post("/api/v1/deployments",
                  R"({"id":5,"project_id":7,"first_commit_at":"2024-05-01T10:00:00Z"})")
