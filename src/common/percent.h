@@ -18,16 +18,19 @@ inline int HexDigit(char c) {
 }
 }  // namespace percent_internal
 
-// `s` as one path segment: RFC 3986's unreserved characters stay, every other byte is %XX, so an
-// id holding '/', '?', '#', '%' or a space names one resource.
-inline std::string PercentEncodeSegment(std::string_view s) {
+namespace percent_internal {
+inline bool Unreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_' || c == '.' || c == '~';
+}
+
+template <typename Keep>
+std::string Encode(std::string_view s, Keep keep) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(s.size());
   for (unsigned char c : s) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.' || c == '~';
-    if (unreserved) {
+    if (keep(c)) {
       out.push_back(static_cast<char>(c));
     } else {
       out.push_back('%');
@@ -36,6 +39,24 @@ inline std::string PercentEncodeSegment(std::string_view s) {
     }
   }
   return out;
+}
+}  // namespace percent_internal
+
+// `s` as one path segment: RFC 3986's segment characters (pchar: unreserved, sub-delims, ':' and
+// '@') stay, every other byte is %XX, so an id holding '/', '?', '#', '%' or a space names one
+// resource, and ids such as incident-io:01H… or PD:Q1 read as they always did.
+inline std::string PercentEncodeSegment(std::string_view s) {
+  return percent_internal::Encode(s, [](unsigned char c) {
+    return percent_internal::Unreserved(c) || c == ':' || c == '@' || c == '!' || c == '$' ||
+           c == '&' || c == '\'' || c == '(' || c == ')' || c == '*' || c == '+' || c == ',' ||
+           c == ';' || c == '=';
+  });
+}
+
+// `s` as a query-string key or value: only unreserved characters stay ('+', '&' and '=' would be
+// read as a space and as separators), what JavaScript's encodeURIComponent does.
+inline std::string PercentEncodeComponent(std::string_view s) {
+  return percent_internal::Encode(s, [](unsigned char c) { return percent_internal::Unreserved(c); });
 }
 
 // Decodes %XX and, when `plus_is_space`, '+' (query strings). Invalid escapes are kept as they

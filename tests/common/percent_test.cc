@@ -22,7 +22,10 @@ TEST(PercentDecodeTest, PlusOnlyWhenAsked) {
 
 TEST(PercentEncodeSegmentTest, KeepsUnreservedEncodesTheRest) {
   EXPECT_EQ(PercentEncodeSegment("AZaz09-_.~"), "AZaz09-_.~");
-  EXPECT_EQ(PercentEncodeSegment("release/v1.2 #3?x=%"), "release%2Fv1.2%20%233%3Fx%3D%25");
+  EXPECT_EQ(PercentEncodeSegment("release/v1.2 #3?x%"), "release%2Fv1.2%20%233%3Fx%25");
+  // pchar's other characters are legal in a segment and stay readable.
+  EXPECT_EQ(PercentEncodeSegment("incident-io:01H@x+y=z!$&'()*,;"),
+            "incident-io:01H@x+y=z!$&'()*,;");
   EXPECT_EQ(PercentEncodeSegment("\xe2\x9c\x93"), "%E2%9C%93");
   EXPECT_EQ(PercentEncodeSegment(""), "");
 }
@@ -31,6 +34,13 @@ TEST(PercentEncodeSegmentTest, DecodesBackToTheSameBytes) {
   const std::string id = std::string("a/b%c d+e\0f", 11) + "\xff";
   EXPECT_EQ(PercentDecode(PercentEncodeSegment(id), false), id);
   EXPECT_EQ(PercentDecodeStrict(PercentEncodeSegment(id)), id);
+}
+
+TEST(PercentEncodeComponentTest, KeepsOnlyUnreserved) {
+  EXPECT_EQ(PercentEncodeComponent("sum(rate(x[5m])) + 1 & a=b"),
+            "sum%28rate%28x%5B5m%5D%29%29%20%2B%201%20%26%20a%3Db");
+  EXPECT_EQ(PercentEncodeComponent("AZaz09-_.~"), "AZaz09-_.~");
+  EXPECT_EQ(PercentDecode(PercentEncodeComponent("a+b c&d"), true), "a+b c&d");
 }
 
 TEST(PercentDecodeStrictTest, RefusesInvalidEscapes) {
