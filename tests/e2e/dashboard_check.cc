@@ -1,7 +1,6 @@
 #include "e2e/dashboard_check.h"
 
 #include <boost/json.hpp>
-#include <cctype>
 #include <regex>
 #include <set>
 

@@ -232,6 +232,20 @@ class DashboardsTest : public ::testing::Test {
       json::value d = json::parse(text, ec);
       if (ec) continue;
       EXPECT_TRUE(uids.insert(std::string(d.at("uid").as_string())).second) << file;
+      // The check above took each custom variable's current value (preset, link): every other
+      // option must work too.
+      for (const json::value& v : d.at("templating").at("list").as_array()) {
+        if (v.at("type") != "custom") continue;
+        const std::string var(v.at("name").as_string());
+        for (const json::value& option : v.at("options").as_array()) {
+          DashboardContext ctx = Context();
+          ctx.variables[var] = std::string(option.at("value").as_string());
+          for (const std::string& problem : CheckDashboard(text, ctx).problems) {
+            ADD_FAILURE() << name << " with $" << var << "=" << ctx.variables[var] << ": "
+                          << problem;
+          }
+        }
+      }
     }
   }
 
