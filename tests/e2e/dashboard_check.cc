@@ -256,7 +256,11 @@ class Checker {
       if (type == "number" || type == "timestamp_epoch" || type == "timestamp_epoch_s") {
         ok = v->is_number();
       } else if (type == "timestamp") {
-        ok = v->is_string();
+        // RFC 3339, the form the API writes times in (a time column holding another string is
+        // a field that changed shape).
+        static const std::regex kRfc3339(
+            R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d))");
+        ok = v->is_string() && std::regex_match(std::string(v->as_string()), kRfc3339);
       }
       if (!ok) {
         return Problem(where, "column '" + selector + "' is typed " + type + " but holds " +
