@@ -136,6 +136,27 @@ class Checker {
       for (const json::value& t : targets->as_array()) {
         Target(where + " query " + Str(At(t, "refId")), t, At(p, "datasource"));
       }
+      Overrides(where, p, targets->as_array());
+    }
+  }
+
+  // A field override by name on Infinity columns must name one of their columns (an override
+  // left behind by a renamed column silently does nothing).
+  void Overrides(const std::string& where, const json::value& panel, const json::array& targets) {
+    std::set<std::string> names;
+    for (const json::value& t : targets) {
+      const json::value* columns = At(t, "columns");
+      if (!columns || !columns->is_array()) return;  // names from Prometheus' legends
+      for (const json::value& c : columns->as_array()) names.insert(Str(At(c, "text")));
+    }
+    const json::value* config = At(panel, "fieldConfig");
+    const json::value* overrides = config ? At(*config, "overrides") : nullptr;
+    if (!overrides || !overrides->is_array()) return;
+    for (const json::value& o : overrides->as_array()) {
+      const json::value* matcher = At(o, "matcher");
+      if (!matcher || Str(At(*matcher, "id")) != "byName") continue;
+      const std::string name = Str(At(*matcher, "options"));
+      if (!names.count(name)) Problem(where, "an override names field '" + name + "', no column");
     }
   }
 

@@ -270,6 +270,8 @@ class DashboardsTest : public ::testing::Test {
          "label_values(deployment_frequency_total, team)", "has no values"},
         {"{{project_id}}", "{{project}}", "the legend names label project"},
         {"$environment", "$env", "names $env"},
+        {"\"options\": \"lead time (median)\"", "\"options\": \"lead time median\"",
+         "an override names field 'lead time median'"},
         {"\"root_selector\": \"\"", "\"root_selector\": \"rows\"",
          "root_selector 'rows' is not in the answer"},
         {"\"selector\": \"title\"", "\"selector\": \"tags\"",
