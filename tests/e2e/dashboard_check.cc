@@ -4,7 +4,7 @@
 #include <regex>
 #include <set>
 
-#include "e2e/prometheus_harness.h"
+#include "common/percent.h"
 
 namespace emm::e2e {
 namespace {
@@ -79,7 +79,7 @@ class Checker {
     std::smatch m;
     if (std::regex_match(expanded, m, kLabelValues)) {
       std::string target = "/api/v1/label/" + m[2].str() + "/values";
-      if (m[1].matched) target += "?match[]=" + UrlEncode(m[1].str());
+      if (m[1].matched) target += "?match[]=" + PercentEncodeSegment(m[1].str());
       json::value answer = HttpClient(ctx_.prometheus_port).Get(target).Json();
       const json::value* data = At(answer, "data");
       if (!data || !data->is_array() || data->as_array().empty()) {
@@ -185,8 +185,9 @@ class Checker {
     std::string promql;
     if (expr.empty()) return Problem(where, "has no expression");
     if (!Substitute(where, expr, &promql)) return;
-    json::value answer =
-        HttpClient(ctx_.prometheus_port).Get("/api/v1/query?query=" + UrlEncode(promql)).Json();
+    json::value answer = HttpClient(ctx_.prometheus_port)
+                             .Get("/api/v1/query?query=" + PercentEncodeSegment(promql))
+                             .Json();
     const json::value* data = At(answer, "data");
     const json::value* result = data ? At(*data, "result") : nullptr;
     if (Str(At(answer, "status")) != "success" || !result || !result->is_array()) {
@@ -350,7 +351,7 @@ class Checker {
         return false;
       }
       if (format == "percentencode") {
-        value = UrlEncode(value);
+        value = PercentEncodeSegment(value);
       } else if (!format.empty() && format != "raw") {
         Problem(where, "format :" + format + " of $" + name + " is not supported by the check");
         return false;

@@ -2,8 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include <cctype>
-
+#include "common/percent.h"
 #include "e2e/http_client.h"
 
 namespace emm::e2e {
@@ -16,21 +15,6 @@ std::string RequireTool(const std::string& name) {
                              << " is not installed: `make test` installs Debian's prometheus "
                                 "package (or: apt-get install prometheus)";
   return path;
-}
-
-std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
 }
 
 std::string PrometheusHarness::Job(const std::string& name, uint16_t port,
@@ -69,7 +53,7 @@ void PrometheusHarness::Start(const TempDir& dir, const std::vector<std::string>
 }
 
 std::optional<double> PrometheusHarness::Query(const std::string& promql) const {
-  json::value v = Api("/api/v1/query?query=" + UrlEncode(promql));
+  json::value v = Api("/api/v1/query?query=" + PercentEncodeSegment(promql));
   if (!v.is_object() || !v.as_object().contains("data")) return std::nullopt;
   const auto& result = v.at("data").at("result").as_array();
   if (result.size() != 1) return std::nullopt;

@@ -20,9 +20,6 @@ namespace emm::e2e {
 // Debian's tool `name`, or "" and a test failure that says how to get it.
 std::string RequireTool(const std::string& name);
 
-// Percent-encodes everything but RFC 3986's unreserved characters (for a query string value).
-std::string UrlEncode(const std::string& s);
-
 class PrometheusHarness {
  public:
   // A scrape job for 127.0.0.1:port; `extra` is more YAML for it (indented by 4).
