@@ -3,16 +3,15 @@
 // a known set of events. `make test` installs the prometheus package; without it these tests fail.
 #include <gtest/gtest.h>
 
-#include <cctype>
 #include <csignal>
 #include <cstdio>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "e2e/http_client.h"
 #include "e2e/peer_process.h"
+#include "e2e/prometheus_harness.h"
 #include "e2e/server_process.h"
 #include "testing/gunzip.h"
 
@@ -32,15 +31,6 @@ constexpr const char* kOpenMetrics = "application/openmetrics-text; version=1.0.
 constexpr const char* kPrometheusAccept =
     "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,"
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
-
-// Debian's tool `name`, or a failure that says how to get it.
-std::string RequireTool(const std::string& name) {
-  std::string path = FindProgram(name);
-  EXPECT_FALSE(path.empty()) << name
-                             << " is not installed: `make test` installs Debian's prometheus "
-                                "package (or: apt-get install prometheus)";
-  return path;
-}
 
 // "2024-05-01T<hh:mm:ss>Z" for a second of that day.
 std::string At(int second_of_day) {
@@ -87,21 +77,6 @@ void PostKnownEvents(const HttpClient& c) {
   ASSERT_EQ(
       c.Post("/api/v1/incidents", json::serialize(incident), {{"Authorization", kAuth}}).status,
       201);
-}
-
-std::string UrlEncode(const std::string& s) {
-  static const char* kHex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += kHex[ch >> 4];
-      out += kHex[ch & 15];
-    }
-  }
-  return out;
 }
 
 class MetricsEndpointTest : public ::testing::Test {
@@ -264,65 +239,13 @@ TEST_F(MetricsEndpointTest, PromtoolFindsNothing) {
 
 class PrometheusScrapeTest : public MetricsEndpointTest {
  protected:
-  // A scrape job for 127.0.0.1:port; `extra` is more YAML for it (indented by 4).
   static std::string Job(const std::string& name, uint16_t port, const std::string& extra = "") {
-    return "  - job_name: " + name +
-           "\n    static_configs:\n      - targets: ['127.0.0.1:" + std::to_string(port) + "']\n" +
-           extra;
+    return PrometheusHarness::Job(name, port, extra);
   }
+  void StartPrometheus(const std::vector<std::string>& jobs) { prometheus_.Start(dir_, jobs); }
+  std::optional<double> Query(const std::string& promql) { return prometheus_.Query(promql); }
 
-  // Starts Prometheus with `jobs`, scraping every second; waits until every job was scraped once.
-  void StartPrometheus(const std::vector<std::string>& jobs) {
-    std::string prometheus = RequireTool("prometheus");
-    ASSERT_FALSE(prometheus.empty());
-    std::string config = "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n";
-    for (const std::string& job : jobs) config += job;
-    dir_.Write("prometheus.yml", config);
-    // The port is chosen before Prometheus binds it; another process may take it first.
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      prom_port_ = FreePort();
-      prometheus_ = PeerProcess::Start(
-          dir_.path(),
-          {prometheus, "--config.file=" + dir_.File("prometheus.yml"),
-           "--storage.tsdb.path=" + dir_.File("prometheus-data"),
-           "--web.listen-address=127.0.0.1:" + std::to_string(prom_port_), "--log.level=warn"},
-          dir_.File("prometheus.log"));
-      ASSERT_NE(prometheus_, nullptr);
-      if (WaitUntil([&] { return HttpClient(prom_port_).Get("/-/ready").status == 200; })) break;
-      ASSERT_FALSE(prometheus_->Running()) << "prometheus is not ready:\n" << prometheus_->Log();
-    }
-    ASSERT_TRUE(prometheus_->Running()) << prometheus_->Log();
-    // Prometheus 2.42 hands new targets to its scrapers after about 5 s, then scrapes each within
-    // its interval.
-    ASSERT_TRUE(WaitUntil([&] { return Query("count(up)") == static_cast<double>(jobs.size()); }))
-        << "not every job was scraped; count(up) = " << Query("count(up)").value_or(-1) << "\n"
-        << prometheus_->Log();
-  }
-
-  // The value of an instant query that returns exactly one sample.
-  std::optional<double> Query(const std::string& promql) {
-    auto r = HttpClient(prom_port_).Get("/api/v1/query?query=" + UrlEncode(promql));
-    json::value v = r.Json();
-    if (r.status != 200 || !v.is_object()) return std::nullopt;
-    const auto& result = v.at("data").at("result").as_array();
-    if (result.size() != 1) return std::nullopt;
-    return std::stod(std::string(result[0].at("value").at(1).as_string()));
-  }
-
-  // Polls every 20 ms for at most 10 s.
-  template <typename Pred>
-  bool WaitUntil(Pred pred) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (pred()) return true;
-      if (prometheus_ && !prometheus_->Running()) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
-
-  uint16_t prom_port_ = 0;
-  std::unique_ptr<PeerProcess> prometheus_;
+  PrometheusHarness prometheus_;
 };
 
 TEST_F(PrometheusScrapeTest, QueriesReturnTheKnownCountsAndQuantiles) {
@@ -340,7 +263,7 @@ TEST_F(PrometheusScrapeTest, QueriesReturnTheKnownCountsAndQuantiles) {
                            dir_.File("token") + "\n"),
                    Job("without-token", closed->port())});
   if (HasFatalFailure()) return;
-  EXPECT_EQ(Query(R"(up{job="em-metrics"})"), 1.0) << prometheus_->Log();
+  EXPECT_EQ(Query(R"(up{job="em-metrics"})"), 1.0) << prometheus_.Log();
   EXPECT_EQ(Query(R"(up{job="with-token"})"), 1.0);
   EXPECT_EQ(Query(R"(up{job="without-token"})"), 0.0);  // answered 401
 
