@@ -79,7 +79,7 @@ class Checker {
     std::smatch m;
     if (std::regex_match(expanded, m, kLabelValues)) {
       std::string target = "/api/v1/label/" + m[2].str() + "/values";
-      if (m[1].matched) target += "?match[]=" + PercentEncodeSegment(m[1].str());
+      if (m[1].matched) target += "?match[]=" + PercentEncodeComponent(m[1].str());
       json::value answer = HttpClient(ctx_.prometheus_port).Get(target).Json();
       const json::value* data = At(answer, "data");
       if (!data || !data->is_array() || data->as_array().empty()) {
@@ -186,7 +186,7 @@ class Checker {
     if (expr.empty()) return Problem(where, "has no expression");
     if (!Substitute(where, expr, &promql)) return;
     json::value answer = HttpClient(ctx_.prometheus_port)
-                             .Get("/api/v1/query?query=" + PercentEncodeSegment(promql))
+                             .Get("/api/v1/query?query=" + PercentEncodeComponent(promql))
                              .Json();
     const json::value* data = At(answer, "data");
     const json::value* result = data ? At(*data, "result") : nullptr;
@@ -351,7 +351,7 @@ class Checker {
         return false;
       }
       if (format == "percentencode") {
-        value = PercentEncodeSegment(value);
+        value = PercentEncodeComponent(value);
       } else if (!format.empty() && format != "raw") {
         Problem(where, "format :" + format + " of $" + name + " is not supported by the check");
         return false;

@@ -53,7 +53,7 @@ void PrometheusHarness::Start(const TempDir& dir, const std::vector<std::string>
 }
 
 std::optional<double> PrometheusHarness::Query(const std::string& promql) const {
-  json::value v = Api("/api/v1/query?query=" + PercentEncodeSegment(promql));
+  json::value v = Api("/api/v1/query?query=" + PercentEncodeComponent(promql));
   if (!v.is_object() || !v.as_object().contains("data")) return std::nullopt;
   const auto& result = v.at("data").at("result").as_array();
   if (result.size() != 1) return std::nullopt;
