@@ -1,8 +1,9 @@
 # `cmake --install`: the server binary, and the core (common, domain, storage, export) as the CMake
 # package em-metrics (find_package(em-metrics), targets em-metrics::<module>): docs/library.md.
 # Headers keep the tree's paths under include/em-metrics/ ("domain/commands.h"), since the headers
-# include each other that way. Only headers a user can reach from the public ones are installed:
-# sqlite3.h, Boost, curl and the generated protobuf headers stay out of every one of them.
+# include each other that way. Installed: every domain header, and of the other modules the ones
+# their API is declared in and what those include; none includes sqlite3.h, Boost, curl or the
+# generated protobuf headers (the library_package ctest compiles them without).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 

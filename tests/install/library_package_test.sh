@@ -2,7 +2,8 @@
 # The installed package alone builds and runs examples/record-and-report: `cmake --install` of
 # this build into a temporary prefix, the example configured and built from a copy outside the
 # tree (no path can reach src/), run, its figures checked. Then every installed header is compiled
-# with only the installed include directory: a header that includes one not installed fails here.
+# with only the installed include directory: a header that includes one not installed fails here,
+# as one that includes SQLite's, Boost's, libcurl's or the generated protobuf headers.
 #   library_package_test.sh BUILD_DIR SOURCE_DIR CXX [CMAKE] [CXX_FLAGS]
 # CXX_FLAGS: the build's own (a sanitizer build's libraries need the same -fsanitize to link).
 set -euo pipefail
@@ -34,5 +35,9 @@ done
 include="$tmp/prefix/include/em-metrics"
 (cd "$include" && find . -name '*.h' | sort | sed 's|^\./\(.*\)|#include "\1"|') >"$tmp/all.cc"
 "$cxx" $flags -std=c++20 -fsyntax-only -I "$include" "$tmp/all.cc"
+# The libraries' own dependencies stay out of the public headers.
+if grep -rnE '#include [<"](sqlite3\.h|boost/|curl/|google/protobuf|opentelemetry/)' "$include"; then
+  echo "a public header includes a dependency's header"; exit 1
+fi
 echo "ok: $(grep -c . "$tmp/all.cc") installed headers, example output:"
 cat "$tmp/out"
