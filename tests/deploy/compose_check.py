@@ -24,8 +24,8 @@ Usage: python3 tests/deploy/compose_check.py [--root DIR] [--binary PATH]
 Prints PASS/FAIL per check; exit 0 when all pass, 1 otherwise. --root points at a copy of the
 repository (tests/deploy/compose_check_test.py breaks copies to show each check fails).
 """
-import argparse, json, os, re, shutil, signal, subprocess, sys, tempfile, time
-import urllib.error, urllib.parse, urllib.request
+import argparse, http.server, json, os, re, shutil, signal, subprocess, sys, tempfile, threading
+import time, urllib.error, urllib.parse, urllib.request
 
 try:
     import yaml
@@ -357,8 +357,11 @@ def check_alloy(stack):
             + f' wired; em-metrics -> alloy:{port} -> {url}')
 
 
-def http_get(url, token=None):
-    req = urllib.request.Request(url, headers={'Authorization': f'Token {token}'} if token else {})
+def http_get(url, token=None, body=None):
+    headers = {'Authorization': f'Token {token}'} if token else {}
+    if body is not None:
+        headers['Content-Type'] = 'application/json'
+    req = urllib.request.Request(url, headers=headers, data=body)
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, r.read()
@@ -366,16 +369,43 @@ def http_get(url, token=None):
         return e.code, e.read()
 
 
+class OtlpStandIn(http.server.ThreadingHTTPServer):
+    """Takes the place of Alloy's OTLP receiver: keeps each request, answers 200 (an empty
+    ExportMetricsServiceResponse)."""
+
+    def __init__(self):
+        self.requests = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(h):  # noqa: N802 (http.server's name)
+                body = h.rfile.read(int(h.headers.get('Content-Length', 0)))
+                self.requests.append((h.path, h.headers.get('Content-Type'), body))
+                h.send_response(200)
+                h.send_header('Content-Type', 'application/x-protobuf')
+                h.send_header('Content-Length', '0')
+                h.end_headers()
+
+            def log_message(h, *args):
+                pass
+        super().__init__(('127.0.0.1', 0), Handler)
+
+
 def check_binary(stack, binary):
     env = dict(stack.env('em-metrics'))
     teams_target = env.get('CONFIG')
     teams = stack.source_of('em-metrics', teams_target)
     need(teams, f'em-metrics: CONFIG={teams_target} is not a mounted file')
+    otlp = OtlpStandIn()
+    threading.Thread(target=otlp.serve_forever, daemon=True).start()
+    endpoint = urllib.parse.urlsplit(env.get('OTEL_EXPORTER_OTLP_ENDPOINT', ''))
+    need(endpoint.hostname == 'alloy', 'em-metrics does not push to alloy')
     with tempfile.TemporaryDirectory() as tmp:
-        # The compose environment, with the host's paths and a free port on loopback in place of
-        # the container's; the push goes nowhere (no Alloy here) and is only logged as failing.
+        # The compose environment, with the host's paths, a free port on loopback in place of
+        # the container's, and Alloy's host:port replaced by the stand-in's (path kept).
+        stand_in = endpoint._replace(netloc=f'127.0.0.1:{otlp.server_address[1]}').geturl()
         env.update({'CONFIG': teams, 'SQLITE_DB': os.path.join(tmp, 'em.db'), 'PORT': '0',
-                    'HOST': '127.0.0.1', 'PATH': os.environ.get('PATH', '')})
+                    'HOST': '127.0.0.1', 'PATH': os.environ.get('PATH', ''),
+                    'OTEL_EXPORTER_OTLP_ENDPOINT': stand_in})
         log_path = os.path.join(tmp, 'server.log')
         with open(log_path, 'w') as log:
             proc = subprocess.Popen([binary, 'serve'], env=env, stdout=log, stderr=log)
@@ -396,19 +426,39 @@ def check_binary(stack, binary):
                 need(json.loads(body).get('teams', {}).keys() == json.load(f)['teams'].keys(),
                      '/api/v1/config does not return the example teams')
             need(http_get(base + '/api/v1/config')[0] == 401, 'the API answers without the token')
+            deployed = json.dumps({'create_if_not_exists': True, 'project_id': 'web-app',
+                                   'first_commit_at': '2026-01-05T09:00:00Z',
+                                   'deploy_start_at': '2026-01-05T10:00:00Z'}).encode()
+            status, _ = http_get(base + '/api/v1/deployments/compose-1/deployed', token, deployed)
+            need(status == 201, f'recording a deployment with the stack\'s token: {status}')
             hc = stack.service('em-metrics').get('healthcheck', {}).get('test', [])
             need(hc[:1] == ['CMD'], 'em-metrics: no CMD health check')
             args = [a.replace('127.0.0.1/3000', f'127.0.0.1/{port}') for a in hc[1:]]
             need(subprocess.run(args, capture_output=True, timeout=10).returncode == 0,
                  'the compose health check command fails against a running em-metrics')
         finally:
+            # SIGTERM pushes the state once more: what reaches the stand-in is what Alloy gets.
             proc.send_signal(signal.SIGTERM)
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    return f'em-metrics ran with the compose environment and {os.path.basename(teams)}'
+            otlp.shutdown()
+    need(otlp.requests, 'em-metrics pushed nothing to the OTLP endpoint of the compose file')
+    path, content_type, body = otlp.requests[-1]
+    need(path == '/v1/metrics' and content_type == 'application/x-protobuf',
+         f'the push went to {path} as {content_type}; Alloy\'s OTLP/HTTP receiver takes '
+         'protobuf at /v1/metrics')
+    # Protobuf keeps strings as they are: the resource and the metric can be seen in the bytes.
+    resource = dict(kv.split('=', 1) for kv in
+                    env.get('OTEL_RESOURCE_ATTRIBUTES', '').split(',') if '=' in kv)
+    instance = resource.get('service.instance.id')
+    need(instance, 'em-metrics: no fixed service.instance.id (each restart would start new series)')
+    for text in ('deployment_frequency', 'web-app', instance):
+        need(text.encode() in body, f'the push does not carry {text!r}')
+    return (f'em-metrics ran with the compose environment and {os.path.basename(teams)}; '
+            f'its push reached {path} with the deployment and service.instance.id {instance!r}')
 
 
 def main():

@@ -66,6 +66,11 @@ CASES = [
      'forward_to                       = []', 'check_alloy'),
     ('config.alloy: remote write to a port Prometheus does not listen on', ALLOY,
      'http://prometheus:9090/api/v1/write', 'http://prometheus:9091/api/v1/write', 'check_alloy'),
+    ('compose: the OTLP endpoint given with its path (pushed to /v1/metrics/v1/metrics)', COMPOSE,
+     'http://alloy:4318}', 'http://alloy:4318/v1/metrics}', 'check_binary'),
+    ('compose: no fixed service.instance.id', COMPOSE,
+     'OTEL_RESOURCE_ATTRIBUTES: service.instance.id=em-metrics',
+     'OTEL_RESOURCE_ATTRIBUTES: service.namespace=dora', 'check_binary'),
     ('teams.json: projects as a string', TEAMS,
      '"projects": ["web-app"]', '"projects": "web-app"', 'check_binary'),
 ]
@@ -118,7 +123,7 @@ def main():
                 print(f'PASS {what}: {check} failed')
             else:
                 failures += 1
-                print(f'FAIL {what}: expected {check} to fail; the check said:\n{r.stdout}{r.stderr}')
+                print(f'FAIL {what}: expected {check} to fail; it said:\n{r.stdout}{r.stderr}')
     sys.exit(1 if failures else 0)
 
 
