@@ -431,6 +431,17 @@ def check_binary(stack, binary):
                                    'deploy_start_at': '2026-01-05T10:00:00Z'}).encode()
             status, _ = http_get(base + '/api/v1/deployments/compose-1/deployed', token, deployed)
             need(status == 201, f'recording a deployment with the stack\'s token: {status}')
+            # seed.sh as docs/compose.md runs it, with this binary as the client.
+            seed = subprocess.run(
+                [os.path.join(stack.dir, 'seed.sh')], capture_output=True, text=True, timeout=120,
+                env=dict(os.environ, EM_CLIENT=os.path.abspath(binary), EM_METRICS_URL=base,
+                         EM_METRICS_TOKEN=token))
+            need(seed.returncode == 0, 'seed.sh failed:\n' + seed.stderr[-2000:])
+            status, body = http_get(base + '/api/v1/metrics/dora?group_by=team&format=rows', token)
+            rows = {r['group']: r for r in json.loads(body)} if status == 200 else {}
+            need(all(rows.get(t, {}).get('deployments') for t in ('platform', 'web')) and
+                 sum(r['failed_deployments'] for r in rows.values()) > 0,
+                 f'after seed.sh, the DORA figures by team lack deployments or failures: {rows}')
             hc = stack.service('em-metrics').get('healthcheck', {}).get('test', [])
             need(hc[:1] == ['CMD'], 'em-metrics: no CMD health check')
             args = [a.replace('127.0.0.1/3000', f'127.0.0.1/{port}') for a in hc[1:]]
@@ -458,7 +469,8 @@ def check_binary(stack, binary):
     for text in ('deployment_frequency', 'web-app', instance):
         need(text.encode() in body, f'the push does not carry {text!r}')
     return (f'em-metrics ran with the compose environment and {os.path.basename(teams)}; '
-            f'its push reached {path} with the deployment and service.instance.id {instance!r}')
+            f'its push reached {path} with the deployment and service.instance.id {instance!r}; '
+            'seed.sh filled both example teams')
 
 
 def main():

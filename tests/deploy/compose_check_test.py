@@ -17,6 +17,7 @@ DATASOURCES = 'deploy/compose/grafana/provisioning/datasources/em-metrics.yml'
 DASHBOARDS = 'deploy/compose/grafana/provisioning/dashboards/em-metrics.yml'
 ALLOY = 'deploy/compose/alloy/config.alloy'
 TEAMS = 'deploy/compose/em-metrics/teams.json'
+SEED = 'deploy/compose/seed.sh'
 
 # (what is broken, file, text, replacement, the check that must fail)
 CASES = [
@@ -71,6 +72,9 @@ CASES = [
     ('compose: no fixed service.instance.id', COMPOSE,
      'OTEL_RESOURCE_ATTRIBUTES: service.instance.id=em-metrics',
      'OTEL_RESOURCE_ATTRIBUTES: service.namespace=dora', 'check_binary'),
+    ('seed.sh: a flag the CI client does not have', SEED,
+     '--project-id "$project" --environment', '--project "$project" --environment',
+     'check_binary'),
     ('teams.json: projects as a string', TEAMS,
      '"projects": ["web-app"]', '"projects": "web-app"', 'check_binary'),
 ]
