@@ -2,8 +2,9 @@
 # Seeds the compose stack with two weeks of deployments and a few incidents, recorded with the CI
 # client (docs/ci-client.md) run inside the em-metrics container, so the dashboards have data.
 #   deploy/compose/seed.sh            # the stack up; each run adds another set (new ids)
-# COMPOSE=docker-compose for Compose 1.x. EM_CLIENT replaces the command that runs the client (make test runs this script with the host's
-# binary against a server of its own: tests/deploy/compose_check.py).
+# COMPOSE=docker-compose for Compose 1.x. EM_CLIENT replaces the command that runs the client
+# (make test runs this script with the host's binary against a server of its own:
+# tests/deploy/compose_check.py).
 set -euo pipefail
 cd "$(dirname "$0")"
 DAYS=${DAYS:-14}
