@@ -209,6 +209,14 @@ def check_prometheus(stack):
     ours = os.path.realpath(os.path.join(stack.root, 'deploy/prometheus/em-metrics.rules.yml'))
     need(any(os.path.realpath(stack.source_of('prometheus', t) or '') == ours for t in listed),
          'prometheus: deploy/prometheus/em-metrics.rules.yml is not among the rule files it loads')
+    # The second path, as .env.example offers it: Prometheus 3's receiver takes OTLP at
+    # /api/v1/otlp/v1/metrics, and em-metrics appends /v1/metrics to the endpoint.
+    with open(os.path.join(stack.dir, '.env.example')) as f:
+        m = re.search(r'^#?\s*EM_METRICS_OTLP_ENDPOINT=(\S+)$', f.read(), re.M)
+    need(m, '.env.example does not show the EM_METRICS_OTLP_ENDPOINT of the second path')
+    u = stack.check_service_url(m.group(1), 'prometheus', '.env.example EM_METRICS_OTLP_ENDPOINT')
+    need(u.path.rstrip('/') == '/api/v1/otlp', f'{m.group(1)}: Prometheus\' OTLP receiver is '
+         'at /api/v1/otlp (+ /v1/metrics)')
     em_port = min(stack.container_ports('em-metrics'))
     for job in prom.get('scrape_configs', []):
         for sc in job.get('static_configs', []):
@@ -217,7 +225,8 @@ def check_prometheus(stack):
                 if host in stack.config['services']:
                     need(host != 'em-metrics' or int(port) == em_port,
                          f'prometheus: scrape target {t}: em-metrics listens on {em_port}')
-    return 'promtool check config passed on the mounted tree; our rules loaded'
+    return ('promtool check config passed on the mounted tree; our rules loaded; the OTLP '
+            f'receiver path offered: {m.group(1)}')
 
 
 def load_yaml_files(directory):

@@ -18,6 +18,7 @@ DASHBOARDS = 'deploy/compose/grafana/provisioning/dashboards/em-metrics.yml'
 ALLOY = 'deploy/compose/alloy/config.alloy'
 TEAMS = 'deploy/compose/em-metrics/teams.json'
 SEED = 'deploy/compose/seed.sh'
+ENV_EXAMPLE = 'deploy/compose/.env.example'
 
 # (what is broken, file, text, replacement, the check that must fail)
 CASES = [
@@ -40,6 +41,8 @@ CASES = [
      'EM_METRICS_TOKEN: ${EM_METRICS_TOKEN:-dev-token}', 'check_grafana'),
     ('compose: the Infinity plugin unpinned', COMPOSE,
      'yesoreyeram-infinity-datasource@3.6.0', 'yesoreyeram-infinity-datasource', 'check_grafana'),
+    ('.env.example: the second path without Prometheus\' OTLP prefix', ENV_EXAMPLE,
+     'http://prometheus:9090/api/v1/otlp', 'http://prometheus:9090/otlp', 'check_prometheus'),
     ('prometheus.yml: a rule file that is not mounted', PROM,
      'rules/em-metrics.rules.yml', 'rules/dora.rules.yml', 'check_prometheus'),
     ('prometheus.yml: a duration Prometheus cannot read', PROM,
