@@ -25,7 +25,7 @@ Prints PASS/FAIL per check; exit 0 when all pass, 1 otherwise. --root points at 
 repository (tests/deploy/compose_check_test.py breaks copies to show each check fails).
 """
 import argparse, http.server, json, os, re, shutil, signal, subprocess, sys, tempfile, threading
-import time, urllib.error, urllib.parse, urllib.request
+import urllib.error, urllib.parse, urllib.request
 
 try:
     import yaml
@@ -36,6 +36,7 @@ except ImportError:  # a python3 of its own (pyenv) first on PATH: Debian's has 
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import alloy_syntax  # noqa: E402
+import ci_harness  # noqa: E402 (its Server: em-metrics on a free port)
 
 SERVICES = ('em-metrics', 'alloy', 'prometheus', 'grafana')
 DATASOURCES = {'prometheus': 'prometheus', 'em-metrics-api': 'yesoreyeram-infinity-datasource'}
@@ -413,26 +414,18 @@ def check_binary(stack, binary):
         # the container's, and Alloy's host:port replaced by the stand-in's (path kept).
         stand_in = endpoint._replace(netloc=f'127.0.0.1:{otlp.server_address[1]}').geturl()
         env.update({'CONFIG': teams, 'SQLITE_DB': os.path.join(tmp, 'em.db'), 'PORT': '0',
-                    'HOST': '127.0.0.1', 'PATH': os.environ.get('PATH', ''),
-                    'OTEL_EXPORTER_OTLP_ENDPOINT': stand_in})
-        log_path = os.path.join(tmp, 'server.log')
-        with open(log_path, 'w') as log:
-            proc = subprocess.Popen([binary, 'serve'], env=env, stdout=log, stderr=log)
+                    'HOST': '127.0.0.1', 'OTEL_EXPORTER_OTLP_ENDPOINT': stand_in})
         try:
-            port = None
-            deadline = time.monotonic() + 20
-            while port is None and time.monotonic() < deadline and proc.poll() is None:
-                m = re.search(r'"msg":"listening".*"port":(\d+)', open(log_path).read())
-                port = int(m.group(1)) if m else time.sleep(0.02)
-            need(port, 'em-metrics did not start with the compose environment:\n'
-                 + open(log_path).read()[-2000:])
-            base = f'http://127.0.0.1:{port}'
+            server = ci_harness.Server(tmp, env, os.path.abspath(binary))
+        except RuntimeError as e:
+            raise Failed(f'em-metrics did not start with the compose environment: {e}')
+        try:
+            base, token = server.url, server.token
             need(http_get(base + '/health')[0] == 200, '/health did not answer 200')
-            token = env.get('EM_METRICS_TOKEN_AUTH')
-            status, body = http_get(base + '/api/v1/config', token)
+            status, config = server.get('/api/v1/config')
             need(status == 200, f'/api/v1/config with the stack\'s token: {status}')
             with open(teams) as f:
-                need(json.loads(body).get('teams', {}).keys() == json.load(f)['teams'].keys(),
+                need((config or {}).get('teams', {}).keys() == json.load(f)['teams'].keys(),
                      '/api/v1/config does not return the example teams')
             need(http_get(base + '/api/v1/config')[0] == 401, 'the API answers without the token')
             deployed = json.dumps({'create_if_not_exists': True, 'project_id': 'web-app',
@@ -446,24 +439,20 @@ def check_binary(stack, binary):
                 env=dict(os.environ, EM_CLIENT=os.path.abspath(binary), EM_METRICS_URL=base,
                          EM_METRICS_TOKEN=token))
             need(seed.returncode == 0, 'seed.sh failed:\n' + seed.stderr[-2000:])
-            status, body = http_get(base + '/api/v1/metrics/dora?group_by=team&format=rows', token)
-            rows = {r['group']: r for r in json.loads(body)} if status == 200 else {}
+            status, rows = server.get('/api/v1/metrics/dora?group_by=team&format=rows')
+            rows = {r['group']: r for r in rows} if status == 200 else {}
             need(all(rows.get(t, {}).get('deployments') for t in ('platform', 'web')) and
                  sum(r['failed_deployments'] for r in rows.values()) > 0,
                  f'after seed.sh, the DORA figures by team lack deployments or failures: {rows}')
             hc = stack.service('em-metrics').get('healthcheck', {}).get('test', [])
             need(hc[:1] == ['CMD'], 'em-metrics: no CMD health check')
-            args = [a.replace('127.0.0.1/3000', f'127.0.0.1/{port}') for a in hc[1:]]
+            args = [a.replace('127.0.0.1/3000', f'127.0.0.1/{server.url.rsplit(":", 1)[1]}')
+                    for a in hc[1:]]
             need(subprocess.run(args, capture_output=True, timeout=10).returncode == 0,
                  'the compose health check command fails against a running em-metrics')
         finally:
             # SIGTERM pushes the state once more: what reaches the stand-in is what Alloy gets.
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            server.stop(signal.SIGTERM)
             otlp.shutdown()
     need(otlp.requests, 'em-metrics pushed nothing to the OTLP endpoint of the compose file')
     path, content_type, body = otlp.requests[-1]
