@@ -24,8 +24,8 @@ Usage: python3 tests/deploy/compose_check.py [--root DIR] [--binary PATH]
 Prints PASS/FAIL per check; exit 0 when all pass, 1 otherwise. --root points at a copy of the
 repository (tests/deploy/compose_check_test.py breaks copies to show each check fails).
 """
-import argparse, http.server, json, os, re, shutil, signal, subprocess, sys, tempfile, threading
-import urllib.error, urllib.parse, urllib.request
+import argparse, http.server, json, os, re, shutil, signal, socket, subprocess, sys, tempfile
+import threading, time, urllib.error, urllib.parse, urllib.request
 
 try:
     import yaml
@@ -88,6 +88,13 @@ class Stack:
                 bind = src.startswith('/')
             out.append((src, dst, bind))
         return out
+
+    def materialize(self, name, fake_root):
+        """Copies a service's bind mounts under fake_root at their container paths."""
+        for src, dst, bind in self.mounts(name):
+            if bind:
+                os.makedirs(os.path.dirname(fake_root + dst), exist_ok=True)
+                (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, fake_root + dst)
 
     def source_of(self, name, target):
         for src, dst, bind in self.mounts(name):
@@ -195,10 +202,7 @@ def check_prometheus(stack):
     need(stack.source_of('prometheus', config_path), f'prometheus: {config_path} is not mounted')
     # A copy of the container's file system, as far as the mounts make it, for promtool.
     with tempfile.TemporaryDirectory() as fake_root:
-        for src, dst, bind in stack.mounts('prometheus'):
-            if bind:
-                os.makedirs(os.path.dirname(fake_root + dst), exist_ok=True)
-                (shutil.copytree if os.path.isdir(src) else shutil.copy)(src, fake_root + dst)
+        stack.materialize('prometheus', fake_root)
         r = subprocess.run(['promtool', 'check', 'config', fake_root + config_path],
                            capture_output=True, text=True)
         out = (r.stdout + r.stderr).replace(fake_root, '')
@@ -400,6 +404,68 @@ class OtlpStandIn(http.server.ThreadingHTTPServer):
         super().__init__(('127.0.0.1', 0), Handler)
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def prometheus_get(port, path):
+    with urllib.request.urlopen(f'http://127.0.0.1:{port}{path}', timeout=5) as r:
+        return json.loads(r.read())['data']
+
+
+def check_scrape(stack, em_url, tmp):
+    """Debian's Prometheus (2.42) with the stack's prometheus.yml and rules, the em-metrics target
+    moved to em_url and the intervals shortened: it loads the rules, scrapes /metrics without a
+    token, and keeps only the service's own series (the DORA ones come by push)."""
+    config_path = stack.flag('prometheus', '--config.file')
+    root = os.path.join(tmp, 'prometheus-root')
+    stack.materialize('prometheus', root)
+    with open(root + config_path) as f:
+        config = yaml.safe_load(f)
+    config['global'].update(scrape_interval='1s', evaluation_interval='1s')
+    for job in config['scrape_configs']:
+        job.pop('scrape_interval', None)
+        for sc in job.get('static_configs', []):
+            sc['targets'] = [urllib.parse.urlsplit(em_url).netloc if t.startswith('em-metrics:')
+                             else t for t in sc['targets']]
+    with open(root + config_path, 'w') as f:
+        yaml.safe_dump(config, f)
+    port = free_port()
+    # The compose file's flags that 2.42 knows (it has no OTLP receiver), with our paths.
+    flags = [f for f in stack.command('prometheus') if f != '--web.enable-otlp-receiver' and
+             not f.startswith(('--config.file', '--storage.tsdb.path'))]
+    with open(os.path.join(tmp, 'prometheus.log'), 'w') as log:
+        prom = subprocess.Popen(['prometheus', '--config.file=' + root + config_path,
+                                 '--storage.tsdb.path=' + os.path.join(tmp, 'tsdb'),
+                                 f'--web.listen-address=127.0.0.1:{port}'] + flags,
+                                stdout=log, stderr=log)
+    try:
+        names, deadline = set(), time.monotonic() + 30
+        while 'em_metrics_http_requests_total' not in names and time.monotonic() < deadline:
+            time.sleep(0.2)
+            try:
+                result = prometheus_get(port, '/api/v1/query?query=' + urllib.parse.quote(
+                    'count by (__name__) ({job="em-metrics"})'))['result']
+                names = {r['metric']['__name__'] for r in result}
+            except (OSError, ValueError):
+                need(prom.poll() is None, 'prometheus exited:\n'
+                     + open(os.path.join(tmp, 'prometheus.log')).read()[-2000:])
+        need('em_metrics_http_requests_total' in names,
+             f'Prometheus did not scrape em-metrics\' own series (scraped: {sorted(names)})')
+        dora = {n for n in names if not n.startswith(('em_metrics_', 'process_', 'scrape_', 'up'))}
+        need(not dora, f'the scrape job stores series the push brings too: {sorted(dora)}')
+        groups = prometheus_get(port, '/api/v1/rules')['groups']
+        bad = [r['name'] for g in groups for r in g['rules'] if r.get('health') == 'err']
+        need(groups and not bad, f'Prometheus loaded no rules, or rules in error: {bad}')
+    finally:
+        prom.terminate()
+        prom.wait(timeout=15)
+    return (f'Prometheus scraped {len(names)} metric names, no DORA one, and loaded '
+            f'{len(groups)} rule groups')
+
+
 def check_binary(stack, binary):
     env = dict(stack.env('em-metrics'))
     teams_target = env.get('CONFIG')
@@ -444,6 +510,7 @@ def check_binary(stack, binary):
             need(all(rows.get(t, {}).get('deployments') for t in ('platform', 'web')) and
                  sum(r['failed_deployments'] for r in rows.values()) > 0,
                  f'after seed.sh, the DORA figures by team lack deployments or failures: {rows}')
+            scraped = check_scrape(stack, server.url, tmp)
             hc = stack.service('em-metrics').get('healthcheck', {}).get('test', [])
             need(hc[:1] == ['CMD'], 'em-metrics: no CMD health check')
             args = [a.replace('127.0.0.1/3000', f'127.0.0.1/{server.url.rsplit(":", 1)[1]}')
@@ -468,7 +535,7 @@ def check_binary(stack, binary):
         need(text.encode() in body, f'the push does not carry {text!r}')
     return (f'em-metrics ran with the compose environment and {os.path.basename(teams)}; '
             f'its push reached {path} with the deployment and service.instance.id {instance!r}; '
-            'seed.sh filled both example teams')
+            f'seed.sh filled both example teams; {scraped}')
 
 
 def main():
