@@ -51,11 +51,15 @@ def check_scrape(stack, em_url, tmp):
     with open(root + config_path) as f:
         config = yaml.safe_load(f)
     config['global'].update(scrape_interval='1s', evaluation_interval='1s')
+    em_job = None
     for job in config['scrape_configs']:
         job.pop('scrape_interval', None)
         for sc in job.get('static_configs', []):
+            if any(t.startswith('em-metrics:') for t in sc['targets']):
+                em_job = job['job_name']
             sc['targets'] = [urllib.parse.urlsplit(em_url).netloc if t.startswith('em-metrics:')
                              else t for t in sc['targets']]
+    need(em_job, 'prometheus.yml has no scrape job for em-metrics (its own series)')
     with open(root + config_path, 'w') as f:
         yaml.safe_dump(config, f)
     port = free_port()
@@ -73,7 +77,7 @@ def check_scrape(stack, em_url, tmp):
             time.sleep(0.2)
             try:
                 result = prometheus_get(port, '/api/v1/query?query=' + urllib.parse.quote(
-                    'count by (__name__) ({job="em-metrics"})'))['result']
+                    'count by (__name__) ({job="%s"})' % em_job))['result']
                 names = {r['metric']['__name__'] for r in result}
             except (OSError, ValueError):
                 need(prom.poll() is None, 'prometheus exited:\n'
