@@ -20,6 +20,8 @@ BENCH_DEPS := wrk
 # and read the database beside the server with the sqlite3 shell; python3 checks the docs' links;
 # python3-yaml reads deploy/ci's action and GitLab CI template in their tests.
 TEST_DEPS := prometheus sqlite3 python3 python3-yaml
+# The compose stack's checks (tests/deploy/): Debian's docker-compose validates the file.
+TEST_DEPS += docker-compose
 # The image test: buildah builds and podman (with runc, netavark and its iptables rules for -p) runs
 # the image offline on a base made by mmdebstrap; curl talks to the container.
 IMAGE_TEST_DEPS := podman buildah runc netavark iptables mmdebstrap curl

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,15 +22,17 @@ BINARY = None  # set by main()
 
 
 class Server:
-    """`em-metrics serve` on 127.0.0.1:0; stopped by its own PID."""
+    """`em-metrics serve` on 127.0.0.1:0; stopped by its own PID. `env` adds to or replaces the
+    defaults below (tests/deploy/compose_check.py runs it with the compose file's environment)."""
 
-    def __init__(self, tmp):
+    def __init__(self, tmp, env=None, binary=None):
         self.log_path = os.path.join(tmp, "server.log")
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOST": "127.0.0.1", "PORT": "0",
                "SQLITE_DB": os.path.join(tmp, "em.db"), "EM_METRICS_TOKEN_AUTH": TOKEN,
-               "EM_METRICS_LOG_LEVEL": "info"}
+               "EM_METRICS_LOG_LEVEL": "info", **(env or {})}
+        self.token = env["EM_METRICS_TOKEN_AUTH"]
         with open(self.log_path, "wb") as log:
-            self.proc = subprocess.Popen([BINARY, "serve"], env=env, cwd=tmp,
+            self.proc = subprocess.Popen([binary or BINARY, "serve"], env=env, cwd=tmp,
                                          stdin=subprocess.DEVNULL, stdout=log, stderr=log)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
@@ -47,14 +50,20 @@ class Server:
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
 
-    def stop(self):
+    def stop(self, sig=signal.SIGKILL):
+        """SIGTERM lets the server finish as in production (its last OTLP push included)."""
         if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
 
     def get(self, path):
         """(status, JSON body or None) of an authenticated GET."""
-        req = urllib.request.Request(self.url + path, headers={"Authorization": "Token " + TOKEN})
+        req = urllib.request.Request(self.url + path,
+                                     headers={"Authorization": "Token " + self.token})
         try:
             with urllib.request.urlopen(req, timeout=10) as r:
                 return r.status, json.loads(r.read())
