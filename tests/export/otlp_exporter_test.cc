@@ -1,5 +1,6 @@
 // The exporter's bookkeeping against a real SQLite store (through api::StoredMetricState, as the
-// server wires it) or a fake MetricStateSource, and a scripted transport. The real network path (libcurl to a real OTLP receiver) is covered by tests/e2e/otlp_export_test.cc.
+// server wires it) or a fake MetricStateSource, and a scripted transport. The real network path
+// (libcurl to a real OTLP receiver) is covered by tests/e2e/otlp_export_test.cc.
 #include "export/otlp_exporter.h"
 
 #include <gtest/gtest.h>

@@ -1,6 +1,6 @@
 // What the SQLite store keeps (data across a reopen and reads seeing commits are the contract's:
-// contract/records_test.cc): Sync() in both modes, and checkpoints that keep the write-ahead log bounded without holding up a
-// write.
+// contract/records_test.cc): Sync() in both modes, and checkpoints that keep the write-ahead log
+// bounded without holding up a write.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 

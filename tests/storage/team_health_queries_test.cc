@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "domain/pull_requests.h"
+#include "storage/contract/team_health_fixture.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/sqlite_backend.h"
 #include "storage/sqlite_file.h"
-#include "storage/store_fixture.h"
-#include "storage/contract/team_health_fixture.h"
 #include "storage/temp_dir.h"
 
 namespace emm::storage {
@@ -48,8 +47,8 @@ TEST_P(SqliteTeamHealthQueriesTest, AReviewWrittenWithoutItsTeamIsFoundByTheTrig
   EXPECT_EQ(Find(web, "in")->reviews[0].reviewer, "carol");
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteTeamHealthQueriesTest, ::testing::Values(SqliteBackend::Param()),
-                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteTeamHealthQueriesTest,
+                         ::testing::Values(SqliteBackend::Param()), BackendName);
 
 // A database from before team health (schema 8: reviews without their team) is upgraded: its
 // reviews get their pull request's team and are found by the range they fall in.

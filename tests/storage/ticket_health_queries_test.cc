@@ -7,10 +7,10 @@
 #include <vector>
 
 #include "domain/tickets.h"
+#include "storage/contract/ticket_health_fixture.h"
 #include "storage/sqlite_backend.h"
 #include "storage/sqlite_file.h"
 #include "storage/store_fixture.h"
-#include "storage/contract/ticket_health_fixture.h"
 
 namespace emm::storage {
 namespace {
@@ -26,16 +26,16 @@ class SqliteTicketHealthQueriesTest : public TicketHealthQueriesTest {
 TEST_P(SqliteTicketHealthQueriesTest, AStatusChangeWrittenWithoutItsTeamIsFoundByTheTrigger) {
   Put("old", TicketStatus::kDone, kFrom - 5 * kDay, kFrom - 10 * kDay);
   ExecRaw(path(), ("INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, "
-                  "changed_at, recorded_at) VALUES ('old', 'DONE', 'TODO', " +
-                  std::to_string(kFrom + kDay) + ", 0)")
-                     .c_str());
+                   "changed_at, recorded_at) VALUES ('old', 'DONE', 'TODO', " +
+                   std::to_string(kFrom + kDay) + ", 0)")
+                      .c_str());
   const domain::TeamHealthFacts eng = Load({"ENG"});
   ASSERT_EQ(Ids(eng), std::vector<std::string>{"old"});
   EXPECT_EQ(Find(eng, "old")->reopened, std::vector<TimeMs>{kFrom + kDay});
 }
 
-INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteTicketHealthQueriesTest, ::testing::Values(SqliteBackend::Param()),
-                         BackendName);
+INSTANTIATE_TEST_SUITE_P(Sqlite, SqliteTicketHealthQueriesTest,
+                         ::testing::Values(SqliteBackend::Param()), BackendName);
 
 // A database from before (schema 9: status changes without their team) is upgraded: its
 // cancellations and re-openings get their ticket's team and are found by the range they fall in.
