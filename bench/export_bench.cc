@@ -17,10 +17,12 @@
 #include <thread>
 #include <vector>
 
+#include "api/stored_metric_state.h"
 #include "common/log.h"
 #include "domain/commands.h"
 #include "export/otlp_exporter.h"
 #include "storage/sqlite/sqlite_event_store.h"
+#include "storage/write_queue.h"
 
 namespace {
 
@@ -115,6 +117,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   storage::WriteQueue writes(store->get());
+  api::StoredMetricState state(store->get(), &writes);
   // Half counters, half histograms, as real states are: each "project" has both kinds.
   Status filled = writes.Run([&](domain::Transaction& tx) {
     for (int i = 0; i < series / 2; ++i) {
@@ -174,8 +177,8 @@ int main(int argc, char** argv) {
     eo.encode.encoding = c.enc;
     eo.gzip = c.gzip;
     exporting::SelfMetrics self;
-    exporting::OtlpExporter exporter(eo, store->get(), &writes, exporting::MakeCurlTransport(co),
-                                     &self, &SystemClock::Instance());
+    exporting::OtlpExporter exporter(eo, &state, exporting::MakeCurlTransport(co), &self,
+                                     &SystemClock::Instance());
     (void)exporter.ExportOnce(10000);  // connect, warm up
     uint64_t before = receiver.bytes();
     auto t0 = Steady::now();

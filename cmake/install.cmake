@@ -22,9 +22,9 @@ target_sources(emm_storage PUBLIC FILE_SET HEADERS BASE_DIRS src FILES
   src/storage/event_store.h src/storage/write_queue.h src/storage/sqlite/sqlite_event_store.h
   src/storage/sqlite/maintenance.h)
 target_sources(emm_export PUBLIC FILE_SET HEADERS BASE_DIRS src FILES
-  src/export/forwarder.h src/export/forwarding_transaction.h src/export/otlp_encoder.h
-  src/export/otlp_exporter.h src/export/prometheus_text.h src/export/resource.h
-  src/export/retry.h src/export/self_metrics.h src/export/transport.h)
+  src/export/forwarder.h src/export/forwarding_transaction.h src/export/metric_state.h
+  src/export/otlp_encoder.h src/export/otlp_exporter.h src/export/prometheus_text.h
+  src/export/resource.h src/export/retry.h src/export/self_metrics.h src/export/transport.h)
 
 # The headers are C++20: a program using them is compiled as C++20 at least.
 target_compile_features(emm_common PUBLIC cxx_std_20)

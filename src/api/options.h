@@ -9,6 +9,7 @@
 #include "config/teams_file.h"
 #include "domain/team_health.h"
 #include "export/forwarder.h"
+#include "export/metric_state.h"
 #include "export/self_metrics.h"
 #include "github/app_client.h"
 #include "storage/event_store.h"
@@ -49,6 +50,9 @@ struct ApiDeps {
   const github::AppClient* github = nullptr;
   // Runs what waits on another service (GitHub's API) off the I/O threads; set with `github`.
   WorkerPool* background = nullptr;
+  // The series /metrics renders (StoredMetricState, the one the exporter reads); null in
+  // stateless mode: only the service's own series.
+  exporting::MetricStateSource* metric_state = nullptr;
 };
 
 }  // namespace emm::api

@@ -10,8 +10,8 @@ void GetMetrics(const Env& env, Call call) {
   const ApiDeps& deps = env.deps;
   const http::Request& req = call.request;
   std::vector<domain::SeriesState> series;
-  if (deps.store != nullptr) {  // stateless mode: only the service's own series
-    auto listed = deps.store->ListSeries();
+  if (deps.metric_state != nullptr) {  // stateless mode: only the service's own series
+    auto listed = deps.metric_state->ListSeries();
     if (!listed.ok()) return call.respond(ErrorResponse(listed.status()));
     series = std::move(*listed);
   }

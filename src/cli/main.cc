@@ -18,6 +18,7 @@
 
 #include "api/api.h"
 #include "api/error_response.h"
+#include "api/stored_metric_state.h"
 #include "auth/authenticator.h"
 #include "auth/webhook_signature.h"
 #include "cli/client.h"
@@ -225,8 +226,7 @@ Result<std::optional<OtlpSetup>> ReadOtlpSetup(const config::Settings& s) {
 }
 
 std::unique_ptr<exporting::OtlpExporter> MakeExporter(OtlpSetup o, const config::Settings& s,
-                                                      storage::EventStore* store,
-                                                      storage::WriteQueue* writes,
+                                                      exporting::MetricStateSource* state,
                                                       exporting::SelfMetrics* self) {
   exporting::ExporterOptions e;
   e.resource = std::move(o.resource);
@@ -236,7 +236,7 @@ std::unique_ptr<exporting::OtlpExporter> MakeExporter(OtlpSetup o, const config:
   e.export_timeout_ms = s.export_timeout_ms;
   e.max_request_bytes = static_cast<size_t>(s.otlp_max_request_kib) * 1024;
   e.backoff_max_ms = std::max<int64_t>(1000, std::min<int64_t>(30000, s.export_interval_ms));
-  return std::make_unique<exporting::OtlpExporter>(std::move(e), store, writes,
+  return std::make_unique<exporting::OtlpExporter>(std::move(e), state,
                                                    exporting::MakeCurlTransport(o.curl), self,
                                                    &SystemClock::Instance());
 }
@@ -404,6 +404,7 @@ int Serve(const config::Settings& s) {
   // The service's own series on /metrics; counts from this start.
   exporting::SelfMetrics self_metrics(SystemClock::Instance().NowMs());
   std::unique_ptr<storage::WriteQueue> writes;
+  std::unique_ptr<api::StoredMetricState> metric_state;  // what /metrics and the exporter read
   std::unique_ptr<exporting::OtlpExporter> exporter;
   std::unique_ptr<exporting::Forwarder> forwarder;
   if (s.no_store) {
@@ -417,14 +418,15 @@ int Serve(const config::Settings& s) {
                                                s.batch_seconds,  s.sync_wait_seconds,
                                                s.sync_seconds};
     });
-    if (*otlp)
-      exporter = MakeExporter(std::move(**otlp), s, store->get(), writes.get(), &self_metrics);
+    metric_state = std::make_unique<api::StoredMetricState>(store->get(), writes.get());
+    if (*otlp) exporter = MakeExporter(std::move(**otlp), s, metric_state.get(), &self_metrics);
   }
   api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,
                 s.github_webhook_secret, s.pagerduty_webhook_secret, s.incident_io_webhook_secret,
                 s.linear_secret, domain::BotRule(s.bot_logins), s.gitlab_webhook_token},
                {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
-                &self_metrics, forwarder.get(), github->client.get(), github->workers.get()});
+                &self_metrics, forwarder.get(), github->client.get(), github->workers.get(),
+                metric_state.get()});
 
   http::ServerOptions so;
   so.host = s.host;

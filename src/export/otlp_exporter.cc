@@ -8,12 +8,11 @@
 
 namespace emm::exporting {
 
-OtlpExporter::OtlpExporter(ExporterOptions options, storage::EventStore* store,
-                           storage::WriteQueue* writes, std::unique_ptr<Transport> transport,
-                           SelfMetrics* self, const Clock* clock)
+OtlpExporter::OtlpExporter(ExporterOptions options, MetricStateSource* state,
+                           std::unique_ptr<Transport> transport, SelfMetrics* self,
+                           const Clock* clock)
     : options_(std::move(options)),
-      store_(store),
-      writes_(writes),
+      state_(state),
       transport_(std::move(transport)),
       self_(self),
       clock_(clock),
@@ -65,13 +64,13 @@ bool OtlpExporter::Sleep(int64_t ms) {
 
 Result<std::vector<domain::SeriesState>> OtlpExporter::PointsToSend(
     TimeMs now, std::vector<domain::SeriesState>* states) {
-  auto listed = store_->ListSeries();
+  auto listed = state_->ListSeries();
   if (!listed.ok()) return listed.status();
   *states = std::move(*listed);
   if (options_.encode.temporality == Temporality::kCumulative) return *states;
 
   if (!marks_loaded_) {
-    auto marks = store_->ListExportMarks();
+    auto marks = state_->ListExportMarks();
     if (!marks.ok()) return marks.status();
     for (auto& m : *marks) marks_[m.key] = std::move(m);
     marks_loaded_ = true;
@@ -106,11 +105,7 @@ Status OtlpExporter::SaveMarks(std::span<const domain::SeriesState> states, Time
   for (const domain::SeriesState& s : states) {
     marks.push_back({s.key, s.start_ms, acked_ms, s.count, s.sum, s.buckets});
   }
-  Status saved = writes_ ? writes_->Run([&marks](domain::Transaction& tx) {
-    for (const auto& m : marks) EMM_RETURN_IF_ERROR(tx.PutExportMark(m));
-    return Status::Ok();
-  })
-                         : Status::Ok();
+  Status saved = state_->SaveExportMarks(marks);
   // Held in memory either way: deltas are not sent twice while this process lives. If saving
   // failed, a restart re-sends at most what this request carried.
   for (auto& m : marks) marks_[m.key] = std::move(m);

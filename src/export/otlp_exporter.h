@@ -4,7 +4,8 @@
 // totals, with each series' persisted start time. Retryable failures (429/502/503/504, no answer)
 // are retried with exponential backoff and jitter, honouring Retry-After, within the export's
 // time budget; after that the next interval tries again with fresh state. Runs on its own thread
-// and a read connection, so ingestion never waits for it.
+// and reads through MetricStateSource (a read connection of the store), so ingestion never waits
+// for it.
 #pragma once
 
 #include <condition_variable>
@@ -12,17 +13,18 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "common/time.h"
+#include "export/metric_state.h"
 #include "export/otlp_encoder.h"
 #include "export/resource.h"
 #include "export/retry.h"
 #include "export/self_metrics.h"
 #include "export/transport.h"
-#include "storage/event_store.h"
-#include "storage/write_queue.h"
 
 namespace emm::exporting {
 
@@ -39,16 +41,16 @@ struct ExporterOptions {
 
 class OtlpExporter {
  public:
-  // `writes` is used only with delta temporality (to persist what the collector acknowledged).
-  // Every pointer must outlive the exporter.
-  OtlpExporter(ExporterOptions options, storage::EventStore* store, storage::WriteQueue* writes,
+  // `state` saves marks only with delta temporality (what the collector acknowledged). Every
+  // pointer must outlive the exporter.
+  OtlpExporter(ExporterOptions options, MetricStateSource* state,
                std::unique_ptr<Transport> transport, SelfMetrics* self, const Clock* clock);
   ~OtlpExporter();
 
   // Starts the periodic thread.
   void Start();
   // Stops the periodic thread, then exports one last time, retrying for at most
-  // `final_timeout_ms`. Call while `writes` still runs. Idempotent.
+  // `final_timeout_ms`. Call while `state` can still save marks. Idempotent.
   void Stop(int64_t final_timeout_ms);
 
   // One export of the current state, retrying retryable failures for at most `timeout_ms`.
@@ -65,14 +67,13 @@ class OtlpExporter {
   Status SaveMarks(std::span<const domain::SeriesState> states, TimeMs acked_ms);
 
   ExporterOptions options_;
-  storage::EventStore* store_;
-  storage::WriteQueue* writes_;
+  MetricStateSource* state_;
   std::unique_ptr<Transport> transport_;
   SelfMetrics* self_;
   const Clock* clock_;
   Backoff backoff_;
   bool failing_ = false;  // the last export failed: log the recovery
-  // Delta temporality: what the collector has acknowledged, loaded from the store once.
+  // Delta temporality: what the collector has acknowledged, loaded from `state_` once.
   bool marks_loaded_ = false;
   std::map<domain::SeriesKey, domain::ExportMark> marks_;
 

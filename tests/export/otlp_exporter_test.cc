@@ -1,5 +1,6 @@
-// The exporter's bookkeeping against a real SQLite store and a scripted transport. The real
-// network path (libcurl to a real OTLP receiver) is covered by tests/e2e/otlp_export_test.cc.
+// The exporter's bookkeeping against a real SQLite store (through api::StoredMetricState, as the
+// server wires it) or a fake MetricStateSource, and a scripted transport. The real network path
+// (libcurl to a real OTLP receiver) is covered by tests/e2e/otlp_export_test.cc.
 #include "export/otlp_exporter.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +10,7 @@
 #include <mutex>
 
 #include "../storage/temp_dir.h"
+#include "api/stored_metric_state.h"
 #include "domain/commands.h"
 #include "opentelemetry/proto/collector/metrics/v1/metrics_service.pb.h"
 #include "storage/sqlite/sqlite_event_store.h"
@@ -103,6 +105,7 @@ class OtlpExporterTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     store_ = std::move(*s);
     writes_ = std::make_unique<storage::WriteQueue>(store_.get());
+    state_ = std::make_unique<api::StoredMetricState>(store_.get(), writes_.get());
   }
   void TearDown() override { writes_->Stop(); }
 
@@ -116,19 +119,20 @@ class OtlpExporterTest : public ::testing::Test {
                     .ok());
   }
 
-  std::unique_ptr<OtlpExporter> Make(ExporterOptions o = {}) {
+  std::unique_ptr<OtlpExporter> Make(ExporterOptions o = {}) { return Make(o, state_.get()); }
+  std::unique_ptr<OtlpExporter> Make(ExporterOptions o, MetricStateSource* state) {
     auto t = std::make_unique<ScriptedTransport>();
     transport_ = t.get();
     o.resource = {{"service.name", "test"}};
     if (o.backoff_initial_ms == 1000) o.backoff_initial_ms = 5;
     if (o.backoff_max_ms == 30000) o.backoff_max_ms = 20;
-    return std::make_unique<OtlpExporter>(o, store_.get(), writes_.get(), std::move(t), &self_,
-                                          &clock_);
+    return std::make_unique<OtlpExporter>(o, state, std::move(t), &self_, &clock_);
   }
 
   storage::testing::TempDir dir_;
   std::unique_ptr<storage::SqliteEventStore> store_;
   std::unique_ptr<storage::WriteQueue> writes_;
+  std::unique_ptr<api::StoredMetricState> state_;
   ScriptedTransport* transport_ = nullptr;
   SelfMetrics self_;
   SteppingClock clock_;
@@ -278,6 +282,84 @@ TEST_F(OtlpExporterTest, DeltaRefusedByTheCollectorIsSentAgainLater) {
   transport_->bodies.clear();
   ASSERT_TRUE(e->ExportOnce(1000).ok());
   EXPECT_EQ(Totals(transport_->bodies[0])["deployment_frequency/a"], 2u);
+}
+
+// A metric state held in memory: what the exporter reads and saves, and failures on demand.
+class FakeMetricState final : public MetricStateSource {
+ public:
+  Result<std::vector<domain::SeriesState>> ListSeries() override {
+    if (!read_error.ok()) return read_error;
+    return series;
+  }
+  Result<std::vector<domain::ExportMark>> ListExportMarks() override { return marks; }
+  Status SaveExportMarks(std::span<const domain::ExportMark> saved) override {
+    ++saves;
+    if (!save_error.ok()) return save_error;
+    for (const auto& m : saved) {
+      std::erase_if(marks, [&](const domain::ExportMark& x) { return x.key == m.key; });
+      marks.push_back(m);
+    }
+    return Status::Ok();
+  }
+
+  std::vector<domain::SeriesState> series;
+  std::vector<domain::ExportMark> marks;
+  Status read_error = Status::Ok();
+  Status save_error = Status::Ok();
+  int saves = 0;
+};
+
+domain::SeriesState Deployments(const std::string& project, int count, TimeMs start) {
+  auto s = domain::SeriesState::Empty(domain::kDeploymentFrequency,
+                                      {"deployment_frequency", project, "", "prod"}, start);
+  for (int i = 0; i < count; ++i) s.Fold(1, start + i + 1);
+  return s;
+}
+
+// Delta: the marks the source holds are where the deltas start, and what the collector
+// acknowledged goes back to the source, whatever stores it.
+TEST_F(OtlpExporterTest, DeltaStartsFromTheSourcesMarksAndSavesWhatWasAcknowledged) {
+  FakeMetricState state;
+  state.series = {Deployments("a", 5, 1000), Deployments("b", 2, 1000)};
+  state.marks = {{state.series[0].key, 1000, 5000, 3, 3, {}},
+                 {state.series[1].key, 1000, 5000, 2, 2, {}}};  // b: nothing new
+  ExporterOptions o;
+  o.encode.temporality = Temporality::kDelta;
+  auto e = Make(o, &state);
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  ASSERT_EQ(transport_->bodies.size(), 1u);
+  auto t = Totals(transport_->bodies[0]);
+  EXPECT_EQ(t["deployment_frequency/a"], 2u);
+  EXPECT_EQ(t.count("deployment_frequency/b"), 0u);
+  EXPECT_EQ(state.saves, 1);
+  ASSERT_EQ(state.marks.size(), 2u);
+  EXPECT_EQ(state.marks.back().key, state.series[0].key);
+  EXPECT_EQ(state.marks.back().count, 5u);
+  EXPECT_GT(state.marks.back().acked_ms, 5000);  // the time of this export
+}
+
+// Marks that cannot be saved are still held: the same process does not send a delta twice.
+TEST_F(OtlpExporterTest, AnUnsavedMarkIsHeldInMemory) {
+  FakeMetricState state;
+  state.series = {Deployments("a", 4, 1000)};
+  state.save_error = Status::Unavailable("database is gone");
+  ExporterOptions o;
+  o.encode.temporality = Temporality::kDelta;
+  auto e = Make(o, &state);
+  EXPECT_TRUE(e->ExportOnce(1000).ok());  // the collector has it; only the mark is unsaved
+  ASSERT_TRUE(e->ExportOnce(1000).ok());
+  EXPECT_EQ(transport_->bodies.size(), 1u);
+  EXPECT_EQ(state.saves, 1);
+  EXPECT_TRUE(state.marks.empty());
+}
+
+TEST_F(OtlpExporterTest, AnUnreadableStateSendsNothing) {
+  FakeMetricState state;
+  state.series = {Deployments("a", 1, 1000)};
+  state.read_error = Status::Unavailable("database is gone");
+  auto e = Make({}, &state);
+  EXPECT_EQ(e->ExportOnce(1000).code(), StatusCode::kUnavailable);
+  EXPECT_TRUE(transport_->bodies.empty());
 }
 
 TEST_F(OtlpExporterTest, StopSendsAFinalExport) {

@@ -1,6 +1,6 @@
-// What the SQLite store keeps: data across a reopen, reads on pooled connections seeing commits,
-// Sync() in both modes, and checkpoints that keep the write-ahead log bounded without holding up a
-// write.
+// What the SQLite store keeps (data across a reopen and reads seeing commits are the contract's:
+// contract/records_test.cc): Sync() in both modes, and checkpoints that keep the write-ahead log
+// bounded without holding up a write.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -20,44 +20,6 @@ using domain::Deployment;
 using domain::Incident;
 using domain::SeriesState;
 using domain::Transaction;
-
-// --- durability ---
-
-TEST_F(SqliteEventStoreTest, DataSurvivesCloseAndReopen) {
-  {
-    auto store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    Insert(*store, std::vector<Deployment>{MakeDeployment("kept", "p1", kT0)});
-    Insert(*store, std::vector<Incident>{MakeIncident("inc", kT0, kT0 + 1, std::nullopt)});
-    SeriesState hist = MakeHistogram();
-    ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutSeries(hist); }).ok());
-    // Reads pool connections; closing must release them too.
-    ASSERT_TRUE(store->ListDeployments({}).ok());
-  }
-  auto store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  auto d = store->GetDeployment("kept");
-  ASSERT_TRUE(d.ok() && d->has_value());
-  EXPECT_EQ((*d)->deployed_at, kT0);
-  auto i = store->GetIncident("inc");
-  ASSERT_TRUE(i.ok() && i->has_value());
-  EXPECT_EQ((*i)->restored_at, kT0 + 1);
-  auto series = store->ListSeries();
-  ASSERT_TRUE(series.ok());
-  ASSERT_EQ(series->size(), 1u);
-  ExpectSameSeries((*series)[0], MakeHistogram());
-}
-
-TEST_F(SqliteEventStoreTest, ReadsSeeCommittedWritesFromPooledConnections) {
-  auto store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  // Warm the read pool before writing, so a stale snapshot would show.
-  ASSERT_TRUE(store->GetDeployment("late").ok());
-  Insert(*store, std::vector<Deployment>{MakeDeployment("late")});
-  auto d = store->GetDeployment("late");
-  ASSERT_TRUE(d.ok());
-  EXPECT_TRUE(d->has_value());
-}
 
 TEST(SqliteSyncTest, SyncSucceedsAfterCommitsInBothModes) {
   for (bool full : {true, false}) {

@@ -1,13 +1,15 @@
-#include "storage/sqlite/sqlite_event_store.h"
-
+// The contract's records: each kind written through domain::Transaction and read back field for
+// field, RunBatch's atomicity per item, the domain commands on a real store, delivery dedupe,
+// deployment aliases, and data surviving a reopen.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "domain/commands.h"
-#include "storage/store_fixture.h"
+#include "storage/contract/store_contract.h"
 
 namespace emm::storage {
 namespace {
@@ -20,7 +22,7 @@ using domain::Transaction;
 
 // --- RunBatch ---
 
-TEST_F(SqliteEventStoreTest, FailedItemLeavesNothingWhileOthersCommit) {
+TEST_P(StoreContractTest, FailedItemLeavesNothingWhileOthersCommit) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   std::vector<EventStore::Work> batch;
@@ -60,7 +62,7 @@ TEST_F(SqliteEventStoreTest, FailedItemLeavesNothingWhileOthersCommit) {
   EXPECT_TRUE(series->empty());
 }
 
-TEST_F(SqliteEventStoreTest, DuplicateDeploymentIsAlreadyExists) {
+TEST_P(StoreContractTest, DuplicateDeploymentIsAlreadyExists) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Insert(*store, std::vector<Deployment>{MakeDeployment("a")});
@@ -74,7 +76,7 @@ TEST_F(SqliteEventStoreTest, DuplicateDeploymentIsAlreadyExists) {
   EXPECT_EQ((*got)->project_id, "p1");
 }
 
-TEST_F(SqliteEventStoreTest, DuplicateWithinOneBatchFailsOnlyTheSecondItem) {
+TEST_P(StoreContractTest, DuplicateWithinOneBatchFailsOnlyTheSecondItem) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   std::vector<EventStore::Work> batch;
@@ -89,13 +91,13 @@ TEST_F(SqliteEventStoreTest, DuplicateWithinOneBatchFailsOnlyTheSecondItem) {
   EXPECT_EQ((*got)->project_id, "p1");
 }
 
-TEST_F(SqliteEventStoreTest, EmptyBatch) {
+TEST_P(StoreContractTest, EmptyBatch) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(store->RunBatch({}).empty());
 }
 
-TEST_F(SqliteEventStoreTest, IncidentMustReferenceAnExistingDeployment) {
+TEST_P(StoreContractTest, IncidentMustReferenceAnExistingDeployment) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Incident i = MakeIncident("i1", kT0, std::nullopt, std::nullopt);
@@ -107,7 +109,7 @@ TEST_F(SqliteEventStoreTest, IncidentMustReferenceAnExistingDeployment) {
   EXPECT_FALSE(got->has_value());
 }
 
-TEST_F(SqliteEventStoreTest, DeploymentRoundTripAndUpdate) {
+TEST_P(StoreContractTest, DeploymentRoundTripAndUpdate) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Deployment d = MakeDeployment("d1");
@@ -140,7 +142,7 @@ TEST_F(SqliteEventStoreTest, DeploymentRoundTripAndUpdate) {
   EXPECT_FALSE(missing->has_value());
 }
 
-TEST_F(SqliteEventStoreTest, IncidentRoundTripAndCounts) {
+TEST_P(StoreContractTest, IncidentRoundTripAndCounts) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Insert(*store, std::vector<Deployment>{MakeDeployment("d1"), MakeDeployment("d2")});
@@ -182,7 +184,7 @@ TEST_F(SqliteEventStoreTest, IncidentRoundTripAndCounts) {
   EXPECT_EQ((*got)->finished_at, kT0 + 2 * kHour);
 }
 
-TEST_F(SqliteEventStoreTest, ForEachVisitsInCreationOrder) {
+TEST_P(StoreContractTest, ForEachVisitsInCreationOrder) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   // Creation time first, then id: the order the rebuild replays events in.
@@ -212,7 +214,7 @@ TEST_F(SqliteEventStoreTest, ForEachVisitsInCreationOrder) {
   EXPECT_EQ(incidents, (std::vector<std::string>{"i1", "i2"}));  // created_at = started_at here
 }
 
-TEST_F(SqliteEventStoreTest, ForEachStopsAtTheFirstError) {
+TEST_P(StoreContractTest, ForEachStopsAtTheFirstError) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Insert(*store, std::vector<Deployment>{MakeDeployment("a"), MakeDeployment("b")});
@@ -227,7 +229,7 @@ TEST_F(SqliteEventStoreTest, ForEachStopsAtTheFirstError) {
   EXPECT_EQ(visited, 1);
 }
 
-TEST_F(SqliteEventStoreTest, DomainCommandsRunOnTheStore) {
+TEST_P(StoreContractTest, DomainCommandsRunOnTheStore) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   domain::TeamDirectory teams({domain::Team{"team", {"p1"}, {}}});
@@ -272,7 +274,7 @@ TEST_F(SqliteEventStoreTest, DomainCommandsRunOnTheStore) {
 
 // A delivery id is taken once per source; an item that fails takes nothing, so its redelivery
 // runs again.
-TEST_F(SqliteEventStoreTest, ADeliveryIsRecordedOncePerSourceAndNotByAFailedItem) {
+TEST_P(StoreContractTest, ADeliveryIsRecordedOncePerSourceAndNotByAFailedItem) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   auto insert = [&](std::string source, std::string id) {
@@ -290,7 +292,7 @@ TEST_F(SqliteEventStoreTest, ADeliveryIsRecordedOncePerSourceAndNotByAFailedItem
 }
 
 // An alias names the latest deployment carrying it (by its time), whatever the arrival order.
-TEST_F(SqliteEventStoreTest, AnAliasNamesTheLatestDeploymentCarryingIt) {
+TEST_P(StoreContractTest, AnAliasNamesTheLatestDeploymentCarryingIt) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Insert(*store, std::vector<Deployment>{MakeDeployment("d1"), MakeDeployment("d2"),
@@ -320,7 +322,7 @@ TEST_F(SqliteEventStoreTest, AnAliasNamesTheLatestDeploymentCarryingIt) {
 }
 
 // A deployment whose first commit is not known reads back without one, and its DORA facts too.
-TEST_F(SqliteEventStoreTest, AnUnknownFirstCommitRoundTrips) {
+TEST_P(StoreContractTest, AnUnknownFirstCommitRoundTrips) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Deployment d = MakeDeployment("d1", "p1", kT0);
@@ -340,6 +342,46 @@ TEST_F(SqliteEventStoreTest, AnUnknownFirstCommitRoundTrips) {
   EXPECT_EQ(facts->deployed[0].first_commit_at, std::nullopt);
   EXPECT_EQ(facts->deployed[0].deploy_start_at, kT0 - kHour);
 }
+
+// --- reopen and read-after-write ---
+
+TEST_P(StoreContractTest, DataSurvivesCloseAndReopen) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    Insert(*store, std::vector<Deployment>{MakeDeployment("kept", "p1", kT0)});
+    Insert(*store, std::vector<Incident>{MakeIncident("inc", kT0, kT0 + 1, std::nullopt)});
+    SeriesState hist = MakeHistogram();
+    ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return tx.PutSeries(hist); }).ok());
+    // A backend may pool read connections; closing must release them too.
+    ASSERT_TRUE(store->ListDeployments({}).ok());
+  }
+  auto store = OpenStore();  // the same database again
+  ASSERT_NE(store, nullptr);
+  auto d = store->GetDeployment("kept");
+  ASSERT_TRUE(d.ok() && d->has_value());
+  EXPECT_EQ((*d)->deployed_at, kT0);
+  auto i = store->GetIncident("inc");
+  ASSERT_TRUE(i.ok() && i->has_value());
+  EXPECT_EQ((*i)->restored_at, kT0 + 1);
+  auto series = store->ListSeries();
+  ASSERT_TRUE(series.ok());
+  ASSERT_EQ(series->size(), 1u);
+  ExpectSameSeries((*series)[0], MakeHistogram());
+}
+
+TEST_P(StoreContractTest, ReadsSeeCommittedWrites) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // Read before writing, so a pooled connection with a stale snapshot would show.
+  ASSERT_TRUE(store->GetDeployment("late").ok());
+  Insert(*store, std::vector<Deployment>{MakeDeployment("late")});
+  auto d = store->GetDeployment("late");
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->has_value());
+}
+
+EMM_STORE_CONTRACT(StoreContractTest);
 
 }  // namespace
 }  // namespace emm::storage

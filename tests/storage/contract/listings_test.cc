@@ -1,4 +1,4 @@
-// The SQLite store's listings (event_queries.cc): deployments in (deployed_at, id) order with
+// The contract's listings: deployments in (deployed_at, id) order with
 // filters and paging across DORA groups, incidents by state and project.
 #include <gtest/gtest.h>
 
@@ -6,8 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "storage/sqlite/sqlite_event_store.h"
-#include "storage/store_fixture.h"
+#include "storage/contract/store_contract.h"
 
 namespace emm::storage {
 namespace {
@@ -17,7 +16,7 @@ using domain::Incident;
 
 // --- ListDeployments ---
 
-class ListDeploymentsTest : public SqliteEventStoreTest {
+class ListDeploymentsTest : public StoreContractTest {
  protected:
   void SetUp() override {
     store_ = OpenStore();
@@ -39,21 +38,21 @@ class ListDeploymentsTest : public SqliteEventStoreTest {
     return r.ok() ? Ids(*r) : std::vector<std::string>{};
   }
 
-  std::unique_ptr<SqliteEventStore> store_;
+  std::unique_ptr<EventStore> store_;
 };
 
-TEST_F(ListDeploymentsTest, OrderedByDeployedAtThenIdWithNotDeployedLast) {
+TEST_P(ListDeploymentsTest, OrderedByDeployedAtThenIdWithNotDeployedLast) {
   EXPECT_EQ(List({}), (std::vector<std::string>{"d-early", "d-a", "d-b", "d-mid", "d-late",
                                                 "started-a", "started-b"}));
 }
 
-TEST_F(ListDeploymentsTest, FilterByProject) {
+TEST_P(ListDeploymentsTest, FilterByProject) {
   DeploymentQuery q;
   q.project_id = "p2";
   EXPECT_EQ(List(q), (std::vector<std::string>{"d-early", "d-mid", "started-a"}));
 }
 
-TEST_F(ListDeploymentsTest, FilterByEnvironment) {
+TEST_P(ListDeploymentsTest, FilterByEnvironment) {
   DeploymentQuery q;
   q.environment = "staging";
   EXPECT_EQ(List(q), std::vector<std::string>{"d-early"});
@@ -62,7 +61,7 @@ TEST_F(ListDeploymentsTest, FilterByEnvironment) {
   EXPECT_EQ(List(q), (std::vector<std::string>{"d-mid", "started-a"}));
 }
 
-TEST_F(ListDeploymentsTest, FromIsInclusiveToIsExclusive) {
+TEST_P(ListDeploymentsTest, FromIsInclusiveToIsExclusive) {
   DeploymentQuery q;
   q.from = kT0 + kHour;
   q.to = kT0 + 3 * kHour;
@@ -75,7 +74,7 @@ TEST_F(ListDeploymentsTest, FromIsInclusiveToIsExclusive) {
   EXPECT_EQ(List(only_to), std::vector<std::string>{"d-early"});
 }
 
-TEST_F(ListDeploymentsTest, LimitAndOffsetPage) {
+TEST_P(ListDeploymentsTest, LimitAndOffsetPage) {
   DeploymentQuery q;
   q.limit = 3;
   EXPECT_EQ(List(q), (std::vector<std::string>{"d-early", "d-a", "d-b"}));
@@ -87,7 +86,7 @@ TEST_F(ListDeploymentsTest, LimitAndOffsetPage) {
   EXPECT_TRUE(List(q).empty());
 }
 
-TEST_F(ListDeploymentsTest, PagingWithAnyPageSizeWalksTheSameOrder) {
+TEST_P(ListDeploymentsTest, PagingWithAnyPageSizeWalksTheSameOrder) {
   for (std::optional<std::string> project :
        {std::optional<std::string>(), std::optional<std::string>("p1")}) {
     DeploymentQuery all;
@@ -108,7 +107,7 @@ TEST_F(ListDeploymentsTest, PagingWithAnyPageSizeWalksTheSameOrder) {
   }
 }
 
-TEST_F(ListDeploymentsTest, AllFiltersTogether) {
+TEST_P(ListDeploymentsTest, AllFiltersTogether) {
   DeploymentQuery q;
   q.project_id = "p1";
   q.environment = "production";
@@ -121,7 +120,7 @@ TEST_F(ListDeploymentsTest, AllFiltersTogether) {
 
 // A project's deployed deployments are read group by group ((team, project, environment)) and
 // merged: the order across groups, ties on deployed_at, paging and filters must be as one list.
-TEST_F(ListDeploymentsTest, AProjectSpreadOverTeamsAndEnvironmentsIsOneOrderedList) {
+TEST_P(ListDeploymentsTest, AProjectSpreadOverTeamsAndEnvironmentsIsOneOrderedList) {
   std::vector<Deployment> many;
   auto add = [&](std::string id, std::string team, std::string env, std::optional<TimeMs> at) {
     Deployment d = MakeDeployment(std::move(id), "p3", at, std::move(env));
@@ -163,7 +162,7 @@ TEST_F(ListDeploymentsTest, AProjectSpreadOverTeamsAndEnvironmentsIsOneOrderedLi
 }
 
 // More groups than are merged one by one: the filtered query gives the same list.
-TEST_F(ListDeploymentsTest, AProjectWithManyGroupsIsListedTheSameWay) {
+TEST_P(ListDeploymentsTest, AProjectWithManyGroupsIsListedTheSameWay) {
   std::vector<Deployment> many;
   std::vector<std::string> expected;
   for (int i = 0; i < 40; ++i) {
@@ -186,7 +185,7 @@ TEST_F(ListDeploymentsTest, AProjectWithManyGroupsIsListedTheSameWay) {
 
 // --- ListIncidents ---
 
-TEST_F(SqliteEventStoreTest, ListIncidentsFilters) {
+TEST_P(StoreContractTest, ListIncidentsFilters) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   Insert(*store, std::vector<Incident>{
@@ -212,6 +211,8 @@ TEST_F(SqliteEventStoreTest, ListIncidentsFilters) {
   EXPECT_EQ(list(IncidentFilter::kAll, "p2"), std::vector<std::string>{"other-open"});
   EXPECT_TRUE(list(IncidentFilter::kAll, "p3").empty());
 }
+
+EMM_STORE_CONTRACT(ListDeploymentsTest);
 
 }  // namespace
 }  // namespace emm::storage

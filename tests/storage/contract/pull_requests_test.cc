@@ -1,65 +1,56 @@
-// Pull requests and their reviews in the SQLite store, and the metric state they produce.
-#include "domain/pull_requests.h"
-
+// The contract for pull requests: they and their reviews round trip, and the metric state they
+// produce survives a reopen and a rebuild.
 #include <gtest/gtest.h>
 
 #include <span>
 #include <string>
 #include <vector>
 
-#include "storage/sqlite/sqlite_event_store.h"
-#include "storage/store_fixture.h"
-#include "storage/temp_dir.h"
+#include "domain/pull_requests.h"
+#include "storage/contract/store_contract.h"
 
 namespace emm::storage {
 namespace {
 
 using domain::Transaction;
 
-// Pull requests and every review are stored (migration 6), and the metric state they produce,
+// Pull requests and every review are stored, and the metric state they produce,
 // with the size histogram's own buckets, survives a reopen and a rebuild.
-TEST(SqlitePullRequestTest, PullRequestsAndReviewsRoundTripAndRebuild) {
-  testing::TempDir dir;
-  SqliteOptions o;
-  o.path = dir.File("em.db");
-  o.full_sync = false;
+TEST_P(StoreContractTest, PullRequestsAndReviewsRoundTripAndRebuild) {
   const domain::TeamDirectory teams(std::vector<domain::Team>{});
   domain::CommandContext ctx{&teams, "production", kT0 + 10 * kHour};
-  auto run = [&](SqliteEventStore& store, EventStore::Work w) {
-    return store.RunBatch(std::span(&w, 1)).front();
-  };
   std::vector<domain::SeriesState> live;
   {
-    auto store = SqliteEventStore::Open(o);
-    ASSERT_TRUE(store.ok()) << store.status().ToString();
-    ASSERT_TRUE(run(**store, [&](Transaction& tx) {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
                   return domain::CreatePullRequest(tx, ctx, {"pr-1", "web", kT0, 120, 3, "alice"})
                       .status();
                 }).ok());
-    ASSERT_TRUE(run(**store, [&](Transaction& tx) {
+    ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
                   return domain::ReviewPullRequest(tx, ctx, {"pr-1", kT0 + kHour, false, 2, "bob"})
                       .status();
                 }).ok());
-    ASSERT_TRUE(run(**store, [&](Transaction& tx) {
+    ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
                   return domain::ReviewPullRequest(tx, ctx, {"pr-1", kT0 + 2 * kHour, true, 0, "carol"})
                       .status();
                 }).ok());
-    ASSERT_TRUE(run(**store, [&](Transaction& tx) {
+    ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
                   return domain::MergePullRequest(tx, ctx, {"pr-1", kT0 + 3 * kHour}).status();
                 }).ok());
-    auto dup = run(**store, [&](Transaction& tx) {
+    auto dup = Run(*store, [&](Transaction& tx) {
       return domain::CreatePullRequest(tx, ctx, {"pr-1", "web", kT0, {}, {}, ""}).status();
     });
     EXPECT_EQ(dup.code(), StatusCode::kAlreadyExists);
-    auto series = (*store)->ListSeries();
+    auto series = store->ListSeries();
     ASSERT_TRUE(series.ok());
     live = *series;
   }
-  auto store = SqliteEventStore::Open(o);
-  ASSERT_TRUE(store.ok());
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
   std::optional<domain::PullRequest> pr;
   std::vector<domain::PullRequestReview> reviews;
-  ASSERT_TRUE(run(**store, [&](Transaction& tx) {
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) {
                 auto found = tx.FindPullRequest("pr-1");
                 if (!found.ok()) return found.status();
                 pr = *found;
@@ -95,8 +86,8 @@ TEST(SqlitePullRequestTest, PullRequestsAndReviewsRoundTripAndRebuild) {
   ASSERT_NE(added, nullptr);
   EXPECT_EQ(added->buckets.size(), domain::BucketBounds(domain::kPullRequestLocAdded).size() + 1);
   // The rebuild gives the same state from the stored pull requests and reviews.
-  ASSERT_TRUE(run(**store, [&](Transaction& tx) { return domain::RebuildMetrics(tx, ctx); }).ok());
-  auto rebuilt = (*store)->ListSeries();
+  ASSERT_TRUE(Run(*store, [&](Transaction& tx) { return domain::RebuildMetrics(tx, ctx); }).ok());
+  auto rebuilt = store->ListSeries();
   ASSERT_TRUE(rebuilt.ok());
   for (const auto& s : live) {
     const domain::SeriesState* r = find(*rebuilt, s.key.metric);
