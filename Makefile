@@ -15,6 +15,8 @@ BUILD_TYPE ?= Release
 DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
         protobuf-compiler libprotobuf-dev libcurl4-openssl-dev zlib1g-dev \
         libssl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev tzdata
+# PostgreSQL's client library (issue 14; docs/storage.md#postgresql-in-progress).
+DEPS += libpq-dev
 BENCH_DEPS := wrk
 # Tests only: the end-to-end tests scrape the server with Debian's Prometheus and lint with promtool,
 # and read the database beside the server with the sqlite3 shell; python3 checks the docs' links;
