@@ -24,6 +24,8 @@ BENCH_DEPS := wrk
 TEST_DEPS := prometheus sqlite3 python3 python3-yaml
 # The compose stack's checks (tests/deploy/): Debian's docker-compose validates the file.
 TEST_DEPS += docker-compose
+# The PostgreSQL tests start a throwaway PostgreSQL 15 server (tests/testing/pg_server.h).
+TEST_DEPS += postgresql-15
 # The image test: buildah builds and podman (with runc, netavark and its iptables rules for -p) runs
 # the image offline on a base made by mmdebstrap; curl talks to the container.
 IMAGE_TEST_DEPS := podman buildah runc netavark iptables mmdebstrap curl
