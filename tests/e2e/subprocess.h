@@ -21,8 +21,8 @@ struct SpawnOptions {
   std::optional<rlim_t> open_files;  // RLIMIT_NOFILE (soft and hard) for the child
   // Run as this user (set after the log is opened, so it may be a file only we can write): a
   // PostgreSQL server refuses to run as root.
-  std::optional<uid_t> uid;
-  std::optional<gid_t> gid;
+  std::optional<uid_t> uid = std::nullopt;
+  std::optional<gid_t> gid = std::nullopt;
   // Sent to the child when the thread that spawned it dies (a test binary killed by ctest's
   // timeout), so a server it started does not outlive it. 0: none.
   int parent_death_signal = 0;
