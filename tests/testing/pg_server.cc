@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <optional>
 #include <thread>
 
@@ -114,8 +115,17 @@ Status PgServer::RunInitdb() {
   e2e::SpawnOptions o;
   o.dir = dir_.string();
   // Trust authentication, superuser `postgres`, UTF-8; no fsync for a cluster thrown away.
-  o.argv = {PgBin("initdb"), "-D", (dir_ / "data").string(), "-U", "postgres", "-A", "trust",
-            "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"};
+  o.argv = {PgBin("initdb"),
+            "-D",
+            (dir_ / "data").string(),
+            "-U",
+            "postgres",
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-sync"};
   o.log_path = (dir_ / "initdb.log").string();
   o.uid = as->uid;
   o.gid = as->gid;
@@ -142,10 +152,23 @@ Status PgServer::Launch() {
   o.dir = dir_.string();
   // The postmaster itself (not pg_ctl, which would detach it): its PID is ours to stop. No
   // durability settings: nothing here must survive a power cut.
-  o.argv = {PgBin("postgres"), "-D", (dir_ / "data").string(), "-p", std::to_string(port_),
-            "-k", (dir_ / "sock").string(), "-c", "listen_addresses=127.0.0.1",
-            "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-            "-c", "max_connections=50"};
+  o.argv = {PgBin("postgres"),
+            "-D",
+            (dir_ / "data").string(),
+            "-p",
+            std::to_string(port_),
+            "-k",
+            (dir_ / "sock").string(),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-c",
+            "synchronous_commit=off",
+            "-c",
+            "full_page_writes=off",
+            "-c",
+            "max_connections=50"};
   o.log_path = (dir_ / "server.log").string();
   o.uid = as->uid;
   o.gid = as->gid;
@@ -171,8 +194,8 @@ Status PgServer::WaitUntilReady() {
     int rc = e2e::WaitPid(pid_, 0ms, &exited);
     if (exited) {
       pid_ = 0;
-      return Status::Internal("postgres exited " + std::to_string(rc) + " at start-up: " +
-                              ServerLog());
+      return Status::Internal("postgres exited " + std::to_string(rc) +
+                              " at start-up: " + ServerLog());
     }
     std::this_thread::sleep_for(20ms);
   }
@@ -199,7 +222,7 @@ Status PgServer::Restart() {
 
 namespace {
 
-PgServer* shared_server = nullptr;
+std::unique_ptr<PgServer> shared_server;
 std::optional<Status> shared_start;
 
 // Stops the shared server once every test has run; keeps its files if one failed.
@@ -212,8 +235,7 @@ class SharedPgServerEnvironment : public ::testing::Environment {
       std::fprintf(stderr, "PostgreSQL test server's files (server.log) kept in %s\n",
                    shared_server->dir().c_str());
     }
-    delete shared_server;
-    shared_server = nullptr;
+    shared_server.reset();
   }
 };
 
@@ -224,11 +246,11 @@ class SharedPgServerEnvironment : public ::testing::Environment {
 
 Result<PgServer*> SharedPgServer() {
   if (!shared_start) {
-    shared_server = new PgServer;
+    shared_server = std::make_unique<PgServer>();
     shared_start = shared_server->Start();
   }
   if (!shared_start->ok()) return *shared_start;
-  return shared_server;
+  return shared_server.get();
 }
 
 }  // namespace emm::testing

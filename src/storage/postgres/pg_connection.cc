@@ -161,8 +161,9 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(std::string_view url,
   PQconninfoFree(parsed);
   if (!bad_sslmode.empty()) {
     return Status::InvalidArgument(std::string(field),
-                                   "sslmode \"" + bad_sslmode + "\" is not one of disable, allow, "
-                                   "prefer, require, verify-ca, verify-full");
+                                   "sslmode \"" + bad_sslmode +
+                                       "\" is not one of disable, allow, "
+                                       "prefer, require, verify-ca, verify-full");
   }
   // Keywords before "dbname" are defaults: the URL (expanded in its place) overrides them.
   const char* keys[] = {"connect_timeout", "dbname", nullptr};
@@ -174,44 +175,40 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Open(std::string_view url,
     return s;
   }
   // NOTICEs ("table does not exist, skipping") are not errors; libpq would print them on stderr.
-  PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
   return std::unique_ptr<PgConnection>(new PgConnection(conn));
 }
 
 PgConnection::~PgConnection() { PQfinish(conn_); }
 
-Status PgConnection::Check(pg_result* result, std::string_view what, Result<PgResult>* out) {
+Result<PgResult> PgConnection::Check(pg_result* result, std::string_view what) {
   ExecStatusType st = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
-    if (out) *out = PgResult(result);
-    else PQclear(result);
-    return Status::Ok();
-  }
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return PgResult(result);
   Status s = FromPq(conn_, result, what);
   PQclear(result);
   return s;
 }
 
 Status PgConnection::Exec(std::string_view sql) {
-  return Check(PQexec(conn_, std::string(sql).c_str()), "running SQL", nullptr);
+  return Check(PQexec(conn_, std::string(sql).c_str()), "running SQL").status();
 }
 
 Result<PgResult> PgConnection::Run(const std::string& name, std::string_view sql,
                                    const PgParams& params) {
   if (!prepared_.contains(name)) {
     // Parameter types left to the server: it infers them from the statement.
-    EMM_RETURN_IF_ERROR(Check(PQprepare(conn_, name.c_str(), std::string(sql).c_str(),
-                                        params.size(), nullptr),
-                              "preparing " + name, nullptr));
+    EMM_RETURN_IF_ERROR(
+        Check(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), params.size(), nullptr),
+              "preparing " + name)
+            .status());
     prepared_.insert(name);
     ++prepares_;
   }
   std::vector<const char*> values = params.Pointers();
-  Result<PgResult> out = Status::Internal("no result");
-  EMM_RETURN_IF_ERROR(Check(PQexecPrepared(conn_, name.c_str(), params.size(), values.data(),
-                                           nullptr, nullptr, /*resultFormat=text*/ 0),
-                            "running " + name, &out));
-  return out;
+  return Check(PQexecPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr,
+                              /*resultFormat=text*/ 0),
+               "running " + name);
 }
 
 Status PgConnection::Begin(std::string_view isolation) {
@@ -229,7 +226,7 @@ Status PgConnection::Commit() {
     PQclear(result);
     return Status::Internal("COMMIT of a failed transaction: it was rolled back, nothing stored");
   }
-  return Check(result, "committing", nullptr);
+  return Check(result, "committing").status();
 }
 Status PgConnection::Rollback() { return Exec("ROLLBACK"); }
 

@@ -101,7 +101,8 @@ class PgConnection {
 
  private:
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
-  Status Check(pg_result* result, std::string_view what, Result<PgResult>* out);
+  // Takes `result`: a success becomes a PgResult, a failure a Status (and is freed).
+  Result<PgResult> Check(pg_result* result, std::string_view what);
 
   pg_conn* conn_;
   std::unordered_set<std::string> prepared_;

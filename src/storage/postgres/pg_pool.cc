@@ -4,8 +4,7 @@
 
 namespace emm::storage::postgres {
 
-PgPool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), conn_(std::move(other.conn_)) {}
+PgPool::Lease::Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(std::move(other.conn_)) {}
 
 PgPool::Lease::~Lease() {
   if (conn_) pool_->Return(std::move(conn_));
@@ -28,7 +27,8 @@ Result<PgPool::Lease> PgPool::Acquire() {
       ++discarded_;
     }
     if (open_ < options_.size) break;
-    if (!freed_.wait_until(lock, deadline, [&] { return !idle_.empty() || open_ < options_.size; })) {
+    if (!freed_.wait_until(lock, deadline,
+                           [&] { return !idle_.empty() || open_ < options_.size; })) {
       return Status::Unavailable("no database connection came free within " +
                                  std::to_string(options_.acquire_timeout.count()) + " ms (all " +
                                  std::to_string(options_.size) + " in use)");

@@ -39,8 +39,7 @@ class PgPool {
 
    private:
     friend class PgPool;
-    Lease(PgPool* pool, std::unique_ptr<PgConnection> conn)
-        : pool_(pool), conn_(std::move(conn)) {}
+    Lease(PgPool* pool, std::unique_ptr<PgConnection> conn) : pool_(pool), conn_(std::move(conn)) {}
     PgPool* pool_;
     std::unique_ptr<PgConnection> conn_;
   };

@@ -24,15 +24,12 @@ std::string_view SqlStateOf(const pg_result* result) {
   return state ? state : "";
 }
 
-bool IsRetryable(std::string_view sqlstate) {
-  return sqlstate == "40001" || sqlstate == "40P01";
-}
+bool IsRetryable(std::string_view sqlstate) { return sqlstate == "40001" || sqlstate == "40P01"; }
 
 Status FromPq(const pg_conn* conn, const pg_result* result, std::string_view what) {
   std::string_view state = SqlStateOf(result);
   std::string msg = std::string(what) + ": " +
-                    OneLine(result ? PQresultErrorMessage(result)
-                                   : PQerrorMessage(const_cast<pg_conn*>(conn)));
+                    OneLine(result ? PQresultErrorMessage(result) : PQerrorMessage(conn));
   if (!state.empty()) msg += " (SQLSTATE " + std::string(state) + ")";
   if (state.empty()) {
     // No answer from the server: the connection is gone, or libpq failed locally.
@@ -50,8 +47,10 @@ Status FromPq(const pg_conn* conn, const pg_result* result, std::string_view wha
     return Status::Unavailable(std::move(msg));
   }
   if (state == "53100") {
-    return Status::ResourceExhausted("the database's disk is full; nothing was stored: retry once "
-                                     "space is freed (" + msg + ")");
+    return Status::ResourceExhausted(
+        "the database's disk is full; nothing was stored: retry once "
+        "space is freed (" +
+        msg + ")");
   }
   if (state == "XX001" || state == "XX002") {
     return Status::DataLoss("the database reports damaged data (" + msg +
@@ -62,8 +61,7 @@ Status FromPq(const pg_conn* conn, const pg_result* result, std::string_view wha
 
 Status FromPqConnect(const pg_conn* conn, std::string_view what) {
   return Status::Unavailable(std::string(what) + ": " +
-                             OneLine(conn ? PQerrorMessage(const_cast<pg_conn*>(conn))
-                                          : "out of memory"));
+                             OneLine(conn ? PQerrorMessage(conn) : "out of memory"));
 }
 
 }  // namespace emm::storage::postgres

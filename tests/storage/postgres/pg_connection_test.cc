@@ -70,9 +70,9 @@ TEST_F(PgConnectionTest, EachNamedStatementIsPreparedOncePerConnection) {
   ASSERT_TRUE(conn->Run("add_two", "SELECT $1::bigint + 2", PgParams().Add(int64_t{1})).ok());
   EXPECT_EQ(conn->prepares(), 2);
   // The server agrees: one prepared statement of each name on this session.
-  auto server_side = conn->Run(
-      "count_prepared", "SELECT count(*) FROM pg_prepared_statements WHERE name = $1",
-      PgParams().Add("add_one"));
+  auto server_side =
+      conn->Run("count_prepared", "SELECT count(*) FROM pg_prepared_statements WHERE name = $1",
+                PgParams().Add("add_one"));
   ASSERT_TRUE(server_side.ok()) << server_side.status().ToString();
   EXPECT_EQ(server_side->Int64(0, 0).value(), 1);
   // Another connection prepares its own.

@@ -33,9 +33,9 @@ class PgFixture : public ::testing::Test {
   std::string FreshTable(PgConnection& conn, const std::string& columns) {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = std::string("t_") + info->test_suite_name() + "_" + info->name();
-    EXPECT_TRUE(conn.Exec("DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name + " (" +
-                          columns + ")")
-                    .ok());
+    EXPECT_TRUE(
+        conn.Exec("DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name + " (" + columns + ")")
+            .ok());
     return name;
   }
 

@@ -39,8 +39,7 @@ TEST_F(PgPoolTest, NeverOpensMoreThanItsSizeAndTimesOutUnavailable) {
   auto third = pool.Acquire();
   ASSERT_FALSE(third.ok());
   EXPECT_EQ(third.status().code(), StatusCode::kUnavailable);
-  EXPECT_NE(third.status().message().find("100 ms"), std::string::npos)
-      << third.status().message();
+  EXPECT_NE(third.status().message().find("100 ms"), std::string::npos) << third.status().message();
   EXPECT_EQ(pool.open(), 2u);
 }
 

@@ -75,8 +75,9 @@ TEST_F(PgStatusTest, TerminatedSessionIsUnavailableAndBroken) {
   ASSERT_NE(admin, nullptr);
   auto pid = victim->Run("my_pid", "SELECT pg_backend_pid()", PgParams());
   ASSERT_TRUE(pid.ok());
-  ASSERT_TRUE(admin->Run("terminate", "SELECT pg_terminate_backend($1::int)",
-                         PgParams().Add(pid->Int64(0, 0).value()))
+  ASSERT_TRUE(admin
+                  ->Run("terminate", "SELECT pg_terminate_backend($1::int)",
+                        PgParams().Add(pid->Int64(0, 0).value()))
                   .ok());
   Status s = victim->Exec("SELECT 1");
   EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
