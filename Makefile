@@ -15,6 +15,8 @@ BUILD_TYPE ?= Release
 DEPS := cmake g++ make pkg-config libboost1.81-dev libboost-json1.81-dev libsqlite3-dev \
         protobuf-compiler libprotobuf-dev libcurl4-openssl-dev zlib1g-dev \
         libssl-dev libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev tzdata
+# PostgreSQL's client library (issue 14; docs/storage.md#postgresql-in-progress).
+DEPS += libpq-dev
 BENCH_DEPS := wrk
 # Tests only: the end-to-end tests scrape the server with Debian's Prometheus and lint with promtool,
 # and read the database beside the server with the sqlite3 shell; python3 checks the docs' links;
@@ -22,6 +24,8 @@ BENCH_DEPS := wrk
 TEST_DEPS := prometheus sqlite3 python3 python3-yaml
 # The compose stack's checks (tests/deploy/): Debian's docker-compose validates the file.
 TEST_DEPS += docker-compose
+# The PostgreSQL tests start a throwaway PostgreSQL 15 server (tests/testing/pg_server.h).
+TEST_DEPS += postgresql-15
 # The image test: buildah builds and podman (with runc, netavark and its iptables rules for -p) runs
 # the image offline on a base made by mmdebstrap; curl talks to the container.
 IMAGE_TEST_DEPS := podman buildah runc netavark iptables mmdebstrap curl

@@ -1,6 +1,7 @@
 #include "e2e/subprocess.h"
 
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -33,6 +34,12 @@ pid_t Spawn(const SpawnOptions& o) {
     dup2(out, 2);
     close(in);
     close(out);
+    if (o.gid && setgid(*o.gid) != 0) _exit(127);
+    if (o.uid && setuid(*o.uid) != 0) _exit(127);
+    // After setuid: a change of credentials clears the parent-death signal.
+    if (o.parent_death_signal != 0 && prctl(PR_SET_PDEATHSIG, o.parent_death_signal) != 0) {
+      _exit(127);
+    }
     if (o.env) {
       execve(argv[0], argv.data(), envp.data());
     } else {

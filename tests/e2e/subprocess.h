@@ -19,6 +19,13 @@ struct SpawnOptions {
   std::string stdin_path = "/dev/null";
   std::string log_path;              // stdout and stderr are appended here
   std::optional<rlim_t> open_files;  // RLIMIT_NOFILE (soft and hard) for the child
+  // Run as this user (set after the log is opened, so it may be a file only we can write): a
+  // PostgreSQL server refuses to run as root.
+  std::optional<uid_t> uid = std::nullopt;
+  std::optional<gid_t> gid = std::nullopt;
+  // Sent to the child when the thread that spawned it dies (a test binary killed by ctest's
+  // timeout), so a server it started does not outlive it. 0: none.
+  int parent_death_signal = 0;
 };
 
 // fork + exec; the child exits 127 if it cannot set itself up or exec.

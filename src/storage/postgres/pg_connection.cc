@@ -1,0 +1,266 @@
+#include "storage/postgres/pg_connection.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "storage/postgres/pg_status.h"
+
+namespace emm::storage::postgres {
+namespace {
+
+// Without a bound, a connect to an address that drops packets waits for the kernel (minutes); a
+// connect_timeout in the URL overrides this.
+constexpr const char* kDefaultConnectTimeoutSeconds = "5";
+
+template <typename T>
+std::string Format(T v) {
+  char buf[64];
+  auto r = std::to_chars(buf, buf + sizeof buf, v);
+  return std::string(buf, r.ptr);
+}
+
+}  // namespace
+
+// --- PgParams ---
+
+PgParams& PgParams::Add(int64_t v) {
+  values_.emplace_back(Format(v));
+  return *this;
+}
+
+PgParams& PgParams::Add(double v) {
+  // Shortest round-trip form; PostgreSQL reads it back to the same double (extra_float_digits).
+  values_.emplace_back(Format(v));
+  return *this;
+}
+
+PgParams& PgParams::Add(std::string_view v) {
+  values_.emplace_back(std::string(v));
+  return *this;
+}
+
+PgParams& PgParams::AddNull() {
+  values_.emplace_back(std::nullopt);
+  return *this;
+}
+
+std::vector<const char*> PgParams::Pointers() const {
+  std::vector<const char*> out;
+  out.reserve(values_.size());
+  for (const auto& v : values_) out.push_back(v ? v->c_str() : nullptr);
+  return out;
+}
+
+// --- PgResult ---
+
+PgResult::PgResult(pg_result* result) : result_(result) {}
+PgResult::~PgResult() { PQclear(result_); }
+PgResult::PgResult(PgResult&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
+PgResult& PgResult::operator=(PgResult&& other) noexcept {
+  if (this != &other) {
+    PQclear(result_);
+    result_ = std::exchange(other.result_, nullptr);
+  }
+  return *this;
+}
+
+int PgResult::rows() const { return PQntuples(result_); }
+int PgResult::columns() const { return PQnfields(result_); }
+
+int64_t PgResult::affected() const {
+  const char* n = PQcmdTuples(result_);
+  int64_t v = 0;
+  std::from_chars(n, n + std::char_traits<char>::length(n), v);
+  return v;
+}
+
+bool PgResult::IsNull(int row, int col) const { return PQgetisnull(result_, row, col) != 0; }
+
+std::string_view PgResult::Text(int row, int col) const {
+  return std::string_view(PQgetvalue(result_, row, col),
+                          static_cast<size_t>(PQgetlength(result_, row, col)));
+}
+
+std::optional<std::string> PgResult::OptionalText(int row, int col) const {
+  if (IsNull(row, col)) return std::nullopt;
+  return std::string(Text(row, col));
+}
+
+std::string PgResult::ColumnName(int col) const {
+  const char* name = PQfname(result_, col);
+  return name ? name : "column " + std::to_string(col);
+}
+
+Result<int64_t> PgResult::Int64(int row, int col) const {
+  if (IsNull(row, col)) return Status::Internal(ColumnName(col) + " is NULL, not an integer");
+  std::string_view t = Text(row, col);
+  int64_t v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec != std::errc() || r.ptr != t.data() + t.size()) {
+    return Status::Internal(ColumnName(col) + " is not a 64-bit integer: " + std::string(t));
+  }
+  return v;
+}
+
+Result<std::optional<int64_t>> PgResult::OptionalInt64(int row, int col) const {
+  if (IsNull(row, col)) return std::optional<int64_t>();
+  auto v = Int64(row, col);
+  if (!v.ok()) return v.status();
+  return std::optional<int64_t>(*v);
+}
+
+Result<double> PgResult::Double(int row, int col) const {
+  if (IsNull(row, col)) return Status::Internal(ColumnName(col) + " is NULL, not a number");
+  std::string_view t = Text(row, col);
+  // PostgreSQL's spellings of the values from_chars does not take.
+  if (t == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (t == "Infinity") return std::numeric_limits<double>::infinity();
+  if (t == "-Infinity") return -std::numeric_limits<double>::infinity();
+  double v = 0;
+  auto r = std::from_chars(t.data(), t.data() + t.size(), v);
+  if (r.ec != std::errc() || r.ptr != t.data() + t.size()) {
+    return Status::Internal(ColumnName(col) + " is not a number: " + std::string(t));
+  }
+  return v;
+}
+
+// --- PgConnection ---
+
+Result<std::unique_ptr<PgConnection>> PgConnection::Open(std::string_view url,
+                                                         std::string_view field) {
+  std::string u(url);
+  if (!u.starts_with("postgres://") && !u.starts_with("postgresql://")) {
+    return Status::InvalidArgument(std::string(field),
+                                   "must be a postgres:// or postgresql:// URL");
+  }
+  // libpq's own parser names what is wrong (an unknown parameter, a bad port, a bad escape).
+  char* error = nullptr;
+  PQconninfoOption* parsed = PQconninfoParse(u.c_str(), &error);
+  if (parsed == nullptr) {
+    std::string why = error ? error : "not a valid URL";
+    PQfreemem(error);
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    return Status::InvalidArgument(std::string(field), "not a valid PostgreSQL URL: " + why);
+  }
+  // libpq checks sslmode only when connecting, as a connection failure; it is a setting's mistake.
+  std::string bad_sslmode;
+  for (PQconninfoOption* o = parsed; o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, "sslmode") != 0 || o->val == nullptr) continue;
+    std::string_view mode = o->val;
+    if (mode != "disable" && mode != "allow" && mode != "prefer" && mode != "require" &&
+        mode != "verify-ca" && mode != "verify-full") {
+      bad_sslmode = std::string(mode);
+    }
+  }
+  PQconninfoFree(parsed);
+  if (!bad_sslmode.empty()) {
+    return Status::InvalidArgument(std::string(field),
+                                   "sslmode \"" + bad_sslmode +
+                                       "\" is not one of disable, allow, "
+                                       "prefer, require, verify-ca, verify-full");
+  }
+  // Keywords before "dbname" are defaults: the URL (expanded in its place) overrides them.
+  const char* keys[] = {"connect_timeout", "dbname", nullptr};
+  const char* values[] = {kDefaultConnectTimeoutSeconds, u.c_str(), nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (conn == nullptr || PQstatus(conn) != CONNECTION_OK) {
+    Status s = FromPqConnect(conn, "connecting to PostgreSQL");
+    PQfinish(conn);
+    return s;
+  }
+  // NOTICEs ("table does not exist, skipping") are not errors; libpq would print them on stderr.
+  PQsetNoticeProcessor(
+      conn, [](void*, const char*) {}, nullptr);
+  return std::unique_ptr<PgConnection>(new PgConnection(conn));
+}
+
+PgConnection::~PgConnection() { PQfinish(conn_); }
+
+Result<PgResult> PgConnection::Check(pg_result* result, std::string_view what) {
+  ExecStatusType st = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return PgResult(result);
+  Status s = FromPq(conn_, result, what);
+  PQclear(result);
+  return s;
+}
+
+Status PgConnection::Exec(std::string_view sql) {
+  return Check(PQexec(conn_, std::string(sql).c_str()), "running SQL").status();
+}
+
+Result<PgResult> PgConnection::Run(const std::string& name, std::string_view sql,
+                                   const PgParams& params) {
+  if (!prepared_.contains(name)) {
+    // Parameter types left to the server: it infers them from the statement.
+    EMM_RETURN_IF_ERROR(
+        Check(PQprepare(conn_, name.c_str(), std::string(sql).c_str(), params.size(), nullptr),
+              "preparing " + name)
+            .status());
+    prepared_.insert(name);
+    ++prepares_;
+  }
+  std::vector<const char*> values = params.Pointers();
+  return Check(PQexecPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr,
+                              /*resultFormat=text*/ 0),
+               "running " + name);
+}
+
+Status PgConnection::Begin(std::string_view isolation) {
+  std::string sql = "BEGIN";
+  if (!isolation.empty()) sql += " ISOLATION LEVEL " + std::string(isolation);
+  return Exec(sql);
+}
+
+Status PgConnection::Commit() {
+  PGresult* result = PQexec(conn_, "COMMIT");
+  // COMMIT of a transaction an earlier statement failed "succeeds" as a ROLLBACK: nothing was
+  // stored, and the caller must not take it for a commit.
+  if (result && PQresultStatus(result) == PGRES_COMMAND_OK &&
+      std::strcmp(PQcmdStatus(result), "ROLLBACK") == 0) {
+    PQclear(result);
+    return Status::Internal("COMMIT of a failed transaction: it was rolled back, nothing stored");
+  }
+  return Check(result, "committing").status();
+}
+Status PgConnection::Rollback() { return Exec("ROLLBACK"); }
+
+bool PgConnection::Broken() {
+  if (PQstatus(conn_) != CONNECTION_OK) return true;
+  // Idle, nothing is expected from the server: anything readable is a termination notice or
+  // the end of the stream. PQconsumeInput reads it and marks the connection bad.
+  // One read may take the server's FATAL message and leave the end of the stream for the next:
+  // read while there is something, a few times at most (a NOTICE alone ends the loop).
+  pollfd p{PQsocket(conn_), POLLIN, 0};
+  if (p.fd < 0) return true;
+  for (int reads = 0; reads < 4 && poll(&p, 1, 0) > 0; ++reads) {
+    if (PQconsumeInput(conn_) == 0) return true;
+  }
+  return PQstatus(conn_) != CONNECTION_OK;
+}
+
+bool PgConnection::InTransaction() const { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
+
+// --- PgTransaction ---
+
+Result<PgTransaction> PgTransaction::Begin(PgConnection& conn, std::string_view isolation) {
+  EMM_RETURN_IF_ERROR(conn.Begin(isolation));
+  return PgTransaction(conn);
+}
+
+PgTransaction::~PgTransaction() {
+  if (conn_ != nullptr) (void)conn_->Rollback();
+}
+
+Status PgTransaction::Commit() {
+  PgConnection* conn = std::exchange(conn_, nullptr);
+  if (conn == nullptr) return Status::FailedPrecondition("the transaction has ended");
+  return conn->Commit();
+}
+
+}  // namespace emm::storage::postgres

@@ -1,0 +1,129 @@
+// One libpq connection: opened from a postgres:// URL, statements prepared once per connection
+// by name, parameters bound as text, results read by typed getters, transactions. Every libpq
+// error becomes a Status in pg_status.cc; a connection found broken answers kUnavailable and
+// reports Broken() so its pool (pg_pool.h) replaces it. Not thread-safe: one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+#include <vector>
+
+#include "common/status.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace emm::storage::postgres {
+
+// Statement parameters, in order ($1, $2, ...), sent in PostgreSQL's text format. Numbers are
+// formatted without the locale (std::to_chars); nullopt is SQL NULL.
+class PgParams {
+ public:
+  PgParams& Add(int64_t v);
+  PgParams& Add(double v);
+  PgParams& Add(std::string_view v);
+  PgParams& Add(const char* v) { return Add(std::string_view(v)); }
+  PgParams& AddNull();
+  template <typename T>
+  PgParams& Add(const std::optional<T>& v) {
+    return v ? Add(*v) : AddNull();
+  }
+
+  int size() const { return static_cast<int>(values_.size()); }
+  // Pointers into this object for PQexecPrepared: valid while it lives, unchanged.
+  std::vector<const char*> Pointers() const;
+
+ private:
+  std::vector<std::optional<std::string>> values_;
+};
+
+// A successful result (rows or none); owns its PGresult. Getters take (row, column) and name the
+// column in their errors.
+class PgResult {
+ public:
+  explicit PgResult(pg_result* result);
+  ~PgResult();
+  PgResult(PgResult&& other) noexcept;
+  PgResult& operator=(PgResult&& other) noexcept;
+  PgResult(const PgResult&) = delete;
+  PgResult& operator=(const PgResult&) = delete;
+
+  int rows() const;
+  int columns() const;
+  // Rows changed by an INSERT/UPDATE/DELETE.
+  int64_t affected() const;
+  bool IsNull(int row, int col) const;
+  std::string_view Text(int row, int col) const;  // "" for NULL
+  std::optional<std::string> OptionalText(int row, int col) const;
+  Result<int64_t> Int64(int row, int col) const;
+  Result<double> Double(int row, int col) const;
+  Result<std::optional<int64_t>> OptionalInt64(int row, int col) const;
+
+ private:
+  std::string ColumnName(int col) const;
+  pg_result* result_;
+};
+
+class PgConnection {
+ public:
+  // `url`: postgres://user:password@host:port/db?sslmode=...&... (postgresql:// too); every
+  // libpq URI parameter passes through, sslmode included. A malformed URL is kInvalidArgument on
+  // `field` (the setting it came from); a server that cannot be reached is kUnavailable.
+  static Result<std::unique_ptr<PgConnection>> Open(std::string_view url,
+                                                    std::string_view field = "database_url");
+  ~PgConnection();
+  PgConnection(const PgConnection&) = delete;
+  PgConnection& operator=(const PgConnection&) = delete;
+
+  // Plain SQL, no parameters; several statements separated by ';' are allowed (migrations).
+  Status Exec(std::string_view sql);
+  // The statement `name` is prepared on this connection the first time it is run and reused
+  // after; the same name must always come with the same SQL.
+  Result<PgResult> Run(const std::string& name, std::string_view sql, const PgParams& params);
+
+  // BEGIN [ISOLATION LEVEL ...], COMMIT, ROLLBACK. `isolation` e.g. "SERIALIZABLE".
+  Status Begin(std::string_view isolation = {});
+  Status Commit();
+  Status Rollback();
+
+  // The connection is unusable (lost, or the server shut it down): discard it. An idle
+  // connection whose server went away is only found out by looking: this reads what the server
+  // sent (its goodbye, or the socket's end) without waiting.
+  bool Broken();
+  // Inside a transaction (or a failed one): not fit to be handed to another user as is.
+  bool InTransaction() const;
+  // How many statements this connection has prepared (the tests count them).
+  int prepares() const { return prepares_; }
+
+ private:
+  explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+  // Takes `result`: a success becomes a PgResult, a failure a Status (and is freed).
+  Result<PgResult> Check(pg_result* result, std::string_view what);
+
+  pg_conn* conn_;
+  std::unordered_set<std::string> prepared_;
+  int prepares_ = 0;
+};
+
+// Rolls back in its destructor unless Commit() succeeded: an early return leaves no open
+// transaction behind.
+class PgTransaction {
+ public:
+  static Result<PgTransaction> Begin(PgConnection& conn, std::string_view isolation = {});
+  PgTransaction(PgTransaction&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+  PgTransaction(const PgTransaction&) = delete;
+  PgTransaction& operator=(const PgTransaction&) = delete;
+  PgTransaction& operator=(PgTransaction&&) = delete;
+  ~PgTransaction();
+  Status Commit();
+
+ private:
+  explicit PgTransaction(PgConnection& conn) : conn_(&conn) {}
+  PgConnection* conn_;
+};
+
+}  // namespace emm::storage::postgres

@@ -1,0 +1,45 @@
+// The PostgreSQL tests' fixture: the binary's shared throwaway server (tests/testing/pg_server.h)
+// and connections to it. Test suites are named Pg* so ctest runs them together, in one process
+// with one server (CMakeLists.txt).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include "storage/postgres/pg_connection.h"
+#include "testing/pg_server.h"
+
+namespace emm::storage::postgres::testing {
+
+class PgFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto server = emm::testing::SharedPgServer();
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = *server;
+    // A test that stopped the server (the restart tests) must not leave it down for the next.
+    ASSERT_TRUE(server_->running() || server_->Restart().ok());
+  }
+
+  std::unique_ptr<PgConnection> Connect() {
+    auto conn = PgConnection::Open(server_->ConnectionUrl());
+    EXPECT_TRUE(conn.ok()) << conn.status().ToString();
+    return conn.ok() ? std::move(conn).value() : nullptr;
+  }
+
+  // A table of this test's own (the server is shared by the binary's tests), created empty.
+  std::string FreshTable(PgConnection& conn, const std::string& columns) {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string("t_") + info->test_suite_name() + "_" + info->name();
+    EXPECT_TRUE(
+        conn.Exec("DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name + " (" + columns + ")")
+            .ok());
+    return name;
+  }
+
+  emm::testing::PgServer* server_ = nullptr;
+};
+
+}  // namespace emm::storage::postgres::testing
