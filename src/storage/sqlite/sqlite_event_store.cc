@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "common/log.h"
+#include "storage/read_snapshot.h"
 #include "storage/sqlite/dora_queries.h"
 #include "storage/sqlite/event_queries.h"
 #include "storage/sqlite/migrations.h"
@@ -281,7 +282,7 @@ Result<std::vector<domain::Ticket>> SqliteEventStore::ListTickets(const TicketQu
 Result<TicketHistory> SqliteEventStore::GetTicketHistory(std::string_view id) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::GetTicketHistory(*c, id);
+  return WithSnapshot(*c, [&] { return sqlite::GetTicketHistory(*c, id); });
 }
 
 Result<std::vector<domain::Ticket>> SqliteEventStore::LoadTicketsForStats(
@@ -300,7 +301,7 @@ Result<std::optional<Deployment>> SqliteEventStore::GetDeployment(std::string_vi
 Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const DeploymentQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::ListDeployments(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::ListDeployments(*c, q); });
 }
 
 Result<std::optional<Incident>> SqliteEventStore::GetIncident(std::string_view id) {
@@ -332,13 +333,15 @@ Result<std::vector<domain::ExportMark>> SqliteEventStore::ListExportMarks() {
 Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::LoadDoraEvents(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::LoadDoraEvents(*c, q); });
 }
 
 Result<domain::DoraFacts> SqliteEventStore::LoadDoraFacts(const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  auto out = sqlite::LoadDoraFacts(*c, q, dora_rows_hint_.load(std::memory_order_relaxed));
+  auto out = WithSnapshot(*c, [&] {
+    return sqlite::LoadDoraFacts(*c, q, dora_rows_hint_.load(std::memory_order_relaxed));
+  });
   if (!out.ok()) return out;
   size_t hint = dora_rows_hint_.load(std::memory_order_relaxed);
   while (out->deployed.size() > hint &&
@@ -351,7 +354,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> SqliteEventSto
     const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::LoadTimeline(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::LoadTimeline(*c, q); });
 }
 
 Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery& q,
@@ -364,7 +367,7 @@ Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery
 Result<domain::TeamHealthFacts> SqliteEventStore::LoadTeamHealthFacts(const TeamHealthQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::LoadTeamHealthFacts(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::LoadTeamHealthFacts(*c, q); });
 }
 
 }  // namespace emm::storage
