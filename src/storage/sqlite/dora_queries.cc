@@ -188,7 +188,7 @@ Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& 
     d.deploy_start_at = sqlite3_column_int64(st, 5);
     d.deployed_at = sqlite3_column_int64(st, 6);
     d.status = domain::DeploymentStatus::kDeployed;
-    d.kind = domain::ParseDeploymentKind(ColText(st, 7)).value_or(domain::DeploymentKind::kPlanned);
+    d.kind = DeploymentKindFromText(ColText(st, 7));
     d.failed = sqlite3_column_int(st, 8) != 0;
     d.recovered_at = ColOptTime(st, 9);
     return Status::Ok();
