@@ -178,8 +178,6 @@ Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& 
                                 DoraFilters(q, "d") + " ORDER BY i.started_at, i.id";
 
   domain::DoraEvents out;
-  // One read transaction: the three reads see the same commit.
-  EMM_RETURN_IF_ERROR(c.Exec("BEGIN"));
   Status s = c.Query(kDeployed, bind, [&](sqlite3_stmt* st) {
     Deployment& d = out.deployed.emplace_back();
     d.id = ColText(st, 0);
@@ -190,7 +188,7 @@ Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& 
     d.deploy_start_at = sqlite3_column_int64(st, 5);
     d.deployed_at = sqlite3_column_int64(st, 6);
     d.status = domain::DeploymentStatus::kDeployed;
-    d.kind = domain::ParseDeploymentKind(ColText(st, 7)).value_or(domain::DeploymentKind::kPlanned);
+    d.kind = DeploymentKindFromText(ColText(st, 7));
     d.failed = sqlite3_column_int(st, 8) != 0;
     d.recovered_at = ColOptTime(st, 9);
     return Status::Ok();
@@ -218,9 +216,7 @@ Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& 
     s = LoadInferredLinks(c, q, &inferred);
     if (s.ok()) domain::AddInferredLinks(inferred, q.from, q.to, &out);
   }
-  Status end = c.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
   if (!s.ok()) return s;
-  if (!end.ok()) return end;
   return out;
 }
 
@@ -249,8 +245,6 @@ Result<domain::DoraFacts> LoadDoraFacts(SqliteConnection& c, const DoraQuery& q,
       "started_at < ?3";
 
   out.deployed.reserve(expected_deployments);
-  // One read transaction: every read sees the same commit.
-  EMM_RETURN_IF_ERROR(c.Exec("BEGIN"));
   auto read = [&]() -> Status {
     int64_t missing_facts = 0;
     std::vector<std::pair<int64_t, domain::DoraGroup>> groups;
@@ -320,10 +314,7 @@ Result<domain::DoraFacts> LoadDoraFacts(SqliteConnection& c, const DoraQuery& q,
     }
     return Status::Ok();
   };
-  Status s = read();
-  Status end = c.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
-  if (!s.ok()) return s;
-  if (!end.ok()) return end;
+  EMM_RETURN_IF_ERROR(read());
   return out;
 }
 
@@ -331,7 +322,6 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(S
                                                                                const DoraQuery& q) {
   const DoraBinder bind(q);
   std::pair<std::vector<Deployment>, std::vector<Incident>> out;
-  EMM_RETURN_IF_ERROR(c.Exec("BEGIN"));
   Status s = c.Query("SELECT " + Prefixed(kDeploymentColumns, "d") +
                          " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
                          DoraFilters(q, "d") + " ORDER BY d.deployed_at, d.id",
@@ -349,9 +339,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(S
                   return Status::Ok();
                 });
   }
-  Status end = c.Exec(s.ok() ? "COMMIT" : "ROLLBACK");
   if (!s.ok()) return s;
-  if (!end.ok()) return end;
   return out;
 }
 

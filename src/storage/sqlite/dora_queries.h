@@ -16,8 +16,8 @@
 
 namespace emm::storage::sqlite {
 
-// LoadDoraEvents, LoadDoraFacts and LoadTimeline each read in one read transaction on `c` (every
-// read sees the same commit), which must not be inside one already.
+// LoadDoraEvents, LoadDoraFacts and LoadTimeline run several queries: the caller holds one
+// snapshot around each (WithSnapshot, storage/read_snapshot.h) so that they see the same commit.
 
 // The full records of q's range.
 Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& q);

@@ -13,6 +13,8 @@
 
 namespace emm::storage::sqlite {
 
+// Up to four queries (groups, the deployed part, a count, the rest): the caller holds one
+// snapshot around it (WithSnapshot, storage/read_snapshot.h).
 Result<std::vector<domain::Deployment>> ListDeployments(Statements& db, const DeploymentQuery& q);
 Result<std::vector<domain::Incident>> ListIncidents(Statements& db, const IncidentQuery& q);
 Result<std::vector<domain::PullRequest>> ListPullRequests(Statements& db,

@@ -1,40 +1,13 @@
 #include "storage/sqlite/event_rows.h"
 
-#include <charconv>
-
 #include "storage/sqlite/statements.h"
 
 namespace emm::storage::sqlite {
 
 using domain::Deployment;
-using domain::DeploymentStatus;
 using domain::Incident;
-using domain::MetricKind;
 using domain::SeriesKey;
 using domain::SeriesState;
-
-std::string EncodeBuckets(const std::vector<uint64_t>& b) {
-  std::string out;
-  for (size_t i = 0; i < b.size(); ++i) {
-    if (i) out.push_back(',');
-    out += std::to_string(b[i]);
-  }
-  return out;
-}
-
-std::vector<uint64_t> DecodeBuckets(std::string_view s) {
-  std::vector<uint64_t> out;
-  while (!s.empty()) {
-    size_t comma = s.find(',');
-    std::string_view part = s.substr(0, comma);
-    uint64_t v = 0;
-    std::from_chars(part.data(), part.data() + part.size(), v);
-    out.push_back(v);
-    if (comma == std::string_view::npos) break;
-    s.remove_prefix(comma + 1);
-  }
-  return out;
-}
 
 void BindSeriesKey(sqlite3_stmt* s, const SeriesKey& k, int ticket_type_at) {
   BindText(s, 1, k.metric);
@@ -110,9 +83,9 @@ Deployment ReadDeployment(sqlite3_stmt* s) {
   d.first_commit_at = FirstCommitOf(sqlite3_column_int64(s, 4));
   d.deploy_start_at = sqlite3_column_int64(s, 5);
   d.deployed_at = ColOptTime(s, 6);
-  d.status = ColText(s, 7) == "deployed" ? DeploymentStatus::kDeployed : DeploymentStatus::kStarted;
+  d.status = DeploymentStatusFromText(ColText(s, 7));
   d.created_at = sqlite3_column_int64(s, 8);
-  d.kind = domain::ParseDeploymentKind(ColText(s, 9)).value_or(domain::DeploymentKind::kPlanned);
+  d.kind = DeploymentKindFromText(ColText(s, 9));
   d.commit_sha = ColText(s, 10);
   d.failed = sqlite3_column_int(s, 11) != 0;
   d.recovered_at = ColOptTime(s, 12);
@@ -136,7 +109,7 @@ Incident ReadIncident(sqlite3_stmt* s) {
 SeriesState ReadSeries(sqlite3_stmt* s) {
   SeriesState st;
   st.key = SeriesKey{ColText(s, 0), ColText(s, 1), ColText(s, 2), ColText(s, 3), ColText(s, 12)};
-  st.kind = ColText(s, 4) == "histogram" ? MetricKind::kHistogram : MetricKind::kCounter;
+  st.kind = MetricKindFromText(ColText(s, 4));
   st.start_ms = sqlite3_column_int64(s, 5);
   st.updated_ms = sqlite3_column_int64(s, 6);
   st.count = static_cast<uint64_t>(sqlite3_column_int64(s, 7));

@@ -1,6 +1,6 @@
-// How the event and metric-state tables' rows are read and bound (deployments, incidents, pull
-// requests, metric_series): the column lists the statements name, in the order the readers and
-// binders use. Internal to the SQLite store.
+// How the event and metric-state tables' rows are read and bound in SQLite (deployments,
+// incidents, pull requests, metric_series), in the column order of storage/event_columns.h (the
+// lists and value conversions every backend shares). Internal to the SQLite store.
 #pragma once
 
 #include <sqlite3.h>
@@ -14,33 +14,9 @@
 #include "common/time.h"
 #include "domain/events.h"
 #include "domain/metrics.h"
+#include "storage/event_columns.h"
 
 namespace emm::storage::sqlite {
-
-// first_commit_at is NOT NULL since migration 1 (lifting that means rebuilding the table): a
-// deployment whose sender cannot know it (a webhook) keeps this value there instead.
-constexpr int64_t kNoFirstCommit = INT64_MIN;
-inline std::optional<TimeMs> FirstCommitOf(int64_t stored) {
-  return stored == kNoFirstCommit ? std::nullopt : std::optional<TimeMs>(stored);
-}
-
-constexpr const char* kDeploymentColumns =
-    "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
-    "created_at, kind, commit_sha, failed, recovered_at";
-constexpr const char* kSeriesColumns =
-    "metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, min, max, "
-    "buckets, ticket_type";
-constexpr const char* kIncidentColumns =
-    "id, project_id, team_id, environment, deployment_id, started_at, restored_at, finished_at, "
-    "created_at";
-
-constexpr const char* kPullRequestColumns =
-    "id, team_id, opened_at, closed_at, merged_at, first_review_at, first_approved_at, reviews, "
-    "comments, additions, deletions, created_at, author";
-
-// A histogram's bucket counts as stored: "1,0,3".
-std::string EncodeBuckets(const std::vector<uint64_t>& b);
-std::vector<uint64_t> DecodeBuckets(std::string_view s);
 
 // A series key at ?1 .. ?4 (metric, project_id, team_id, environment) and its ticket_type at
 // ?`ticket_type_at` (migration 8 added it after the statements' other parameters).

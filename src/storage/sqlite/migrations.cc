@@ -1,5 +1,10 @@
 #include "storage/sqlite/migrations.h"
 
+#include <sqlite3.h>
+
+#include "storage/sqlite/sqlite_connection.h"
+#include "storage/sqlite/statements.h"
+
 namespace emm::storage::sqlite {
 namespace {
 
@@ -396,8 +401,63 @@ CREATE INDEX ticket_status_changes_by_team ON ticket_status_changes (team_id, ch
 )sql"},
 };
 
+// The version table is schema_migrations; the Node.js original's is db_migrations (a file that
+// has both was ours first).
+class SqliteMigrationDialect final : public MigrationDialect {
+ public:
+  explicit SqliteMigrationDialect(SqliteConnection& w) : w_(w) {}
+
+  Result<bool> CreatedByNodeJs() override {
+    int64_t node_tables = 0;
+    EMM_RETURN_IF_ERROR(w_.Query(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'db_migrations' AND "
+        "NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')",
+        nullptr, [&](sqlite3_stmt* s) {
+          node_tables = sqlite3_column_int64(s, 0);
+          return Status::Ok();
+        }));
+    return node_tables > 0;
+  }
+  std::string NewDatabaseHint() const override { return "point SQLITE_DB at a new file"; }
+  Status EnsureVersionTable() override {
+    return w_.Exec(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+        "name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  }
+  Result<int> AppliedVersion() override {
+    int current = 0;
+    EMM_RETURN_IF_ERROR(w_.Query("SELECT coalesce(max(version), 0) FROM schema_migrations", nullptr,
+                                 [&](sqlite3_stmt* s) {
+                                   current = sqlite3_column_int(s, 0);
+                                   return Status::Ok();
+                                 }));
+    return current;
+  }
+  // IMMEDIATE takes the write lock at once: a second process opening the file waits here.
+  Status Begin() override { return w_.Exec("BEGIN IMMEDIATE"); }
+  Status ApplyStep(const MigrationStep& step) override { return w_.Exec(step.sql); }
+  Status RecordStep(const MigrationStep& step, TimeMs applied_at) override {
+    return w_.Run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                  [&](sqlite3_stmt* st) {
+                    sqlite3_bind_int(st, 1, step.version);
+                    BindText(st, 2, step.name);
+                    sqlite3_bind_int64(st, 3, applied_at);
+                  });
+  }
+  Status Commit() override { return w_.Exec("COMMIT"); }
+  void Rollback() override { (void)w_.Exec("ROLLBACK"); }
+
+ private:
+  SqliteConnection& w_;
+};
+
 }  // namespace
 
 std::span<const Migration> Migrations() { return kMigrations; }
+
+Result<MigrationOutcome> Migrate(SqliteConnection& writer, const std::string& path) {
+  SqliteMigrationDialect dialect(writer);
+  return RunMigrations(dialect, Migrations(), path);
+}
 
 }  // namespace emm::storage::sqlite

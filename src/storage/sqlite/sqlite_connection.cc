@@ -10,7 +10,6 @@ namespace {
 
 using domain::Deployment;
 using domain::Incident;
-using domain::MetricKind;
 using domain::SeriesKey;
 using domain::SeriesState;
 
@@ -23,12 +22,7 @@ using sqlite::BindSeriesState;
 using sqlite::BindText;
 using sqlite::ColText;
 using sqlite::DoraFactFunction;
-using sqlite::EncodeBuckets;
 using sqlite::FromSqlite;
-using sqlite::kDeploymentColumns;
-using sqlite::kIncidentColumns;
-using sqlite::kPullRequestColumns;
-using sqlite::kSeriesColumns;
 using sqlite::ReadDeployment;
 using sqlite::ReadIncident;
 using sqlite::ReadPullRequest;
@@ -509,7 +503,7 @@ Status SqliteConnection::UpsertSeriesRow(const SeriesState& st) {
       "buckets = excluded.buckets";
   return Run(sql, [&](sqlite3_stmt* s) {
     BindSeriesKey(s, st.key, 13);
-    BindText(s, 5, st.kind == MetricKind::kHistogram ? "histogram" : "counter");
+    BindText(s, 5, MetricKindText(st.kind));
     BindSeriesState(s, st);
   });
 }

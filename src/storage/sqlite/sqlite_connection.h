@@ -17,13 +17,16 @@
 
 #include "common/status.h"
 #include "domain/transaction.h"
+#include "storage/read_snapshot.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/sqlite/statements.h"
 
 namespace emm::storage {
 
 // One SQLite connection with its cached prepared statements. Used by one thread at a time.
-class SqliteConnection final : public domain::Transaction, public sqlite::Statements {
+class SqliteConnection final : public domain::Transaction,
+                               public sqlite::Statements,
+                               public SnapshotConnection {
  public:
   // The store's writer is the only connection that ever checkpoints (see CheckpointIfDue);
   // every other one is opened with `may_checkpoint` false.
@@ -40,6 +43,12 @@ class SqliteConnection final : public domain::Transaction, public sqlite::Statem
   Status Run(const std::string& sql, const sqlite::Bind& bind) override;
   // Steps a query, calling `row` for each row.
   Status Query(const std::string& sql, const sqlite::Bind& bind, const sqlite::Row& row) override;
+  // A deferred read transaction: under WAL it pins the snapshot at its first read and never
+  // waits for the writer. Both statements are prepared once per connection.
+  Status BeginSnapshot() override { return Run("BEGIN", nullptr); }
+  Status EndSnapshot(bool read_ok) override {
+    return Run(read_ok ? "COMMIT" : "ROLLBACK", nullptr);
+  }
 
   // --- domain::Transaction ---
 

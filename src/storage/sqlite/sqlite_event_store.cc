@@ -14,6 +14,7 @@
 #include <optional>
 
 #include "common/log.h"
+#include "storage/read_snapshot.h"
 #include "storage/sqlite/dora_queries.h"
 #include "storage/sqlite/event_queries.h"
 #include "storage/sqlite/migrations.h"
@@ -29,7 +30,6 @@ using domain::Deployment;
 using domain::Incident;
 using domain::SeriesState;
 
-using sqlite::BindText;
 using sqlite::ColText;
 
 }  // namespace
@@ -78,59 +78,10 @@ Result<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(const SqliteOpt
                                ")");
   }
 
-  int64_t node_tables = 0;
-  EMM_RETURN_IF_ERROR(w.Query(
-      "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'db_migrations' AND "
-      "NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'schema_migrations')",
-      nullptr, [&](sqlite3_stmt* s) {
-        node_tables = sqlite3_column_int64(s, 0);
-        return Status::Ok();
-      }));
-  if (node_tables > 0) {
-    return Status::FailedPrecondition(
-        options.path +
-        " was created by the Node.js em-metrics (it has db_migrations): its dates are free text "
-        "and its schema differs; point SQLITE_DB at a new file");
-  }
-
-  EMM_RETURN_IF_ERROR(
-      w.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
-             "name TEXT NOT NULL, applied_at INTEGER NOT NULL)"));
-  int current = 0;
-  EMM_RETURN_IF_ERROR(w.Query("SELECT coalesce(max(version), 0) FROM schema_migrations", nullptr,
-                              [&](sqlite3_stmt* s) {
-                                current = sqlite3_column_int(s, 0);
-                                return Status::Ok();
-                              }));
-  auto migrations = sqlite::Migrations();
-  int latest = migrations.empty() ? 0 : migrations.back().version;
-  if (current > latest) {
-    return Status::FailedPrecondition("database schema version " + std::to_string(current) +
-                                      " is newer than this em-metrics (" + std::to_string(latest) +
-                                      "): upgrade em-metrics");
-  }
-  for (const sqlite::Migration& m : migrations) {
-    if (m.version <= current) continue;
-    EMM_RETURN_IF_ERROR(w.Exec("BEGIN IMMEDIATE"));
-    Status s = w.Exec(m.sql);
-    if (s.ok()) {
-      s = w.Run("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
-                [&](sqlite3_stmt* st) {
-                  sqlite3_bind_int(st, 1, m.version);
-                  BindText(st, 2, m.name);
-                  sqlite3_bind_int64(st, 3, SystemClock::Instance().NowMs());
-                });
-    }
-    if (s.ok()) s = w.Exec("COMMIT");
-    if (!s.ok()) {
-      (void)w.Exec("ROLLBACK");
-      return Status::Internal("migration " + std::to_string(m.version) + " (" + m.name +
-                              ") failed: " + s.message());
-    }
-    store->applied_.push_back(m.version);
-    log::Info("migration applied", {{"version", m.version}, {"name", m.name}});
-  }
-  store->schema_version_ = latest;
+  auto migrated = sqlite::Migrate(w, options.path);
+  if (!migrated.ok()) return migrated.status();
+  store->applied_ = std::move(migrated->applied);
+  store->schema_version_ = migrated->schema_version;
 
   // Checkpoints (copying the WAL back into the database file) run on the writer's connection,
   // between two batches: never beside a commit (CheckpointIfDue). The hook replaces SQLite's
@@ -331,7 +282,7 @@ Result<std::vector<domain::Ticket>> SqliteEventStore::ListTickets(const TicketQu
 Result<TicketHistory> SqliteEventStore::GetTicketHistory(std::string_view id) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::GetTicketHistory(*c, id);
+  return WithSnapshot(*c, [&] { return sqlite::GetTicketHistory(*c, id); });
 }
 
 Result<std::vector<domain::Ticket>> SqliteEventStore::LoadTicketsForStats(
@@ -350,7 +301,7 @@ Result<std::optional<Deployment>> SqliteEventStore::GetDeployment(std::string_vi
 Result<std::vector<Deployment>> SqliteEventStore::ListDeployments(const DeploymentQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::ListDeployments(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::ListDeployments(*c, q); });
 }
 
 Result<std::optional<Incident>> SqliteEventStore::GetIncident(std::string_view id) {
@@ -382,13 +333,15 @@ Result<std::vector<domain::ExportMark>> SqliteEventStore::ListExportMarks() {
 Result<domain::DoraEvents> SqliteEventStore::LoadDoraEvents(const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::LoadDoraEvents(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::LoadDoraEvents(*c, q); });
 }
 
 Result<domain::DoraFacts> SqliteEventStore::LoadDoraFacts(const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  auto out = sqlite::LoadDoraFacts(*c, q, dora_rows_hint_.load(std::memory_order_relaxed));
+  auto out = WithSnapshot(*c, [&] {
+    return sqlite::LoadDoraFacts(*c, q, dora_rows_hint_.load(std::memory_order_relaxed));
+  });
   if (!out.ok()) return out;
   size_t hint = dora_rows_hint_.load(std::memory_order_relaxed);
   while (out->deployed.size() > hint &&
@@ -401,7 +354,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> SqliteEventSto
     const DoraQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::LoadTimeline(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::LoadTimeline(*c, q); });
 }
 
 Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery& q,
@@ -414,7 +367,7 @@ Result<std::vector<Deployment>> SqliteEventStore::ListUndeployed(const DoraQuery
 Result<domain::TeamHealthFacts> SqliteEventStore::LoadTeamHealthFacts(const TeamHealthQuery& q) {
   Lease c = Acquire();
   if (!c.status().ok()) return c.status();
-  return sqlite::LoadTeamHealthFacts(*c, q);
+  return WithSnapshot(*c, [&] { return sqlite::LoadTeamHealthFacts(*c, q); });
 }
 
 }  // namespace emm::storage

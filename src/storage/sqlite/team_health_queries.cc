@@ -125,14 +125,9 @@ Status Read(Statements& db, const TeamHealthQuery& q, domain::TeamHealthFacts* o
 
 Result<domain::TeamHealthFacts> LoadTeamHealthFacts(Statements& db, const TeamHealthQuery& q) {
   domain::TeamHealthFacts out;
-  // One read transaction: every read sees the same commit.
-  EMM_RETURN_IF_ERROR(db.Run("BEGIN", nullptr));
-  Status s = q.pull_requests ? Read(db, q, &out) : Status::Ok();
-  if (s.ok() && q.tickets) s = ReadTicketHealthFacts(db, q, &out.tickets);
+  if (q.pull_requests) EMM_RETURN_IF_ERROR(Read(db, q, &out));
+  if (q.tickets) EMM_RETURN_IF_ERROR(ReadTicketHealthFacts(db, q, &out.tickets));
   out.teams = q.teams;
-  Status end = db.Run(s.ok() ? "COMMIT" : "ROLLBACK", nullptr);
-  if (!s.ok()) return s;
-  if (!end.ok()) return end;
   return out;
 }
 

@@ -10,8 +10,8 @@
 
 namespace emm::storage::sqlite {
 
-// Reads q's pull requests and their reviews, and its tickets, in one read transaction on `db`, which must not be
-// inside one already.
+// Reads q's pull requests and their reviews, and its tickets: several queries, so the caller holds
+// one snapshot around it (WithSnapshot, storage/read_snapshot.h).
 Result<domain::TeamHealthFacts> LoadTeamHealthFacts(Statements& db, const TeamHealthQuery& q);
 
 }  // namespace emm::storage::sqlite

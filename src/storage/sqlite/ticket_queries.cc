@@ -4,6 +4,8 @@
 #include <string>
 #include <unordered_map>
 
+#include "storage/event_columns.h"
+
 namespace emm::storage::sqlite {
 namespace {
 
@@ -17,7 +19,7 @@ constexpr const char* kTicketColumns =
 
 // The CHECK constraint keeps the column to the six names; UNKNOWN is what a newer one would read.
 TicketStatus ColStatus(sqlite3_stmt* s, int i) {
-  return domain::ParseTicketStatus(ColText(s, i)).value_or(TicketStatus::kUnknown);
+  return TicketStatusFromText(ColText(s, i));
 }
 
 Ticket ReadTicket(sqlite3_stmt* s) {

@@ -33,6 +33,7 @@ Status ForEachTicketEstimationChange(
     const std::function<Status(const domain::TicketEstimationChange&)>& fn);
 
 Result<std::vector<domain::Ticket>> ListTickets(Statements& db, const TicketQuery& q);
+// Two queries: the caller holds one snapshot around it (WithSnapshot, storage/read_snapshot.h).
 Result<TicketHistory> GetTicketHistory(Statements& db, std::string_view id);
 Result<std::vector<domain::Ticket>> LoadTicketsForStats(Statements& db, const TicketStatsQuery& q);
 

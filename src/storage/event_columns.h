@@ -1,0 +1,53 @@
+// How the events and the metric state are laid out in a relational store, whatever the backend:
+// the tables' column lists in the order every reader and binder uses, and the conversions of
+// values that have no column type of their own (enums as the text the tables' CHECK constraints
+// name, a missing first commit, histogram buckets). A backend binds and reads the columns with
+// its own library (SQLite's: sqlite/event_rows.h).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/time.h"
+#include "domain/events.h"
+#include "domain/metrics.h"
+
+namespace emm::storage {
+
+constexpr const char* kDeploymentColumns =
+    "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, status, "
+    "created_at, kind, commit_sha, failed, recovered_at";
+constexpr const char* kSeriesColumns =
+    "metric, project_id, team_id, environment, kind, start_ms, updated_ms, count, sum, min, max, "
+    "buckets, ticket_type";
+constexpr const char* kIncidentColumns =
+    "id, project_id, team_id, environment, deployment_id, started_at, restored_at, finished_at, "
+    "created_at";
+constexpr const char* kPullRequestColumns =
+    "id, team_id, opened_at, closed_at, merged_at, first_review_at, first_approved_at, reviews, "
+    "comments, additions, deletions, created_at, author";
+
+// first_commit_at is NOT NULL since migration 1 (lifting that means rebuilding the table): a
+// deployment whose sender cannot know it (a webhook) keeps this value there instead.
+constexpr int64_t kNoFirstCommit = INT64_MIN;
+inline std::optional<TimeMs> FirstCommitOf(int64_t stored) {
+  return stored == kNoFirstCommit ? std::nullopt : std::optional<TimeMs>(stored);
+}
+
+// Enums from their stored text. Text the tables cannot hold (their CHECK constraints) reads as
+// the default a row written before the column existed has: started, planned, counter, UNKNOWN.
+// To text: domain's DeploymentStatusName, DeploymentKindName, TicketStatusName and MetricKindText.
+domain::DeploymentStatus DeploymentStatusFromText(std::string_view s);
+domain::DeploymentKind DeploymentKindFromText(std::string_view s);
+domain::TicketStatus TicketStatusFromText(std::string_view s);
+std::string_view MetricKindText(domain::MetricKind k);
+domain::MetricKind MetricKindFromText(std::string_view s);
+
+// A histogram's bucket counts as stored: "1,0,3".
+std::string EncodeBuckets(const std::vector<uint64_t>& b);
+std::vector<uint64_t> DecodeBuckets(std::string_view s);
+
+}  // namespace emm::storage
