@@ -10,14 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "e2e/subprocess.h"  // FreePort
+
 namespace emm::e2e {
 
 // The path of `name` on PATH, or "" when it is not installed.
 std::string FindProgram(const std::string& name);
-
-// A TCP port on 127.0.0.1 that was free a moment ago, for programs that cannot bind port 0 and
-// report the port they got.
-uint16_t FreePort();
 
 struct ProgramResult {
   int exit_code = -1;  // -1: killed by a signal or did not exit in time

@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,5 +37,9 @@ pid_t Spawn(const SpawnOptions& options);
 int WaitPid(pid_t pid, std::chrono::milliseconds timeout, bool* exited);
 
 std::string ReadFile(const std::string& path);
+
+// A TCP port on 127.0.0.1 that was free a moment ago, for programs that cannot bind port 0 and
+// report the port they got (0 when none could be had).
+uint16_t FreePort();
 
 }  // namespace emm::e2e

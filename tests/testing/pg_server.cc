@@ -1,13 +1,10 @@
 #include "testing/pg_server.h"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -44,23 +41,6 @@ Result<RunAs> ServerUser() {
         "(apt-get install postgresql-15 creates it)");
   }
   return RunAs{pw->pw_uid, pw->pw_gid};
-}
-
-// A port nobody listens on now. Another process may take it before the server binds it: Start()
-// then fails to launch and tries a new port.
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
 }
 
 Status Chown(const std::filesystem::path& path, const RunAs& as) {
@@ -101,8 +81,10 @@ Status PgServer::Start() {
   EMM_RETURN_IF_ERROR(Chown(dir_ / "sock", *as));
   EMM_RETURN_IF_ERROR(RunInitdb());
   Status launched;
+  // Another process may take the free port before the server binds it: then launching fails and
+  // the next attempt takes a new port.
   for (int attempt = 0; attempt < 3; ++attempt) {
-    port_ = FreePort();
+    port_ = e2e::FreePort();
     launched = Launch();
     if (launched.ok()) return Status::Ok();
   }
