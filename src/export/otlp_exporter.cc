@@ -10,12 +10,13 @@ namespace emm::exporting {
 
 OtlpExporter::OtlpExporter(ExporterOptions options, MetricStateSource* state,
                            std::unique_ptr<Transport> transport, SelfMetrics* self,
-                           const Clock* clock)
+                           const Clock* clock, storage::ExportLeadership* leadership)
     : options_(std::move(options)),
       state_(state),
       transport_(std::move(transport)),
       self_(self),
       clock_(clock),
+      leadership_(leadership),
       backoff_(options_.backoff_initial_ms, options_.backoff_max_ms) {
   if (self_) self_->SetExporterEnabled(true);
 }
@@ -40,7 +41,8 @@ void OtlpExporter::Stop(int64_t final_timeout_ms) {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = false;
   }
-  Status s = ExportOnce(final_timeout_ms);
+  Status s = ExportIfLeader(final_timeout_ms);
+  if (!leading_) return;  // the leader pushes the state this replica wrote
   if (s.ok()) {
     log::Info("final metrics export done");
   } else {
@@ -53,7 +55,17 @@ void OtlpExporter::Stop(int64_t final_timeout_ms) {
 
 void OtlpExporter::Loop() {
   pthread_setname_np(pthread_self(), "emm-export");
-  while (Sleep(options_.interval_ms)) (void)ExportOnce(options_.export_timeout_ms);
+  while (Sleep(options_.interval_ms)) (void)ExportIfLeader(options_.export_timeout_ms);
+}
+
+Status OtlpExporter::ExportIfLeader(int64_t timeout_ms) {
+  const bool leads = leadership_ == nullptr || leadership_->IsLeader();
+  if (leads && !leading_) {
+    marks_loaded_ = false;
+    marks_.clear();
+  }
+  leading_ = leads;
+  return leads ? ExportOnce(timeout_ms) : Status::Ok();
 }
 
 bool OtlpExporter::Sleep(int64_t ms) {
