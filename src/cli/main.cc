@@ -108,9 +108,9 @@ storage::StoreChoice ChooseStore(const config::Settings& s, bool serving) {
 // Before any command touches a database: both set is a likely leftover, so say which one is used.
 void LogStoreChoice(const config::Settings& s) {
   if (OnPostgres(s) && s.sqlite_db_set) {
-    log::Warn("DATABASE_URL and SQLITE_DB are both set: DATABASE_URL wins, SQLITE_DB is ignored",
-              {{"database_url", config::MaskedDatabaseUrl(s.database_url)},
-               {"sqlite_db", s.sqlite_db}});
+    log::Warn(
+        "DATABASE_URL and SQLITE_DB are both set: DATABASE_URL wins, SQLITE_DB is ignored",
+        {{"database_url", config::MaskedDatabaseUrl(s.database_url)}, {"sqlite_db", s.sqlite_db}});
   }
 }
 
@@ -468,11 +468,11 @@ int Serve(const config::Settings& s) {
       // Replicas on one PostgreSQL database share one metric state: one of them pushes it.
       if (OnPostgres(s)) {
         leadership = std::make_unique<storage::postgres::PgExportLeader>(
-            storage::postgres::PgExportLeaderOptions{
-                s.database_url, Hostname() + ":" + std::to_string(getpid())});
+            storage::postgres::PgExportLeaderOptions{s.database_url,
+                                                     Hostname() + ":" + std::to_string(getpid())});
       }
-      exporter = MakeExporter(std::move(**otlp), s, metric_state.get(), &self_metrics,
-                              leadership.get());
+      exporter =
+          MakeExporter(std::move(**otlp), s, metric_state.get(), &self_metrics, leadership.get());
     }
   }
   api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,

@@ -138,7 +138,8 @@ const std::vector<Option>& Options() {
          if (!v.empty()) s.github_endpoint = v;  // empty: the default, as for unset
        }},
       {"linear-secret", "LINEAR_SECRET", Kind::kString, "(none: 503)",
-       "signing secret of POST /webhooks/linear: each delivery's Linear-Signature is checked with it",
+       "signing secret of POST /webhooks/linear: each delivery's Linear-Signature is checked with "
+       "it",
        [](Settings& s, const std::string& v) { s.linear_secret = v; }},
       {"bot-logins", "EM_METRICS_BOT_LOGINS", Kind::kString, "(none)",
        "comma-separated logins that are bots (besides any ending in [bot]): team-health leaves "

@@ -16,7 +16,7 @@ enum class Backend { kSqlite, kPostgres };
 
 struct StoreChoice {
   Backend backend = Backend::kSqlite;
-  SqliteOptions sqlite;             // kSqlite
+  SqliteOptions sqlite;               // kSqlite
   postgres::PgStoreOptions postgres;  // kPostgres
 };
 

@@ -30,7 +30,8 @@ class DownStore final : public storage::EventStore {
   Result<std::optional<domain::Deployment>> GetDeployment(std::string_view) override {
     return Down();
   }
-  Result<std::vector<domain::Deployment>> ListDeployments(const storage::DeploymentQuery&) override {
+  Result<std::vector<domain::Deployment>> ListDeployments(
+      const storage::DeploymentQuery&) override {
     return Down();
   }
   Result<std::optional<domain::Incident>> GetIncident(std::string_view) override { return Down(); }

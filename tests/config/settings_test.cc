@@ -446,7 +446,8 @@ TEST(MaskedDatabaseUrlTest, HidesThePasswordOnly) {
   EXPECT_EQ(MaskedDatabaseUrl("postgresql://app:p@ss:w@rd@db/emm"), "postgresql://app:***@db/emm");
   EXPECT_EQ(MaskedDatabaseUrl("postgres://db/emm?user=app&password=hunter2&sslmode=disable"),
             "postgres://db/emm?user=app&password=***&sslmode=disable");
-  EXPECT_EQ(MaskedDatabaseUrl("postgres://u:a@h/d?password=b"), "postgres://u:***@h/d?password=***");
+  EXPECT_EQ(MaskedDatabaseUrl("postgres://u:a@h/d?password=b"),
+            "postgres://u:***@h/d?password=***");
   // Nothing to hide: unchanged (no password, or a colon only in the host's port).
   EXPECT_EQ(MaskedDatabaseUrl("postgres://app@db:5432/emm"), "postgres://app@db:5432/emm");
   EXPECT_EQ(MaskedDatabaseUrl("postgres://db:5432/emm"), "postgres://db:5432/emm");

@@ -39,8 +39,8 @@ TEST(DatabaseChoiceTest, DatabaseUrlWinsOverSqliteAndItsPasswordIsNeverLogged) {
 
 TEST(DatabaseChoiceTest, ANonPostgresUrlExitsTwoNamingDatabaseUrl) {
   TempDir dir;
-  auto r = RunToExit(dir.path(), {{"DATABASE_URL", "mysql://app:" + std::string(kPassword) + "@db/x"}},
-                     {});
+  auto r = RunToExit(dir.path(),
+                     {{"DATABASE_URL", "mysql://app:" + std::string(kPassword) + "@db/x"}}, {});
   EXPECT_EQ(r.exit_code, 2) << r.output;
   EXPECT_NE(r.output.find("DATABASE_URL"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find(kPassword), std::string::npos) << r.output;

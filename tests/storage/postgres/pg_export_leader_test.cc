@@ -22,8 +22,7 @@ class PgExportLeaderTest : public testing::PgFixture {
   }
 
   std::unique_ptr<PgExportLeader> Replica(const std::string& id) {
-    return std::make_unique<PgExportLeader>(
-        PgExportLeaderOptions{server_->ConnectionUrl(), id});
+    return std::make_unique<PgExportLeader>(PgExportLeaderOptions{server_->ConnectionUrl(), id});
   }
 
   // The backend holding the export lock, or 0. A bigint advisory key shows in pg_locks as its
