@@ -56,6 +56,8 @@ Usage:
   em-metrics backup DEST [options] copy the database into the new file DEST, consistent while
                                    the server keeps writing; the copy is checked before it is
                                    named DEST (restore: docs/operations.md)
+                                   check and backup are SQLite's: on PostgreSQL (DATABASE_URL)
+                                   use pg_amcheck and pg_dump (docs/postgresql.md)
   em-metrics deployment start | finish | record [flags]
   em-metrics incident open | restore | finish [flags]
                                    the CI client: call a running server's API from a pipeline
