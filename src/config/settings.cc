@@ -65,7 +65,7 @@ const std::vector<Option>& Options() {
        "when DATABASE_URL is set",
        [](Settings& s, const std::string& v) {
          s.sqlite_db = v;
-         s.sqlite_db_set = true;
+         s.sqlite_db_set = !v.empty();
        }},
       {"database-url", "DATABASE_URL", Kind::kString, "(none: SQLite)",
        "PostgreSQL instead of SQLite: postgres://user:password@host:5432/db?sslmode=require "

@@ -413,6 +413,7 @@ TEST(DatabaseSettingsTest, DatabaseUrlFromVariableOrFlagWinsOverSqlite) {
   Settings env = MustLoad({{"DATABASE_URL", "postgres://u:p@db:5432/emm"}, {"SQLITE_DB", "x.db"}});
   EXPECT_EQ(env.database_url, "postgres://u:p@db:5432/emm");
   EXPECT_TRUE(env.sqlite_db_set);  // main logs that DATABASE_URL wins
+  EXPECT_FALSE(MustLoad({{"SQLITE_DB", ""}}).sqlite_db_set);
   Settings flag = MustLoad({{"DATABASE_URL", "postgres://a@h/x"}},
                            {"--database-url", "postgresql://b@h/y", "--database-pool-size=3"});
   EXPECT_EQ(flag.database_url, "postgresql://b@h/y");
