@@ -18,7 +18,10 @@ OtlpExporter::OtlpExporter(ExporterOptions options, MetricStateSource* state,
       clock_(clock),
       leadership_(leadership),
       backoff_(options_.backoff_initial_ms, options_.backoff_max_ms) {
-  if (self_) self_->SetExporterEnabled(true);
+  if (self_) {
+    self_->SetExporterEnabled(true);
+    self_->SetExportLeader(leadership_ == nullptr);  // a replica leads from its first try
+  }
 }
 
 OtlpExporter::~OtlpExporter() { Stop(0); }
@@ -65,6 +68,7 @@ Status OtlpExporter::ExportIfLeader(int64_t timeout_ms) {
     marks_.clear();
   }
   leading_ = leads;
+  if (self_) self_->SetExportLeader(leads);
   return leads ? ExportOnce(timeout_ms) : Status::Ok();
 }
 

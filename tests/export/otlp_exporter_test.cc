@@ -411,11 +411,14 @@ TEST_F(OtlpExporterTest, AReplicaThatDoesNotLeadSkipsItsPush) {
   ExporterOptions o;
   o.resource = {{"service.name", "test"}};
   OtlpExporter e(o, state_.get(), std::move(t), &self_, &clock_, &leadership);
+  EXPECT_FALSE(self_.Get().export_leader);
   EXPECT_TRUE(e.ExportIfLeader(1000).ok());
   EXPECT_EQ(leadership.asked, 1);
   EXPECT_TRUE(transport->bodies.empty());
+  EXPECT_FALSE(self_.Get().export_leader);
   leadership.leads = true;
   ASSERT_TRUE(e.ExportIfLeader(1000).ok());
+  EXPECT_TRUE(self_.Get().export_leader);  // em_metrics_export_leader 1 on this replica only
   ASSERT_EQ(transport->bodies.size(), 1u);
   EXPECT_EQ(Totals(transport->bodies[0])["deployment_frequency/a"], 1u);
   leadership.leads = false;
