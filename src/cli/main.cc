@@ -32,6 +32,7 @@
 #include "github/app_client.h"
 #include "http/server.h"
 #include "net/http_transport.h"
+#include "cli/store_choice.h"
 #include "storage/open_store.h"
 #include "storage/postgres/pg_export_leader.h"
 #include "storage/sqlite/maintenance.h"
@@ -78,43 +79,6 @@ Signals: SIGHUP reloads the teams config file; SIGTERM/SIGINT finish requests in
 )";
 
 void PrintUsage() { std::cout << kUsageHead << config::SettingsUsage() << kUsageTail; }
-
-bool OnPostgres(const config::Settings& s) { return !s.database_url.empty(); }
-
-// How log lines name the database: its file, or its URL with the password masked.
-struct StoreName {
-  const char* key;
-  std::string value;
-};
-StoreName NameOf(const config::Settings& s) {
-  if (OnPostgres(s)) return {"database_url", config::MaskedDatabaseUrl(s.database_url)};
-  return {"sqlite_db", s.no_store ? "none (stateless)" : s.sqlite_db};
-}
-
-// `serving`: the server's store, the only one that checkpoints. A one-shot command may run beside
-// a server on the same file, where its checkpoint could overlap the server's commits.
-storage::StoreChoice ChooseStore(const config::Settings& s, bool serving) {
-  storage::StoreChoice c;
-  if (OnPostgres(s)) {
-    c.backend = storage::Backend::kPostgres;
-    c.postgres.url = s.database_url;
-    c.postgres.pool_size = static_cast<size_t>(s.database_pool_size);
-    return c;
-  }
-  c.sqlite.path = s.sqlite_db;
-  c.sqlite.full_sync = s.sqlite_full_sync;
-  c.sqlite.checkpoint_pages = serving ? s.sqlite_checkpoint_pages : 0;
-  return c;
-}
-
-// Before any command touches a database: both set is a likely leftover, so say which one is used.
-void LogStoreChoice(const config::Settings& s) {
-  if (OnPostgres(s) && s.sqlite_db_set) {
-    log::Warn(
-        "DATABASE_URL and SQLITE_DB are both set: DATABASE_URL wins, SQLITE_DB is ignored",
-        {{"database_url", config::MaskedDatabaseUrl(s.database_url)}, {"sqlite_db", s.sqlite_db}});
-  }
-}
 
 Result<storage::OpenedStore> OpenStore(const config::Settings& s, bool serving) {
   auto store = storage::OpenEventStore(ChooseStore(s, serving));
