@@ -22,15 +22,16 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DEMM_BUILD_TESTS=OFF -DEMM_B
 
 # --- runtime: the binary and the shared libraries it loads, nothing else ---
 FROM debian:12-slim
-# libsqlite3-0, libssl3 (libcrypto), zlib1g, libboost-json1.81.0, libstdc++6: the binary's NEEDED
-# entries. libcurl4: libcurl.so.4 is dlopen'ed on the first outbound call (OTLP push, GitHub API),
-# so ldd does not show it. Protobuf is linked statically (CMakeLists.txt). tzdata: teams' time
+# libsqlite3-0, libssl3 (libcrypto), zlib1g, libboost-json1.81.0, libstdc++6, libpq5 (PostgreSQL's
+# client, for DATABASE_URL): the binary's NEEDED entries. libcurl4: libcurl.so.4 is dlopen'ed on
+# the first outbound call (OTLP push, GitHub API), so ldd does not show it. Protobuf is linked statically (CMakeLists.txt). tzdata: teams' time
 # zones; ca-certificates: HTTPS to GitHub and collectors. `apt-get clean`: a base without
 # Docker's apt hook (debian:12-slim has it, an mmdebstrap base does not) would keep 80 MB of .deb
 # files.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libsqlite3-0 libssl3 zlib1g libboost-json1.81.0 libstdc++6 libcurl4 tzdata ca-certificates \
+      libsqlite3-0 libssl3 zlib1g libboost-json1.81.0 libstdc++6 libcurl4 libpq5 tzdata \
+      ca-certificates \
  && apt-get clean && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 em-metrics \
  && useradd --system --uid 10001 --gid 10001 --home-dir /data --no-create-home \

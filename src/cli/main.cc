@@ -22,6 +22,7 @@
 #include "auth/authenticator.h"
 #include "auth/webhook_signature.h"
 #include "cli/client.h"
+#include "cli/store_choice.h"
 #include "common/log.h"
 #include "common/time.h"
 #include "config/settings.h"
@@ -32,8 +33,9 @@
 #include "github/app_client.h"
 #include "http/server.h"
 #include "net/http_transport.h"
+#include "storage/open_store.h"
+#include "storage/postgres/pg_export_leader.h"
 #include "storage/sqlite/maintenance.h"
-#include "storage/sqlite/sqlite_event_store.h"
 #include "storage/write_queue.h"
 
 namespace emm::cli {
@@ -55,6 +57,8 @@ Usage:
   em-metrics backup DEST [options] copy the database into the new file DEST, consistent while
                                    the server keeps writing; the copy is checked before it is
                                    named DEST (restore: docs/operations.md)
+                                   check and backup are SQLite's: on PostgreSQL (DATABASE_URL)
+                                   use pg_amcheck and pg_dump (docs/postgresql.md)
   em-metrics deployment start | finish | record [flags]
   em-metrics incident open | restore | finish [flags]
                                    the CI client: call a running server's API from a pipeline
@@ -76,24 +80,12 @@ Signals: SIGHUP reloads the teams config file; SIGTERM/SIGINT finish requests in
 
 void PrintUsage() { std::cout << kUsageHead << config::SettingsUsage() << kUsageTail; }
 
-storage::SqliteOptions StoreOptions(const config::Settings& s) {
-  storage::SqliteOptions o;
-  o.path = s.sqlite_db;
-  o.full_sync = s.sqlite_full_sync;
-  o.checkpoint_pages = s.sqlite_checkpoint_pages;
-  return o;
-}
-
-// `serving`: the server's store, the only one that checkpoints. A one-shot command may run beside
-// a server on the same file, where its checkpoint could overlap the server's commits.
-Result<std::unique_ptr<storage::SqliteEventStore>> OpenStore(const config::Settings& s,
-                                                             bool serving) {
-  storage::SqliteOptions o = StoreOptions(s);
-  if (!serving) o.checkpoint_pages = 0;
-  auto store = storage::SqliteEventStore::Open(o);
+Result<storage::OpenedStore> OpenStore(const config::Settings& s, bool serving) {
+  auto store = storage::OpenEventStore(ChooseStore(s, serving));
   if (!store.ok()) {
+    const StoreName name = NameOf(s);
     log::Error("cannot open the database",
-               {{"sqlite_db", s.sqlite_db}, {"error", store.status().ToString()}});
+               {{name.key, name.value}, {"error", store.status().ToString()}});
   }
   return store;
 }
@@ -105,11 +97,16 @@ int ExitCodeFor(const Status& s) {
 }
 
 int Migrate(const config::Settings& s) {
-  auto store = OpenStore(s, /*serving=*/false);
-  if (!store.ok()) return ExitCodeFor(store.status());
-  log::Info("database is current", {{"sqlite_db", s.sqlite_db},
-                                    {"schema_version", (*store)->schema_version()},
-                                    {"applied", (*store)->applied_migrations().size()}});
+  const StoreName name = NameOf(s);
+  auto migrated = storage::MigrateEventStore(ChooseStore(s, /*serving=*/false));
+  if (!migrated.ok()) {
+    log::Error("cannot migrate the database",
+               {{name.key, name.value}, {"error", migrated.status().ToString()}});
+    return ExitCodeFor(migrated.status());
+  }
+  log::Info("database is current", {{name.key, name.value},
+                                    {"schema_version", migrated->schema_version},
+                                    {"applied", migrated->applied.size()}});
   return 0;
 }
 
@@ -126,17 +123,28 @@ int RebuildMetrics(const config::Settings& s) {
   storage::EventStore::Work work = [&](domain::Transaction& tx) {
     return domain::RebuildMetrics(tx, ctx);
   };
-  std::vector<Status> result = (*store)->RunBatch(std::span(&work, 1));
+  std::vector<Status> result = store->store->RunBatch(std::span(&work, 1));
   if (!result.front().ok()) {
     log::Error("rebuild failed", {{"error", result.front().ToString()}});
     return kExitRuntime;
   }
-  auto series = (*store)->ListSeries();
+  auto series = store->store->ListSeries();
   log::Info("metric state rebuilt", {{"series", series.ok() ? series->size() : 0}});
   return 0;
 }
 
+// check and backup read SQLite's file; PostgreSQL has its own tools for both.
+int RefuseOnPostgres(const config::Settings& s, const char* command) {
+  if (!OnPostgres(s)) return 0;
+  std::cerr << "em-metrics " << command
+            << ": works on SQLite's file only, and DATABASE_URL selects PostgreSQL: use "
+            << (std::string_view(command) == "check" ? "pg_amcheck" : "pg_dump")
+            << " instead (docs/postgresql.md#check-and-backup)\n";
+  return kExitConfig;
+}
+
 int Check(const config::Settings& s, bool quick) {
+  if (int refused = RefuseOnPostgres(s, "check")) return refused;
   auto report = storage::sqlite::CheckDatabase(s.sqlite_db, quick);
   if (!report.ok()) {
     std::cerr << "em-metrics check: " << report.status().message() << "\n";
@@ -163,6 +171,7 @@ int Check(const config::Settings& s, bool quick) {
 }
 
 int Backup(const config::Settings& s, const std::string& dest) {
+  if (int refused = RefuseOnPostgres(s, "backup")) return refused;
   auto report = storage::sqlite::BackupDatabase(s.sqlite_db, dest);
   if (!report.ok()) {
     std::cerr << "em-metrics backup: " << report.status().message() << "\n";
@@ -227,7 +236,8 @@ Result<std::optional<OtlpSetup>> ReadOtlpSetup(const config::Settings& s) {
 
 std::unique_ptr<exporting::OtlpExporter> MakeExporter(OtlpSetup o, const config::Settings& s,
                                                       exporting::MetricStateSource* state,
-                                                      exporting::SelfMetrics* self) {
+                                                      exporting::SelfMetrics* self,
+                                                      storage::ExportLeadership* leadership) {
   exporting::ExporterOptions e;
   e.resource = std::move(o.resource);
   e.encode = o.encode;
@@ -238,7 +248,7 @@ std::unique_ptr<exporting::OtlpExporter> MakeExporter(OtlpSetup o, const config:
   e.backoff_max_ms = std::max<int64_t>(1000, std::min<int64_t>(30000, s.export_interval_ms));
   return std::make_unique<exporting::OtlpExporter>(std::move(e), state,
                                                    exporting::MakeCurlTransport(o.curl), self,
-                                                   &SystemClock::Instance());
+                                                   &SystemClock::Instance(), leadership);
 }
 
 std::unique_ptr<exporting::Forwarder> MakeForwarder(OtlpSetup o, const config::Settings& s,
@@ -387,11 +397,11 @@ int Serve(const config::Settings& s) {
     return kExitConfig;
   }
   // Stateless mode has no store: every pointer below that depends on one stays null.
-  Result<std::unique_ptr<storage::SqliteEventStore>> store =
-      std::unique_ptr<storage::SqliteEventStore>();
+  std::unique_ptr<storage::EventStore> store;
   if (!s.no_store) {
-    store = OpenStore(s, /*serving=*/true);
-    if (!store.ok()) return ExitCodeFor(store.status());
+    auto opened = OpenStore(s, /*serving=*/true);
+    if (!opened.ok()) return ExitCodeFor(opened.status());
+    store = std::move(opened->store);
   }
 
   auth::Authenticator authenticator({s.no_auth, s.token, s.basic_username, s.basic_password});
@@ -405,12 +415,13 @@ int Serve(const config::Settings& s) {
   exporting::SelfMetrics self_metrics(SystemClock::Instance().NowMs());
   std::unique_ptr<storage::WriteQueue> writes;
   std::unique_ptr<api::StoredMetricState> metric_state;  // what /metrics and the exporter read
+  std::unique_ptr<storage::ExportLeadership> leadership;  // outlives the exporter
   std::unique_ptr<exporting::OtlpExporter> exporter;
   std::unique_ptr<exporting::Forwarder> forwarder;
   if (s.no_store) {
     forwarder = MakeForwarder(std::move(**otlp), s, &self_metrics);
   } else {
-    writes = std::make_unique<storage::WriteQueue>(store->get());
+    writes = std::make_unique<storage::WriteQueue>(store.get());
     self_metrics.SetWritePathSource([q = writes.get()] {
       const storage::WriteQueue::Stats s = q->stats();
       return exporting::SelfMetrics::WritePath{s.batches,        s.items,
@@ -418,13 +429,22 @@ int Serve(const config::Settings& s) {
                                                s.batch_seconds,  s.sync_wait_seconds,
                                                s.sync_seconds};
     });
-    metric_state = std::make_unique<api::StoredMetricState>(store->get(), writes.get());
-    if (*otlp) exporter = MakeExporter(std::move(**otlp), s, metric_state.get(), &self_metrics);
+    metric_state = std::make_unique<api::StoredMetricState>(store.get(), writes.get());
+    if (*otlp) {
+      // Replicas on one PostgreSQL database share one metric state: one of them pushes it.
+      if (OnPostgres(s)) {
+        leadership = std::make_unique<storage::postgres::PgExportLeader>(
+            storage::postgres::PgExportLeaderOptions{s.database_url,
+                                                     Hostname() + ":" + std::to_string(getpid())});
+      }
+      exporter =
+          MakeExporter(std::move(**otlp), s, metric_state.get(), &self_metrics, leadership.get());
+    }
   }
   api::Api api({s.deployment_environment, s.version, Hostname(), s.dev_routes, s.scrape_no_auth,
                 s.github_webhook_secret, s.pagerduty_webhook_secret, s.incident_io_webhook_secret,
                 s.linear_secret, domain::BotRule(s.bot_logins), s.gitlab_webhook_token},
-               {store->get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
+               {store.get(), writes.get(), &authenticator, &teams_holder, &SystemClock::Instance(),
                 &self_metrics, forwarder.get(), github->client.get(), github->workers.get(),
                 metric_state.get()});
 
@@ -447,10 +467,11 @@ int Serve(const config::Settings& s) {
   }
   double startup_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const StoreName store_name = NameOf(s);
   log::Info("listening", {{"host", s.host},
                           {"port", static_cast<int>(server->port())},
-                          {"sqlite_db", s.no_store ? "none (stateless)" : s.sqlite_db},
-                          {"sync", s.sqlite_full_sync ? "full" : "normal"},
+                          {store_name.key, store_name.value},
+                          {"sync", OnPostgres(s) || s.sqlite_full_sync ? "full" : "normal"},
                           {"config", s.config_path},
                           {"teams", teams_holder.Get()->directory.teams().size()},
                           {"startup_ms", startup_ms}});
@@ -489,7 +510,7 @@ int Serve(const config::Settings& s) {
   self_metrics.SetWritePathSource(nullptr);  // a late /metrics must not read a freed queue
   writes.reset();
   server.reset();
-  store->reset();
+  store.reset();
   log::Info("stopped");
   log::Flush();
   return 0;
@@ -553,6 +574,7 @@ int Main(int argc, char** argv) {
     return kExitConfig;
   }
   log::Configure(log::ParseLevel(settings->log_level).value_or(log::Level::kInfo));
+  LogStoreChoice(*settings);
   if (command == "serve") return Serve(*settings);
   if (command == "migrate") return Migrate(*settings);
   if (command == "rebuild-metrics") return RebuildMetrics(*settings);

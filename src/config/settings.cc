@@ -61,11 +61,20 @@ const std::vector<Option>& Options() {
          s.port = static_cast<uint16_t>(p);
        }},
       {"sqlite-db", "SQLITE_DB", Kind::kString, "./data/em-metrics.db",
-       "SQLite database file (created with its directory); none: keep no database",
+       "SQLite database file (created with its directory); none: keep no database. Ignored "
+       "when DATABASE_URL is set",
        [](Settings& s, const std::string& v) {
          s.sqlite_db = v;
-         if (v == "none") s.no_store = true;
+         s.sqlite_db_set = !v.empty();
        }},
+      {"database-url", "DATABASE_URL", Kind::kString, "(none: SQLite)",
+       "PostgreSQL instead of SQLite: postgres://user:password@host:5432/db?sslmode=require "
+       "(postgresql:// too); wins over SQLITE_DB. Prefer the variable: a flag shows in the "
+       "process list",
+       [](Settings& s, const std::string& v) { s.database_url = v; }},
+      {"database-pool-size", "DATABASE_POOL_SIZE", Kind::kInt, "8",
+       "PostgreSQL connections this process opens at most (reads and the writer share them)",
+       [](Settings& s, const std::string& v) { s.database_pool_size = IntOf(v); }},
       {"sqlite-sync", "SQLITE_SYNC", Kind::kSync, "full",
        "full: fsync before acknowledging a write; normal: faster, may lose the last writes on "
        "power loss (never on a crash)",
@@ -129,7 +138,8 @@ const std::vector<Option>& Options() {
          if (!v.empty()) s.github_endpoint = v;  // empty: the default, as for unset
        }},
       {"linear-secret", "LINEAR_SECRET", Kind::kString, "(none: 503)",
-       "signing secret of POST /webhooks/linear: each delivery's Linear-Signature is checked with it",
+       "signing secret of POST /webhooks/linear: each delivery's Linear-Signature is checked with "
+       "it",
        [](Settings& s, const std::string& v) { s.linear_secret = v; }},
       {"bot-logins", "EM_METRICS_BOT_LOGINS", Kind::kString, "(none)",
        "comma-separated logins that are bots (besides any ending in [bot]): team-health leaves "
@@ -266,6 +276,7 @@ const std::vector<Option>& Options() {
 long MaxOf(const Option& o) {
   if (o.flag == std::string_view("threads")) return 256;
   if (o.flag == std::string_view("max-connections")) return 1000000;
+  if (o.flag == std::string_view("database-pool-size")) return 1000;
   return 3600000;
 }
 
@@ -282,7 +293,8 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
       if (!ParseInt(v, 0, MaxOf(o), &n)) {
         return Status::InvalidArgument(where, "must be a whole number, got \"" + v + "\"");
       }
-      if (n == 0 && o.flag == std::string_view("sqlite-checkpoint-pages")) {
+      if (n == 0 && (o.flag == std::string_view("sqlite-checkpoint-pages") ||
+                     o.flag == std::string_view("database-pool-size"))) {
         return Status::InvalidArgument(where, "must be at least 1");
       }
       break;
@@ -322,6 +334,11 @@ Status Check(const Option& o, const std::string& v, const std::string& where) {
         return Status::InvalidArgument(
             where, "must start with https:// (or http://), got \"" + v + "\"");
       }
+      if (o.flag == std::string_view("database-url") && !v.empty() &&
+          !v.starts_with("postgres://") && !v.starts_with("postgresql://")) {
+        return Status::InvalidArgument(where, "must be a postgres:// or postgresql:// URL, got \"" +
+                                                  MaskedDatabaseUrl(v) + "\"");
+      }
       break;
     case Kind::kBool:
     case Kind::kPresence:
@@ -339,6 +356,33 @@ std::string MetricsEndpoint(const Settings& s) {
   std::string base = s.otlp_endpoint;
   if (base.back() != '/') base += '/';
   return base + "v1/metrics";
+}
+
+std::string MaskedDatabaseUrl(std::string_view url) {
+  std::string out(url);
+  // The userinfo: between "://" and the last '@' before the path, query or fragment.
+  if (size_t scheme = out.find("://"); scheme != std::string::npos) {
+    const size_t start = scheme + 3;
+    const size_t end = std::min(out.find_first_of("/?#", start), out.size());
+    const size_t at = out.rfind('@', end == 0 ? 0 : end - 1);
+    if (at != std::string::npos && at >= start) {
+      const size_t colon = out.find(':', start);
+      if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+    }
+  }
+  // password=... among the query parameters (libpq takes it there too).
+  if (size_t q = out.find('?'); q != std::string::npos) {
+    for (size_t p = q + 1; p < out.size();) {
+      const size_t amp = std::min(out.find('&', p), out.size());
+      if (out.compare(p, 9, "password=") == 0 && p + 9 <= amp) {
+        out.replace(p + 9, amp - p - 9, "***");
+        p = p + 9 + 3 + 1;
+      } else {
+        p = amp + 1;
+      }
+    }
+  }
+  return out;
 }
 
 bool IsTrueValue(std::string_view v) {
@@ -395,6 +439,13 @@ Result<Settings> LoadSettings(const GetEnv& getenv, const std::vector<std::strin
     }
     EMM_RETURN_IF_ERROR(Check(*it, *value, "--" + name));
     it->set(s, *value);
+  }
+  // SQLITE_DB=none asks for no database; DATABASE_URL names one, and wins over SQLITE_DB.
+  if (s.database_url.empty() && s.sqlite_db == "none") s.no_store = true;
+  if (!s.database_url.empty() && s.no_store) {
+    return Status::InvalidArgument("DATABASE_URL",
+                                   "names a database while EM_METRICS_NO_STORE (--no-store) asks "
+                                   "for none: unset one of them");
   }
   return s;
 }

@@ -17,6 +17,11 @@ struct Settings {
   std::string host = "0.0.0.0";                    // HOST
   uint16_t port = 3000;                            // PORT (0: any free port)
   std::string sqlite_db = "./data/em-metrics.db";  // SQLITE_DB
+  bool sqlite_db_set = false;  // SQLITE_DB or --sqlite-db given (DATABASE_URL wins over it)
+  // DATABASE_URL: postgres://user:password@host:port/db?sslmode=... selects PostgreSQL ("" =
+  // SQLite). Log it only through MaskedDatabaseUrl.
+  std::string database_url;
+  int database_pool_size = 8;                      // DATABASE_POOL_SIZE: connections per process
   bool sqlite_full_sync = true;                    // SQLITE_SYNC=full|normal
   int sqlite_checkpoint_pages = 4000;              // SQLITE_CHECKPOINT_PAGES
   std::string config_path;                         // CONFIG ("" = no teams file)
@@ -82,6 +87,11 @@ GetEnv ProcessEnv();
 
 // The options table for --help: flag, variable, default, meaning.
 std::string SettingsUsage();
+
+// `url` with its password replaced by "***", in the userinfo (postgres://user:***@host/db) and
+// in a password=... query parameter: what logs and messages show of DATABASE_URL. Anything else
+// (user, host, port, database, other parameters) is kept, so the line still says where it points.
+std::string MaskedDatabaseUrl(std::string_view url);
 
 // "1", "true", "yes" (any case) are true; everything else, including "0", "false", "" is false.
 bool IsTrueValue(std::string_view v);

@@ -10,14 +10,18 @@ namespace emm::exporting {
 
 OtlpExporter::OtlpExporter(ExporterOptions options, MetricStateSource* state,
                            std::unique_ptr<Transport> transport, SelfMetrics* self,
-                           const Clock* clock)
+                           const Clock* clock, storage::ExportLeadership* leadership)
     : options_(std::move(options)),
       state_(state),
       transport_(std::move(transport)),
       self_(self),
       clock_(clock),
+      leadership_(leadership),
       backoff_(options_.backoff_initial_ms, options_.backoff_max_ms) {
-  if (self_) self_->SetExporterEnabled(true);
+  if (self_) {
+    self_->SetExporterEnabled(true);
+    self_->SetExportLeader(leadership_ == nullptr);  // a replica leads from its first try
+  }
 }
 
 OtlpExporter::~OtlpExporter() { Stop(0); }
@@ -40,7 +44,8 @@ void OtlpExporter::Stop(int64_t final_timeout_ms) {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = false;
   }
-  Status s = ExportOnce(final_timeout_ms);
+  Status s = ExportIfLeader(final_timeout_ms);
+  if (!leading_) return;  // the leader pushes the state this replica wrote
   if (s.ok()) {
     log::Info("final metrics export done");
   } else {
@@ -53,7 +58,18 @@ void OtlpExporter::Stop(int64_t final_timeout_ms) {
 
 void OtlpExporter::Loop() {
   pthread_setname_np(pthread_self(), "emm-export");
-  while (Sleep(options_.interval_ms)) (void)ExportOnce(options_.export_timeout_ms);
+  while (Sleep(options_.interval_ms)) (void)ExportIfLeader(options_.export_timeout_ms);
+}
+
+Status OtlpExporter::ExportIfLeader(int64_t timeout_ms) {
+  const bool leads = leadership_ == nullptr || leadership_->IsLeader();
+  if (leads && !leading_) {
+    marks_loaded_ = false;
+    marks_.clear();
+  }
+  leading_ = leads;
+  if (self_) self_->SetExportLeader(leads);
+  return leads ? ExportOnce(timeout_ms) : Status::Ok();
 }
 
 bool OtlpExporter::Sleep(int64_t ms) {

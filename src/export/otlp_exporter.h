@@ -25,6 +25,7 @@
 #include "export/retry.h"
 #include "export/self_metrics.h"
 #include "export/transport.h"
+#include "storage/export_leadership.h"
 
 namespace emm::exporting {
 
@@ -41,10 +42,12 @@ struct ExporterOptions {
 
 class OtlpExporter {
  public:
-  // `state` saves marks only with delta temporality (what the collector acknowledged). Every
-  // pointer must outlive the exporter.
+  // `state` saves marks only with delta temporality (what the collector acknowledged).
+  // `leadership`: whether this replica exports (nullptr: always, the sole exporter). Every pointer
+  // must outlive the exporter.
   OtlpExporter(ExporterOptions options, MetricStateSource* state,
-               std::unique_ptr<Transport> transport, SelfMetrics* self, const Clock* clock);
+               std::unique_ptr<Transport> transport, SelfMetrics* self, const Clock* clock,
+               storage::ExportLeadership* leadership = nullptr);
   ~OtlpExporter();
 
   // Starts the periodic thread.
@@ -57,6 +60,11 @@ class OtlpExporter {
   // Ok when every request was accepted (or there was nothing to send). Not thread-safe: the
   // periodic thread calls it, or tests do when it is not started.
   Status ExportOnce(int64_t timeout_ms);
+
+  // ExportOnce if this replica leads (what the periodic thread and Stop run); one that does not
+  // sends nothing and keeps nothing back: the state and its marks are in the shared database,
+  // where the leader reads them. Ok when skipped. Not thread-safe, as ExportOnce.
+  Status ExportIfLeader(int64_t timeout_ms);
 
  private:
   void Loop();
@@ -71,6 +79,10 @@ class OtlpExporter {
   std::unique_ptr<Transport> transport_;
   SelfMetrics* self_;
   const Clock* clock_;
+  storage::ExportLeadership* leadership_;
+  // Whether the last ExportIfLeader led: on taking over, the marks are read again, since another
+  // replica may have advanced them in the shared database meanwhile.
+  bool leading_ = false;
   Backoff backoff_;
   bool failing_ = false;  // the last export failed: log the recovery
   // Delta temporality: what the collector has acknowledged, loaded from `state_` once.

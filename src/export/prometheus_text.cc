@@ -319,6 +319,10 @@ void WriteSelf(const SelfMetrics::Snapshot& self, Writer* w) {
                  "1 when OTLP push is configured, else 0"};
   w->Metadata(enabled);
   w->Gauge(enabled, "", self.exporter_enabled ? 1 : 0);
+  Family leader{"em_metrics_export_leader", Type::kGauge, "",
+                "1 when this replica is the one pushing the shared metric state, else 0"};
+  w->Metadata(leader);
+  w->Gauge(leader, "", self.export_leader ? 1 : 0);
 
   if (!self.durations.empty()) {
     Family f{"em_metrics_http_request_duration_seconds", Type::kHistogram, "seconds",

@@ -49,6 +49,11 @@ void SelfMetrics::SetExporterEnabled(bool enabled) {
   snap_.exporter_enabled = enabled;
 }
 
+void SelfMetrics::SetExportLeader(bool leader) {
+  std::lock_guard<std::mutex> lock(mu_);
+  snap_.export_leader = leader;
+}
+
 void SelfMetrics::SetWritePathSource(std::function<WritePath()> source) {
   std::lock_guard<std::mutex> lock(mu_);
   write_path_ = std::move(source);

@@ -34,6 +34,8 @@ class SelfMetrics {
   // Points the collector accepted but reported as rejected (OTLP partial success).
   void RecordRejectedPoints(uint64_t points);
   void SetExporterEnabled(bool enabled);
+  // Whether this replica pushes the shared metric state now (storage::ExportLeadership).
+  void SetExportLeader(bool leader);
   // An event stored with times that contradict each other (domain::Inconsistency): `kind`
   // deployment or incident, `field` the time out of order.
   void RecordInconsistentEvent(std::string_view kind, std::string_view field);
@@ -69,6 +71,7 @@ class SelfMetrics {
     std::map<RequestKey, uint64_t> requests;     // em_metrics_http_requests_total
     std::map<DurationKey, Histogram> durations;  // em_metrics_http_request_duration_seconds
     bool exporter_enabled = false;
+    bool export_leader = false;                 // em_metrics_export_leader
     std::optional<TimeMs> last_export_success;  // em_metrics_export_last_success_timestamp_seconds
     uint64_t exported_points = 0;               // em_metrics_export_points_total
     uint64_t rejected_points = 0;               // em_metrics_export_rejected_points_total

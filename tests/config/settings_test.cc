@@ -345,7 +345,8 @@ TEST(SettingsUsageTest, MentionsEveryVariable) {
   std::string usage = SettingsUsage();
   for (const char* v :
        {"--port", "PORT", "SQLITE_SYNC", "EM_METRICS_NO_AUTH", "--no-auth", "EM_METRICS_TOKEN_AUTH",
-        "CONFIG", "DEPLOYMENT_ENVIRONMENT", "EM_METRICS_MAX_CONNECTIONS", "--max-connections"}) {
+        "CONFIG", "DEPLOYMENT_ENVIRONMENT", "EM_METRICS_MAX_CONNECTIONS", "--max-connections",
+        "DATABASE_URL", "--database-url", "DATABASE_POOL_SIZE", "--database-pool-size"}) {
     EXPECT_NE(usage.find(v), std::string::npos) << v;
   }
 }
@@ -402,6 +403,58 @@ TEST(OtlpSettingsTest, NoneAsTheDatabaseMeansStateless) {
   EXPECT_FALSE(MustLoad({}).no_store);
   EXPECT_TRUE(MustLoad({{"SQLITE_DB", "none"}}).no_store);
   EXPECT_TRUE(MustLoad({}, {"--no-store"}).no_store);
+}
+
+TEST(DatabaseSettingsTest, DatabaseUrlFromVariableOrFlagWinsOverSqlite) {
+  Settings none = MustLoad({});
+  EXPECT_EQ(none.database_url, "");
+  EXPECT_FALSE(none.sqlite_db_set);
+  EXPECT_EQ(none.database_pool_size, 8);
+  Settings env = MustLoad({{"DATABASE_URL", "postgres://u:p@db:5432/emm"}, {"SQLITE_DB", "x.db"}});
+  EXPECT_EQ(env.database_url, "postgres://u:p@db:5432/emm");
+  EXPECT_TRUE(env.sqlite_db_set);  // main logs that DATABASE_URL wins
+  EXPECT_FALSE(MustLoad({{"SQLITE_DB", ""}}).sqlite_db_set);
+  Settings flag = MustLoad({{"DATABASE_URL", "postgres://a@h/x"}},
+                           {"--database-url", "postgresql://b@h/y", "--database-pool-size=3"});
+  EXPECT_EQ(flag.database_url, "postgresql://b@h/y");
+  EXPECT_EQ(flag.database_pool_size, 3);
+  // An empty variable is unset, as for the other strings: SQLite.
+  EXPECT_EQ(MustLoad({{"DATABASE_URL", ""}}).database_url, "");
+}
+
+TEST(DatabaseSettingsTest, SqliteNoneDoesNotMeanStatelessWhenDatabaseUrlIsSet) {
+  Settings s = MustLoad({{"DATABASE_URL", "postgres://h/db"}, {"SQLITE_DB", "none"}});
+  EXPECT_FALSE(s.no_store);
+  EXPECT_EQ(FailedField({{"DATABASE_URL", "postgres://h/db"}, {"EM_METRICS_NO_STORE", "true"}}),
+            "DATABASE_URL");
+}
+
+TEST(DatabaseSettingsTest, ANonPostgresUrlIsRefusedWithoutItsPassword) {
+  auto r = LoadSettings(Env({{"DATABASE_URL", "mysql://app:hunter2@db/emm"}}), {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().fields().front().field, "DATABASE_URL");
+  EXPECT_NE(r.status().ToString().find("postgres://"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(r.status().ToString().find("hunter2"), std::string::npos) << r.status().ToString();
+  EXPECT_EQ(FailedField({}, {"--database-url=/var/lib/em.db"}), "--database-url");
+  EXPECT_EQ(FailedField({{"DATABASE_POOL_SIZE", "0"}}), "DATABASE_POOL_SIZE");
+  EXPECT_EQ(FailedField({{"DATABASE_POOL_SIZE", "many"}}), "DATABASE_POOL_SIZE");
+  EXPECT_EQ(FailedField({}, {"--database-pool-size", "1001"}), "--database-pool-size");
+}
+
+TEST(MaskedDatabaseUrlTest, HidesThePasswordOnly) {
+  EXPECT_EQ(MaskedDatabaseUrl("postgres://app:s3cr%40t@db.internal:5432/emm?sslmode=require"),
+            "postgres://app:***@db.internal:5432/emm?sslmode=require");
+  EXPECT_EQ(MaskedDatabaseUrl("postgresql://app:p@ss:w@rd@db/emm"), "postgresql://app:***@db/emm");
+  EXPECT_EQ(MaskedDatabaseUrl("postgres://db/emm?user=app&password=hunter2&sslmode=disable"),
+            "postgres://db/emm?user=app&password=***&sslmode=disable");
+  EXPECT_EQ(MaskedDatabaseUrl("postgres://u:a@h/d?password=b"),
+            "postgres://u:***@h/d?password=***");
+  // Nothing to hide: unchanged (no password, or a colon only in the host's port).
+  EXPECT_EQ(MaskedDatabaseUrl("postgres://app@db:5432/emm"), "postgres://app@db:5432/emm");
+  EXPECT_EQ(MaskedDatabaseUrl("postgres://db:5432/emm"), "postgres://db:5432/emm");
+  EXPECT_EQ(MaskedDatabaseUrl("postgres://db/a@b"), "postgres://db/a@b");
+  EXPECT_EQ(MaskedDatabaseUrl("not a url"), "not a url");
+  EXPECT_EQ(MaskedDatabaseUrl(""), "");
 }
 
 }  // namespace

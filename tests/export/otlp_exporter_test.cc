@@ -390,5 +390,67 @@ TEST_F(OtlpExporterTest, ThePeriodicThreadExportsEveryInterval) {
   EXPECT_GE(transport_->bodies.size(), 3u);
 }
 
+// Leads when told to, and counts how often it was asked.
+class SwitchedLeadership final : public storage::ExportLeadership {
+ public:
+  bool IsLeader() override {
+    ++asked;
+    return leads;
+  }
+  bool leads = false;
+  int asked = 0;
+};
+
+// A replica that does not lead sends nothing, neither each interval nor when it stops; once it
+// leads it sends the whole state, as the sole exporter would.
+TEST_F(OtlpExporterTest, AReplicaThatDoesNotLeadSkipsItsPush) {
+  Deploy("a");
+  SwitchedLeadership leadership;
+  auto t = std::make_unique<ScriptedTransport>();
+  ScriptedTransport* transport = t.get();
+  ExporterOptions o;
+  o.resource = {{"service.name", "test"}};
+  OtlpExporter e(o, state_.get(), std::move(t), &self_, &clock_, &leadership);
+  EXPECT_FALSE(self_.Get().export_leader);
+  EXPECT_TRUE(e.ExportIfLeader(1000).ok());
+  EXPECT_EQ(leadership.asked, 1);
+  EXPECT_TRUE(transport->bodies.empty());
+  EXPECT_FALSE(self_.Get().export_leader);
+  leadership.leads = true;
+  ASSERT_TRUE(e.ExportIfLeader(1000).ok());
+  EXPECT_TRUE(self_.Get().export_leader);  // em_metrics_export_leader 1 on this replica only
+  ASSERT_EQ(transport->bodies.size(), 1u);
+  EXPECT_EQ(Totals(transport->bodies[0])["deployment_frequency/a"], 1u);
+  leadership.leads = false;
+  e.Stop(1000);  // the final export too
+  EXPECT_EQ(transport->bodies.size(), 1u);
+  EXPECT_EQ(leadership.asked, 3);
+}
+
+// Delta: a replica taking over reads the marks again, so it continues where the previous leader
+// had its pushes acknowledged instead of re-sending from its own, older marks.
+TEST_F(OtlpExporterTest, TakingOverReadsTheMarksTheLastLeaderSaved) {
+  FakeMetricState state;
+  state.series = {Deployments("a", 3, 1000)};
+  SwitchedLeadership leadership;
+  leadership.leads = true;
+  auto t = std::make_unique<ScriptedTransport>();
+  ScriptedTransport* transport = t.get();
+  ExporterOptions o;
+  o.resource = {{"service.name", "test"}};
+  o.encode.temporality = Temporality::kDelta;
+  OtlpExporter e(o, &state, std::move(t), &self_, &clock_, &leadership);
+  ASSERT_TRUE(e.ExportIfLeader(1000).ok());  // 3 sent, acknowledged at count 3
+  leadership.leads = false;
+  ASSERT_TRUE(e.ExportIfLeader(1000).ok());
+  // Meanwhile another replica led: 7 more recorded, pushed and acknowledged at count 10.
+  state.series = {Deployments("a", 12, 1000)};
+  state.marks = {{state.series[0].key, 1000, 9000, 10, 10, {}}};
+  leadership.leads = true;
+  ASSERT_TRUE(e.ExportIfLeader(1000).ok());
+  ASSERT_EQ(transport->bodies.size(), 2u);
+  EXPECT_EQ(Totals(transport->bodies[1])["deployment_frequency/a"], 2u);  // 12 - 10, not 12 - 3
+}
+
 }  // namespace
 }  // namespace emm::exporting

@@ -266,6 +266,7 @@ TEST(RenderTextTest, SelfSeries) {
       Contains(body, "em_metrics_http_request_duration_seconds_bucket{" + l + R"(,le="+Inf"} 2)"));
   EXPECT_TRUE(Contains(body, "em_metrics_http_request_duration_seconds_count{" + l + "} 2"));
   EXPECT_TRUE(Contains(body, "em_metrics_exporter_enabled 0"));
+  EXPECT_TRUE(Contains(body, "em_metrics_export_leader 0"));
   EXPECT_TRUE(Contains(body, "em_metrics_export_points_total 0"));
   EXPECT_TRUE(Contains(body, "em_metrics_export_rejected_points_total 0"));
   EXPECT_TRUE(Contains(body, "process_start_time_seconds 1.7145576e+09"));
@@ -274,11 +275,14 @@ TEST(RenderTextTest, SelfSeries) {
   EXPECT_EQ(body.find("em_metrics_export_failures_total"), std::string::npos);
 
   m.SetExporterEnabled(true);
+  m.SetExportLeader(true);
   m.RecordExportSuccess(kStart + 60500, 7);
   m.RecordExportFailure("retryable");
   m.RecordRejectedPoints(2);
   body = Text({}, m.Get());
   EXPECT_TRUE(Contains(body, "em_metrics_exporter_enabled 1")) << body;
+  EXPECT_TRUE(Contains(body, "# TYPE em_metrics_export_leader gauge"));
+  EXPECT_TRUE(Contains(body, "em_metrics_export_leader 1"));
   EXPECT_TRUE(Contains(body, "# TYPE em_metrics_export_last_success_timestamp_seconds gauge"));
   EXPECT_TRUE(Contains(body, "em_metrics_export_last_success_timestamp_seconds 1.7145576605e+09"));
   EXPECT_TRUE(Contains(body, "em_metrics_export_points_total 7"));

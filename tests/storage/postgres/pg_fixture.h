@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <memory>
 #include <string>
 
@@ -37,6 +38,21 @@ class PgFixture : public ::testing::Test {
         conn.Exec("DROP TABLE IF EXISTS " + name + "; CREATE TABLE " + name + " (" + columns + ")")
             .ok());
     return name;
+  }
+
+  // A new empty database named after the test (dropped first if a previous run left it); its URL.
+  std::string FreshDatabase() {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = "m_" + std::string(info->name());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto admin = Connect();
+    EXPECT_NE(admin, nullptr);
+    if (admin == nullptr) return "";
+    EXPECT_TRUE(admin->Exec("DROP DATABASE IF EXISTS " + name).ok());
+    EXPECT_TRUE(admin->Exec("CREATE DATABASE " + name).ok());
+    std::string url = server_->ConnectionUrl();
+    url.replace(url.find("/postgres?"), 10, "/" + name + "?");
+    return url;
   }
 
   emm::testing::PgServer* server_ = nullptr;

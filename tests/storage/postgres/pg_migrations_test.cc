@@ -24,21 +24,6 @@ using Schema = std::map<std::string, std::set<std::string>>;  // table -> its co
 
 class PgMigrationsTest : public testing::PgFixture {
  protected:
-  // A new empty database named after the test; its URL.
-  std::string FreshDatabase() {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "m_" + std::string(info->name());
-    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto admin = Connect();
-    EXPECT_NE(admin, nullptr);
-    if (admin == nullptr) return "";
-    EXPECT_TRUE(admin->Exec("DROP DATABASE IF EXISTS " + name).ok());
-    EXPECT_TRUE(admin->Exec("CREATE DATABASE " + name).ok());
-    std::string url = server_->ConnectionUrl();
-    url.replace(url.find("/postgres?"), 10, "/" + name + "?");
-    return url;
-  }
-
   static std::unique_ptr<PgConnection> Open(const std::string& url) {
     auto conn = PgConnection::Open(url);
     EXPECT_TRUE(conn.ok()) << conn.status().ToString();
