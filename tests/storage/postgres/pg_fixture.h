@@ -14,6 +14,17 @@
 
 namespace emm::storage::postgres::testing {
 
+// A new, empty database `name` on `server` (one a previous run left is dropped first); its URL.
+inline Result<std::string> CreateDatabase(emm::testing::PgServer& server, const std::string& name) {
+  auto admin = PgConnection::Open(server.ConnectionUrl());
+  if (!admin.ok()) return admin.status();
+  EMM_RETURN_IF_ERROR((*admin)->Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
+  EMM_RETURN_IF_ERROR((*admin)->Exec("CREATE DATABASE " + name));
+  std::string url = server.ConnectionUrl();
+  url.replace(url.find("/postgres?"), 10, "/" + name + "?");
+  return url;
+}
+
 class PgFixture : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -45,14 +56,9 @@ class PgFixture : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = "m_" + std::string(info->name());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto admin = Connect();
-    EXPECT_NE(admin, nullptr);
-    if (admin == nullptr) return "";
-    EXPECT_TRUE(admin->Exec("DROP DATABASE IF EXISTS " + name).ok());
-    EXPECT_TRUE(admin->Exec("CREATE DATABASE " + name).ok());
-    std::string url = server_->ConnectionUrl();
-    url.replace(url.find("/postgres?"), 10, "/" + name + "?");
-    return url;
+    auto url = CreateDatabase(*server_, name);
+    EXPECT_TRUE(url.ok()) << url.status().ToString();
+    return url.ok() ? *url : "";
   }
 
   emm::testing::PgServer* server_ = nullptr;
