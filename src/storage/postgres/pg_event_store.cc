@@ -46,6 +46,7 @@ auto PgEventStore::OnConnection(Read&& read) -> decltype(read(std::declval<PgCon
 
 std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
   std::vector<Status> results(work.size());
+  if (work.empty()) return results;  // no connection, no lock for nothing
   auto fail_all = [&](const Status& s) {
     for (auto& r : results) r = s;
     return results;
