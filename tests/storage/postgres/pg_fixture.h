@@ -14,12 +14,15 @@
 
 namespace emm::storage::postgres::testing {
 
-// A new, empty database `name` on `server` (one a previous run left is dropped first); its URL.
-inline Result<std::string> CreateDatabase(emm::testing::PgServer& server, const std::string& name) {
+// A new database `name` on `server` (one a previous run left is dropped first), empty or a copy of
+// the database `copy_of`; its URL.
+inline Result<std::string> CreateDatabase(emm::testing::PgServer& server, const std::string& name,
+                                          const std::string& copy_of = "") {
   auto admin = PgConnection::Open(server.ConnectionUrl());
   if (!admin.ok()) return admin.status();
   EMM_RETURN_IF_ERROR((*admin)->Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
-  EMM_RETURN_IF_ERROR((*admin)->Exec("CREATE DATABASE " + name));
+  EMM_RETURN_IF_ERROR(
+      (*admin)->Exec("CREATE DATABASE " + name + (copy_of.empty() ? "" : " TEMPLATE " + copy_of)));
   std::string url = server.ConnectionUrl();
   url.replace(url.find("/postgres?"), 10, "/" + name + "?");
   return url;
