@@ -18,7 +18,8 @@
 namespace emm::storage::postgres {
 
 // The key of the transaction-level advisory lock every write batch takes first: any fixed number
-// of our own, other than pg_migrations.h's kMigrationLockKey.
+// of our own, other than kMigrationLockKey (pg_migrations.h) and kExportLeaderLockKey
+// (pg_export_leader.h).
 inline constexpr int64_t kWriteLockKey = 0x656d6d5f777269;  // "emm_wri"
 
 class PgEventStore final : public EventStore {
