@@ -29,6 +29,10 @@ constexpr const char* kIncidentColumns =
 constexpr const char* kPullRequestColumns =
     "id, team_id, opened_at, closed_at, merged_at, first_review_at, first_approved_at, reviews, "
     "comments, additions, deletions, created_at, author";
+constexpr const char* kTicketColumns =
+    "id, external_id, team_id, project_id, created_at, updated_at, started_at, finished_at, "
+    "parent_ticket_id, actor_hash, ticket_type, status, current_estimation, initial_estimation, "
+    "final_estimation, first_done_at, recorded_at";
 
 // first_commit_at is NOT NULL since migration 1 (lifting that means rebuilding the table): a
 // deployment whose sender cannot know it (a webhook) keeps this value there instead.

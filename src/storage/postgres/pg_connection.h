@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "storage/read_snapshot.h"
 
 struct pg_conn;
 struct pg_result;
@@ -124,6 +125,18 @@ class PgTransaction {
  private:
   explicit PgTransaction(PgConnection& conn) : conn_(&conn) {}
   PgConnection* conn_;
+};
+
+// A connection's read snapshot for WithSnapshot (storage/read_snapshot.h): every query of a
+// multi-query read sees the same commit, and writes are refused.
+class PgSnapshot final : public SnapshotConnection {
+ public:
+  explicit PgSnapshot(PgConnection& conn) : conn_(conn) {}
+  Status BeginSnapshot() override { return conn_.Begin("REPEATABLE READ, READ ONLY"); }
+  Status EndSnapshot(bool read_ok) override { return read_ok ? conn_.Commit() : conn_.Rollback(); }
+
+ private:
+  PgConnection& conn_;
 };
 
 }  // namespace emm::storage::postgres

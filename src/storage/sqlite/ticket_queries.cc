@@ -12,11 +12,6 @@ namespace {
 using domain::Ticket;
 using domain::TicketStatus;
 
-constexpr const char* kTicketColumns =
-    "id, external_id, team_id, project_id, created_at, updated_at, started_at, finished_at, "
-    "parent_ticket_id, actor_hash, ticket_type, status, current_estimation, initial_estimation, "
-    "final_estimation, first_done_at, recorded_at";
-
 // The CHECK constraint keeps the column to the six names; UNKNOWN is what a newer one would read.
 TicketStatus ColStatus(sqlite3_stmt* s, int i) {
   return TicketStatusFromText(ColText(s, i));

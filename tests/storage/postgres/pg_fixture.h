@@ -14,6 +14,20 @@
 
 namespace emm::storage::postgres::testing {
 
+// A new database `name` on `server` (one a previous run left is dropped first), empty or a copy of
+// the database `copy_of`; its URL.
+inline Result<std::string> CreateDatabase(emm::testing::PgServer& server, const std::string& name,
+                                          const std::string& copy_of = "") {
+  auto admin = PgConnection::Open(server.ConnectionUrl());
+  if (!admin.ok()) return admin.status();
+  EMM_RETURN_IF_ERROR((*admin)->Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"));
+  EMM_RETURN_IF_ERROR(
+      (*admin)->Exec("CREATE DATABASE " + name + (copy_of.empty() ? "" : " TEMPLATE " + copy_of)));
+  std::string url = server.ConnectionUrl();
+  url.replace(url.find("/postgres?"), 10, "/" + name + "?");
+  return url;
+}
+
 class PgFixture : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -45,14 +59,9 @@ class PgFixture : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     std::string name = "m_" + std::string(info->name());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    auto admin = Connect();
-    EXPECT_NE(admin, nullptr);
-    if (admin == nullptr) return "";
-    EXPECT_TRUE(admin->Exec("DROP DATABASE IF EXISTS " + name).ok());
-    EXPECT_TRUE(admin->Exec("CREATE DATABASE " + name).ok());
-    std::string url = server_->ConnectionUrl();
-    url.replace(url.find("/postgres?"), 10, "/" + name + "?");
-    return url;
+    auto url = CreateDatabase(*server_, name);
+    EXPECT_TRUE(url.ok()) << url.status().ToString();
+    return url.ok() ? *url : "";
   }
 
   emm::testing::PgServer* server_ = nullptr;

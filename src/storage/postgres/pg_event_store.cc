@@ -1,0 +1,172 @@
+#include "storage/postgres/pg_event_store.h"
+
+#include <exception>
+
+#include "storage/postgres/pg_event_queries.h"
+#include "storage/postgres/pg_migrations.h"
+#include "storage/postgres/pg_write_transaction.h"
+#include "storage/read_snapshot.h"
+
+namespace emm::storage::postgres {
+namespace {
+
+Status NotYet(std::string_view what) {
+  return Status::Unimplemented(std::string(what) + " is not implemented on PostgreSQL yet");
+}
+
+// The lock and the savepoints as prepared statements: a batch's overhead stays a few round trips.
+Status RunPlain(PgConnection& conn, const std::string& name, std::string_view sql) {
+  return conn.Run(name, sql, PgParams()).status();
+}
+
+}  // namespace
+
+PgEventStore::PgEventStore(const PgStoreOptions& options)
+    : pool_(PgPoolOptions{options.url, options.pool_size, options.acquire_timeout}) {}
+
+Result<std::unique_ptr<PgEventStore>> PgEventStore::Open(const PgStoreOptions& options) {
+  auto store = std::unique_ptr<PgEventStore>(new PgEventStore(options));
+  {
+    auto conn = store->pool_.Acquire();
+    if (!conn.ok()) return conn.status();
+    auto migrated = MigratePostgres(**conn, "the PostgreSQL database");
+    if (!migrated.ok()) return migrated.status();
+    store->applied_ = std::move(migrated->applied);
+    store->schema_version_ = migrated->schema_version;
+  }
+  return store;
+}
+
+template <typename Read>
+auto PgEventStore::OnConnection(Read&& read) -> decltype(read(std::declval<PgConnection&>())) {
+  auto conn = pool_.Acquire();
+  if (!conn.ok()) return conn.status();
+  return read(**conn);
+}
+
+std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
+  std::vector<Status> results(work.size());
+  if (work.empty()) return results;  // no connection, no lock for nothing
+  auto fail_all = [&](const Status& s) {
+    for (auto& r : results) r = s;
+    return results;
+  };
+  auto lease = pool_.Acquire();
+  if (!lease.ok()) return fail_all(lease.status());
+  PgConnection& conn = **lease;
+  // READ COMMITTED under the lock: each batch sees every batch committed before it, by any
+  // replica, and the next waits for this one's COMMIT.
+  if (Status s = conn.Begin(); !s.ok()) return fail_all(s);
+  static const std::string lock =
+      "SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")";
+  if (Status s = RunPlain(conn, "emm_write_lock", lock); !s.ok()) {
+    (void)conn.Rollback();
+    return fail_all(s);
+  }
+  PgWriteTransaction tx(conn);
+  for (size_t i = 0; i < work.size(); ++i) {
+    Status s = RunPlain(conn, "emm_savepoint", "SAVEPOINT item");
+    if (s.ok()) {
+      try {
+        s = work[i](tx);
+      } catch (const std::exception& e) {
+        s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
+      }
+      Status end = s.ok() ? RunPlain(conn, "emm_release", "RELEASE SAVEPOINT item")
+                          : RunPlain(conn, "emm_rollback_to", "ROLLBACK TO SAVEPOINT item");
+      if (!end.ok()) s = end;
+      if (end.ok() && !s.ok()) end = RunPlain(conn, "emm_release", "RELEASE SAVEPOINT item");
+      if (!end.ok()) {
+        // The transaction cannot go on (the connection is lost): the items before this one are
+        // gone with it, so none of the batch may be acknowledged.
+        (void)conn.Rollback();
+        return fail_all(
+            end.code() == StatusCode::kUnavailable
+                ? end
+                : Status::Unavailable("the write transaction failed: " + end.ToString()));
+      }
+    }
+    results[i] = std::move(s);
+  }
+  Status commit = conn.Commit();
+  if (!commit.ok()) {
+    // The outcome is unknown (the connection may have died after the server committed): the
+    // retry finds out (409 or an idempotent 200).
+    Status unknown =
+        commit.code() == StatusCode::kUnavailable
+            ? commit
+            : Status::Unavailable("the write transaction's commit failed: " + commit.ToString());
+    for (auto& r : results) {
+      if (r.ok()) r = unknown;
+    }
+  }
+  return results;
+}
+
+Result<std::optional<domain::Deployment>> PgEventStore::GetDeployment(std::string_view id) {
+  return OnConnection([&](PgConnection& c) { return PgWriteTransaction(c).FindDeployment(id); });
+}
+
+Result<std::optional<domain::Incident>> PgEventStore::GetIncident(std::string_view id) {
+  return OnConnection([&](PgConnection& c) { return PgWriteTransaction(c).FindIncident(id); });
+}
+
+Result<std::optional<domain::PullRequest>> PgEventStore::GetPullRequest(std::string_view id) {
+  return OnConnection([&](PgConnection& c) { return PgWriteTransaction(c).FindPullRequest(id); });
+}
+
+Result<std::optional<domain::Ticket>> PgEventStore::GetTicket(std::string_view id) {
+  return OnConnection([&](PgConnection& c) { return PgWriteTransaction(c).FindTicket(id); });
+}
+
+Result<TicketHistory> PgEventStore::GetTicketHistory(std::string_view id) {
+  return OnConnection([&](PgConnection& c) {
+    PgSnapshot snapshot(c);
+    return WithSnapshot(snapshot, [&] { return postgres::GetTicketHistory(c, id); });
+  });
+}
+
+Result<std::vector<domain::SeriesState>> PgEventStore::ListSeries() {
+  return OnConnection([](PgConnection& c) { return postgres::ListSeries(c); });
+}
+
+Result<std::vector<domain::ExportMark>> PgEventStore::ListExportMarks() {
+  return OnConnection([](PgConnection& c) { return postgres::ListExportMarks(c); });
+}
+
+// The reads still to come (docs/storage.md, "PostgreSQL (in progress)").
+
+Result<std::vector<domain::Deployment>> PgEventStore::ListDeployments(const DeploymentQuery&) {
+  return NotYet("ListDeployments");
+}
+Result<std::vector<domain::Incident>> PgEventStore::ListIncidents(const IncidentQuery&) {
+  return NotYet("ListIncidents");
+}
+Result<std::vector<domain::PullRequest>> PgEventStore::ListPullRequests(const PullRequestQuery&) {
+  return NotYet("ListPullRequests");
+}
+Result<std::vector<domain::Ticket>> PgEventStore::ListTickets(const TicketQuery&) {
+  return NotYet("ListTickets");
+}
+Result<std::vector<domain::Ticket>> PgEventStore::LoadTicketsForStats(const TicketStatsQuery&) {
+  return NotYet("LoadTicketsForStats");
+}
+Result<domain::DoraEvents> PgEventStore::LoadDoraEvents(const DoraQuery&) {
+  return NotYet("LoadDoraEvents");
+}
+Result<domain::DoraFacts> PgEventStore::LoadDoraFacts(const DoraQuery&) {
+  return NotYet("LoadDoraFacts");
+}
+Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>
+PgEventStore::LoadTimeline(const DoraQuery&) {
+  return NotYet("LoadTimeline");
+}
+Result<domain::TeamHealthFacts> PgEventStore::LoadTeamHealthFacts(const TeamHealthQuery&) {
+  return NotYet("LoadTeamHealthFacts");
+}
+Result<std::vector<domain::Deployment>> PgEventStore::ListUndeployed(const DoraQuery&, int64_t,
+                                                                     int64_t) {
+  return NotYet("ListUndeployed");
+}
+
+}  // namespace emm::storage::postgres

@@ -1,0 +1,191 @@
+// What only the PostgreSQL store has to show: several stores (replicas, each with its own pool) on
+// one database write as one, an item whose SQL fails is rolled back alone without aborting its
+// batch, and a server restart during writes is kUnavailable and then recovered from without
+// reopening the store. The behaviour every backend shares is the contract suite's.
+#include "storage/postgres/pg_event_store.h"
+
+#include <atomic>
+#include <barrier>
+#include <map>
+#include <thread>
+#include <vector>
+
+#include "domain/commands.h"
+#include "storage/contract/store_contract.h"
+#include "storage/postgres/pg_fixture.h"
+
+namespace emm::storage::postgres {
+namespace {
+
+using domain::Transaction;
+
+class PgEventStoreTest : public testing::PgFixture {
+ protected:
+  void SetUp() override {
+    PgFixture::SetUp();
+    url_ = FreshDatabase();
+    ASSERT_FALSE(url_.empty());
+  }
+
+  std::unique_ptr<PgEventStore> OpenStore(const std::string& url) {
+    auto store = PgEventStore::Open(PgStoreOptions{url, 2, std::chrono::milliseconds(2000)});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+
+  static std::map<std::string, uint64_t> Counts(EventStore& store) {
+    std::map<std::string, uint64_t> counts;
+    auto series = store.ListSeries();
+    EXPECT_TRUE(series.ok()) << series.status().ToString();
+    if (series.ok()) {
+      for (const auto& st : *series) counts[st.key.metric] += st.count;
+    }
+    return counts;
+  }
+
+  const domain::TeamDirectory teams_{std::vector<domain::Team>{}};
+  domain::CommandContext ctx_{&teams_, "production", kT0 + 10 * kHour};
+  std::string url_;
+};
+
+// The same deployment's `deployed` sent to two replicas at once, many times over: each counted
+// once, whichever replica wins, and neither fails. Without the write lock, READ COMMITTED lets both
+// find it started and both count it.
+TEST_F(PgEventStoreTest, TwoReplicasMarkingTheSameDeploymentDeployedCountItOnce) {
+  auto a = OpenStore(url_);
+  auto b = OpenStore(url_);
+  ASSERT_TRUE(a && b);
+  constexpr int kDeployments = 60;
+  std::vector<EventStore::Work> create;
+  for (int i = 0; i < kDeployments; ++i) {
+    create.push_back([this, i](Transaction& tx) {
+      domain::NewDeployment nd;
+      nd.id = "d" + std::to_string(i);
+      nd.project_id = "p1";
+      nd.first_commit_at = kT0;
+      nd.deploy_start_at = kT0 + kHour;
+      return domain::CreateDeployment(tx, ctx_, nd).status();
+    });
+  }
+  for (const Status& s : a->RunBatch(create)) ASSERT_TRUE(s.ok()) << s.ToString();
+
+  std::barrier together(2);
+  std::vector<Result<domain::Outcome>> outcomes[2];
+  auto replica = [&](EventStore* store, int r) {
+    for (int i = 0; i < kDeployments; ++i) {
+      together.arrive_and_wait();  // both send deployment i now
+      Result<domain::Outcome> out = Status::Internal("not run");
+      Status s = RunAlone(*store, [&](Transaction& tx) {
+        domain::MarkDeployed in;
+        in.id = "d" + std::to_string(i);
+        in.deployed_at = kT0 + 2 * kHour;
+        out = domain::MarkDeploymentDeployed(tx, ctx_, in);
+        return out.status();
+      });
+      outcomes[r].push_back(s.ok() ? out : Result<domain::Outcome>(s));
+    }
+  };
+  std::thread ta(replica, a.get(), 0), tb(replica, b.get(), 1);
+  ta.join();
+  tb.join();
+
+  for (int i = 0; i < kDeployments; ++i) {
+    ASSERT_TRUE(outcomes[0][i].ok()) << outcomes[0][i].status().ToString();
+    ASSERT_TRUE(outcomes[1][i].ok()) << outcomes[1][i].status().ToString();
+    std::multiset<domain::Outcome> got{*outcomes[0][i], *outcomes[1][i]};
+    EXPECT_EQ(got, (std::multiset<domain::Outcome>{domain::Outcome::kUpdated,
+                                                   domain::Outcome::kUnchanged}))
+        << "d" << i;
+  }
+  auto counts = Counts(*b);
+  EXPECT_EQ(counts["deployment_started"], uint64_t{kDeployments});
+  EXPECT_EQ(counts["deployment_frequency"], uint64_t{kDeployments});
+  EXPECT_EQ(counts["lead_time_for_changes"], uint64_t{kDeployments});
+}
+
+// A statement error aborts a PostgreSQL transaction until it is rolled back to a savepoint: the
+// failing item's own writes go, the items before and after it commit.
+TEST_F(PgEventStoreTest, AnItemWhoseStatementFailsIsRolledBackAlone) {
+  auto store = OpenStore(url_);
+  ASSERT_NE(store, nullptr);
+  std::vector<EventStore::Work> batch{
+      [](Transaction& tx) { return tx.InsertDeployment(MakeDeployment("before", "p1", kT0)); },
+      [](Transaction& tx) {
+        EMM_RETURN_IF_ERROR(tx.InsertDeployment(MakeDeployment("lost", "p1", kT0)));
+        domain::Incident orphan = MakeIncident("orphan", kT0, std::nullopt, std::nullopt);
+        orphan.deployment_id = "no-such-deployment";  // a foreign key violation
+        return tx.InsertIncident(orphan);
+      },
+      [](Transaction& tx) { return tx.InsertDeployment(MakeDeployment("after", "p1", kT0)); },
+  };
+  std::vector<Status> results = store->RunBatch(batch);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_NE(results[1].code(), StatusCode::kUnavailable) << results[1].ToString();
+  EXPECT_TRUE(results[2].ok()) << results[2].ToString();
+  for (const char* id : {"before", "after"}) {
+    auto d = store->GetDeployment(id);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_TRUE(d->has_value()) << id;
+  }
+  auto lost = store->GetDeployment("lost");
+  ASSERT_TRUE(lost.ok());
+  EXPECT_FALSE(lost->has_value());
+}
+
+// A server of the test's own, restarted while a writer runs: each batch is acknowledged or
+// kUnavailable, never anything else; the same store writes again once the server is back; nothing
+// acknowledged is lost.
+TEST(PgEventStoreRestartTest, ARestartDuringWritesIsUnavailableThenRecovered) {
+  emm::testing::PgServer server;
+  ASSERT_TRUE(server.Start().ok());
+  auto opened = PgEventStore::Open(
+      PgStoreOptions{server.ConnectionUrl(), 2, std::chrono::milliseconds(2000)});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  std::unique_ptr<PgEventStore> store = std::move(opened).value();
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> acked{0}, unavailable{0};
+  std::vector<std::string> acked_ids;
+  std::vector<std::string> other_errors;
+  std::thread writer([&] {
+    for (int i = 0; !stop; ++i) {
+      std::string id = "d" + std::to_string(i);
+      Status s = RunAlone(*store, [&](Transaction& tx) {
+        return tx.InsertDeployment(MakeDeployment(id, "p1", kT0));
+      });
+      if (s.ok()) {
+        acked_ids.push_back(id);
+        ++acked;
+      } else if (s.code() == StatusCode::kUnavailable) {
+        ++unavailable;
+      } else {
+        other_errors.push_back(s.ToString());
+      }
+    }
+  });
+  auto wait_for = [](const std::atomic<int>& n, int at_least) {
+    while (n.load() < at_least) std::this_thread::yield();
+  };
+  wait_for(acked, 5);
+  ASSERT_TRUE(server.Stop().ok());
+  wait_for(unavailable, 1);
+  auto read = store->GetDeployment("d0");
+  EXPECT_EQ(read.status().code(), StatusCode::kUnavailable) << read.status().ToString();
+  ASSERT_TRUE(server.Restart().ok());
+  int before = acked.load();
+  wait_for(acked, before + 5);
+  stop = true;
+  writer.join();
+
+  EXPECT_TRUE(other_errors.empty()) << other_errors.front();
+  for (const std::string& id : acked_ids) {
+    auto d = store->GetDeployment(id);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_TRUE(d->has_value()) << id << " was acknowledged";
+  }
+}
+
+}  // namespace
+}  // namespace emm::storage::postgres
