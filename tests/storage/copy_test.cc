@@ -105,6 +105,18 @@ domain::Ticket MakeTicket(std::string id, domain::TicketStatus status) {
   return t;
 }
 
+// pr1, reviewed twice alike (kReview).
+domain::PullRequest MakePullRequest() {
+  domain::PullRequest pr;
+  pr.id = "pr1";
+  pr.team_id = "team";
+  pr.opened_at = kT0;
+  pr.created_at = kT0;
+  pr.reviews = 2;
+  return pr;
+}
+const domain::PullRequestReview kReview{"pr1", kT0 + kHour, true, 1, "ana"};
+
 class CopyTest : public StoreContractTest {
  protected:
   void SetUp() override {
@@ -128,16 +140,9 @@ class CopyTest : public StoreContractTest {
     Insert(store, {i, MakeIncident("i-open", kT0 + 3 * kHour, std::nullopt, std::nullopt, "p2")});
     ASSERT_TRUE(
         RunAlone(store, [](Transaction& tx) -> Status {
-          domain::PullRequest pr;
-          pr.id = "pr1";
-          pr.team_id = "team";
-          pr.opened_at = kT0;
-          pr.created_at = kT0;
-          pr.reviews = 2;
-          EMM_RETURN_IF_ERROR(tx.InsertPullRequest(pr));
-          domain::PullRequestReview r{"pr1", kT0 + kHour, true, 1, "ana"};
-          EMM_RETURN_IF_ERROR(tx.InsertPullRequestReview(r));
-          EMM_RETURN_IF_ERROR(tx.InsertPullRequestReview(r));
+          EMM_RETURN_IF_ERROR(tx.InsertPullRequest(MakePullRequest()));
+          EMM_RETURN_IF_ERROR(tx.InsertPullRequestReview(kReview));
+          EMM_RETURN_IF_ERROR(tx.InsertPullRequestReview(kReview));
           EMM_RETURN_IF_ERROR(tx.PutTicket(MakeTicket("ENG-1", domain::TicketStatus::kDoing)));
           EMM_RETURN_IF_ERROR(tx.InsertTicketStatusChange(
               {"ENG-1", domain::TicketStatus::kTodo, domain::TicketStatus::kDoing, kT0, kT0}));
@@ -212,14 +217,8 @@ TEST_P(CopyTest, AResumedCopyEndsEqualToAFullOne) {
   Fill(*source_);
   Insert(*target_, {MakeDeployment("d1", "p1", kT0 + kHour), MakeDeployment("d2", "p2", kT0)});
   ASSERT_TRUE(RunAlone(*target_, [](Transaction& tx) -> Status {
-                domain::PullRequest pr;
-                pr.id = "pr1";
-                pr.team_id = "team";
-                pr.opened_at = kT0;
-                pr.created_at = kT0;
-                pr.reviews = 2;
-                EMM_RETURN_IF_ERROR(tx.InsertPullRequest(pr));
-                return tx.InsertPullRequestReview({"pr1", kT0 + kHour, true, 1, "ana"});
+                EMM_RETURN_IF_ERROR(tx.InsertPullRequest(MakePullRequest()));
+                return tx.InsertPullRequestReview(kReview);
               }).ok());
   auto report = Copy();
   ASSERT_TRUE(report.ok()) << report.status().ToString();
