@@ -84,7 +84,9 @@ void PrintVerification(const storage::CopyVerification& v) {
   std::printf("\n%-46s %14s %14s\n", "check", "source", "target");
   for (const auto& c : v.checks) {
     std::printf("%-46s %14s %14s %s\n", c.name.c_str(), c.source.c_str(), c.target.c_str(),
-                c.equal ? "ok" : "DIFFERS");
+                !c.checked ? "not checked"
+                : c.equal  ? "ok"
+                           : "DIFFERS");
   }
 }
 
@@ -154,6 +156,9 @@ int CopyMain(int argc, char** argv) {
     return kExitRuntime;
   }
   PrintReport(*report);
+  for (const std::string& what : report->left_out) {
+    std::cerr << kPrefix << "not copied: " << what << "\n";
+  }
   auto verification = storage::VerifyCopy(**source, **target, *report);
   if (!verification.ok()) {
     std::cerr << kPrefix << "cannot verify: " << verification.status().ToString() << "\n";

@@ -30,6 +30,8 @@ struct CopyTableCounts {
 
 struct CopyReport {
   std::vector<CopyTableCounts> tables;  // in copy order
+  // What the source could not list, so it was not copied ("deployment_aliases: ...").
+  std::vector<std::string> left_out;
   // The span of the source's deployments and incidents (deployed_at, started_at, restored_at),
   // [from, to); from == to when it has none. VerifyCopy compares the DORA figures over it.
   TimeMs from = 0;
@@ -44,8 +46,10 @@ using CopyProgress = std::function<void(const CopyTableCounts&)>;
 // before the next is read. Records (deployments, incidents, pull requests) are matched by id: a
 // present record whose immutable fields differ is not overwritten; the copy stops with
 // kAlreadyExists naming it. Reviews and ticket changes have no id: one equal in every field to a
-// target row not matched yet counts as present. Series and export marks are put as they are.
-// Not copied: webhook delivery ids and deployment aliases (domain::Transaction cannot list them).
+// target row not matched yet counts as present. Aliases are put again when they name another
+// deployment; a delivery the target refuses as recorded counts as present. Series and export
+// marks are put as they are. Aliases and deliveries a source cannot list (kUnimplemented) are
+// named in left_out, not copied.
 // REQUIRES: nothing else writes either store meanwhile (the copy is the target's writer).
 Result<CopyReport> CopyEvents(EventStore& from, EventStore& to, const CopyOptions& options,
                               const CopyProgress& progress = nullptr);
@@ -56,6 +60,7 @@ struct CopyCheck {
   std::string source;
   std::string target;
   bool equal = true;
+  bool checked = true;  // false: a store cannot list that table (equal says nothing then)
 };
 
 struct CopyVerification {
@@ -64,9 +69,10 @@ struct CopyVerification {
 };
 
 // Counts every table in both stores (full scans through domain::Transaction, inside one unit of
-// work each), and compares the DORA figures of [report.from, report.to) over all projects, and
-// per project, from LoadDoraFacts and domain::ComputeDora. Durations and ratios compare to a
-// relative 1e-9 (a backend may sum in another order).
+// work each; aliases and deliveries unchecked when a store cannot list them), and compares the DORA
+// figures of [report.from, report.to) over all projects, and per project, from LoadDoraFacts and
+// domain::ComputeDora. Durations and ratios compare to a relative 1e-9 (a backend may sum in
+// another order).
 Result<CopyVerification> VerifyCopy(EventStore& from, EventStore& to, const CopyReport& report);
 
 }  // namespace emm::storage

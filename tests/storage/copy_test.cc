@@ -147,6 +147,8 @@ class CopyTest : public StoreContractTest {
           EMM_RETURN_IF_ERROR(tx.InsertTicketStatusChange(
               {"ENG-1", domain::TicketStatus::kTodo, domain::TicketStatus::kDoing, kT0, kT0}));
           EMM_RETURN_IF_ERROR(tx.InsertTicketEstimationChange({"ENG-1", 0, 3, kT0, kT0}));
+          EMM_RETURN_IF_ERROR(tx.PutDeploymentAlias("artifact:api@sha1", "d1", kT0 + kHour));
+          EMM_RETURN_IF_ERROR(tx.InsertDelivery("github", "delivery-1", kT0));
           EMM_RETURN_IF_ERROR(tx.PutSeries(MakeHistogram()));
           domain::ExportMark mark;
           mark.key = MakeHistogram().key;
@@ -183,6 +185,22 @@ TEST_P(CopyTest, EverythingArrivesAndVerifies) {
   EXPECT_EQ(Counts(*report, "deployments").inserted, 4);
   EXPECT_EQ(Counts(*report, "pull_request_reviews").inserted, 2);
   EXPECT_EQ(Counts(*report, "export_marks").inserted, 1);
+  EXPECT_EQ(Counts(*report, "deployment_aliases").inserted, 1);
+  EXPECT_EQ(Counts(*report, "webhook_deliveries").inserted, 1);
+  EXPECT_TRUE(report->left_out.empty()) << ::testing::PrintToString(report->left_out);
+  // The alias names its deployment in the target, and the delivery is a replay there.
+  std::optional<std::string> aliased;
+  ASSERT_TRUE(RunAlone(*target_, [&](Transaction& tx) -> Status {
+                auto a = tx.FindDeploymentByAlias("artifact:api@sha1");
+                if (!a.ok()) return a.status();
+                aliased = *a;
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(aliased, "d1");
+  EXPECT_EQ(RunAlone(*target_,
+                     [](Transaction& tx) { return tx.InsertDelivery("github", "delivery-1", kT0); })
+                .code(),
+            StatusCode::kAlreadyExists);
   // Batches of 2: progress after each committed one.
   EXPECT_EQ(progress.front(), "deployments 2");
   EXPECT_EQ(progress[1], "deployments 4");
