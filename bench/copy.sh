@@ -17,7 +17,7 @@ BIN=${BIN:-build/em-metrics}
 FILL=${FILL:-build/emm_dora_fill}
 DEPLOYMENTS=${DEPLOYMENTS:-1000000}
 INCIDENTS=${INCIDENTS:-100000}
-BATCH=${BATCH:-1000}
+BATCH=${BATCH:-10000}
 
 tmp=$(mktemp -d /tmp/emm-copy-XXXXXX)
 . bench/query_lib.sh

@@ -16,7 +16,10 @@
 namespace emm::storage {
 
 struct CopyOptions {
-  int64_t batch = 1000;  // records per target transaction (one RunBatch item, one commit)
+  // Records per target transaction (one RunBatch item, one commit). Larger batches write each
+  // index page again less often: on a SQLite target, 10,000 took 40% less CPU than 1,000
+  // (bench/copy.sh, 200,000 deployments); a killed copy loses at most one batch.
+  int64_t batch = 10000;
 };
 
 // What happened to one table's records. read = inserted + updated + unchanged.
