@@ -9,8 +9,9 @@
 #include <string>
 
 #include "common/log.h"
+#include "config/settings.h"
 #include "storage/copy.h"
-#include "storage/sqlite/sqlite_event_store.h"
+#include "storage/open_store.h"
 
 namespace emm::cli {
 namespace {
@@ -19,32 +20,44 @@ constexpr int kExitRuntime = 1;
 constexpr int kExitConfig = 2;
 constexpr const char* kPrefix = "em-metrics copy: ";
 
-struct StoreUrl {
-  std::string sqlite_path;  // empty: not SQLite
+// A store named on the command line, opened through the store factory (storage/open_store.h).
+struct CopyStore {
+  storage::StoreChoice choice;
+  std::string name;  // for messages: the file, or the URL with its password masked
 };
 
-// sqlite:PATH, or a postgres:// URL: that one is refused until the PostgreSQL store is linked in
-// (issue 14; the store factory will open both).
-Result<StoreUrl> ParseStoreUrl(const std::string& flag, const std::string& url) {
-  if (url.rfind("sqlite:", 0) == 0 && url.size() > 7) return StoreUrl{url.substr(7)};
-  if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
-    return Status::FailedPrecondition(flag +
-                                      ": PostgreSQL is not available in this build yet (issue 14)");
+// sqlite:PATH or a postgres:// (postgresql://) URL. `target`: the store written, which syncs at
+// the end; a source never checkpoints (a server may still have the file open).
+Result<CopyStore> ParseStore(const std::string& flag, const std::string& url, bool target) {
+  CopyStore out;
+  if (url.rfind("sqlite:", 0) == 0 && url.size() > 7) {
+    out.choice.backend = storage::Backend::kSqlite;
+    out.choice.sqlite.path = url.substr(7);
+    out.choice.sqlite.full_sync = target;
+    if (!target) out.choice.sqlite.checkpoint_pages = 0;
+    out.name = out.choice.sqlite.path;
+    return out;
   }
-  return Status::InvalidArgument(flag,
-                                 "expected sqlite:PATH or postgres://..., got \"" + url + "\"");
+  if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+    out.choice.backend = storage::Backend::kPostgres;
+    out.choice.postgres.url = url;
+    out.choice.postgres.pool_size = 2;  // one batch or one read at a time
+    out.name = config::MaskedDatabaseUrl(url);
+    return out;
+  }
+  return Status::InvalidArgument(flag, "expected sqlite:PATH or postgres://..., got \"" +
+                                           config::MaskedDatabaseUrl(url) + "\"");
 }
 
-Result<std::unique_ptr<storage::EventStore>> OpenSqlite(const std::string& path, bool target) {
-  storage::SqliteOptions o;
-  o.path = path;
-  // The target commits once per batch and syncs at the end; the source is only read, so it
-  // never checkpoints (a server may still have it open).
-  o.full_sync = target;
-  if (!target) o.checkpoint_pages = 0;
-  auto store = storage::SqliteEventStore::Open(o);
-  if (!store.ok()) return store.status();
-  return std::unique_ptr<storage::EventStore>(std::move(*store));
+// Both name the same database: the same file, or the same URL.
+bool SameStore(const CopyStore& a, const CopyStore& b) {
+  if (a.choice.backend != b.choice.backend) return false;
+  if (a.choice.backend == storage::Backend::kPostgres) {
+    return a.choice.postgres.url == b.choice.postgres.url;
+  }
+  std::error_code ec;
+  return std::filesystem::weakly_canonical(a.choice.sqlite.path, ec) ==
+         std::filesystem::weakly_canonical(b.choice.sqlite.path, ec);
 }
 
 int ExitCodeFor(const Status& s) {
@@ -101,7 +114,8 @@ int CopyMain(int argc, char** argv) {
       "em-metrics copy");
   std::string from, to;
   storage::CopyOptions options;
-  app.add_option("--from", from, "the database to copy: sqlite:PATH")->required();
+  app.add_option("--from", from, "the database to copy: sqlite:PATH (or postgres://...)")
+      ->required();
   app.add_option("--to", to, "where to: postgres://USER:PASS@HOST:PORT/DB or sqlite:PATH")
       ->required();
   app.add_option("--batch", options.batch, "records per target transaction")
@@ -115,39 +129,42 @@ int CopyMain(int argc, char** argv) {
   // Logs (migrations applied on open) go to stderr: stdout is the report.
   log::Configure(log::Level::kWarn, log::Format::kAuto, 2);
 
-  auto source_url = ParseStoreUrl("--from", from);
-  auto target_url = source_url.ok() ? ParseStoreUrl("--to", to) : source_url;
-  for (const auto* u : {&source_url, &target_url}) {
+  auto source_store = ParseStore("--from", from, /*target=*/false);
+  auto target_store = source_store.ok() ? ParseStore("--to", to, /*target=*/true) : source_store;
+  for (const auto* u : {&source_store, &target_store}) {
     if (!u->ok()) {
       std::cerr << kPrefix << u->status().ToString() << "\n";
       return ExitCodeFor(u->status());
     }
   }
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(source_url->sqlite_path, ec)) {
-    std::cerr << kPrefix << "--from: no database file at " << source_url->sqlite_path << "\n";
+  if (source_store->choice.backend == storage::Backend::kSqlite &&
+      !std::filesystem::is_regular_file(source_store->choice.sqlite.path, ec)) {
+    std::cerr << kPrefix << "--from: no database file at " << source_store->name << "\n";
     return kExitConfig;
   }
-  if (std::filesystem::weakly_canonical(source_url->sqlite_path, ec) ==
-      std::filesystem::weakly_canonical(target_url->sqlite_path, ec)) {
+  if (SameStore(*source_store, *target_store)) {
     std::cerr << kPrefix << "--from and --to name the same database\n";
     return kExitConfig;
   }
-  auto source = OpenSqlite(source_url->sqlite_path, /*target=*/false);
+  // Opening migrates either side to the current schema, as `serve` would.
+  auto source = storage::OpenEventStore(source_store->choice);
   if (!source.ok()) {
-    std::cerr << kPrefix << "cannot open " << from << ": " << source.status().ToString() << "\n";
+    std::cerr << kPrefix << "cannot open " << source_store->name << ": "
+              << source.status().ToString() << "\n";
     return ExitCodeFor(source.status());
   }
-  auto target = OpenSqlite(target_url->sqlite_path, /*target=*/true);
+  auto target = storage::OpenEventStore(target_store->choice);
   if (!target.ok()) {
-    std::cerr << kPrefix << "cannot open " << to << ": " << target.status().ToString() << "\n";
+    std::cerr << kPrefix << "cannot open " << target_store->name << ": "
+              << target.status().ToString() << "\n";
     return ExitCodeFor(target.status());
   }
 
   ProgressLines progress;
-  auto report = storage::CopyEvents(**source, **target, options, std::ref(progress));
+  auto report = storage::CopyEvents(*source->store, *target->store, options, std::ref(progress));
   if (report.ok()) {
-    Status synced = (*target)->Sync();
+    Status synced = target->store->Sync();
     if (!synced.ok()) report = synced;
   }
   if (!report.ok()) {
@@ -159,7 +176,7 @@ int CopyMain(int argc, char** argv) {
   for (const std::string& what : report->left_out) {
     std::cerr << kPrefix << "not copied: " << what << "\n";
   }
-  auto verification = storage::VerifyCopy(**source, **target, *report);
+  auto verification = storage::VerifyCopy(*source->store, *target->store, *report);
   if (!verification.ok()) {
     std::cerr << kPrefix << "cannot verify: " << verification.status().ToString() << "\n";
     return kExitRuntime;
