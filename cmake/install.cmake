@@ -20,7 +20,8 @@ target_sources(emm_domain PUBLIC FILE_SET HEADERS BASE_DIRS src FILES
   src/domain/ticket_health.h src/domain/tickets.h src/domain/transaction.h)
 target_sources(emm_storage PUBLIC FILE_SET HEADERS BASE_DIRS src FILES
   src/storage/event_store.h src/storage/write_queue.h src/storage/sqlite/sqlite_event_store.h
-  src/storage/sqlite/maintenance.h src/storage/export_leadership.h)
+  src/storage/sqlite/maintenance.h src/storage/export_leadership.h
+  src/storage/copy.h)
 target_sources(emm_export PUBLIC FILE_SET HEADERS BASE_DIRS src FILES
   src/export/forwarder.h src/export/forwarding_transaction.h src/export/metric_state.h
   src/export/otlp_encoder.h src/export/otlp_exporter.h src/export/prometheus_text.h

@@ -22,6 +22,7 @@
 #include "auth/authenticator.h"
 #include "auth/webhook_signature.h"
 #include "cli/client.h"
+#include "cli/copy_command.h"
 #include "cli/store_choice.h"
 #include "common/log.h"
 #include "common/time.h"
@@ -59,6 +60,9 @@ Usage:
                                    named DEST (restore: docs/operations.md)
                                    check and backup are SQLite's: on PostgreSQL (DATABASE_URL)
                                    use pg_amcheck and pg_dump (docs/postgresql.md)
+  em-metrics copy --from sqlite:PATH --to URL [--batch N]
+                                   copy the database into PostgreSQL (or a new SQLite file),
+                                   resumable, then compare counts and DORA figures (--help)
   em-metrics deployment start | finish | record [flags]
   em-metrics incident open | restore | finish [flags]
                                    the CI client: call a running server's API from a pipeline
@@ -529,6 +533,7 @@ int Main(int argc, char** argv) {
   if (argc > 1 && (std::string(argv[1]) == "deployment" || std::string(argv[1]) == "incident")) {
     return ClientMain(argc, argv, config::ProcessEnv());
   }
+  if (argc > 1 && std::string(argv[1]) == "copy") return CopyMain(argc, argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
   if (!args.empty() && args.front().rfind("--", 0) != 0) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "common/status.h"
@@ -13,6 +14,20 @@
 #include "domain/metrics.h"
 
 namespace emm::domain {
+
+// What PutDeploymentAlias stored.
+struct DeploymentAlias {
+  std::string alias;
+  std::string deployment_id;
+  TimeMs at = 0;
+};
+
+// What InsertDelivery stored.
+struct Delivery {
+  std::string source;
+  std::string id;
+  TimeMs at = 0;
+};
 
 class Transaction {
  public:
@@ -78,6 +93,15 @@ class Transaction {
       const std::function<Status(const TicketStatusChange&)>& fn) = 0;
   virtual Status ForEachTicketEstimationChange(
       const std::function<Status(const TicketEstimationChange&)>& fn) = 0;
+  // Every alias and every recorded delivery, in no particular order: what copying a store
+  // (storage/copy.h) needs besides the events. Not pure, so that a backend may leave them out:
+  // kUnimplemented then, and the copy says what it could not move.
+  virtual Status ForEachDeploymentAlias(const std::function<Status(const DeploymentAlias&)>&) {
+    return Status::Unimplemented("this store cannot list its deployment aliases");
+  }
+  virtual Status ForEachDelivery(const std::function<Status(const Delivery&)>&) {
+    return Status::Unimplemented("this store cannot list its webhook deliveries");
+  }
 };
 
 }  // namespace emm::domain

@@ -300,6 +300,21 @@ Result<std::optional<std::string>> SqliteConnection::FindDeploymentByAlias(std::
   return QueryOne<std::string>(sql, alias, [](sqlite3_stmt* s) { return ColText(s, 0); });
 }
 
+Status SqliteConnection::ForEachDeploymentAlias(
+    const std::function<Status(const domain::DeploymentAlias&)>& fn) {
+  static const std::string sql = "SELECT alias, deployment_id, at FROM deployment_aliases";
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) {
+    return fn({ColText(s, 0), ColText(s, 1), sqlite3_column_int64(s, 2)});
+  });
+}
+
+Status SqliteConnection::ForEachDelivery(const std::function<Status(const domain::Delivery&)>& fn) {
+  static const std::string sql = "SELECT source, id, received_at FROM webhook_deliveries";
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) {
+    return fn({ColText(s, 0), ColText(s, 1), sqlite3_column_int64(s, 2)});
+  });
+}
+
 Result<int64_t> SqliteConnection::CountIncidentsOfDeployment(std::string_view deployment_id) {
   return Count("SELECT count(*) FROM incidents WHERE deployment_id = ?1", deployment_id);
 }

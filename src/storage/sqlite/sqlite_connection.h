@@ -103,6 +103,9 @@ class SqliteConnection final : public domain::Transaction,
       const std::function<Status(const domain::TicketStatusChange&)>& fn) override;
   Status ForEachTicketEstimationChange(
       const std::function<Status(const domain::TicketEstimationChange&)>& fn) override;
+  Status ForEachDeploymentAlias(
+      const std::function<Status(const domain::DeploymentAlias&)>& fn) override;
+  Status ForEachDelivery(const std::function<Status(const domain::Delivery&)>& fn) override;
   Status ForEachPullRequestReview(
       const std::function<Status(const domain::PullRequestReview&)>& fn) override;
 
