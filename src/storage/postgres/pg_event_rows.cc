@@ -181,6 +181,22 @@ Result<domain::PullRequestReview> ReadReview(PgRow row) {
   return Done(row, std::move(r));
 }
 
+Result<domain::DeploymentAlias> ReadDeploymentAlias(PgRow row) {
+  domain::DeploymentAlias a;
+  a.alias = row.Text();
+  a.deployment_id = row.Text();
+  a.at = row.Int();
+  return Done(row, std::move(a));
+}
+
+Result<domain::Delivery> ReadDelivery(PgRow row) {
+  domain::Delivery d;
+  d.source = row.Text();
+  d.id = row.Text();
+  d.at = row.Int();
+  return Done(row, std::move(d));
+}
+
 Result<domain::TicketStatusChange> ReadStatusChange(PgRow row) {
   domain::TicketStatusChange c;
   c.ticket_id = row.Text();

@@ -10,6 +10,7 @@
 #include "common/status.h"
 #include "domain/events.h"
 #include "domain/metrics.h"
+#include "domain/transaction.h"
 #include "storage/event_columns.h"
 #include "storage/postgres/pg_connection.h"
 
@@ -66,6 +67,9 @@ Result<domain::PullRequestReview> ReadReview(PgRow row);
 constexpr const char* kStatusChangeColumns =
     "ticket_id, from_status, to_status, changed_at, recorded_at";
 Result<domain::TicketStatusChange> ReadStatusChange(PgRow row);
+// (alias, deployment_id, at) and (source, id, received_at): what a copy moves.
+Result<domain::DeploymentAlias> ReadDeploymentAlias(PgRow row);
+Result<domain::Delivery> ReadDelivery(PgRow row);
 constexpr const char* kEstimationChangeColumns =
     "ticket_id, from_estimation, to_estimation, changed_at, recorded_at";
 Result<domain::TicketEstimationChange> ReadEstimationChange(PgRow row);

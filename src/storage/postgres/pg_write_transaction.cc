@@ -365,4 +365,18 @@ Status PgWriteTransaction::ForEachTicketEstimationChange(
                  fn);
 }
 
+Status PgWriteTransaction::ForEachDeploymentAlias(
+    const std::function<Status(const domain::DeploymentAlias&)>& fn) {
+  static const std::string sql =
+      "SELECT alias, deployment_id, at FROM deployment_aliases ORDER BY alias";
+  return EachRow(conn_.Run("emm_each_alias", sql, PgParams()), &ReadDeploymentAlias, fn);
+}
+
+Status PgWriteTransaction::ForEachDelivery(
+    const std::function<Status(const domain::Delivery&)>& fn) {
+  static const std::string sql =
+      "SELECT source, id, received_at FROM webhook_deliveries ORDER BY source, id";
+  return EachRow(conn_.Run("emm_each_delivery", sql, PgParams()), &ReadDelivery, fn);
+}
+
 }  // namespace emm::storage::postgres

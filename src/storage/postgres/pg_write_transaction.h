@@ -56,6 +56,9 @@ class PgWriteTransaction final : public domain::Transaction {
   Status ForEachPullRequestReview(
       const std::function<Status(const domain::PullRequestReview&)>& fn) override;
   Status ForEachTicket(const std::function<Status(const domain::Ticket&)>& fn) override;
+  Status ForEachDeploymentAlias(
+      const std::function<Status(const domain::DeploymentAlias&)>& fn) override;
+  Status ForEachDelivery(const std::function<Status(const domain::Delivery&)>& fn) override;
   Status ForEachTicketStatusChange(
       const std::function<Status(const domain::TicketStatusChange&)>& fn) override;
   Status ForEachTicketEstimationChange(

@@ -322,6 +322,36 @@ TEST_P(StoreContractTest, AnAliasNamesTheLatestDeploymentCarryingIt) {
   EXPECT_EQ(find("chain:c"), "d2");
 }
 
+// What a copy moves besides the records: every alias and every delivery, listed.
+TEST_P(StoreContractTest, AliasesAndDeliveriesAreListed) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  Insert(*store, std::vector<Deployment>{MakeDeployment("d1"), MakeDeployment("d2")});
+  ASSERT_TRUE(Run(*store, [](Transaction& tx) -> Status {
+                EMM_RETURN_IF_ERROR(tx.PutDeploymentAlias("chain:a", "d1", kT0));
+                EMM_RETURN_IF_ERROR(tx.PutDeploymentAlias("chain:b", "d2", kT0 + kHour));
+                EMM_RETURN_IF_ERROR(tx.InsertDelivery("github", "g-1", kT0));
+                return tx.InsertDelivery("linear", "l-1", kT0 + kHour);
+              }).ok());
+  std::vector<std::string> aliases, deliveries;
+  Status listed = Run(*store, [&](Transaction& tx) -> Status {
+    EMM_RETURN_IF_ERROR(tx.ForEachDeploymentAlias([&](const domain::DeploymentAlias& a) {
+      aliases.push_back(a.alias + ">" + a.deployment_id + "@" + std::to_string(a.at - kT0));
+      return Status::Ok();
+    }));
+    return tx.ForEachDelivery([&](const domain::Delivery& d) {
+      deliveries.push_back(d.source + "/" + d.id + "@" + std::to_string(d.at - kT0));
+      return Status::Ok();
+    });
+  });
+  ASSERT_TRUE(listed.ok()) << listed.ToString();
+  std::sort(aliases.begin(), aliases.end());
+  std::sort(deliveries.begin(), deliveries.end());
+  EXPECT_EQ(aliases, (std::vector<std::string>{"chain:a>d1@0", "chain:b>d2@" + std::to_string(kHour)}));
+  EXPECT_EQ(deliveries,
+            (std::vector<std::string>{"github/g-1@0", "linear/l-1@" + std::to_string(kHour)}));
+}
+
 // A deployment whose first commit is not known reads back without one, and its DORA facts too.
 TEST_P(StoreContractTest, AnUnknownFirstCommitRoundTrips) {
   auto store = OpenStore();
