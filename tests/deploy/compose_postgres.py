@@ -194,7 +194,13 @@ def check_postgres_run(stack, binary):
             need(hc.returncode == 0, f'{PROFILE}\'s health check fails: {hc.stdout}{hc.stderr}')
             # Both replicas at once, with their compose environment: DATABASE_URL to this server,
             # the OTLP endpoint to a stand-in, host paths, free ports, and a 1 s export interval.
-            procs = []
+            procs, errors = [], []
+
+            def start(d, env):
+                try:
+                    servers.append(ci_harness.Server(d, env, os.path.abspath(binary)))
+                except RuntimeError as e:
+                    errors.append(str(e))
             for name in replicas(stack):
                 env = dict(stack.env(name))
                 url = urllib.parse.urlsplit(env['DATABASE_URL'])
@@ -205,13 +211,13 @@ def check_postgres_run(stack, binary):
                            OTEL_EXPORTER_OTLP_ENDPOINT=f'http://127.0.0.1:{otlp.server_address[1]}')
                 d = os.path.join(tmp, name)
                 os.makedirs(d)
-                procs.append(threading.Thread(target=lambda d=d, env=env: servers.append(
-                    ci_harness.Server(d, env, os.path.abspath(binary)))))
+                procs.append(threading.Thread(target=start, args=(d, env)))
             for t in procs:
                 t.start()
             for t in procs:
                 t.join()
-            need(len(servers) == len(procs), 'a replica did not start (migrations at once?)')
+            need(not errors, 'a replica did not start with the compose environment: '
+                 + errors[0][-1500:] if errors else '')
             for s in servers:
                 need(http_get(s.url + '/health')[0] == 200, f'{s.url}/health is not 200')
                 need('both set' not in s.log(), 'a replica warns that SQLITE_DB is set too')
