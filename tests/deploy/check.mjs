@@ -9,12 +9,19 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import yaml from "js-yaml";
-import { loadModule, renderModule } from "./terraform_render.mjs";
+import { failedPreconditions, loadModule, renderModule } from "./terraform_render.mjs";
 
 const root = resolve(process.argv[2] ?? join(dirname(fileURLToPath(import.meta.url)), "../.."));
 const moduleDir = join(root, "deploy/terraform/em-metrics");
 const exampleDir = join(root, "deploy/terraform/examples/basic");
 const manifestDir = join(root, "deploy/kubernetes");
+const componentDir = join(manifestDir, "postgres");
+// The PostgreSQL mode as the component deploy/kubernetes/postgres holds it: the module rendered
+// with these must equal the base's objects with the component applied.
+const POSTGRES_EXAMPLE = {
+  database_url: "postgres://em-metrics:change-me@postgres.example.internal:5432/em-metrics",
+  replicas: 2,
+};
 // The values ingress.yaml holds as its example: the module rendered with these must equal it.
 const INGRESS_EXAMPLE = {
   ingress_host: "em-metrics.example.com",
@@ -109,6 +116,7 @@ async function validateSchemas(objects, where) {
     v1: "kubernetes-models/v1",
     "apps/v1": "kubernetes-models/apps/v1",
     "networking.k8s.io/v1": "kubernetes-models/networking.k8s.io/v1",
+    "policy/v1": "kubernetes-models/policy/v1",
   };
   for (const o of objects) {
     const Model = (await import(groups[o.apiVersion]))[o.kind];
@@ -137,6 +145,109 @@ export async function compare(rendered, manifests, where) {
   for (const k of byKey.keys())
     problems.push(`${where}: the manifests hold ${k}, the module does not create it`);
   return problems;
+}
+
+// The objects of `resources: [deploy/kubernetes]` + `components: [deploy/kubernetes/postgres]`,
+// as kustomize builds them, for the subset the component uses (its resources, and patches that
+// delete an object); anything else in it fails the check rather than being ignored.
+function applyComponent(base) {
+  const k = yaml.load(readFileSync(join(componentDir, "kustomization.yaml"), "utf8"));
+  const unknown = Object.keys(k).filter((f) => !["apiVersion", "kind", "resources", "patches"].includes(f));
+  if (k.kind !== "Component" || unknown.length) {
+    fail(`postgres/kustomization.yaml: a Component with resources and patches only (${unknown})`);
+  }
+  let objects = [...base];
+  for (const p of k.patches ?? []) {
+    const patch = yaml.load(p.patch ?? "");
+    if (patch?.$patch !== "delete" || p.path || p.target) {
+      fail(`postgres/kustomization.yaml: a patch other than an inline $patch: delete`);
+      continue;
+    }
+    const before = objects.length;
+    objects = objects.filter(
+      (o) =>
+        !(o.kind === patch.kind && o.metadata.name === patch.metadata.name &&
+          o.metadata.namespace === patch.metadata.namespace),
+    );
+    if (objects.length === before) fail(`postgres: the patch deletes ${key(patch)}, not in the base`);
+  }
+  const files = readdirSync(componentDir).filter((f) => f.endsWith(".yaml") && f !== "kustomization.yaml");
+  for (const f of files)
+    if (!(k.resources ?? []).includes(f)) fail(`postgres/kustomization.yaml: ${f} is not in resources`);
+  for (const f of k.resources ?? []) {
+    objects.push(...yaml.loadAll(readFileSync(join(componentDir, f), "utf8")).filter(Boolean));
+  }
+  return objects;
+}
+
+// The Deployment's pod template is the StatefulSet's but for the database: these edits of the
+// StatefulSet's template must give the Deployment's exactly (both from the module).
+function expectedDeploymentTemplate(stsTemplate, databaseSecret) {
+  const t = structuredClone(stsTemplate);
+  const c = t.spec.containers[0];
+  c.env = c.env.map((e) => (e.name === "SQLITE_DB" ? { name: "SQLITE_DB", value: "" } : e));
+  c.env.push({
+    name: "DATABASE_URL",
+    valueFrom: { secretKeyRef: { name: databaseSecret, key: "database-url" } },
+  });
+  c.volumeMounts = c.volumeMounts.filter((m) => m.name !== "data");
+  const { containers, ...rest } = t.spec;
+  t.spec = {
+    ...rest,
+    topologySpreadConstraints: [
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: t.metadata.labels },
+      },
+    ],
+    containers,
+  };
+  return t;
+}
+
+async function checkPostgresMode(module, defaults, manifests) {
+  const pg = await renderModule(module, POSTGRES_EXAMPLE);
+  const kinds = pg.objects.map(key);
+  for (const k of ["Deployment/em-metrics", "PodDisruptionBudget/em-metrics", "Secret/em-metrics-database"])
+    if (!kinds.includes(k)) fail(`postgres mode: the module does not create ${k}`);
+  if (kinds.includes("StatefulSet/em-metrics")) fail("postgres mode: the module keeps the StatefulSet");
+  const overlay = applyComponent(manifests);
+  failures.push(...(await compare(pg.objects, overlay, "postgres")));
+  const sts = defaults.find((o) => o.kind === "StatefulSet");
+  const deployment = pg.objects.find((o) => o.kind === "Deployment");
+  if (sts && deployment) {
+    const want = expectedDeploymentTemplate(sts.spec.template, "em-metrics-database");
+    for (const d of diff(deployment.spec.template, want))
+      fail(`postgres mode: the Deployment's pod template differs from the StatefulSet's ${d}`);
+  }
+  checkContainers(overlay, "postgres");
+  await validateSchemas(pg.objects, "module (postgres)");
+  await validateSchemas(overlay, "postgres component");
+  // A Secret of one's own: no Secret created, its name in the pods' DATABASE_URL.
+  const own = await renderModule(module, { database_url_secret_name: "pg-url", replicas: 3 });
+  const env = own.objects.find((o) => o.kind === "Deployment")?.spec.template.spec.containers[0].env;
+  if (own.objects.some((o) => o.metadata.name === "em-metrics-database") ||
+      env?.find((e) => e.name === "DATABASE_URL")?.valueFrom?.secretKeyRef?.name !== "pg-url") {
+    fail("database_url_secret_name: the pods do not read that Secret, or the module creates one");
+  }
+  // What plan refuses: several SQLite replicas, and both ways of giving the URL.
+  const cases = [
+    [{}, 0], [POSTGRES_EXAMPLE, 0], [{ replicas: 2 }, 1],
+    [{ ...POSTGRES_EXAMPLE, database_url_secret_name: "pg-url" }, 1],
+  ];
+  for (const [vars, n] of cases) {
+    const failed = await failedPreconditions(module, vars);
+    if (failed.length !== n)
+      fail(`preconditions with ${JSON.stringify(vars)}: ${failed.length} fail (${n} expected): ${failed}`);
+  }
+  // The comparison itself can fail: a changed replica count in a copy of the component's objects.
+  const changed = structuredClone(overlay);
+  changed.find((o) => o.kind === "Deployment").spec.replicas = 3;
+  if (!(await compare(pg.objects, changed, "self-check")).some((p) => p.includes("/spec/replicas")))
+    fail("self-check: a changed replica count in the component was not reported");
+  return overlay;
 }
 
 async function main() {
@@ -219,6 +330,12 @@ async function main() {
     );
   }
 
+  const overlay = await checkPostgresMode(module, objects, manifests);
+  const pgDeployment = overlay.find((o) => o.kind === "Deployment");
+  if (pgDeployment?.spec?.template?.metadata?.annotations?.["em-metrics/teams-sha256"] !== digest) {
+    fail(`postgres/deployment.yaml: em-metrics/teams-sha256 is not the sha256 of configmap.yaml's teams.json`);
+  }
+
   checkContainers(objects, "module");
   checkContainers(manifests, "manifests");
   await validateSchemas([...objects, ...withIngress], "module");
@@ -238,7 +355,8 @@ async function main() {
       `examples/basic: ${Object.keys(example.variable).length} variables`,
   );
   console.log(
-    `compared: ${objects.map(key).join(", ")}; Ingress with ${Object.keys(INGRESS_EXAMPLE).join(", ")}`,
+    `compared: ${objects.map(key).join(", ")}; Ingress with ${Object.keys(INGRESS_EXAMPLE).join(", ")}; ` +
+      `postgres mode (${Object.keys(POSTGRES_EXAMPLE).join(", ")}): ${overlay.map(key).join(", ")}`,
   );
   if (failures.length) {
     for (const f of failures) console.error(`FAIL ${f}`);

@@ -17,6 +17,15 @@ Usage: python3 tests/deploy/compose_check.py [--root DIR] [--binary PATH]
 - Alloy (no Alloy here): config.alloy parses as Alloy syntax (blocks, attributes, references);
   every reference names a declared component; the pipeline runs from the OTLP receiver to
   prometheus.remote_write; its ports and URLs agree with the compose file.
+- The `postgres` profile (compose_postgres.py): the official postgres:15.<minor> image, a named
+  volume, pg_isready; two or more em-metrics replicas whose DATABASE_URL is that service's
+  user/password/database, waiting for it to be healthy, with the SQLite service's settings but
+  one shared service.instance.id of their own; a Prometheus job finding each replica by their
+  shared alias; no service outside the profile naming one inside it.
+- With --binary, the profile's replicas (compose_postgres.py) start together against a
+  PostgreSQL 15 initialised as the image does from its environment, after its pg_isready health
+  check passes; the same deployment sent to each is created once, each serves the same
+  deployment_frequency_total, and exactly one is the export leader.
 - With --binary (compose_run.py): the real em-metrics runs with the compose file's environment
   for it and the mounted teams file: it starts, /health answers, /api/v1/config returns the
   example teams with the stack's token, seed.sh fills both teams' DORA figures, the compose health
@@ -31,11 +40,13 @@ import argparse, json, os, re, subprocess, sys, tempfile, urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from compose_stack import Failed, Stack, need, resolve, yaml  # noqa: E402 (after the path)
 import alloy_syntax  # noqa: E402
+import compose_postgres  # noqa: E402
 
 SERVICES = ('em-metrics', 'alloy', 'prometheus', 'grafana')
 DATASOURCES = {'prometheus': 'prometheus', 'em-metrics-api': 'yesoreyeram-infinity-datasource'}
 INFINITY = 'yesoreyeram-infinity-datasource'
-PINNED = re.compile(r'^v?\d+\.\d+\.\d+$')
+# major.minor.patch; PostgreSQL's own versions have two parts (15.15: minor = patch release).
+PINNED = re.compile(r'^v?\d+\.\d+(\.\d+)?$')
 
 
 def check_compose_config(stack):
@@ -122,8 +133,9 @@ def check_prometheus(stack):
                 if host in stack.config['services']:
                     need(host != 'em-metrics' or int(port) == em_port,
                          f'prometheus: scrape target {t}: em-metrics listens on {em_port}')
+    scrape = compose_postgres.check_postgres_scrape(stack, prom)
     return ('promtool check config passed on the mounted tree; our rules loaded; the OTLP '
-            f'receiver path offered: {m.group(1)}')
+            f'receiver path offered: {m.group(1)}; {scrape}')
 
 
 def load_yaml_files(directory):
@@ -271,10 +283,13 @@ def main():
     opts = ap.parse_args()
     stack = Stack(os.path.abspath(opts.root))
     checks = [(c.__name__, c) for c in (check_compose_config, check_services_and_images,
-                                        check_mounts, check_prometheus, check_grafana, check_alloy)]
+                                        check_mounts, check_prometheus, check_grafana, check_alloy,
+                                        compose_postgres.check_postgres_profile)]
     if opts.binary:
         import compose_run
         checks.append(('check_binary', lambda s: compose_run.check_binary(s, opts.binary)))
+        checks.append(('check_postgres_run',
+                       lambda s: compose_postgres.check_postgres_run(s, opts.binary)))
     if opts.only:
         checks = [(n, c) for n, c in checks if n == opts.only]
         if opts.only != 'check_compose_config':

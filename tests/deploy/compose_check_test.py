@@ -19,6 +19,7 @@ ALLOY = 'deploy/compose/alloy/config.alloy'
 TEAMS = 'deploy/compose/em-metrics/teams.json'
 SEED = 'deploy/compose/seed.sh'
 ENV_EXAMPLE = 'deploy/compose/.env.example'
+BINARY_CHECKS = ('check_binary', 'check_postgres_run')  # the checks that need --binary
 
 # (what is broken, file, text, replacement, the check that must fail)
 CASES = [
@@ -82,6 +83,22 @@ CASES = [
     ('seed.sh: a flag the CI client does not have', SEED,
      '--project-id "$project" --environment', '--project "$project" --environment',
      'check_binary'),
+    ('compose: PostgreSQL on a floating major tag', COMPOSE,
+     'image: postgres:15.15', 'image: postgres:15', 'check_postgres_profile'),
+    ('compose: a replica\'s DATABASE_URL naming another database than POSTGRES_DB', COMPOSE,
+     '@postgres:5432/em-metrics', '@postgres:5432/emmetrics', 'check_postgres_profile'),
+    ('compose: the replicas not waiting for PostgreSQL to be healthy', COMPOSE,
+     'postgres:\n        condition: service_healthy', 'postgres:\n        condition: service_started',
+     'check_postgres_profile'),
+    ('compose: the replicas pushing under the SQLite service\'s instance id', COMPOSE,
+     'service.instance.id=em-metrics-postgres', 'service.instance.id=em-metrics',
+     'check_postgres_profile'),
+    ('prometheus.yml: the replicas\' job looking up a name they do not carry', PROM,
+     'names: [em-metrics-postgres]', 'names: [em-metrics-pg]', 'check_prometheus'),
+    ('compose: a replica pool size the server refuses', COMPOSE,
+     'DATABASE_POOL_SIZE: "8"', 'DATABASE_POOL_SIZE: "0"', 'check_postgres_run'),
+    ('compose: the image\'s SQLITE_DB left set on the replicas (a warning at every start)',
+     COMPOSE, '      SQLITE_DB: ""\n', '', 'check_postgres_run'),
     ('teams.json: projects as a string', TEAMS,
      '"projects": ["web-app"]', '"projects": "web-app"', 'check_binary'),
 ]
@@ -115,7 +132,7 @@ def run_case(tmp, n, case, binary):
     with open(target, 'w') as f:
         f.write(text.replace(old, new, 1))
     # The named check alone: the others would only cost time.
-    r = run_check(root, binary if check == 'check_binary' else None, check)
+    r = run_check(root, binary if check in BINARY_CHECKS else None, check)
     if r.returncode != 0 and f'FAIL {check}:' in r.stdout:
         return f'PASS {what}: {check} failed'
     return f'FAIL {what}: expected {check} to fail; it said:\n{r.stdout}{r.stderr}'
@@ -128,7 +145,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         base = os.path.join(tmp, 'unbroken')
         copy_repo(base)
-        cases = [(n, c) for n, c in enumerate(CASES) if opts.binary or c[4] != 'check_binary']
+        cases = [(n, c) for n, c in enumerate(CASES) if opts.binary or c[4] not in BINARY_CHECKS]
         # Several at a time, the unbroken copy among them: most of a case's time is waiting
         # (Prometheus applies new scrape targets every 5 s), not computing.
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:

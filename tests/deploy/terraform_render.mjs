@@ -203,6 +203,8 @@ const KINDS = {
   kubernetes_config_map_v1: ["v1", "ConfigMap"],
   kubernetes_secret_v1: ["v1", "Secret"],
   kubernetes_stateful_set_v1: ["apps/v1", "StatefulSet"],
+  kubernetes_deployment_v1: ["apps/v1", "Deployment"],
+  kubernetes_pod_disruption_budget_v1: ["policy/v1", "PodDisruptionBudget"],
   kubernetes_service_v1: ["v1", "Service"],
   kubernetes_ingress_v1: ["networking.k8s.io/v1", "Ingress"],
 };
@@ -232,7 +234,11 @@ const LISTS = {
   tls: "tls",
   toleration: "tolerations",
   image_pull_secrets: "imagePullSecrets",
+  topology_spread_constraint: "topologySpreadConstraints",
 };
+// The provider's int-or-string attributes are strings in HCL; it sends "1" as the number 1 and
+// "25%" as the string (Kubernetes' intstr.Parse).
+const INT_OR_STRING = new Set(["max_unavailable", "min_available", "max_surge"]);
 const SINGLE_UNDER = { port: new Set(["service"]) };
 const camel = (s) => s.replace(/_([a-z])/g, (_, c) => c.toUpperCase());
 const isBlockList = (v) =>
@@ -271,7 +277,9 @@ async function renderBlock(ev, body, scope, parent) {
       const value = await ev.value(v, scope);
       // The provider sends nothing for a null attribute or an empty map or list.
       const empty = value == null || (typeof value === "object" && Object.keys(value).length === 0);
-      if (!empty) out[camel(key)] = value;
+      if (!empty)
+        out[camel(key)] =
+          INT_OR_STRING.has(key) && /^\d+$/.test(value) ? Number(value) : value;
     }
   }
   for (const [name, list] of Object.entries(blocks)) {
@@ -295,7 +303,28 @@ export async function renderModule(module, overrides = {}) {
       if (count === 0) continue;
     }
     const [apiVersion, kind] = KINDS[type];
-    objects.push({ apiVersion, kind, ...(await renderBlock(ev, body, {}, null)) });
+    const object = { apiVersion, kind, ...(await renderBlock(ev, body, {}, null)) };
+    // The provider takes a Secret's `data` as text and sends it base64-encoded.
+    if (kind === "Secret" && object.data) {
+      for (const [k, v] of Object.entries(object.data))
+        object.data[k] = Buffer.from(v, "utf8").toString("base64");
+    }
+    objects.push(object);
   }
   return { objects, evaluator: ev };
+}
+
+// The error messages of every lifecycle precondition that fails for these variable values (what
+// `terraform plan` would stop with), whether or not its resource is created.
+export async function failedPreconditions(module, overrides = {}) {
+  const ev = new Evaluator(module, overrides);
+  const failed = [];
+  for (const { body } of Object.values(module.resource)) {
+    for (const lifecycle of body.lifecycle ?? []) {
+      for (const p of lifecycle.precondition ?? []) {
+        if ((await ev.value(p.condition, {})) !== true) failed.push(p.error_message);
+      }
+    }
+  }
+  return failed;
 }

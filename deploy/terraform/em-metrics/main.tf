@@ -1,6 +1,7 @@
-# em-metrics on Kubernetes with SQLite: one pod, one ReadWriteOnce volume (docs/kubernetes.md).
-# deploy/kubernetes/ holds the same objects as plain manifests; tests/deploy/check.js keeps the two
-# equal, so a change here needs the same change there.
+# em-metrics on Kubernetes with SQLite: one pod, one ReadWriteOnce volume (docs/kubernetes.md);
+# with database_url or database_url_secret_name, PostgreSQL: a Deployment of `replicas` pods
+# (deployment.tf). deploy/kubernetes/ (and its postgres/ overlay) holds the same objects as plain
+# manifests; tests/deploy/check.mjs keeps the two equal, so a change here needs the same there.
 
 locals {
   selector_labels = {
@@ -13,10 +14,15 @@ locals {
   data_dir    = "/data"
   secret_name = coalesce(var.existing_secret_name, var.name)
 
+  postgres             = var.database_url != null || var.database_url_secret_name != null
+  database_secret_name = coalesce(var.database_url_secret_name, "${var.name}-database")
+
   # Plain settings: container env. The server reads the same names (docs/configuration.md).
   env = merge(
     {
-      SQLITE_DB            = "${local.data_dir}/em-metrics.db"
+      # On PostgreSQL empty: it overrides the image's SQLITE_DB, which DATABASE_URL would win
+      # over anyway, without the warning that both are set at every start.
+      SQLITE_DB            = local.postgres ? "" : "${local.data_dir}/em-metrics.db"
       HOST                 = "0.0.0.0"
       PORT                 = "3000"
       CONFIG               = "${local.config_dir}/teams.json"
@@ -96,6 +102,23 @@ resource "kubernetes_secret_v1" "this" {
   }
   type = "Opaque"
   data = local.secret_env
+
+  depends_on = [kubernetes_namespace_v1.this]
+}
+
+# DATABASE_URL, when given as a variable: the pods read it from this Secret's key database-url.
+resource "kubernetes_secret_v1" "database" {
+  count = var.database_url != null ? 1 : 0
+
+  metadata {
+    name      = local.database_secret_name
+    namespace = var.namespace
+    labels    = local.labels
+  }
+  type = "Opaque"
+  data = {
+    "database-url" = var.database_url
+  }
 
   depends_on = [kubernetes_namespace_v1.this]
 }

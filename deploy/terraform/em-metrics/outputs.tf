@@ -19,13 +19,23 @@ output "ingress_url" {
 }
 
 output "stateful_set_name" {
-  description = "Name of the StatefulSet; its pod is <name>-0."
-  value       = kubernetes_stateful_set_v1.this.metadata[0].name
+  description = "Name of the StatefulSet (SQLite); its pod is <name>-0. null in PostgreSQL mode."
+  value       = local.postgres ? null : kubernetes_stateful_set_v1.this[0].metadata[0].name
 }
 
 output "volume_claim_name" {
-  description = "Name of the volume claim holding the database (data-<name>-0): kept when the StatefulSet is deleted."
-  value       = "data-${var.name}-0"
+  description = "Name of the volume claim holding the SQLite database (data-<name>-0): kept when the StatefulSet is deleted. null in PostgreSQL mode."
+  value       = local.postgres ? null : "data-${var.name}-0"
+}
+
+output "deployment_name" {
+  description = "Name of the Deployment (PostgreSQL mode); null with SQLite."
+  value       = local.postgres ? kubernetes_deployment_v1.this[0].metadata[0].name : null
+}
+
+output "database_secret_name" {
+  description = "Name of the Secret whose key database-url the pods read as DATABASE_URL; null with SQLite."
+  value       = local.postgres ? local.database_secret_name : null
 }
 
 output "secret_name" {

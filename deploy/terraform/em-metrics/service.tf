@@ -18,6 +18,19 @@ resource "kubernetes_service_v1" "this" {
   }
 
   depends_on = [kubernetes_namespace_v1.this]
+
+  # Checked here, on an object every mode creates: a variable's own validation cannot name other
+  # variables before Terraform 1.9.
+  lifecycle {
+    precondition {
+      condition     = var.replicas == 1 || local.postgres
+      error_message = "replicas > 1 requires PostgreSQL (database_url or database_url_secret_name): SQLite has one writer."
+    }
+    precondition {
+      condition     = var.database_url == null || var.database_url_secret_name == null
+      error_message = "database_url or database_url_secret_name, not both."
+    }
+  }
 }
 
 resource "kubernetes_ingress_v1" "this" {

@@ -1,8 +1,11 @@
 # One replica, fixed: SQLite has one writer, and the file lives on a ReadWriteOnce volume that one
-# node mounts. Several replicas need a shared database (PostgreSQL, issue 14), which will come as
-# a Deployment beside this StatefulSet. A StatefulSet, not a Deployment, because it never runs two
-# pods on the claim at once: the old pod is gone before the new one starts.
+# node mounts. Several replicas need a shared database: PostgreSQL, the Deployment of
+# deployment.tf, which replaces this StatefulSet when database_url(_secret_name) is set. A
+# StatefulSet, not a Deployment, because it never runs two pods on the claim at once: the old pod
+# is gone before the new one starts.
 resource "kubernetes_stateful_set_v1" "this" {
+  count = local.postgres ? 0 : 1
+
   metadata {
     name      = var.name
     namespace = var.namespace
@@ -164,4 +167,10 @@ resource "kubernetes_stateful_set_v1" "this" {
   }
 
   depends_on = [kubernetes_namespace_v1.this]
+}
+
+# Before the PostgreSQL mode the StatefulSet had no count: existing states move to index 0.
+moved {
+  from = kubernetes_stateful_set_v1.this
+  to   = kubernetes_stateful_set_v1.this[0]
 }

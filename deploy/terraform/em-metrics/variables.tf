@@ -66,6 +66,32 @@ variable "storage_class_name" {
   default     = null
 }
 
+# --- PostgreSQL: a Deployment of N replicas instead of the StatefulSet (docs/kubernetes.md#postgresql-mode) ---
+
+variable "database_url" {
+  description = "DATABASE_URL: postgres://user:password@host:5432/db?sslmode=require. Set (or database_url_secret_name): PostgreSQL, and a Deployment of `replicas` pods with no volume claim instead of the SQLite StatefulSet. The module keeps it in the Secret <name>-database, key database-url."
+  type        = string
+  default     = null
+  sensitive   = true
+}
+
+variable "database_url_secret_name" {
+  description = "Name of a Secret you manage whose key database-url holds DATABASE_URL; instead of database_url (not both). Set: PostgreSQL mode, as with database_url."
+  type        = string
+  default     = null
+}
+
+variable "replicas" {
+  description = "Pods of the Deployment in PostgreSQL mode (exactly one of them pushes OTLP: docs/postgresql.md#the-export-leader). More than 1 needs PostgreSQL: SQLite has one writer, so the StatefulSet has 1."
+  type        = number
+  default     = 1
+
+  validation {
+    condition     = var.replicas >= 1
+    error_message = "replicas: 1 or more."
+  }
+}
+
 # --- service and ingress ---
 
 variable "service_type" {
