@@ -45,6 +45,21 @@ PgParams& PgParams::Add(std::string_view v) {
   return *this;
 }
 
+PgParams& PgParams::AddTextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';  // quoted: an element may hold commas, braces, spaces or the word NULL
+    for (char ch : v) {
+      if (ch == '"' || ch == '\\') out += '\\';
+      out += ch;
+    }
+    out += '"';
+  }
+  values_.emplace_back(out + "}");
+  return *this;
+}
+
 PgParams& PgParams::AddNull() {
   values_.emplace_back(std::nullopt);
   return *this;
