@@ -93,17 +93,20 @@ Status ForEachIncidentAnd(const PgStatement& st, PgConnection& c, Each&& each) {
 // link=previous_deployment: the incidents without a deployment_id that started from the range's
 // start on (earlier ones cannot point into the range), each with the last deployment of its
 // project and environment deployed before it started, latest by (deployed_at, id) across the
-// project's groups as SQLite picks it. One statement: each incident's lookup is a descending
-// seek into deployments_dora_by_group per group, not a round trip.
+// project's groups as SQLite picks it. One statement: each incident's lookup is one backward
+// index-only seek into deployments_dora_by_group per group (the inner LATERAL; a join of the
+// groups with their deployments instead read every deployment of them: 4.7 s on 1M rows).
 Status LoadInferredLinks(PgConnection& c, const DoraQuery& q,
                          std::vector<std::pair<Incident, TimeMs>>* out) {
   PgStatement st("emm_dora_inferred");
   st += "SELECT " + Prefixed(kIncidentColumns, "i") +
         ", l.deployed_at, l.id FROM incidents i CROSS JOIN LATERAL ("
-        "SELECT d.deployed_at, d.id FROM dora_groups g JOIN deployments d ON d.group_id = g.id "
-        "WHERE g.project_id = i.project_id AND g.environment = i.environment "
+        "SELECT x.deployed_at, x.id FROM dora_groups g CROSS JOIN LATERAL ("
+        "SELECT d.deployed_at, d.id FROM deployments d WHERE d.group_id = g.id "
         "AND d.deployed_at IS NOT NULL AND d.deployed_at <= i.started_at "
-        "ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1) l "
+        "ORDER BY d.deployed_at DESC, d.id DESC LIMIT 1) x "
+        "WHERE g.project_id = i.project_id AND g.environment = i.environment "
+        "ORDER BY x.deployed_at DESC, x.id DESC LIMIT 1) l "
         "WHERE i.deployment_id IS NULL AND i.started_at >= " +
         st.Param(q.from);
   AddFilters(st, q, "i");
@@ -184,10 +187,9 @@ Result<domain::DoraEvents> LoadDoraEvents(PgConnection& c, const DoraQuery& q) {
 
 Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
   domain::DoraFacts out;
-  // The groups wanted, in id order (SQLite's order of the rows below), each's index in out.groups.
+  // The groups wanted, each's index in out.groups.
   std::unordered_map<int64_t, uint32_t> index_of;
   std::string wanted = "{";
-  bool all = true;
   PgStatement groups("emm_dora_groups");
   groups += "SELECT id, team_id, project_id, environment FROM dora_groups ORDER BY id";
   EMM_RETURN_IF_ERROR(ForEachRow(groups, c, [&](PgRow& row) {
@@ -198,7 +200,6 @@ Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
         g.environment = row.Text();
         if (!Wanted(q.projects, g.project_id) || !Wanted(q.teams, g.team_id) ||
             !Wanted(q.environments, g.environment)) {
-          all = false;
           return;
         }
         index_of.emplace(id, static_cast<uint32_t>(out.groups.size()));
@@ -208,16 +209,13 @@ Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
       }));
   wanted += '}';
 
-  // Each range in one statement over the wanted groups (the group index serves each group's
-  // part), ordered as SQLite reads them: by group, then by its index's order.
+  // Each range in one statement over the wanted groups: an index-only scan of the group index
+  // (PostgreSQL's carries the facts' columns, pg_migrations.cc step 5) descending once per group,
+  // all of them when nothing is filtered. Unordered: the figures do not depend on the order.
   auto ranged = [&](const char* prefix, const std::string& select, const char* time_column) {
     PgStatement st = Ranged(prefix, q, select);
-    st += std::string(" WHERE ") + time_column + " >= $1 AND " + time_column + " < $2";
-    if (all) {
-      st += " AND group_id IS NOT NULL";
-    } else {
-      st += " AND group_id = ANY(" + st.Param(std::string_view(wanted)) + "::bigint[])";
-    }
+    st += std::string(" WHERE group_id = ANY(") + st.Param(std::string_view(wanted)) +
+          "::bigint[]) AND " + time_column + " >= $1 AND " + time_column + " < $2";
     return st;
   };
   auto group = [&](PgRow& row) -> std::optional<uint32_t> {
@@ -232,7 +230,6 @@ Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
                                               "deploy_start_at, failed, recovered_at, kind") +
                                       (q.link_previous ? ", id" : "") + " FROM deployments",
                                   "deployed_at");
-    deployed += " ORDER BY group_id, deployed_at, id";
     auto r = deployed.Run(c);
     if (!r.ok()) return r.status();
     out.deployed.reserve(static_cast<size_t>(r->rows()));
@@ -255,7 +252,6 @@ Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
     PgStatement restored = ranged(
         "emm_dora_fact_restored", "SELECT group_id, started_at, restored_at FROM incidents",
         "restored_at");
-    restored += " ORDER BY group_id, restored_at, started_at, id";
     EMM_RETURN_IF_ERROR(ForEachRow(restored, c, [&](PgRow& row) {
       auto g = group(row);
       const TimeMs started = row.Int(), restored_at = row.Int();
@@ -266,7 +262,6 @@ Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
         ranged("emm_dora_fact_detected",
                "SELECT group_id, started_at, deployment_deployed_at FROM incidents", "started_at");
     detected += " AND deployment_deployed_at IS NOT NULL";
-    detected += " ORDER BY group_id, started_at, deployment_deployed_at, id";
     EMM_RETURN_IF_ERROR(ForEachRow(detected, c, [&](PgRow& row) {
       auto g = group(row);
       const TimeMs started = row.Int(), deployed_at = row.Int();
