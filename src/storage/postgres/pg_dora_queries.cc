@@ -220,7 +220,7 @@ Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
   };
   auto group = [&](PgRow& row) -> std::optional<uint32_t> {
     auto it = index_of.find(row.Int());
-    if (it == index_of.end()) return std::nullopt;  // a group added after the list was read
+    if (it == index_of.end()) return std::nullopt;  // not wanted: ANY(wanted) left it out
     return it->second;
   };
 
