@@ -2,6 +2,7 @@
 // incidents spread over 3 years and 200 projects (20 teams of 10 projects, 3 environments),
 // written through the real store. Deterministic (fixed seed).
 //   build/emm_dora_fill DB [deployments=1000000] [incidents=100000]
+//   FILL_SIDECAR=/tmp/pg build/emm_dora_fill postgres://... (writes /tmp/pg.teams.json)
 // Also writes DB.teams.json, the matching teams config (team-00 .. team-19).
 #include <cmath>
 #include <cstdio>
@@ -108,7 +109,7 @@ int main(int argc, char** argv) {
     };
     if (!bench::RunWork(*store, std::move(w))) return 1;
   }
-  std::ofstream teams(path + ".teams.json");
+  std::ofstream teams(bench::SidecarPath(path, ".teams.json"));
   teams << "{\"teams\": {";
   for (int t = 0; t < 20; ++t) {
     char name[16];

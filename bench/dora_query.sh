@@ -13,6 +13,11 @@
 #   make build && bash bench/dora_query.sh
 #   DEPLOYMENTS=100000 INCIDENTS=10000 RUNS=50 bash bench/dora_query.sh
 #   DB=/tmp/dora/bench.db bash bench/dora_query.sh   # reuse a filled database
+# On PostgreSQL (issue 14's targets: (a) p95 <= 100 ms, (b) p95 <= 30 ms), a throwaway server:
+#   eval "$(bash bench/pg_server.sh start)"
+#   bash bench/dora_query.sh                          # fills $DATABASE_URL, then the same queries
+#   PG_FILLED=/tmp/x bash bench/dora_query.sh         # reuse: filled with FILL_SIDECAR=/tmp/x
+#   bash bench/pg_server.sh stop "$PG_BENCH_DIR"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/em-metrics}

@@ -7,26 +7,42 @@ trap cleanup EXIT
 
 # fill_once WHAT FILL ARGS...: runs `FILL $tmp/bench.db ARGS...` unless DB names a filled
 # database; sets `db` and prints the fill time (labelled WHAT) and the file's size.
+# With DATABASE_URL set (PostgreSQL, e.g. from bench/pg_server.sh), fills that database instead,
+# its teams file at $tmp/bench.teams.json; PG_FILLED=PREFIX reuses a database an earlier fill
+# wrote, whose teams file is PREFIX.teams.json (the fill's FILL_SIDECAR).
 fill_once() {
-  local what=$1 fill=$2
+  local what=$1 fill=$2 target t0
   shift 2
-  db=${DB:-}
-  if [ -z "$db" ]; then
-    db="$tmp/bench.db"
-    local t0
-    t0=$(date +%s.%N)
-    "$fill" "$db" "$@" >/dev/null
-    echo "RESULT fill $what seconds=$(echo "$(date +%s.%N) - $t0" | bc)"
+  if [ -n "${DATABASE_URL:-}" ]; then
+    db=${PG_FILLED:-$tmp/bench}
+    target=$DATABASE_URL
+  else
+    db=${DB:-}
+    target=$tmp/bench.db
   fi
-  echo "RESULT db_size_mib=$(du -m "$db" | cut -f1)"
+  if [ -z "${DB:-}${PG_FILLED:-}" ]; then
+    [ -n "${DATABASE_URL:-}" ] || db=$target
+    t0=$(date +%s.%N)
+    FILL_SIDECAR=$db "$fill" "$target" "$@" >/dev/null
+    echo "RESULT fill $what seconds=$(echo "$(date +%s.%N) - $t0" | bc)"
+    # What autovacuum does a while after a bulk load, done now: the planner's statistics.
+    if [ -n "${DATABASE_URL:-}" ]; then psql -q "$DATABASE_URL" -c 'VACUUM ANALYZE'; fi
+  fi
+  if [ -n "${DATABASE_URL:-}" ]; then
+    echo "RESULT db_size_mib=$(psql "$DATABASE_URL" -Atc 'SELECT pg_database_size(current_database()) / 1048576')"
+  else
+    echo "RESULT db_size_mib=$(du -m "$db" | cut -f1)"
+  fi
 }
 
-# serve: starts $BIN on $db with the fill's teams file ($db.teams.json) on a free port, no auth,
+# serve: starts $BIN on $db (or DATABASE_URL's database) with the fill's teams file ($db.teams.json) on a free port, no auth,
 # and waits for /health; sets `url` and `pid`, prints the start time.
 serve() {
   local port t0
   port=$("$PROBE" --free-port)
-  EM_METRICS_NO_AUTH=true HOST=127.0.0.1 PORT=$port SQLITE_DB="$db" CONFIG="$db.teams.json" \
+  local store=(SQLITE_DB="$db")
+  [ -n "${DATABASE_URL:-}" ] && store=(DATABASE_URL="$DATABASE_URL")
+  env EM_METRICS_NO_AUTH=true HOST=127.0.0.1 PORT=$port "${store[@]}" CONFIG="$db.teams.json" \
     EM_METRICS_LOG_LEVEL=warn "$BIN" serve >"$tmp/server.log" 2>&1 &
   pid=$!
   url="http://127.0.0.1:$port"

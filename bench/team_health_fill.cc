@@ -211,7 +211,7 @@ int main(int argc, char** argv) {
     };
     if (!bench::RunWork(*store, std::move(w))) return 1;
   }
-  std::ofstream out(path + ".teams.json");
+  std::ofstream out(bench::SidecarPath(path, ".teams.json"));
   out << "{\"teams\": {";
   for (int t = 0; t < teams; ++t) {
     out << (t ? "," : "") << "\"" << TeamName(t) << "\": {\"linear_team_id\": \""

@@ -4,6 +4,16 @@
 
 namespace emm::storage {
 
+std::string Prefixed(const char* columns, std::string_view alias) {
+  const std::string qualifier = std::string(alias) + ".";
+  std::string out = qualifier;
+  for (const char* p = columns; *p; ++p) {
+    out += *p;
+    if (*p == ' ') out += qualifier;
+  }
+  return out;
+}
+
 domain::DeploymentStatus DeploymentStatusFromText(std::string_view s) {
   return s == "deployed" ? domain::DeploymentStatus::kDeployed : domain::DeploymentStatus::kStarted;
 }

@@ -44,6 +44,10 @@ inline std::optional<TimeMs> FirstCommitOf(int64_t stored) {
 // Enums from their stored text. Text the tables cannot hold (their CHECK constraints) reads as
 // the default a row written before the column existed has: started, planned, counter, UNKNOWN.
 // To text: domain's DeploymentStatusName, DeploymentKindName, TicketStatusName and MetricKindText.
+// A column list with each name qualified by a table alias: ("id, project_id", "i") ->
+// "i.id, i.project_id", for the reads that join.
+std::string Prefixed(const char* columns, std::string_view alias);
+
 domain::DeploymentStatus DeploymentStatusFromText(std::string_view s);
 domain::DeploymentKind DeploymentKindFromText(std::string_view s);
 domain::TicketStatus TicketStatusFromText(std::string_view s);

@@ -29,6 +29,9 @@ class PgParams {
   PgParams& Add(std::string_view v);
   PgParams& Add(const char* v) { return Add(std::string_view(v)); }
   PgParams& AddNull();
+  // A text[] in PostgreSQL's array literal syntax, for `col = ANY($n::text[])`: one statement
+  // text whatever the number of values.
+  PgParams& AddTextArray(const std::vector<std::string>& values);
   template <typename T>
   PgParams& Add(const std::optional<T>& v) {
     return v ? Add(*v) : AddNull();

@@ -3,18 +3,75 @@
 #include <string>
 
 #include "storage/event_columns.h"
+#include "storage/postgres/pg_dora_queries.h"  // PgStatement
 #include "storage/postgres/pg_event_rows.h"
 
 namespace emm::storage::postgres {
-namespace {
+// SQLite's order and paging (sqlite/event_queries.cc): by (deployed_at, id), the deployments not
+// yet deployed last by id, read in two parts so that the first walks a time-ordered index.
+Result<std::vector<domain::Deployment>> ListDeployments(PgConnection& conn,
+                                                        const DeploymentQuery& q) {
+  // Deployed deployments of a project through its (team, project, environment) groups: the group
+  // index holds (group_id, deployed_at, id); there is no per-project index (migration 5).
+  auto filtered = [&](PgStatement& st, bool deployed) {
+    if (deployed && q.project_id) {
+      st += " AND group_id IN (SELECT id FROM dora_groups WHERE project_id = " +
+            st.Param(*q.project_id);
+      if (q.environment) st += " AND environment = " + st.Param(*q.environment);
+      st += ")";
+      return;
+    }
+    if (q.project_id) st += " AND project_id = " + st.Param(*q.project_id);
+    if (q.environment) st += " AND environment = " + st.Param(*q.environment);
+  };
+  const std::string select = std::string("SELECT ") + kDeploymentColumns + " FROM deployments";
+  PgStatement page("emm_list_deployed");
+  page += select + " WHERE deployed_at IS NOT NULL";
+  filtered(page, true);
+  if (q.from) page += " AND deployed_at >= " + page.Param(*q.from);
+  if (q.to) page += " AND deployed_at < " + page.Param(*q.to);
+  page += " ORDER BY deployed_at, id LIMIT " + page.Param(q.limit) + " OFFSET " +
+          page.Param(q.offset);
+  auto out = Rows(page.Run(conn), &ReadDeployment);
+  if (!out.ok()) return out;
+  // A time range excludes what is not deployed; a full page needs nothing more.
+  if (q.from || q.to || static_cast<int64_t>(out->size()) >= q.limit) return out;
 
-template <typename T>
-Result<std::vector<T>> Rows(Result<PgResult> r, Result<T> (*read)(PgRow)) {
-  if (!r.ok()) return r.status();
-  return ReadAll(*r, read);
+  // How many deployed rows the offset skipped: known unless the page came back empty.
+  int64_t deployed_total = q.offset + static_cast<int64_t>(out->size());
+  if (out->empty() && q.offset > 0) {
+    PgStatement count("emm_count_deployed");
+    count += "SELECT count(*) FROM deployments WHERE deployed_at IS NOT NULL";
+    filtered(count, true);
+    auto r = count.Run(conn);
+    if (!r.ok()) return r.status();
+    auto n = r->Int64(0, 0);
+    if (!n.ok()) return n.status();
+    deployed_total = *n;
+  }
+  const int64_t rest_offset = q.offset > deployed_total ? q.offset - deployed_total : 0;
+  const int64_t rest_limit = q.limit - static_cast<int64_t>(out->size());
+  PgStatement rest("emm_list_undeployed");
+  rest += select + " WHERE deployed_at IS NULL";
+  filtered(rest, false);
+  rest += " ORDER BY id LIMIT " + rest.Param(rest_limit) + " OFFSET " + rest.Param(rest_offset);
+  auto more = Rows(rest.Run(conn), &ReadDeployment);
+  if (!more.ok()) return more.status();
+  for (auto& d : *more) out->push_back(std::move(d));
+  return out;
 }
 
-}  // namespace
+Result<std::vector<domain::Incident>> ListIncidents(PgConnection& conn, const IncidentQuery& q) {
+  PgStatement st("emm_list_incidents");
+  st += std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE true";
+  if (q.filter == IncidentFilter::kInProgress) st += " AND restored_at IS NULL";
+  if (q.filter == IncidentFilter::kUnfinished) {
+    st += " AND (finished_at IS NULL OR restored_at IS NULL)";
+  }
+  if (q.project_id) st += " AND project_id = " + st.Param(*q.project_id);
+  st += " ORDER BY started_at, id";
+  return Rows(st.Run(conn), &ReadIncident);
+}
 
 Result<std::vector<domain::SeriesState>> ListSeries(PgConnection& conn) {
   static const std::string sql =

@@ -91,4 +91,11 @@ Result<std::vector<T>> ReadAll(const PgResult& r, Result<T> (*read)(PgRow)) {
   return out;
 }
 
+// ReadAll on a statement's result, or its error.
+template <typename T>
+Result<std::vector<T>> Rows(Result<PgResult> r, Result<T> (*read)(PgRow)) {
+  if (!r.ok()) return r.status();
+  return ReadAll(*r, read);
+}
+
 }  // namespace emm::storage::postgres

@@ -2,6 +2,7 @@
 
 #include <exception>
 
+#include "storage/postgres/pg_dora_queries.h"
 #include "storage/postgres/pg_event_queries.h"
 #include "storage/postgres/pg_migrations.h"
 #include "storage/postgres/pg_write_transaction.h"
@@ -134,14 +135,49 @@ Result<std::vector<domain::ExportMark>> PgEventStore::ListExportMarks() {
   return OnConnection([](PgConnection& c) { return postgres::ListExportMarks(c); });
 }
 
+// The listings and the DORA reads: each multi-query read in one snapshot.
+
+Result<std::vector<domain::Deployment>> PgEventStore::ListDeployments(const DeploymentQuery& q) {
+  return OnConnection([&](PgConnection& c) {
+    PgSnapshot snapshot(c);
+    return WithSnapshot(snapshot, [&] { return postgres::ListDeployments(c, q); });
+  });
+}
+
+Result<std::vector<domain::Incident>> PgEventStore::ListIncidents(const IncidentQuery& q) {
+  return OnConnection([&](PgConnection& c) { return postgres::ListIncidents(c, q); });
+}
+
+Result<domain::DoraEvents> PgEventStore::LoadDoraEvents(const DoraQuery& q) {
+  return OnConnection([&](PgConnection& c) {
+    PgSnapshot snapshot(c);
+    return WithSnapshot(snapshot, [&] { return postgres::LoadDoraEvents(c, q); });
+  });
+}
+
+Result<domain::DoraFacts> PgEventStore::LoadDoraFacts(const DoraQuery& q) {
+  return OnConnection([&](PgConnection& c) {
+    PgSnapshot snapshot(c);
+    return WithSnapshot(snapshot, [&] { return postgres::LoadDoraFacts(c, q); });
+  });
+}
+
+Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>
+PgEventStore::LoadTimeline(const DoraQuery& q) {
+  return OnConnection([&](PgConnection& c) {
+    PgSnapshot snapshot(c);
+    return WithSnapshot(snapshot, [&] { return postgres::LoadTimeline(c, q); });
+  });
+}
+
+Result<std::vector<domain::Deployment>> PgEventStore::ListUndeployed(const DoraQuery& q,
+                                                                     int64_t offset,
+                                                                     int64_t limit) {
+  return OnConnection([&](PgConnection& c) { return postgres::ListUndeployed(c, q, offset, limit); });
+}
+
 // The reads still to come (docs/storage.md, "PostgreSQL (in progress)").
 
-Result<std::vector<domain::Deployment>> PgEventStore::ListDeployments(const DeploymentQuery&) {
-  return NotYet("ListDeployments");
-}
-Result<std::vector<domain::Incident>> PgEventStore::ListIncidents(const IncidentQuery&) {
-  return NotYet("ListIncidents");
-}
 Result<std::vector<domain::PullRequest>> PgEventStore::ListPullRequests(const PullRequestQuery&) {
   return NotYet("ListPullRequests");
 }
@@ -151,22 +187,8 @@ Result<std::vector<domain::Ticket>> PgEventStore::ListTickets(const TicketQuery&
 Result<std::vector<domain::Ticket>> PgEventStore::LoadTicketsForStats(const TicketStatsQuery&) {
   return NotYet("LoadTicketsForStats");
 }
-Result<domain::DoraEvents> PgEventStore::LoadDoraEvents(const DoraQuery&) {
-  return NotYet("LoadDoraEvents");
-}
-Result<domain::DoraFacts> PgEventStore::LoadDoraFacts(const DoraQuery&) {
-  return NotYet("LoadDoraFacts");
-}
-Result<std::pair<std::vector<domain::Deployment>, std::vector<domain::Incident>>>
-PgEventStore::LoadTimeline(const DoraQuery&) {
-  return NotYet("LoadTimeline");
-}
 Result<domain::TeamHealthFacts> PgEventStore::LoadTeamHealthFacts(const TeamHealthQuery&) {
   return NotYet("LoadTeamHealthFacts");
-}
-Result<std::vector<domain::Deployment>> PgEventStore::ListUndeployed(const DoraQuery&, int64_t,
-                                                                     int64_t) {
-  return NotYet("ListUndeployed");
 }
 
 }  // namespace emm::storage::postgres

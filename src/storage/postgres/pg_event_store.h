@@ -2,8 +2,9 @@
 // one database. Open migrates (pg_migrations.h), then every call leases a connection of a bounded
 // pool (pg_pool.h). Writes: one transaction per batch under a transaction-level advisory lock, so
 // the domain commands run one batch at a time across replicas as on SQLite's single writer
-// (pg_write_transaction.h). The records by id, ticket histories, the metric state and the export
-// marks are read here; the other reads answer kUnimplemented for now.
+// (pg_write_transaction.h). Reads: the records by id, the listings, the DORA reads
+// (pg_dora_queries.h), ticket histories, the metric state and the export marks, each multi-query
+// read in one snapshot; the other reads answer kUnimplemented for now.
 #pragma once
 
 #include <cstdint>

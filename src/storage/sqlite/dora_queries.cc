@@ -42,16 +42,6 @@ std::string JsonArray(const std::vector<std::string>& values) {
   return out + "]";
 }
 
-// "id, project_id, ..." -> "i.id, i.project_id, ..."
-std::string Prefixed(const char* columns, const std::string& alias) {
-  std::string out = alias + ".";
-  for (const char* p = columns; *p; ++p) {
-    out += *p;
-    if (*p == ' ') out += alias + ".";
-  }
-  return out;
-}
-
 // The project/team/environment filters present in `q`, on the table aliased `a`, bound at ?3, ?4,
 // ?5. Absent filters are left out of the text (an "?3 IS NULL OR ..." made SQLite evaluate the
 // subquery for every row: 10x slower); at most 8 statement texts per query.

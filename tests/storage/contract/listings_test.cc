@@ -21,7 +21,6 @@ class ListDeploymentsTest : public StoreContractTest {
   void SetUp() override {
     store_ = OpenStore();
     ASSERT_NE(store_, nullptr);
-    EMM_SKIP_UNLESS_IMPLEMENTED(store_->ListDeployments({}).status());
     Insert(*store_, std::vector<Deployment>{
                         MakeDeployment("d-late", "p1", kT0 + 3 * kHour),
                         MakeDeployment("started-b", "p1"),
@@ -189,7 +188,6 @@ TEST_P(ListDeploymentsTest, AProjectWithManyGroupsIsListedTheSameWay) {
 TEST_P(StoreContractTest, ListIncidentsFilters) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EMM_SKIP_UNLESS_IMPLEMENTED(store->ListIncidents({}).status());
   Insert(*store, std::vector<Incident>{
                      MakeIncident("open", kT0 + 2 * kHour, std::nullopt, std::nullopt),
                      MakeIncident("restored", kT0 + kHour, kT0 + 2 * kHour, std::nullopt),

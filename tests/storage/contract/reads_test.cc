@@ -79,7 +79,6 @@ TEST_P(StoreContractTest, PullRequestsAreListedInOpeningOrderAndGotFieldForField
 TEST_P(StoreContractTest, TheTimelineHoldsWhatHappenedInTheRangeInTimeOrder) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EMM_SKIP_UNLESS_IMPLEMENTED(store->LoadTimeline({}).status());
   const TimeMs from = kT0, to = kT0 + 10 * kHour;
   Insert(*store, std::vector<domain::Deployment>{
                      MakeDeployment("late", "p1", from + 5 * kHour),

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "storage/postgres/pg_fixture.h"
 
@@ -122,6 +124,27 @@ TEST_F(PgConnectionTest, ParametersRoundTrip) {
   auto words = r->Int64(0, 6);
   ASSERT_FALSE(words.ok());
   EXPECT_NE(words.status().message().find("text"), std::string::npos) << words.status().message();
+}
+
+// Filter values go as one text[]: each must come back as sent, whatever characters the array
+// literal syntax gives a meaning to.
+TEST_F(PgConnectionTest, TextArraysRoundTripEveryValue) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  const std::vector<std::string> values = {
+      "plain", "with,comma", "{braces}", "quote\"d", "back\\slash", "NULL", "", " spaced "};
+  auto r = conn->Run("unnest", "SELECT v FROM unnest($1::text[]) WITH ORDINALITY AS t(v, n) ORDER BY n",
+                     PgParams().AddTextArray(values));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->rows(), static_cast<int>(values.size()));
+  for (int i = 0; i < r->rows(); ++i) {
+    EXPECT_FALSE(r->IsNull(i, 0)) << values[i];
+    EXPECT_EQ(r->Text(i, 0), values[i]);
+  }
+  auto empty = conn->Run("cardinality", "SELECT cardinality($1::text[])",
+                         PgParams().AddTextArray({}));
+  ASSERT_TRUE(empty.ok()) << empty.status().ToString();
+  EXPECT_EQ(empty->Int64(0, 0).value(), 0);
 }
 
 TEST_F(PgConnectionTest, ServerSpecialDoublesAreRead) {
