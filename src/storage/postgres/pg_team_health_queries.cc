@@ -1,7 +1,9 @@
 #include "storage/postgres/pg_team_health_queries.h"
 
+#include <algorithm>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "storage/event_columns.h"
 #include "storage/postgres/pg_event_rows.h"
@@ -13,50 +15,59 @@ namespace {
 // Ids sort as SQLite's BINARY collation does, whatever the database's locale.
 constexpr const char* kC = " COLLATE \"C\"";
 
-// The pull requests of the teams $1 opened, merged or closed in [$2, $3) (migration 9's indexes,
-// one range each), or with a review of those teams in it, once each.
-constexpr const char* kIdsCte =
-    "WITH ids AS (SELECT id FROM pull_requests WHERE team_id = ANY($1::text[]) AND "
-    "opened_at >= $2 AND opened_at < $3 "
-    "UNION SELECT id FROM pull_requests WHERE team_id = ANY($1::text[]) AND merged_at >= $2 AND "
-    "merged_at < $3 "
-    "UNION SELECT id FROM pull_requests WHERE team_id = ANY($1::text[]) AND closed_at >= $2 AND "
-    "closed_at < $3 "
-    "UNION SELECT pull_request_id FROM pull_request_reviews WHERE team_id = ANY($1::text[]) AND "
-    "reviewed_at >= $2 AND reviewed_at < $3) ";
-
-// Whether the row p (or a review r) belongs to a pull request the range opened.
+// Whether a pull request p was opened, merged or closed in [$2, $3) (false, not NULL, for none).
 constexpr const char* kOpenedIn = "(p.opened_at >= $2 AND p.opened_at < $3)";
+constexpr const char* kMergedIn = "(p.merged_at >= $2 AND p.merged_at < $3) IS TRUE";
+constexpr const char* kFactColumns =
+    "p.id, p.team_id, p.author, p.opened_at, p.merged_at, p.closed_at, p.additions, p.deletions";
 
-// SQLite's order: by team as the query lists them; those opened in the range (by opening), then
-// those merged in it (by merge), closed in it (by close), the others (by their first review).
+std::string Arm(int kind, const std::string& at, const std::string& where) {
+  return std::string("SELECT ") + kFactColumns + ", " + std::to_string(kind) + " AS kind, " + at +
+         " AS at FROM pull_requests p WHERE p.team_id = ANY($1::text[]) AND " + where;
+}
+
+// The pull requests of the teams $1 opened, merged or closed in [$2, $3), one index range each
+// (migration 9), each once (an arm leaves out what an earlier one has), in SQLite's order: by team
+// as the query lists them, then the arm, then its time. Whole rows from the index ranges, not ids
+// joined back to the table: the planner estimates such a join poorly and scans every row.
 const std::string kFactsSql =
-    std::string(kIdsCte) +
-    "SELECT p.id, p.team_id, p.author, p.opened_at, p.merged_at, p.closed_at, p.additions, "
-    "p.deletions FROM pull_requests p JOIN ids ON ids.id = p.id "
-    "ORDER BY array_position($1::text[], p.team_id), "
-    "CASE WHEN " +
-    kOpenedIn +
-    " THEN 0 WHEN p.merged_at >= $2 AND p.merged_at < $3 THEN 1 "
-    "WHEN p.closed_at >= $2 AND p.closed_at < $3 THEN 2 ELSE 3 END, "
-    "CASE WHEN " +
-    kOpenedIn +
-    " THEN p.opened_at WHEN p.merged_at >= $2 AND p.merged_at < $3 "
-    "THEN p.merged_at WHEN p.closed_at >= $2 AND p.closed_at < $3 THEN p.closed_at ELSE "
-    "(SELECT min(reviewed_at) FROM pull_request_reviews r WHERE r.pull_request_id = p.id AND "
-    "r.reviewed_at >= $2 AND r.reviewed_at < $3) END, p.id" +
-    kC;
+    "SELECT * FROM (" + Arm(0, "p.opened_at", kOpenedIn) + " UNION ALL " +
+    Arm(1, "p.merged_at",
+        std::string("p.merged_at >= $2 AND p.merged_at < $3 AND NOT ") + kOpenedIn) +
+    " UNION ALL " +
+    Arm(2, "p.closed_at",
+        std::string("p.closed_at >= $2 AND p.closed_at < $3 AND NOT ") + kOpenedIn + " AND NOT " +
+            kMergedIn) +
+    ") f ORDER BY array_position($1::text[], f.team_id), f.kind, f.at, f.id" + kC;
 
-// Every review of those pull requests, whenever made, in the order SQLite reads them: a pull
-// request opened in the range has its reviews from an index ending (reviewed_at, approved,
-// reviewer), the others by (reviewed_at, rowid); seq is the rowid's stand-in.
-const std::string kReviewsSql =
-    std::string(kIdsCte) +
-    "SELECT r.pull_request_id, r.reviewed_at, r.approved, r.reviewer FROM pull_request_reviews r "
-    "JOIN ids ON ids.id = r.pull_request_id JOIN pull_requests p ON p.id = r.pull_request_id "
-    "ORDER BY r.pull_request_id, r.reviewed_at, CASE WHEN " +
-    kOpenedIn + " THEN r.approved END, CASE WHEN " + kOpenedIn + " THEN r.reviewer" + kC +
-    " END, r.seq";
+// The pull requests not opened in the range with a review of the teams in it, by their first
+// review in it (one index range; those merged or closed in it are already read).
+const std::string kReviewedSql =
+    std::string(
+        "SELECT pull_request_id FROM pull_request_reviews WHERE team_id = ANY($1::text[]) AND "
+        "reviewed_at >= $2 AND reviewed_at < $3 AND NOT (pull_request_opened_at >= $2 AND "
+        "pull_request_opened_at < $3) GROUP BY pull_request_id ORDER BY min(reviewed_at), "
+        "pull_request_id") +
+    kC;
+// Pull requests by id, in the order of $1 (primary key probes).
+const std::string kByIdSql = std::string("SELECT ") + kFactColumns +
+                             " FROM pull_requests p WHERE p.id = ANY($1::text[]) "
+                             "ORDER BY array_position($1::text[], p.id)";
+
+// The reviews of the pull requests opened in the range, from one index range, which holds every
+// column read: SQLite's order, its index ending (reviewed_at, approved, reviewer) (rows equal in
+// those are the same fact).
+const std::string kReviewsOfOpenedInSql =
+    std::string(
+        "SELECT pull_request_id, reviewed_at, approved, reviewer FROM pull_request_reviews "
+        "WHERE team_id = ANY($1::text[]) AND pull_request_opened_at >= $2 AND "
+        "pull_request_opened_at < $3 ORDER BY pull_request_id, reviewed_at, approved, reviewer") +
+    kC;
+// The reviews of the others (a few), by id: SQLite reads them by (reviewed_at, rowid); seq is
+// the rowid's stand-in.
+const std::string kReviewsOfSql =
+    "SELECT pull_request_id, reviewed_at, approved, reviewer FROM pull_request_reviews "
+    "WHERE pull_request_id = ANY($1::text[]) ORDER BY pull_request_id, reviewed_at, seq";
 
 Result<domain::PullRequestFact> ReadFact(PgRow row) {
   domain::PullRequestFact pr;
@@ -87,23 +98,59 @@ Status ReadPullRequestFacts(PgConnection& conn, const TeamHealthQuery& q,
   auto prs = ReadAll(*facts, &ReadFact);
   if (!prs.ok()) return prs.status();
   *out = std::move(prs).value();
+  std::unordered_set<std::string> read;
+  for (const auto& pr : *out) read.insert(pr.id);
+
+  // Those only reviewed in the range, then in their team's place as SQLite's loop over the teams
+  // puts them (after the team's others).
+  auto reviewed = conn.Run("emm_th_reviewed", kReviewedSql, p);
+  if (!reviewed.ok()) return reviewed.status();
+  std::vector<std::string> ids;
+  for (int i = 0; i < reviewed->rows(); ++i) {
+    std::string id(reviewed->Text(i, 0));
+    if (!read.count(id)) ids.push_back(std::move(id));
+  }
+  if (!ids.empty()) {
+    auto more = conn.Run("emm_th_pull_requests_by_id", kByIdSql, PgParams().AddTextArray(ids));
+    if (!more.ok()) return more.status();
+    auto facts_more = ReadAll(*more, &ReadFact);
+    if (!facts_more.ok()) return facts_more.status();
+    for (auto& pr : *facts_more) out->push_back(std::move(pr));
+    std::unordered_map<std::string, size_t> place;  // team -> its place in the query
+    for (size_t i = 0; i < teams.size(); ++i) place.emplace(teams[i], i);
+    auto place_of = [&](const domain::PullRequestFact& pr) {
+      auto it = place.find(pr.team_id);
+      return it == place.end() ? teams.size() : it->second;
+    };
+    std::stable_sort(out->begin(), out->end(),
+                     [&](const auto& a, const auto& b) { return place_of(a) < place_of(b); });
+  }
 
   std::unordered_map<std::string, size_t> index_of;  // id -> position in out
-  for (size_t i = 0; i < out->size(); ++i) index_of.emplace((*out)[i].id, i);
-  auto reviews = conn.Run("emm_th_reviews", kReviewsSql, p);
-  if (!reviews.ok()) return reviews.status();
-  for (int i = 0; i < reviews->rows(); ++i) {
-    auto it = index_of.find(std::string(reviews->Text(i, 0)));
-    if (it == index_of.end()) continue;
-    PgRow row(*reviews, i, 1);
-    domain::ReviewFact r;
-    r.reviewed_at = row.Int();
-    r.approved = row.Int() != 0;
-    r.reviewer = row.Text();
-    if (!row.status().ok()) return row.status();
-    (*out)[it->second].reviews.push_back(std::move(r));
+  std::vector<std::string> others;                   // not opened in the range
+  for (size_t i = 0; i < out->size(); ++i) {
+    const domain::PullRequestFact& pr = (*out)[i];
+    index_of.emplace(pr.id, i);
+    if (pr.opened_at < q.from || pr.opened_at >= q.to) others.push_back(pr.id);
   }
-  return Status::Ok();
+  auto add_reviews = [&](Result<PgResult> reviews) -> Status {
+    if (!reviews.ok()) return reviews.status();
+    for (int i = 0; i < reviews->rows(); ++i) {
+      auto it = index_of.find(std::string(reviews->Text(i, 0)));
+      if (it == index_of.end()) continue;
+      PgRow row(*reviews, i, 1);
+      domain::ReviewFact r;
+      r.reviewed_at = row.Int();
+      r.approved = row.Int() != 0;
+      r.reviewer = row.Text();
+      if (!row.status().ok()) return row.status();
+      (*out)[it->second].reviews.push_back(std::move(r));
+    }
+    return Status::Ok();
+  };
+  EMM_RETURN_IF_ERROR(add_reviews(conn.Run("emm_th_reviews_opened", kReviewsOfOpenedInSql, p)));
+  if (others.empty()) return Status::Ok();
+  return add_reviews(conn.Run("emm_th_reviews_of", kReviewsOfSql, PgParams().AddTextArray(others)));
 }
 
 }  // namespace

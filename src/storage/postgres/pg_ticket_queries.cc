@@ -4,6 +4,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "domain/tickets.h"
 #include "storage/event_columns.h"
@@ -80,44 +81,41 @@ Result<std::vector<std::string>> EveryTeamOf(PgConnection& conn, const std::stri
 
 namespace {
 
-// The cancellations and changes away from done of the teams $1 in [$2, $3) (migration 11's
-// partial index ticket_status_changes_by_team).
-constexpr const char* kChangesIn =
-    "SELECT ticket_id, from_status, to_status, changed_at, seq FROM ticket_status_changes "
+// The cancellations and changes away from done of the teams $1 in [$2, $3), in the order they
+// happened (migration 11's partial index ticket_status_changes_by_team).
+constexpr const char* kChangesInSql =
+    "SELECT ticket_id, from_status, to_status, changed_at FROM ticket_status_changes "
     "WHERE team_id = ANY($1::text[]) AND changed_at >= $2 AND changed_at < $3 AND "
-    "(to_status = 'CANCELED' OR from_status = 'DONE')";
+    "(to_status = 'CANCELED' OR from_status = 'DONE') ORDER BY changed_at, seq";
 
-// The facts of the tickets of the teams $1 first done (and done now), created, canceled or
-// re-opened in [$2, $3), in SQLite's order: by team, then those first done in the range (by that
-// time), those created in it (by creation), the others (by their first change in the range).
-// Each arm of `ids` is an index range (migration 11); $4 the projects when `by_project`.
-std::string FactsSql(bool by_project) {
-  const std::string kind =
-      "(CASE WHEN t.status = 'DONE' AND t.first_done_at >= $2 AND t.first_done_at < $3 THEN 0 "
-      "WHEN t.created_at >= $2 AND t.created_at < $3 THEN 1 ELSE 2 END)";
-  return std::string("WITH changes AS (") + kChangesIn +
-         "), "
-         "firsts AS (SELECT DISTINCT ON (ticket_id) ticket_id, changed_at, seq FROM changes "
-         "ORDER BY ticket_id, changed_at, seq), "
-         "ids AS (SELECT id FROM tickets WHERE team_id = ANY($1::text[]) AND status = 'DONE' "
-         "AND first_done_at >= $2 AND first_done_at < $3 "
-         "UNION SELECT id FROM tickets WHERE team_id = ANY($1::text[]) AND created_at >= $2 AND "
-         "created_at < $3 UNION SELECT ticket_id FROM changes) "
-         "SELECT t.id, t.team_id, project_id, ticket_type, status, created_at, started_at, "
-         "finished_at, first_done_at, initial_estimation, final_estimation, "
-         "(external_id <> '' AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
-         "t.external_id))::int, "
-         "CASE WHEN status = 'CANCELED' THEN (SELECT max(changed_at) FROM ticket_status_changes s "
-         "WHERE s.ticket_id = t.id AND s.to_status = 'CANCELED') END, "
-         "CASE WHEN status = 'DONE' THEN (SELECT count(*) FROM ticket_estimation_changes e "
-         "WHERE e.ticket_id = t.id) ELSE 0 END "
-         "FROM tickets t JOIN ids ON ids.id = t.id LEFT JOIN firsts f ON f.ticket_id = t.id" +
-         (by_project ? " WHERE t.project_id = ANY($4::text[])" : "") + " ORDER BY t.team_id" + kC +
-         ", " + kind + ", CASE " + kind +
-         " WHEN 0 THEN t.first_done_at WHEN 1 THEN t.created_at ELSE f.changed_at END, f.seq, "
-         "t.id" +
-         kC;
-}
+// What the figures need of a ticket t: whether it is a parent (a scalar subquery with LIMIT, an
+// index probe: an EXISTS here may be planned as a hash of every ticket), when it was last
+// canceled (canceled ones), how often its estimate changed (done ones).
+constexpr const char* kFactColumns =
+    "t.id, t.team_id, t.project_id, t.ticket_type, t.status, t.created_at, t.started_at, "
+    "t.finished_at, t.first_done_at, t.initial_estimation, t.final_estimation, "
+    "(t.external_id <> '' AND (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
+    "t.external_id LIMIT 1) IS NOT NULL)::int, "
+    "CASE WHEN t.status = 'CANCELED' THEN (SELECT max(changed_at) FROM ticket_status_changes s "
+    "WHERE s.ticket_id = t.id AND s.to_status = 'CANCELED') END, "
+    "CASE WHEN t.status = 'DONE' THEN (SELECT count(*) FROM ticket_estimation_changes e "
+    "WHERE e.ticket_id = t.id) ELSE 0 END";
+constexpr const char* kDoneIn =
+    "t.status = 'DONE' AND t.first_done_at >= $2 AND t.first_done_at < $3";
+
+// The tickets of the teams $1 first done (and done now) in [$2, $3), then the others created in
+// it, each arm one index range (migration 11), in SQLite's order: by team, the arm, its time.
+const std::string kFactsSql =
+    std::string("SELECT * FROM (SELECT ") + kFactColumns +
+    ", 0 AS kind, t.first_done_at AS at FROM tickets t WHERE t.team_id = ANY($1::text[]) AND " +
+    kDoneIn + " UNION ALL SELECT " + kFactColumns +
+    ", 1, t.created_at FROM tickets t WHERE t.team_id = ANY($1::text[]) AND t.created_at >= $2 "
+    "AND t.created_at < $3 AND NOT (" +
+    kDoneIn + ")) f ORDER BY f.team_id" + kC + ", f.kind, f.at, f.id" + kC;
+// Tickets by id, in the order of $1 (primary key probes).
+const std::string kByIdSql = std::string("SELECT ") + kFactColumns +
+                             " FROM tickets t WHERE t.id = ANY($1::text[]) "
+                             "ORDER BY array_position($1::text[], t.id)";
 
 Result<domain::TicketFact> ReadTicketFact(PgRow row) {
   domain::TicketFact t;
@@ -154,34 +152,53 @@ Result<std::vector<domain::TicketFact>> LoadTicketHealthFacts(PgConnection& conn
   }
   PgParams p;
   p.AddTextArray(teams).Add(q.from).Add(q.to);
-  const bool by_project = !q.projects.empty();
-  if (by_project) p.AddTextArray(q.projects);
-  static const std::string any_project = FactsSql(false);
-  static const std::string of_projects = FactsSql(true);
-  auto r = by_project ? conn.Run("emm_th_ticket_facts_projects", of_projects, p)
-                      : conn.Run("emm_th_ticket_facts", any_project, p);
+  auto r = conn.Run("emm_th_ticket_facts", kFactsSql, p);
   if (!r.ok()) return r.status();
   auto tickets = ReadAll(*r, &ReadTicketFact);
   if (!tickets.ok()) return tickets.status();
-
-  // The re-openings of the range, each appended to its ticket in the order they happened.
-  std::unordered_map<std::string, size_t> index_of;
+  std::unordered_map<std::string, size_t> index_of;  // id -> position in tickets
   for (size_t i = 0; i < tickets->size(); ++i) index_of.emplace((*tickets)[i].id, i);
-  static const std::string reopenings = std::string(kChangesIn) + " ORDER BY changed_at, seq";
-  auto changes = conn.Run("emm_th_ticket_changes", reopenings,
-                          PgParams().AddTextArray(teams).Add(q.from).Add(q.to));
+
+  // Cancellations and re-openings, then the tickets not read yet, by id, each after its team's
+  // others in the order of its first change (as SQLite's loop over the teams reads them).
+  auto changes = conn.Run("emm_th_ticket_changes", kChangesInSql, p);
   if (!changes.ok()) return changes.status();
+  std::vector<std::string> others;
+  std::unordered_set<std::string> seen;
+  for (int i = 0; i < changes->rows(); ++i) {
+    std::string id(changes->Text(i, 0));
+    if (!index_of.count(id) && seen.insert(id).second) others.push_back(std::move(id));
+  }
+  if (!others.empty()) {
+    auto more = conn.Run("emm_th_tickets_by_id", kByIdSql, PgParams().AddTextArray(others));
+    if (!more.ok()) return more.status();
+    auto facts = ReadAll(*more, &ReadTicketFact);
+    if (!facts.ok()) return facts.status();
+    for (auto& t : *facts) tickets->push_back(std::move(t));
+    std::stable_sort(tickets->begin(), tickets->end(),
+                     [](const auto& a, const auto& b) { return a.team_id < b.team_id; });
+    index_of.clear();
+    for (size_t i = 0; i < tickets->size(); ++i) index_of.emplace((*tickets)[i].id, i);
+  }
+  // The re-openings of the range, each appended to its ticket in the order they happened.
   for (int i = 0; i < changes->rows(); ++i) {
     std::optional<domain::TicketStatus> from;
     if (!changes->IsNull(i, 1)) from = TicketStatusFromText(changes->Text(i, 1));
     if (!domain::IsReopening(from, TicketStatusFromText(changes->Text(i, 2)))) continue;
     auto it = index_of.find(std::string(changes->Text(i, 0)));
-    if (it == index_of.end()) continue;  // of a project left out
+    if (it == index_of.end()) continue;
     auto at = changes->Int64(i, 3);
     if (!at.ok()) return at.status();
     (*tickets)[it->second].reopened.push_back(*at);
   }
-  return tickets;
+  if (q.projects.empty()) return tickets;
+  // Of the projects asked for only, as SQLite filters them.
+  const std::set<std::string> projects(q.projects.begin(), q.projects.end());
+  std::vector<domain::TicketFact> kept;
+  for (domain::TicketFact& t : *tickets) {
+    if (projects.count(t.project_id)) kept.push_back(std::move(t));
+  }
+  return kept;
 }
 
 }  // namespace emm::storage::postgres

@@ -24,7 +24,7 @@ Result<std::vector<domain::Ticket>> LoadTicketsForStats(PgConnection& conn,
 Result<std::vector<std::string>> EveryTeamOf(PgConnection& conn, const std::string& table);
 // Team health: every ticket of q.ticket_teams (every team's when empty) and q.projects first done
 // (and done now), created, canceled or re-opened in [q.from, q.to), with its re-openings in the
-// range. Two queries: the caller holds one snapshot around them (WithSnapshot over PgSnapshot).
+// range. A few queries: the caller holds one snapshot around them (WithSnapshot over PgSnapshot).
 Result<std::vector<domain::TicketFact>> LoadTicketHealthFacts(PgConnection& conn,
                                                               const TeamHealthQuery& q);
 
