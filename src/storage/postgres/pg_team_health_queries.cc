@@ -45,14 +45,13 @@ const std::string kFactsSql =
 const std::string kReviewedSql =
     std::string(
         "SELECT pull_request_id FROM pull_request_reviews WHERE team_id = ANY($1::text[]) AND "
-        "reviewed_at >= $2 AND reviewed_at < $3 AND NOT (pull_request_opened_at >= $2 AND "
-        "pull_request_opened_at < $3) GROUP BY pull_request_id ORDER BY min(reviewed_at), "
-        "pull_request_id") +
+        "reviewed_at >= $2 AND reviewed_at < $3 AND (pull_request_opened_at >= $2 AND "
+        "pull_request_opened_at < $3) IS NOT TRUE GROUP BY pull_request_id "
+        "ORDER BY min(reviewed_at), pull_request_id") +
     kC;
-// Pull requests by id, in the order of $1 (primary key probes).
-const std::string kByIdSql = std::string("SELECT ") + kFactColumns +
-                             " FROM pull_requests p WHERE p.id = ANY($1::text[]) "
-                             "ORDER BY array_position($1::text[], p.id)";
+// Pull requests by id (primary key probes; InOrderOf puts them in the order asked).
+const std::string kByIdSql =
+    std::string("SELECT ") + kFactColumns + " FROM pull_requests p WHERE p.id = ANY($1::text[])";
 
 // The reviews of the pull requests opened in the range, from one index range, which holds every
 // column read: SQLite's order, its index ending (reviewed_at, approved, reviewer) (rows equal in
@@ -115,6 +114,7 @@ Status ReadPullRequestFacts(PgConnection& conn, const TeamHealthQuery& q,
     if (!more.ok()) return more.status();
     auto facts_more = ReadAll(*more, &ReadFact);
     if (!facts_more.ok()) return facts_more.status();
+    InOrderOf(*facts_more, ids);
     for (auto& pr : *facts_more) out->push_back(std::move(pr));
     std::unordered_map<std::string, size_t> place;  // team -> its place in the query
     for (size_t i = 0; i < teams.size(); ++i) place.emplace(teams[i], i);

@@ -112,10 +112,9 @@ const std::string kFactsSql =
     ", 1, t.created_at FROM tickets t WHERE t.team_id = ANY($1::text[]) AND t.created_at >= $2 "
     "AND t.created_at < $3 AND NOT (" +
     kDoneIn + ")) f ORDER BY f.team_id" + kC + ", f.kind, f.at, f.id" + kC;
-// Tickets by id, in the order of $1 (primary key probes).
-const std::string kByIdSql = std::string("SELECT ") + kFactColumns +
-                             " FROM tickets t WHERE t.id = ANY($1::text[]) "
-                             "ORDER BY array_position($1::text[], t.id)";
+// Tickets by id (primary key probes; InOrderOf puts them in the order asked).
+const std::string kByIdSql =
+    std::string("SELECT ") + kFactColumns + " FROM tickets t WHERE t.id = ANY($1::text[])";
 
 Result<domain::TicketFact> ReadTicketFact(PgRow row) {
   domain::TicketFact t;
@@ -174,6 +173,7 @@ Result<std::vector<domain::TicketFact>> LoadTicketHealthFacts(PgConnection& conn
     if (!more.ok()) return more.status();
     auto facts = ReadAll(*more, &ReadTicketFact);
     if (!facts.ok()) return facts.status();
+    InOrderOf(*facts, others);
     for (auto& t : *facts) tickets->push_back(std::move(t));
     std::stable_sort(tickets->begin(), tickets->end(),
                      [](const auto& a, const auto& b) { return a.team_id < b.team_id; });

@@ -4,7 +4,10 @@
 // number of teams or projects.
 #pragma once
 
+#include <algorithm>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/status.h"
@@ -22,6 +25,19 @@ Result<std::vector<domain::Ticket>> LoadTicketsForStats(PgConnection& conn,
                                                         const TicketStatsQuery& q);
 // Every team_id of `table` (pull_requests, tickets), sorted bytewise as SQLite's EveryTeamOf.
 Result<std::vector<std::string>> EveryTeamOf(PgConnection& conn, const std::string& table);
+// Puts `rows` (each with an `id`) in the order of `ids`: a read by `id = ANY($1)` comes back in
+// any order, and ordering it in SQL (array_position) costs a scan of the array per row.
+template <typename Row>
+void InOrderOf(std::vector<Row>& rows, const std::vector<std::string>& ids) {
+  std::unordered_map<std::string_view, size_t> place;
+  for (size_t i = 0; i < ids.size(); ++i) place.emplace(ids[i], i);
+  auto place_of = [&](const Row& r) {
+    auto it = place.find(r.id);
+    return it == place.end() ? ids.size() : it->second;
+  };
+  std::sort(rows.begin(), rows.end(),
+            [&](const Row& a, const Row& b) { return place_of(a) < place_of(b); });
+}
 // Team health: every ticket of q.ticket_teams (every team's when empty) and q.projects first done
 // (and done now), created, canceled or re-opened in [q.from, q.to), with its re-openings in the
 // range. A few queries: the caller holds one snapshot around them (WithSnapshot over PgSnapshot).
