@@ -1,6 +1,7 @@
-// Fills a SQLite database for the team-health query bench: PULL_REQUESTS pull requests and
-// TICKETS tickets over 3 years and TEAMS teams of 8 people, with their reviews and the tickets'
-// status and estimate history, written through the real store. Deterministic (fixed seed).
+// Fills a SQLite database (or, given a postgres:// URL, a PostgreSQL one) for the team-health
+// query bench: PULL_REQUESTS pull requests and TICKETS tickets over 3 years and TEAMS teams of 8
+// people, with their reviews and the tickets' status and estimate history, written through the
+// real store. Deterministic (fixed seed).
 // Per pull request: opened at a uniform time; 1 in 20 by dependabot[bot]; 85% merged and 10%
 // closed after 10 minutes to 10 days (log-uniform), 5% left open; 0-4 reviews by teammates (1 in
 // 10 by a bot), the first 5 minutes to 2 days after opening, 60% approving; 1-2,000 lines added,
@@ -11,8 +12,8 @@
 // done again), 8% canceled 1 hour to 30 days after creation, the rest open; 85% estimated (1, 2,
 // 3, 5 or 8 points), a third of those re-estimated once.
 //   build/emm_team_health_fill DB [pull_requests=1000000] [teams=50] [tickets=200000]
-// Also writes DB.teams.json, the matching teams config (team-00 .. team-NN, users u-NN-0..7,
-// linear_team_id T-NN; features are new value).
+// Also writes DB.teams.json ($FILL_SIDECAR.teams.json for a URL), the matching teams config
+// (team-00 .. team-NN, users u-NN-0..7, linear_team_id T-NN; features are new value).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>

@@ -14,6 +14,11 @@
 #   make build && bash bench/team_health_query.sh
 #   PULL_REQUESTS=100000 TICKETS=20000 RUNS=50 bash bench/team_health_query.sh
 #   DB=/tmp/th/bench.db bash bench/team_health_query.sh   # reuse a filled database
+# On PostgreSQL, a throwaway server (bench/pg_server.sh):
+#   eval "$(bash bench/pg_server.sh start)"
+#   bash bench/team_health_query.sh                   # fills $DATABASE_URL, then the same queries
+#   PG_FILLED=/tmp/x bash bench/team_health_query.sh  # reuse: filled with FILL_SIDECAR=/tmp/x
+#   bash bench/pg_server.sh stop "$PG_BENCH_DIR"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-build/em-metrics}

@@ -85,14 +85,14 @@ Result<std::vector<domain::ExportMark>> ListExportMarks(PgConnection& conn) {
   return Rows(conn.Run("emm_list_export_marks", sql, PgParams()), &ReadExportMark);
 }
 
-// In the order stored, as PgWriteTransaction's ForEachTicket*Change.
+// In the order stored (seq: SQLite's rowid), as PgWriteTransaction's ForEachTicket*Change.
 Result<TicketHistory> GetTicketHistory(PgConnection& conn, std::string_view id) {
   static const std::string statuses =
       std::string("SELECT ") + kStatusChangeColumns +
-      " FROM ticket_status_changes WHERE ticket_id = $1 ORDER BY recorded_at, ctid";
+      " FROM ticket_status_changes WHERE ticket_id = $1 ORDER BY seq";
   static const std::string estimations =
       std::string("SELECT ") + kEstimationChangeColumns +
-      " FROM ticket_estimation_changes WHERE ticket_id = $1 ORDER BY recorded_at, ctid";
+      " FROM ticket_estimation_changes WHERE ticket_id = $1 ORDER BY seq";
   TicketHistory out;
   auto s = Rows(conn.Run("emm_ticket_statuses", statuses, PgParams().Add(id)), &ReadStatusChange);
   if (!s.ok()) return s.status();

@@ -5,15 +5,13 @@
 #include "storage/postgres/pg_dora_queries.h"
 #include "storage/postgres/pg_event_queries.h"
 #include "storage/postgres/pg_migrations.h"
+#include "storage/postgres/pg_team_health_queries.h"
+#include "storage/postgres/pg_ticket_queries.h"
 #include "storage/postgres/pg_write_transaction.h"
 #include "storage/read_snapshot.h"
 
 namespace emm::storage::postgres {
 namespace {
-
-Status NotYet(std::string_view what) {
-  return Status::Unimplemented(std::string(what) + " is not implemented on PostgreSQL yet");
-}
 
 // The lock and the savepoints as prepared statements: a batch's overhead stays a few round trips.
 Status RunPlain(PgConnection& conn, const std::string& name, std::string_view sql) {
@@ -173,22 +171,29 @@ PgEventStore::LoadTimeline(const DoraQuery& q) {
 Result<std::vector<domain::Deployment>> PgEventStore::ListUndeployed(const DoraQuery& q,
                                                                      int64_t offset,
                                                                      int64_t limit) {
-  return OnConnection([&](PgConnection& c) { return postgres::ListUndeployed(c, q, offset, limit); });
+  return OnConnection(
+      [&](PgConnection& c) { return postgres::ListUndeployed(c, q, offset, limit); });
 }
 
-// The reads still to come (docs/storage.md, "PostgreSQL (in progress)").
+// The pull request, ticket and team-health reads (pg_team_health_queries.h, pg_ticket_queries.h).
 
-Result<std::vector<domain::PullRequest>> PgEventStore::ListPullRequests(const PullRequestQuery&) {
-  return NotYet("ListPullRequests");
+Result<std::vector<domain::PullRequest>> PgEventStore::ListPullRequests(const PullRequestQuery& q) {
+  return OnConnection([&](PgConnection& c) { return postgres::ListPullRequests(c, q); });
 }
-Result<std::vector<domain::Ticket>> PgEventStore::ListTickets(const TicketQuery&) {
-  return NotYet("ListTickets");
+
+Result<std::vector<domain::Ticket>> PgEventStore::ListTickets(const TicketQuery& q) {
+  return OnConnection([&](PgConnection& c) { return postgres::ListTickets(c, q); });
 }
-Result<std::vector<domain::Ticket>> PgEventStore::LoadTicketsForStats(const TicketStatsQuery&) {
-  return NotYet("LoadTicketsForStats");
+
+Result<std::vector<domain::Ticket>> PgEventStore::LoadTicketsForStats(const TicketStatsQuery& q) {
+  return OnConnection([&](PgConnection& c) { return postgres::LoadTicketsForStats(c, q); });
 }
-Result<domain::TeamHealthFacts> PgEventStore::LoadTeamHealthFacts(const TeamHealthQuery&) {
-  return NotYet("LoadTeamHealthFacts");
+
+Result<domain::TeamHealthFacts> PgEventStore::LoadTeamHealthFacts(const TeamHealthQuery& q) {
+  return OnConnection([&](PgConnection& c) {
+    PgSnapshot snapshot(c);
+    return WithSnapshot(snapshot, [&] { return postgres::LoadTeamHealthFacts(c, q); });
+  });
 }
 
 }  // namespace emm::storage::postgres

@@ -3,8 +3,9 @@
 // pool (pg_pool.h). Writes: one transaction per batch under a transaction-level advisory lock, so
 // the domain commands run one batch at a time across replicas as on SQLite's single writer
 // (pg_write_transaction.h). Reads: the records by id, the listings, the DORA reads
-// (pg_dora_queries.h), ticket histories, the metric state and the export marks, each multi-query
-// read in one snapshot; the other reads answer kUnimplemented for now.
+// (pg_dora_queries.h), the pull request, ticket and team-health reads (pg_team_health_queries.h,
+// pg_ticket_queries.h), ticket histories, the metric state and the export marks, each multi-query
+// read in one snapshot.
 #pragma once
 
 #include <cstdint>

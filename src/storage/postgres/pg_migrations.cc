@@ -135,7 +135,10 @@ CREATE TABLE pull_requests (
   deletions BIGINT,
   created_at BIGINT NOT NULL
 );
+-- seq (like the two change tables' of step 8) stands in for SQLite's implicit rowid: the order
+-- stored. Not ctid, which an UPDATE (a team move) or space a VACUUM freed changes.
 CREATE TABLE pull_request_reviews (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,
   pull_request_id TEXT NOT NULL REFERENCES pull_requests (id),
   reviewed_at BIGINT NOT NULL,
   approved BIGINT NOT NULL,
@@ -178,6 +181,7 @@ CREATE INDEX tickets_by_parent ON tickets (parent_ticket_id) WHERE parent_ticket
 CREATE INDEX tickets_done_by_finished_at ON tickets (finished_at) WHERE status = 'DONE';
 CREATE INDEX tickets_by_created_at ON tickets (created_at, id);
 CREATE TABLE ticket_status_changes (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,
   ticket_id   TEXT NOT NULL REFERENCES tickets (id),
   from_status TEXT,
   to_status   TEXT NOT NULL,
@@ -186,6 +190,7 @@ CREATE TABLE ticket_status_changes (
 );
 CREATE INDEX ticket_status_changes_by_ticket ON ticket_status_changes (ticket_id);
 CREATE TABLE ticket_estimation_changes (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY,
   ticket_id       TEXT NOT NULL REFERENCES tickets (id),
   from_estimation DOUBLE PRECISION NOT NULL,
   to_estimation   DOUBLE PRECISION NOT NULL,

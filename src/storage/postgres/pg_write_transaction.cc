@@ -336,12 +336,12 @@ Status PgWriteTransaction::ForEachPullRequest(
   return EachRow(conn_.Run("emm_each_pull_request", sql, PgParams()), &ReadPullRequest, fn);
 }
 
-// The tables without a key keep the order stored by their physical position (ctid), which only
-// an UPDATE or space reused after a VACUUM changes: reviews are never updated; status changes are
-// when their ticket moves team, so they are ordered by when they were recorded first.
+// The tables without a key of their own are read in the order stored: by seq, PostgreSQL's
+// stand-in for SQLite's rowid (pg_migrations.cc), which no UPDATE (a ticket's team move rewrites
+// its status changes) nor a VACUUM changes, unlike ctid.
 Status PgWriteTransaction::ForEachPullRequestReview(
     const std::function<Status(const domain::PullRequestReview&)>& fn) {
-  static const std::string sql = Select(kReviewColumns, "FROM pull_request_reviews ORDER BY ctid");
+  static const std::string sql = Select(kReviewColumns, "FROM pull_request_reviews ORDER BY seq");
   return EachRow(conn_.Run("emm_each_review", sql, PgParams()), &ReadReview, fn);
 }
 
@@ -353,14 +353,14 @@ Status PgWriteTransaction::ForEachTicket(const std::function<Status(const domain
 Status PgWriteTransaction::ForEachTicketStatusChange(
     const std::function<Status(const domain::TicketStatusChange&)>& fn) {
   static const std::string sql =
-      Select(kStatusChangeColumns, "FROM ticket_status_changes ORDER BY recorded_at, ctid");
+      Select(kStatusChangeColumns, "FROM ticket_status_changes ORDER BY seq");
   return EachRow(conn_.Run("emm_each_status_change", sql, PgParams()), &ReadStatusChange, fn);
 }
 
 Status PgWriteTransaction::ForEachTicketEstimationChange(
     const std::function<Status(const domain::TicketEstimationChange&)>& fn) {
   static const std::string sql =
-      Select(kEstimationChangeColumns, "FROM ticket_estimation_changes ORDER BY recorded_at, ctid");
+      Select(kEstimationChangeColumns, "FROM ticket_estimation_changes ORDER BY seq");
   return EachRow(conn_.Run("emm_each_estimation_change", sql, PgParams()), &ReadEstimationChange,
                  fn);
 }

@@ -46,13 +46,6 @@ inline std::string BackendName(const ::testing::TestParamInfo<StoreBackendParam>
 // Every backend the contract runs on (contract/backends.cc).
 std::vector<StoreBackendParam> ContractBackends();
 
-// Skips the test, instead of failing it, where a read answers kUnimplemented: the PostgreSQL
-// store's reads still in progress (docs/storage.md). The one place to remove once they all exist.
-#define EMM_SKIP_UNLESS_IMPLEMENTED(status)                                              \
-  if (::emm::Status emm_skip_status = (status);                                          \
-      emm_skip_status.code() == ::emm::StatusCode::kUnimplemented)                       \
-  GTEST_SKIP() << emm_skip_status.ToString()
-
 // Instantiates a contract suite for every backend.
 #define EMM_STORE_CONTRACT(suite)                                                          \
   INSTANTIATE_TEST_SUITE_P(Contract, suite,                                                \

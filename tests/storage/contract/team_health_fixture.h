@@ -34,7 +34,6 @@ class TeamHealthQueriesTest : public StoreContractTest {
   void SetUp() override {
     store_ = OpenStore();
     ASSERT_NE(store_, nullptr);
-    EMM_SKIP_UNLESS_IMPLEMENTED(store_->LoadTeamHealthFacts({}).status());
   }
 
   // Runs the pull request commands, as the routes do.

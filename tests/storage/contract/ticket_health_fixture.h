@@ -37,7 +37,6 @@ class TicketHealthQueriesTest : public StoreContractTest {
   void SetUp() override {
     store_ = OpenStore();
     ASSERT_NE(store_, nullptr);
-    EMM_SKIP_UNLESS_IMPLEMENTED(store_->LoadTeamHealthFacts({}).status());
   }
 
   // Upserts the ticket as a Linear delivery of this state at `at` would.
