@@ -6,6 +6,10 @@
 #   make bench                       # builds, installs wrk if missing, runs this
 #   bash bench/run_load.sh           # after `make build`
 #   DURATION=20s CONNECTIONS=64 SQLITE_SYNC=normal bash bench/run_load.sh
+#   eval "$(PG_DURABLE=1 bash bench/pg_server.sh start)" && bash bench/run_load.sh  # PostgreSQL
+#
+# With DATABASE_URL set the writes go to a fresh database on that server (bench/pg_server.sh
+# creates it and drops it after; SQLITE_SYNC does not apply).
 #
 # Everything runs on 127.0.0.1; the server and wrk share the machine's cores.
 set -euo pipefail
@@ -23,19 +27,32 @@ command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk (or mak
 
 tmp=$(mktemp -d /tmp/emm-bench-XXXXXX)
 pid=""
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
+db_url=""
+cleanup() {
+  [ -n "$pid" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"
+  [ -z "$db_url" ] || bash bench/pg_server.sh dropdb "$db_url"
+}
 trap cleanup EXIT
 
 rss_kib() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 
 echo "# em-metrics load harness  $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); wrk $WRK_THREADS threads, $CONNECTIONS connections, $DURATION each; SQLITE_SYNC=$SYNC; log level $LOG_LEVEL"
+if [ -n "${DATABASE_URL:-}" ]; then
+  db_url=$(bash bench/pg_server.sh newdb "$DATABASE_URL")
+  store=(DATABASE_URL="$db_url")
+  store_name="PostgreSQL $(psql -qAt "$db_url" -c 'SHOW server_version') (fsync=$(psql -qAt "$db_url" \
+    -c 'SHOW fsync'), synchronous_commit=$(psql -qAt "$db_url" -c 'SHOW synchronous_commit'))"
+else
+  store=(SQLITE_DB="$tmp/bench.db" SQLITE_SYNC="$SYNC")
+  store_name="SQLITE_SYNC=$SYNC"
+fi
+echo "# machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo); wrk $WRK_THREADS threads, $CONNECTIONS connections, $DURATION each; $store_name; log level $LOG_LEVEL"
 
 [ -x "$PROBE" ] || { echo "$PROBE is missing: make build"; exit 1; }
 "$PROBE" "$BIN" 20 "$tmp/probe"
 
 port=$("$PROBE" --free-port)
-EM_METRICS_NO_AUTH=true HOST=127.0.0.1 PORT=$port SQLITE_DB="$tmp/bench.db" SQLITE_SYNC="$SYNC" \
+env EM_METRICS_NO_AUTH=true HOST=127.0.0.1 PORT="$port" "${store[@]}" \
   EM_METRICS_LOG_LEVEL="$LOG_LEVEL" "$BIN" serve >"$tmp/server.log" 2>&1 &
 pid=$!
 url="http://127.0.0.1:$port"
@@ -86,4 +103,8 @@ curl -sf "$url/metrics" | awk '/^em_metrics_write_/ { v[$1] = $2 } END {
 
 echo "RESULT peak_rss_mib=$(awk -v k="$(rss_kib "$pid" VmHWM)" 'BEGIN {printf "%.1f", k/1024}')"
 kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
-echo "RESULT db_size_mib=$(du -m "$tmp/bench.db" | cut -f1)"
+if [ -n "$db_url" ]; then
+  echo "RESULT db_size_mib=$(psql -qAt "$db_url" -c 'SELECT pg_database_size(current_database()) / 1048576')"
+else
+  echo "RESULT db_size_mib=$(du -m "$tmp/bench.db" | cut -f1)"
+fi
