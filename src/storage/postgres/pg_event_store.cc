@@ -63,7 +63,9 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
     return fail_all(s);
   }
   PgWriteTransaction tx(conn);
+  tx.BeginBatch();
   for (size_t i = 0; i < work.size(); ++i) {
+    tx.BeginItem();
     Status s = RunPlain(conn, "emm_savepoint", "SAVEPOINT item");
     if (s.ok()) {
       try {
@@ -71,6 +73,7 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
       } catch (const std::exception& e) {
         s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
       }
+      if (!s.ok()) tx.RollbackItem();
       Status end = s.ok() ? RunPlain(conn, "emm_release", "RELEASE SAVEPOINT item")
                           : RunPlain(conn, "emm_rollback_to", "ROLLBACK TO SAVEPOINT item");
       if (!end.ok()) s = end;
@@ -86,6 +89,14 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
       }
     }
     results[i] = std::move(s);
+  }
+  // The series are written last, in the transaction: a failure there stores nothing of the batch.
+  if (Status flush = tx.FlushSeries(); !flush.ok()) {
+    (void)conn.Rollback();
+    for (auto& r : results) {
+      if (r.ok()) r = flush;
+    }
+    return results;
   }
   Status commit = conn.Commit();
   if (!commit.ok()) {

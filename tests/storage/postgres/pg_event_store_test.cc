@@ -103,6 +103,30 @@ TEST_F(PgEventStoreTest, TwoReplicasMarkingTheSameDeploymentDeployedCountItOnce)
   EXPECT_EQ(counts["lead_time_for_changes"], uint64_t{kDeployments});
 }
 
+// The metric series are cached for one batch only: two replicas taking turns on one series each
+// build on the other's last batch. A cache kept across batches would write its own stale count
+// over the other replica's (here 2 + 2 = 4 on each side instead of 8 in all).
+TEST_F(PgEventStoreTest, ReplicasTakingTurnsOnOneSeriesEachBuildOnTheOthersBatches) {
+  auto a = OpenStore(url_);
+  auto b = OpenStore(url_);
+  ASSERT_TRUE(a && b);
+  const domain::SeriesKey key{"incident_count", "p", "", "production"};
+  auto bump = [&](Transaction& tx) -> Status {
+    auto found = tx.FindSeries(key);
+    if (!found.ok()) return found.status();
+    domain::SeriesState st =
+        found->has_value() ? **found : domain::SeriesState::Empty(domain::kIncidentCount, key, 1);
+    st.Fold(1, 2);
+    return tx.PutSeries(st);
+  };
+  // Two items per batch: the second reads what the first put, from the cache.
+  std::vector<EventStore::Work> batch{bump, bump};
+  for (EventStore* store : {a.get(), b.get(), a.get(), b.get()}) {
+    for (const Status& s : store->RunBatch(batch)) ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  EXPECT_EQ(Counts(*a)["incident_count"], 8u);
+}
+
 // A statement error aborts a PostgreSQL transaction until it is rolled back to a savepoint: the
 // failing item's own writes go, the items before and after it commit.
 TEST_F(PgEventStoreTest, AnItemWhoseStatementFailsIsRolledBackAlone) {
