@@ -11,15 +11,6 @@
 #include "storage/read_snapshot.h"
 
 namespace emm::storage::postgres {
-namespace {
-
-// The lock and the savepoints as prepared statements: a batch's overhead stays a few round trips.
-Status RunPlain(PgConnection& conn, const std::string& name, std::string_view sql) {
-  return conn.Run(name, sql, PgParams()).status();
-}
-
-}  // namespace
-
 PgEventStore::PgEventStore(const PgStoreOptions& options)
     : pool_(PgPoolOptions{options.url, options.pool_size, options.acquire_timeout}) {}
 
@@ -54,39 +45,41 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
   if (!lease.ok()) return fail_all(lease.status());
   PgConnection& conn = **lease;
   // READ COMMITTED under the lock: each batch sees every batch committed before it, by any
-  // replica, and the next waits for this one's COMMIT.
-  if (Status s = conn.Begin(); !s.ok()) return fail_all(s);
-  static const std::string lock =
-      "SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")";
-  if (Status s = RunPlain(conn, "emm_write_lock", lock); !s.ok()) {
-    (void)conn.Rollback();
+  // replica, and the next waits for this one's COMMIT. BEGIN, the lock and the first item's
+  // savepoint go in one round trip (a simple query may hold several statements).
+  static const std::string open = "BEGIN; SELECT pg_advisory_xact_lock(" +
+                                  std::to_string(kWriteLockKey) + "); SAVEPOINT item";
+  if (Status s = conn.Exec(open); !s.ok()) {
+    if (conn.InTransaction()) (void)conn.Rollback();
     return fail_all(s);
   }
   PgWriteTransaction tx(conn);
   tx.BeginBatch();
   for (size_t i = 0; i < work.size(); ++i) {
     tx.BeginItem();
-    Status s = RunPlain(conn, "emm_savepoint", "SAVEPOINT item");
-    if (s.ok()) {
-      try {
-        s = work[i](tx);
-      } catch (const std::exception& e) {
-        s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
-      }
-      if (!s.ok()) tx.RollbackItem();
-      Status end = s.ok() ? RunPlain(conn, "emm_release", "RELEASE SAVEPOINT item")
-                          : RunPlain(conn, "emm_rollback_to", "ROLLBACK TO SAVEPOINT item");
-      if (!end.ok()) s = end;
-      if (end.ok() && !s.ok()) end = RunPlain(conn, "emm_release", "RELEASE SAVEPOINT item");
-      if (!end.ok()) {
-        // The transaction cannot go on (the connection is lost): the items before this one are
-        // gone with it, so none of the batch may be acknowledged.
-        (void)conn.Rollback();
-        return fail_all(
-            end.code() == StatusCode::kUnavailable
-                ? end
-                : Status::Unavailable("the write transaction failed: " + end.ToString()));
-      }
+    Status s;
+    try {
+      s = work[i](tx);
+    } catch (const std::exception& e) {
+      s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
+    }
+    // One round trip between items: a failed item's ROLLBACK TO keeps the savepoint, which the
+    // next item runs under as is; a successful one's RELEASE goes with the next SAVEPOINT. The
+    // last item's savepoint is released by COMMIT.
+    Status end;
+    if (!s.ok()) {
+      tx.RollbackItem();
+      end = conn.Exec("ROLLBACK TO SAVEPOINT item");
+    } else if (i + 1 < work.size()) {
+      end = conn.Exec("RELEASE SAVEPOINT item; SAVEPOINT item");
+    }
+    if (!end.ok()) {
+      // The transaction cannot go on (the connection is lost): the items before this one are
+      // gone with it, so none of the batch may be acknowledged.
+      (void)conn.Rollback();
+      return fail_all(end.code() == StatusCode::kUnavailable
+                          ? end
+                          : Status::Unavailable("the write transaction failed: " + end.ToString()));
     }
     results[i] = std::move(s);
   }
