@@ -53,6 +53,16 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
     if (conn.InTransaction()) (void)conn.Rollback();
     return fail_all(s);
   }
+  // In pipeline mode the statements whose results the commands do not read (the updates, the
+  // series' flush, RELEASE, SAVEPOINT, COMMIT) go with the next that needs an answer.
+  if (Status s = conn.EnterPipeline(); !s.ok()) {
+    (void)conn.Rollback();
+    return fail_all(s);
+  }
+  auto end_pipeline = [&] {
+    (void)conn.ExitPipeline();
+    if (conn.InTransaction()) (void)conn.Rollback();  // a commit not reached or not made
+  };
   PgWriteTransaction tx(conn);
   tx.BeginBatch();
   for (size_t i = 0; i < work.size(); ++i) {
@@ -63,35 +73,40 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
     } catch (const std::exception& e) {
       s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
     }
-    // One round trip between items: a failed item's ROLLBACK TO keeps the savepoint, which the
-    // next item runs under as is; a successful one's RELEASE goes with the next SAVEPOINT. The
-    // last item's savepoint is released by COMMIT.
-    Status end;
-    if (!s.ok()) {
-      tx.RollbackItem();
-      end = conn.Exec("ROLLBACK TO SAVEPOINT item");
-    } else if (i + 1 < work.size()) {
-      end = conn.Exec("RELEASE SAVEPOINT item; SAVEPOINT item");
+    // One round trip ends an item: its queued writes run, then (when they succeed) its RELEASE
+    // and the next item's SAVEPOINT; an error skips the rest, leaving the savepoint to roll back
+    // to. The last item's savepoint is released by COMMIT.
+    if (s.ok()) {
+      if (i + 1 < work.size()) {
+        s = conn.Send("emm_release", "RELEASE SAVEPOINT item", PgParams());
+        if (s.ok()) s = conn.Send("emm_savepoint", "SAVEPOINT item", PgParams());
+      }
+      if (s.ok()) s = conn.Sync();
+    } else {
+      (void)conn.Sync();  // the failed item's queued writes: their errors are its own
     }
-    if (!end.ok()) {
-      // The transaction cannot go on (the connection is lost): the items before this one are
-      // gone with it, so none of the batch may be acknowledged.
-      (void)conn.Rollback();
-      return fail_all(end.code() == StatusCode::kUnavailable
-                          ? end
-                          : Status::Unavailable("the write transaction failed: " + end.ToString()));
+    if (!s.ok()) {
+      // ROLLBACK TO keeps the savepoint: the next item runs under it as is.
+      tx.RollbackItem();
+      Status end = conn.Send("emm_rollback_to", "ROLLBACK TO SAVEPOINT item", PgParams());
+      if (end.ok()) end = conn.Sync();
+      if (!end.ok()) {
+        // The transaction cannot go on (the connection is lost): the items before this one are
+        // gone with it, so none of the batch may be acknowledged.
+        end_pipeline();
+        return fail_all(
+            end.code() == StatusCode::kUnavailable
+                ? end
+                : Status::Unavailable("the write transaction failed: " + end.ToString()));
+      }
     }
     results[i] = std::move(s);
   }
-  // The series are written last, in the transaction: a failure there stores nothing of the batch.
-  if (Status flush = tx.FlushSeries(); !flush.ok()) {
-    (void)conn.Rollback();
-    for (auto& r : results) {
-      if (r.ok()) r = flush;
-    }
-    return results;
-  }
-  Status commit = conn.Commit();
+  // The series are written last, with the COMMIT, in one round trip; a failure there stores
+  // nothing of the batch.
+  Status commit = tx.FlushSeries();
+  if (commit.ok()) commit = conn.PipelinedCommit();
+  end_pipeline();
   if (!commit.ok()) {
     // The outcome is unknown (the connection may have died after the server committed): the
     // retry finds out (409 or an idempotent 200).

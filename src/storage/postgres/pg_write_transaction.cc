@@ -58,7 +58,7 @@ PgParams One(std::string_view v) { return std::move(PgParams().Add(v)); }
 
 Status PgWriteTransaction::Exec(const std::string& name, std::string_view sql,
                                 const PgParams& params) {
-  return conn_.Run(name, sql, params).status();
+  return conn_.Send(name, sql, params);
 }
 
 Status PgWriteTransaction::InsertNew(const std::string& name, std::string_view sql,

@@ -77,7 +77,8 @@ class PgWriteTransaction final : public domain::Transaction {
       const std::function<Status(const domain::TicketEstimationChange&)>& fn) override;
 
  private:
-  // Runs a statement that returns no rows the caller needs.
+  // A statement that returns no rows the caller needs: in the batch's pipeline it is only
+  // queued, and its error (if any) comes with the next read or the item's end (PgConnection::Send).
   Status Exec(const std::string& name, std::string_view sql, const PgParams& params);
   // An INSERT ... ON CONFLICT DO NOTHING: kAlreadyExists when it inserted nothing. (A unique
   // violation raised as an error would abort the whole batch's transaction, not just the item.)
