@@ -244,8 +244,12 @@ Status PgConnection::EnterPipeline() {
 Status PgConnection::ExitPipeline() {
   Status s = Sync();
   pipeline_ = false;
-  // Refused only while results are unread, which Sync() has just read (or a broken connection).
-  if (PQexitPipelineMode(conn_) != 1 && s.ok()) s = FromPq(conn_, nullptr, "leaving pipeline mode");
+  // Refused only while results are unread, which Sync() has just read (or a broken connection):
+  // a connection left in pipeline mode could run nothing else, so it is reported Broken().
+  if (PQexitPipelineMode(conn_) != 1) {
+    stuck_in_pipeline_ = true;
+    if (s.ok()) s = FromPq(conn_, nullptr, "leaving pipeline mode");
+  }
   return s;
 }
 
@@ -361,7 +365,7 @@ Status PgConnection::Commit() {
 Status PgConnection::Rollback() { return Exec("ROLLBACK"); }
 
 bool PgConnection::Broken() {
-  if (PQstatus(conn_) != CONNECTION_OK) return true;
+  if (stuck_in_pipeline_ || PQstatus(conn_) != CONNECTION_OK) return true;
   // Idle, nothing is expected from the server: anything readable is a termination notice or
   // the end of the stream. PQconsumeInput reads it and marks the connection bad.
   // One read may take the server's FATAL message and leave the end of the stream for the next:

@@ -134,6 +134,7 @@ class PgConnection {
   };
   std::vector<Pending> pending_;
   bool pipeline_ = false;
+  bool stuck_in_pipeline_ = false;
 
   pg_conn* conn_;
   std::unordered_set<std::string> prepared_;
