@@ -302,7 +302,8 @@ Result<PgResult> PgConnection::Collect() {
       PQclear(r);  // skipped after an earlier error, which is the answer
     } else if (!error && pending[i].what == kRunCommit && CommitRolledBack(r)) {
       PQclear(r);
-      error = Status::Internal("COMMIT of a failed transaction: it was rolled back, nothing stored");
+      error =
+          Status::Internal("COMMIT of a failed transaction: it was rolled back, nothing stored");
     } else {
       Result<PgResult> checked = Check(r, what);
       if (!checked.ok()) {

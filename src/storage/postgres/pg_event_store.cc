@@ -11,6 +11,7 @@
 #include "storage/read_snapshot.h"
 
 namespace emm::storage::postgres {
+
 PgEventStore::PgEventStore(const PgStoreOptions& options)
     : pool_(PgPoolOptions{options.url, options.pool_size, options.acquire_timeout}) {}
 
@@ -47,8 +48,8 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
   // READ COMMITTED under the lock: each batch sees every batch committed before it, by any
   // replica, and the next waits for this one's COMMIT. BEGIN, the lock and the first item's
   // savepoint go in one round trip (a simple query may hold several statements).
-  static const std::string open = "BEGIN; SELECT pg_advisory_xact_lock(" +
-                                  std::to_string(kWriteLockKey) + "); SAVEPOINT item";
+  static const std::string open =
+      "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + "); SAVEPOINT item";
   if (Status s = conn.Exec(open); !s.ok()) {
     if (conn.InTransaction()) (void)conn.Rollback();
     return fail_all(s);
