@@ -12,7 +12,9 @@ end
 
 function init(args)
   math.randomseed(os.time() + tid)
-  prefix = string.format("b%d-%d-", tid, math.random(1, 1000000000))
+  -- args[1] (wrk ... -- NAME) tells apart wrk processes started in the same second, whose seeds
+  -- would be equal (bench/ab_writes.sh's REPLICAS).
+  prefix = string.format("b%s%d-%d-", args[1] or "", tid, math.random(1, 1000000000))
   -- wrk calls request() once per thread before connecting and never sends that request, so
   -- create 1 is never sent: marks start at 2.
   created, marked, n = 0, 1, 0

@@ -216,6 +216,10 @@ Status PgConnection::Exec(std::string_view sql) {
 
 Result<PgResult> PgConnection::Run(const std::string& name, std::string_view sql,
                                    const PgParams& params) {
+  if (pipeline_) {
+    EMM_RETURN_IF_ERROR(SendPrepared(name, sql, params));
+    return Collect();
+  }
   if (!prepared_.contains(name)) {
     // Parameter types left to the server: it infers them from the statement.
     EMM_RETURN_IF_ERROR(
@@ -231,6 +235,118 @@ Result<PgResult> PgConnection::Run(const std::string& name, std::string_view sql
                "running " + name);
 }
 
+Status PgConnection::EnterPipeline() {
+  if (PQenterPipelineMode(conn_) != 1) return FromPq(conn_, nullptr, "entering pipeline mode");
+  pipeline_ = true;
+  return Status::Ok();
+}
+
+Status PgConnection::ExitPipeline() {
+  Status s = Sync();
+  pipeline_ = false;
+  // Refused only while results are unread, which Sync() has just read (or a broken connection):
+  // a connection left in pipeline mode could run nothing else, so it is reported Broken().
+  if (PQexitPipelineMode(conn_) != 1) {
+    stuck_in_pipeline_ = true;
+    if (s.ok()) s = FromPq(conn_, nullptr, "leaving pipeline mode");
+  }
+  return s;
+}
+
+Status PgConnection::SendPrepared(const std::string& name, std::string_view sql,
+                                  const PgParams& params) {
+  if (!prepared_.contains(name)) {
+    if (PQsendPrepare(conn_, name.c_str(), std::string(sql).c_str(), params.size(), nullptr) != 1) {
+      return FromPq(conn_, nullptr, "preparing " + name);
+    }
+    pending_.push_back({"preparing " + name, name});
+    // Taken back by Collect() if the prepare fails or is skipped after an earlier error.
+    prepared_.insert(name);
+    ++prepares_;
+  }
+  std::vector<const char*> values = params.Pointers();
+  // libpq copies the values into its output buffer: `params` need not outlive the call.
+  if (PQsendQueryPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr,
+                          /*resultFormat=text*/ 0) != 1) {
+    return FromPq(conn_, nullptr, "running " + name);
+  }
+  pending_.push_back({"running " + name, ""});
+  return Status::Ok();
+}
+
+Result<PgResult> PgConnection::Collect() {
+  std::vector<Pending> pending = std::exchange(pending_, {});
+  auto unprepare = [&](size_t from) {  // prepares not run: their names are free again
+    for (size_t i = from; i < pending.size(); ++i) {
+      if (!pending[i].prepares.empty()) prepared_.erase(pending[i].prepares);
+    }
+  };
+  if (PQpipelineSync(conn_) != 1) {
+    unprepare(0);
+    return FromPq(conn_, nullptr, "sending a pipeline sync");
+  }
+  std::optional<Status> error;
+  std::optional<PgResult> last;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const std::string& what = pending[i].what;
+    pg_result* r = PQgetResult(conn_);
+    if (r == nullptr) {  // the connection broke
+      unprepare(i);
+      return FromPq(conn_, nullptr, what);
+    }
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && !pending[i].prepares.empty()) {
+      prepared_.erase(pending[i].prepares);
+    }
+    if (st == PGRES_PIPELINE_ABORTED) {
+      PQclear(r);  // skipped after an earlier error, which is the answer
+    } else if (!error && pending[i].what == kRunCommit && CommitRolledBack(r)) {
+      PQclear(r);
+      error =
+          Status::Internal("COMMIT of a failed transaction: it was rolled back, nothing stored");
+    } else {
+      Result<PgResult> checked = Check(r, what);
+      if (!checked.ok()) {
+        if (!error) error = checked.status();
+      } else {
+        last = std::move(checked).value();
+      }
+    }
+    // Each statement's results end with a null.
+    while ((r = PQgetResult(conn_)) != nullptr) PQclear(r);
+  }
+  pg_result* sync = PQgetResult(conn_);
+  const bool synced = sync != nullptr && PQresultStatus(sync) == PGRES_PIPELINE_SYNC;
+  PQclear(sync);
+  if (error) return *error;
+  if (!synced) return FromPq(conn_, nullptr, "reading a pipeline sync");
+  if (!last) return Status::Internal("a pipeline round trip with no statement");
+  return std::move(*last);
+}
+
+Status PgConnection::Send(const std::string& name, std::string_view sql, const PgParams& params) {
+  if (!pipeline_) return Run(name, sql, params).status();
+  return SendPrepared(name, sql, params);
+}
+
+Status PgConnection::Sync() {
+  if (!pipeline_ || pending_.empty()) return Status::Ok();
+  return Collect().status();
+}
+
+// ROLLBACK TO SAVEPOINT answers "ROLLBACK" too: only COMMIT's answer is looked at.
+const char* const PgConnection::kRunCommit = "running emm_commit";
+
+Status PgConnection::PipelinedCommit() {
+  EMM_RETURN_IF_ERROR(SendPrepared("emm_commit", "COMMIT", PgParams()));
+  return Collect().status();
+}
+
+bool PgConnection::CommitRolledBack(const pg_result* result) {
+  return result && PQresultStatus(result) == PGRES_COMMAND_OK &&
+         std::strcmp(PQcmdStatus(const_cast<pg_result*>(result)), "ROLLBACK") == 0;
+}
+
 Status PgConnection::Begin(std::string_view isolation) {
   std::string sql = "BEGIN";
   if (!isolation.empty()) sql += " ISOLATION LEVEL " + std::string(isolation);
@@ -241,8 +357,7 @@ Status PgConnection::Commit() {
   PGresult* result = PQexec(conn_, "COMMIT");
   // COMMIT of a transaction an earlier statement failed "succeeds" as a ROLLBACK: nothing was
   // stored, and the caller must not take it for a commit.
-  if (result && PQresultStatus(result) == PGRES_COMMAND_OK &&
-      std::strcmp(PQcmdStatus(result), "ROLLBACK") == 0) {
+  if (CommitRolledBack(result)) {
     PQclear(result);
     return Status::Internal("COMMIT of a failed transaction: it was rolled back, nothing stored");
   }
@@ -251,7 +366,7 @@ Status PgConnection::Commit() {
 Status PgConnection::Rollback() { return Exec("ROLLBACK"); }
 
 bool PgConnection::Broken() {
-  if (PQstatus(conn_) != CONNECTION_OK) return true;
+  if (stuck_in_pipeline_ || PQstatus(conn_) != CONNECTION_OK) return true;
   // Idle, nothing is expected from the server: anything readable is a termination notice or
   // the end of the stream. PQconsumeInput reads it and marks the connection bad.
   // One read may take the server's FATAL message and leave the end of the stream for the next:

@@ -89,6 +89,18 @@ class PgConnection {
   // after; the same name must always come with the same SQL.
   Result<PgResult> Run(const std::string& name, std::string_view sql, const PgParams& params);
 
+  // Pipeline mode (libpq's, PostgreSQL 14+): Send() queues a statement whose result nobody needs
+  // before the next read, and the next Run() or Sync() sends everything queued in one round trip.
+  // Statements run in order; the first error among them is what that Run() or Sync() answers
+  // (the rest of the round trip is then skipped by the server). Outside pipeline mode Send()
+  // runs the statement at once. Exec() and Begin()/Commit()/Rollback() want it off.
+  Status EnterPipeline();
+  Status ExitPipeline();  // Sync()s first
+  Status Send(const std::string& name, std::string_view sql, const PgParams& params);
+  Status Sync();
+  // In pipeline mode: COMMIT queued behind what was sent, in the same round trip (as Commit()).
+  Status PipelinedCommit();
+
   // BEGIN [ISOLATION LEVEL ...], COMMIT, ROLLBACK. `isolation` e.g. "SERIALIZABLE".
   Status Begin(std::string_view isolation = {});
   Status Commit();
@@ -107,6 +119,22 @@ class PgConnection {
   explicit PgConnection(pg_conn* conn) : conn_(conn) {}
   // Takes `result`: a success becomes a PgResult, a failure a Status (and is freed).
   Result<PgResult> Check(pg_result* result, std::string_view what);
+  // Queues the prepare (first time) and the execution of `name` in the pipeline.
+  Status SendPrepared(const std::string& name, std::string_view sql, const PgParams& params);
+  // Sends a sync and reads every queued statement's result; the last one's is returned (a COMMIT
+  // that rolled back is an error), or the first error.
+  Result<PgResult> Collect();
+  // A COMMIT that answered ROLLBACK: the transaction had failed, nothing was stored.
+  static bool CommitRolledBack(const pg_result* result);
+  static const char* const kRunCommit;
+
+  struct Pending {
+    std::string what;      // for errors: "running emm_find_deployment"
+    std::string prepares;  // the statement name a queued prepare is for, else ""
+  };
+  std::vector<Pending> pending_;
+  bool pipeline_ = false;
+  bool stuck_in_pipeline_ = false;
 
   pg_conn* conn_;
   std::unordered_set<std::string> prepared_;

@@ -11,14 +11,6 @@
 #include "storage/read_snapshot.h"
 
 namespace emm::storage::postgres {
-namespace {
-
-// The lock and the savepoints as prepared statements: a batch's overhead stays a few round trips.
-Status RunPlain(PgConnection& conn, const std::string& name, std::string_view sql) {
-  return conn.Run(name, sql, PgParams()).status();
-}
-
-}  // namespace
 
 PgEventStore::PgEventStore(const PgStoreOptions& options)
     : pool_(PgPoolOptions{options.url, options.pool_size, options.acquire_timeout}) {}
@@ -54,31 +46,55 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
   if (!lease.ok()) return fail_all(lease.status());
   PgConnection& conn = **lease;
   // READ COMMITTED under the lock: each batch sees every batch committed before it, by any
-  // replica, and the next waits for this one's COMMIT.
-  if (Status s = conn.Begin(); !s.ok()) return fail_all(s);
-  static const std::string lock =
-      "SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + ")";
-  if (Status s = RunPlain(conn, "emm_write_lock", lock); !s.ok()) {
+  // replica, and the next waits for this one's COMMIT. BEGIN, the lock and the first item's
+  // savepoint go in one round trip (a simple query may hold several statements).
+  static const std::string open =
+      "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + "); SAVEPOINT item";
+  if (Status s = conn.Exec(open); !s.ok()) {
+    if (conn.InTransaction()) (void)conn.Rollback();
+    return fail_all(s);
+  }
+  // In pipeline mode the statements whose results the commands do not read (the updates, the
+  // series' flush, RELEASE, SAVEPOINT, COMMIT) go with the next that needs an answer.
+  if (Status s = conn.EnterPipeline(); !s.ok()) {
     (void)conn.Rollback();
     return fail_all(s);
   }
+  auto end_pipeline = [&] {
+    (void)conn.ExitPipeline();
+    if (conn.InTransaction()) (void)conn.Rollback();  // a commit not reached or not made
+  };
   PgWriteTransaction tx(conn);
+  tx.BeginBatch();
   for (size_t i = 0; i < work.size(); ++i) {
-    Status s = RunPlain(conn, "emm_savepoint", "SAVEPOINT item");
+    tx.BeginItem();
+    Status s;
+    try {
+      s = work[i](tx);
+    } catch (const std::exception& e) {
+      s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
+    }
+    // One round trip ends an item: its queued writes run, then (when they succeed) its RELEASE
+    // and the next item's SAVEPOINT; an error skips the rest, leaving the savepoint to roll back
+    // to. The last item's savepoint is released by COMMIT.
     if (s.ok()) {
-      try {
-        s = work[i](tx);
-      } catch (const std::exception& e) {
-        s = Status::Internal(std::string("unexpected error in a write: ") + e.what());
+      if (i + 1 < work.size()) {
+        s = conn.Send("emm_release", "RELEASE SAVEPOINT item", PgParams());
+        if (s.ok()) s = conn.Send("emm_savepoint", "SAVEPOINT item", PgParams());
       }
-      Status end = s.ok() ? RunPlain(conn, "emm_release", "RELEASE SAVEPOINT item")
-                          : RunPlain(conn, "emm_rollback_to", "ROLLBACK TO SAVEPOINT item");
-      if (!end.ok()) s = end;
-      if (end.ok() && !s.ok()) end = RunPlain(conn, "emm_release", "RELEASE SAVEPOINT item");
+      if (s.ok()) s = conn.Sync();
+    } else {
+      (void)conn.Sync();  // the failed item's queued writes: their errors are its own
+    }
+    if (!s.ok()) {
+      // ROLLBACK TO keeps the savepoint: the next item runs under it as is.
+      tx.RollbackItem();
+      Status end = conn.Send("emm_rollback_to", "ROLLBACK TO SAVEPOINT item", PgParams());
+      if (end.ok()) end = conn.Sync();
       if (!end.ok()) {
         // The transaction cannot go on (the connection is lost): the items before this one are
         // gone with it, so none of the batch may be acknowledged.
-        (void)conn.Rollback();
+        end_pipeline();
         return fail_all(
             end.code() == StatusCode::kUnavailable
                 ? end
@@ -87,7 +103,11 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
     }
     results[i] = std::move(s);
   }
-  Status commit = conn.Commit();
+  // The series are written last, with the COMMIT, in one round trip; a failure there stores
+  // nothing of the batch.
+  Status commit = tx.FlushSeries();
+  if (commit.ok()) commit = conn.PipelinedCommit();
+  end_pipeline();
   if (!commit.ok()) {
     // The outcome is unknown (the connection may have died after the server committed): the
     // retry finds out (409 or an idempotent 200).

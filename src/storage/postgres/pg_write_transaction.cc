@@ -1,5 +1,7 @@
 #include "storage/postgres/pg_write_transaction.h"
 
+#include <algorithm>
+
 #include "storage/event_columns.h"
 #include "storage/postgres/pg_event_rows.h"
 
@@ -56,7 +58,7 @@ PgParams One(std::string_view v) { return std::move(PgParams().Add(v)); }
 
 Status PgWriteTransaction::Exec(const std::string& name, std::string_view sql,
                                 const PgParams& params) {
-  return conn_.Run(name, sql, params).status();
+  return conn_.Send(name, sql, params);
 }
 
 Status PgWriteTransaction::InsertNew(const std::string& name, std::string_view sql,
@@ -275,34 +277,76 @@ Result<bool> PgWriteTransaction::HasChildTickets(std::string_view external_id) {
   return r->Text(0, 0) == "t";
 }
 
-// The metric state is read and written in the batch's transaction, without a cache: under the
-// write lock, READ COMMITTED sees what every replica's earlier batches wrote.
+// The metric state is read and written in the batch's transaction, under the write lock: READ
+// COMMITTED sees what every replica's earlier batches wrote. The cache spares the repeated reads
+// and writes of one series within the batch.
 Result<std::optional<SeriesState>> PgWriteTransaction::FindSeries(const SeriesKey& key) {
+  if (auto known = series_.Known(key)) return *known;
   static const std::string sql =
       Select(kSeriesColumns,
              "FROM metric_series WHERE metric = $1 AND project_id = $2 AND team_id = $3 AND "
              "environment = $4 AND ticket_type = $5");
   PgParams p;
   AddSeriesKey(p, key);
-  return FirstRow(conn_.Run("emm_find_series", sql, p), &ReadSeries);
+  auto found = FirstRow(conn_.Run("emm_find_series", sql, p), &ReadSeries);
+  if (found.ok() && found->has_value()) series_.Loaded(key, **found, 0);
+  return found;
 }
 
 Status PgWriteTransaction::PutSeries(const SeriesState& s) {
-  PgParams p;
-  AddSeries(p, s);
-  return Exec("emm_put_series",
-              "INSERT INTO metric_series (metric, project_id, team_id, environment, ticket_type, "
-              "kind, start_ms, updated_ms, count, sum, min, max, buckets) "
-              "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
-              "ON CONFLICT (metric, project_id, team_id, environment, ticket_type) DO UPDATE SET "
-              "kind = excluded.kind, start_ms = excluded.start_ms, "
-              "updated_ms = excluded.updated_ms, count = excluded.count, sum = excluded.sum, "
-              "min = excluded.min, max = excluded.max, buckets = excluded.buckets",
-              p);
+  if (!series_.active()) {
+    const SeriesState* one[] = {&s};
+    return UpsertSeries(one);
+  }
+  series_.Put(s);
+  return Status::Ok();
 }
 
 Status PgWriteTransaction::ClearSeries() {
-  return Exec("emm_clear_series", "DELETE FROM metric_series", PgParams());
+  if (!series_.active()) return Exec("emm_clear_series", "DELETE FROM metric_series", PgParams());
+  series_.Clear();
+  return Status::Ok();
+}
+
+Status PgWriteTransaction::FlushSeries() {
+  if (series_.cleared()) {
+    EMM_RETURN_IF_ERROR(Exec("emm_clear_series", "DELETE FROM metric_series", PgParams()));
+  }
+  std::vector<const SeriesState*> dirty;
+  EMM_RETURN_IF_ERROR(series_.ForEachDirty([&](SeriesCache::Entry& e) {
+    dirty.push_back(&e.state);
+    return Status::Ok();
+  }));
+  return UpsertSeries(dirty);
+}
+
+Status PgWriteTransaction::UpsertSeries(std::span<const SeriesState* const> states) {
+  // One statement per chunk, not per series: a batch's flush is a round trip or two. A statement
+  // is prepared per row count (at most kSeriesPerStatement of them per connection).
+  constexpr size_t kSeriesPerStatement = 32;
+  constexpr int kColumns = 13;
+  for (size_t at = 0; at < states.size(); at += kSeriesPerStatement) {
+    auto chunk = states.subspan(at, std::min(kSeriesPerStatement, states.size() - at));
+    std::string sql =
+        "INSERT INTO metric_series (metric, project_id, team_id, environment, ticket_type, kind, "
+        "start_ms, updated_ms, count, sum, min, max, buckets) VALUES ";
+    PgParams p;
+    for (size_t row = 0; row < chunk.size(); ++row) {
+      sql += row == 0 ? "(" : ", (";
+      for (int col = 1; col <= kColumns; ++col) {
+        sql += (col == 1 ? "$" : ", $") + std::to_string(row * kColumns + col);
+      }
+      sql += ")";
+      AddSeries(p, *chunk[row]);
+    }
+    sql +=
+        " ON CONFLICT (metric, project_id, team_id, environment, ticket_type) DO UPDATE SET "
+        "kind = excluded.kind, start_ms = excluded.start_ms, updated_ms = excluded.updated_ms, "
+        "count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, "
+        "buckets = excluded.buckets";
+    EMM_RETURN_IF_ERROR(Exec("emm_put_series_" + std::to_string(chunk.size()), sql, p));
+  }
+  return Status::Ok();
 }
 
 Status PgWriteTransaction::PutExportMark(const domain::ExportMark& m) {

@@ -7,17 +7,29 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "domain/transaction.h"
 #include "storage/postgres/pg_connection.h"
+#include "storage/series_cache.h"
 
 namespace emm::storage::postgres {
 
 class PgWriteTransaction final : public domain::Transaction {
  public:
   explicit PgWriteTransaction(PgConnection& conn) : conn_(conn) {}
+
+  // The metric series cached for one batch (storage/series_cache.h), which is this object's
+  // lifetime: read once per key under the write lock, written once at the end, never reused by
+  // a later batch (another replica may have written in between). Without BeginBatch (the reads
+  // by id) FindSeries and PutSeries go to the table.
+  void BeginBatch() { series_.Begin(); }
+  void BeginItem() { series_.BeginItem(); }
+  void RollbackItem() { series_.RollbackItem(); }
+  // Writes the batch's changed series; call before COMMIT.
+  Status FlushSeries();
 
   Result<std::optional<domain::Deployment>> FindDeployment(std::string_view id) override;
   Status InsertDeployment(const domain::Deployment& d) override;
@@ -65,7 +77,8 @@ class PgWriteTransaction final : public domain::Transaction {
       const std::function<Status(const domain::TicketEstimationChange&)>& fn) override;
 
  private:
-  // Runs a statement that returns no rows the caller needs.
+  // A statement that returns no rows the caller needs: in the batch's pipeline it is only
+  // queued, and its error (if any) comes with the next read or the item's end (PgConnection::Send).
   Status Exec(const std::string& name, std::string_view sql, const PgParams& params);
   // An INSERT ... ON CONFLICT DO NOTHING: kAlreadyExists when it inserted nothing. (A unique
   // violation raised as an error would abort the whole batch's transaction, not just the item.)
@@ -75,7 +88,11 @@ class PgWriteTransaction final : public domain::Transaction {
   // Makes sure the DORA group (team, project, environment) exists (SQLite's *_group_* triggers).
   Status AddGroup(std::string_view team, std::string_view project, std::string_view env);
 
+  // Upserts `states` (distinct keys) in statements of up to kSeriesPerStatement rows each.
+  Status UpsertSeries(std::span<const domain::SeriesState* const> states);
+
   PgConnection& conn_;
+  SeriesCache series_;
 };
 
 }  // namespace emm::storage::postgres

@@ -324,28 +324,16 @@ Result<int64_t> SqliteConnection::CountIncidentsOfProject(std::string_view proje
 }
 
 Result<std::optional<SeriesState>> SqliteConnection::FindSeries(const SeriesKey& key) {
-  if (caching_) {
-    if (auto it = cache_.find(key); it != cache_.end()) return std::optional(it->second.state);
-    if (cleared_) return std::optional<SeriesState>();
-  }
+  if (auto known = series_.Known(key)) return *known;
   int64_t row_id = 0;
   auto found = ReadSeriesRow(key, &row_id);
-  if (found.ok() && caching_ && found->has_value()) cache_.emplace(key, Cached{**found, row_id});
+  if (found.ok() && found->has_value()) series_.Loaded(key, **found, row_id);
   return found;
 }
 
 Status SqliteConnection::PutSeries(const SeriesState& st) {
-  if (!caching_) return UpsertSeriesRow(st);
-  auto it = cache_.find(st.key);
-  const bool was_dirty = dirty_.count(st.key) > 0;
-  if (it == cache_.end()) {
-    undo_.push_back(Undo{st.key, std::nullopt, was_dirty});
-    cache_.emplace(st.key, Cached{st, 0});
-  } else {
-    undo_.push_back(Undo{st.key, it->second, was_dirty});
-    it->second.state = st;
-  }
-  dirty_.insert(st.key);
+  if (!series_.active()) return UpsertSeriesRow(st);
+  series_.Put(st);
   return Status::Ok();
 }
 
@@ -366,67 +354,32 @@ Status SqliteConnection::PutExportMark(const domain::ExportMark& m) {
 }
 
 Status SqliteConnection::ClearSeries() {
-  if (!caching_) return Run("DELETE FROM metric_series", nullptr);
-  // Rare (rebuild-metrics): remember the whole cache so a rollback can restore it.
-  clear_undo_.push_back({cache_, dirty_, cleared_, undo_.size()});
-  cache_.clear();
-  dirty_.clear();
-  cleared_ = true;
+  if (!series_.active()) return Run("DELETE FROM metric_series", nullptr);
+  series_.Clear();
   return Status::Ok();
 }
 
 Status SqliteConnection::BeginBatch() {
-  caching_ = true;
+  series_.Begin();
   int64_t version = -1;
   EMM_RETURN_IF_ERROR(Query("PRAGMA data_version", nullptr, [&](sqlite3_stmt* st) {
     version = sqlite3_column_int64(st, 0);
     return Status::Ok();
   }));
-  if (version != data_version_) cache_.clear();
+  if (version != data_version_) series_.Drop();
   data_version_ = version;
   return Status::Ok();
 }
-void SqliteConnection::BeginItem() {
-  undo_.clear();
-  clear_undo_.clear();
-}
-void SqliteConnection::RollbackItem() {
-  for (size_t i = undo_.size(); i-- > 0;) {
-    // Replay clears in reverse order with the puts that came after them.
-    while (!clear_undo_.empty() && clear_undo_.back().undo_mark > i) RestoreClear();
-    Undo& u = undo_[i];
-    if (u.previous) {
-      cache_.insert_or_assign(u.key, std::move(*u.previous));
-    } else {
-      cache_.erase(u.key);
-    }
-    if (!u.was_dirty) dirty_.erase(u.key);
-  }
-  while (!clear_undo_.empty()) RestoreClear();
-  undo_.clear();
-}
 Status SqliteConnection::FlushSeries() {
-  if (cleared_) EMM_RETURN_IF_ERROR(Run("DELETE FROM metric_series", nullptr));
-  for (const SeriesKey& key : dirty_) {
-    Cached& c = cache_.at(key);
-    if (c.row_id != 0) {
-      EMM_RETURN_IF_ERROR(UpdateSeriesRow(c.row_id, c.state));
-    } else {
-      EMM_RETURN_IF_ERROR(UpsertSeriesRow(c.state));
-      c.row_id = sqlite3_last_insert_rowid(db_);
-    }
-  }
-  return Status::Ok();
+  if (series_.cleared()) EMM_RETURN_IF_ERROR(Run("DELETE FROM metric_series", nullptr));
+  return series_.ForEachDirty([&](SeriesCache::Entry& c) {
+    if (c.row_id != 0) return UpdateSeriesRow(c.row_id, c.state);
+    EMM_RETURN_IF_ERROR(UpsertSeriesRow(c.state));
+    c.row_id = sqlite3_last_insert_rowid(db_);
+    return Status::Ok();
+  });
 }
-void SqliteConnection::EndBatch(bool committed) {
-  if (!committed) cache_.clear();  // the database no longer matches: reload on demand
-  dirty_.clear();
-  cleared_ = false;
-  undo_.clear();
-  clear_undo_.clear();
-  // Bound memory: the cache is a convenience, the database is the truth.
-  if (cache_.size() > kMaxCachedSeries) cache_.clear();
-}
+void SqliteConnection::EndBatch(bool committed) { series_.EndBatch(committed); }
 
 Status SqliteConnection::ForEachDeployment(const std::function<Status(const Deployment&)>& fn) {
   static const std::string sql =
@@ -469,14 +422,6 @@ Status SqliteConnection::ForEachPullRequestReview(
                                         sqlite3_column_int(s, 2) != 0, sqlite3_column_int64(s, 3),
                                         ColText(s, 4)});
   });
-}
-
-void SqliteConnection::RestoreClear() {
-  ClearUndo& c = clear_undo_.back();
-  cache_ = std::move(c.cache);
-  dirty_ = std::move(c.dirty);
-  cleared_ = c.cleared;
-  clear_undo_.pop_back();
 }
 
 Result<std::optional<SeriesState>> SqliteConnection::ReadSeriesRow(const SeriesKey& key,

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "domain/transaction.h"
 #include "storage/read_snapshot.h"
+#include "storage/series_cache.h"
 #include "storage/sqlite/sqlite_event_store.h"
 #include "storage/sqlite/statements.h"
 
@@ -79,17 +80,16 @@ class SqliteConnection final : public domain::Transaction,
   Status PutExportMark(const domain::ExportMark& m) override;
   Status ClearSeries() override;
 
-  // --- the writer's series cache: see RunBatch ---
+  // --- the writer's series cache (storage/series_cache.h): see RunBatch ---
 
-  // Repeated samples of one series within a batch cost one row write at commit instead of a read
-  // and a write each. The cache holds the state as of the open transaction, and each series' row
-  // id so that the flush updates rows by id.
-  // Call inside the batch's transaction. Another process (rebuild-metrics, a second server on
-  // the same file, the sqlite3 shell) may have committed since the last batch: then the cache is
-  // stale and is dropped. PRAGMA data_version changes exactly on other connections' commits.
+  // The cache holds the state as of the open transaction, and each series' row id so that the
+  // flush updates rows by id. It is kept across batches, unless another process
+  // (rebuild-metrics, a second server on the same file, the sqlite3 shell) has committed since
+  // the last one: PRAGMA data_version changes exactly on other connections' commits.
+  // Call inside the batch's transaction.
   Status BeginBatch();
-  void BeginItem();
-  void RollbackItem();
+  void BeginItem() { series_.BeginItem(); }
+  void RollbackItem() { series_.RollbackItem(); }
   // Writes the batch's changed series; call before COMMIT.
   Status FlushSeries();
   // After COMMIT (committed = true) or ROLLBACK of the whole batch.
@@ -110,36 +110,6 @@ class SqliteConnection final : public domain::Transaction,
       const std::function<Status(const domain::PullRequestReview&)>& fn) override;
 
  private:
-  static constexpr size_t kMaxCachedSeries = 100000;
-
-  struct Cached {
-    domain::SeriesState state;
-    int64_t row_id;  // 0: not in the table yet
-  };
-  struct KeyHash {
-    size_t operator()(const domain::SeriesKey& k) const {
-      std::hash<std::string> h;
-      size_t x = h(k.metric);
-      for (const std::string* part : {&k.project_id, &k.team_id, &k.environment, &k.ticket_type}) {
-        x = x * 1099511628211u ^ h(*part);
-      }
-      return x;
-    }
-  };
-  using Cache = std::unordered_map<domain::SeriesKey, Cached, KeyHash>;
-  using KeySet = std::unordered_set<domain::SeriesKey, KeyHash>;
-  struct Undo {
-    domain::SeriesKey key;
-    std::optional<Cached> previous;
-    bool was_dirty;
-  };
-  struct ClearUndo {
-    Cache cache;
-    KeySet dirty;
-    bool cleared;
-    size_t undo_mark;  // undo_.size() when the clear happened
-  };
-
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
 
   template <typename T>
@@ -147,19 +117,13 @@ class SqliteConnection final : public domain::Transaction,
                                     T (*read)(sqlite3_stmt*));
   Result<int64_t> Count(const std::string& sql, std::string_view arg);
 
-  void RestoreClear();
   Result<std::optional<domain::SeriesState>> ReadSeriesRow(const domain::SeriesKey& key,
                                                            int64_t* row_id);
   Status UpdateSeriesRow(int64_t row_id, const domain::SeriesState& st);
   Status UpsertSeriesRow(const domain::SeriesState& st);
 
-  bool caching_ = false;
-  bool cleared_ = false;
   int64_t data_version_ = -1;
-  Cache cache_;
-  KeySet dirty_;
-  std::vector<Undo> undo_;
-  std::vector<ClearUndo> clear_undo_;
+  SeriesCache series_;
 
   // Groups are only ever added, so one this connection has added (or seen added) needs no
   // statement. Were that insert rolled back, the row's group_id would come out NULL and the

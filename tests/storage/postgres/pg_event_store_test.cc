@@ -103,6 +103,30 @@ TEST_F(PgEventStoreTest, TwoReplicasMarkingTheSameDeploymentDeployedCountItOnce)
   EXPECT_EQ(counts["lead_time_for_changes"], uint64_t{kDeployments});
 }
 
+// The metric series are cached for one batch only: two replicas taking turns on one series each
+// build on the other's last batch. A cache kept across batches would write its own stale count
+// over the other replica's (here 2 + 2 = 4 on each side instead of 8 in all).
+TEST_F(PgEventStoreTest, ReplicasTakingTurnsOnOneSeriesEachBuildOnTheOthersBatches) {
+  auto a = OpenStore(url_);
+  auto b = OpenStore(url_);
+  ASSERT_TRUE(a && b);
+  const domain::SeriesKey key{"incident_count", "p", "", "production"};
+  auto bump = [&](Transaction& tx) -> Status {
+    auto found = tx.FindSeries(key);
+    if (!found.ok()) return found.status();
+    domain::SeriesState st =
+        found->has_value() ? **found : domain::SeriesState::Empty(domain::kIncidentCount, key, 1);
+    st.Fold(1, 2);
+    return tx.PutSeries(st);
+  };
+  // Two items per batch: the second reads what the first put, from the cache.
+  std::vector<EventStore::Work> batch{bump, bump};
+  for (EventStore* store : {a.get(), b.get(), a.get(), b.get()}) {
+    for (const Status& s : store->RunBatch(batch)) ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  EXPECT_EQ(Counts(*a)["incident_count"], 8u);
+}
+
 // A statement error aborts a PostgreSQL transaction until it is rolled back to a savepoint: the
 // failing item's own writes go, the items before and after it commit.
 TEST_F(PgEventStoreTest, AnItemWhoseStatementFailsIsRolledBackAlone) {
@@ -132,6 +156,59 @@ TEST_F(PgEventStoreTest, AnItemWhoseStatementFailsIsRolledBackAlone) {
   auto lost = store->GetDeployment("lost");
   ASSERT_TRUE(lost.ok());
   EXPECT_FALSE(lost->has_value());
+}
+
+// The writes whose results no command reads are only queued (pipeline mode) until the next read
+// or the end of their item: one that fails there still fails its own item alone, with the
+// item's series changes, and neither the item before nor the one after.
+TEST_F(PgEventStoreTest, AQueuedWriteThatFailsFailsItsOwnItemAlone) {
+  auto store = OpenStore(url_);
+  ASSERT_NE(store, nullptr);
+  const domain::SeriesKey key{"incident_count", "p", "", "production"};
+  auto bump = [&](Transaction& tx) -> Status {
+    auto found = tx.FindSeries(key);
+    if (!found.ok()) return found.status();
+    domain::SeriesState st =
+        found->has_value() ? **found : domain::SeriesState::Empty(domain::kIncidentCount, key, 1);
+    st.Fold(1, 2);
+    return tx.PutSeries(st);
+  };
+  std::vector<EventStore::Work> batch{
+      [&](Transaction& tx) {
+        EMM_RETURN_IF_ERROR(bump(tx));
+        return tx.PutDeploymentAlias("a1", "d1", kT0);  // queued; d1 exists
+      },
+      [&](Transaction& tx) {
+        EMM_RETURN_IF_ERROR(bump(tx));
+        return tx.PutDeploymentAlias("a2", "no-such-deployment", kT0);  // a foreign key violation
+      },
+      [&](Transaction& tx) {
+        EMM_RETURN_IF_ERROR(bump(tx));
+        return tx.PutDeploymentAlias("a3", "d1", kT0);
+      },
+  };
+  ASSERT_TRUE(RunAlone(*store, [](Transaction& tx) {
+                return tx.InsertDeployment(MakeDeployment("d1", "p1", kT0));
+              }).ok());
+  std::vector<Status> results = store->RunBatch(batch);
+  ASSERT_EQ(results.size(), 3u);
+  EXPECT_TRUE(results[0].ok()) << results[0].ToString();
+  EXPECT_FALSE(results[1].ok());
+  EXPECT_NE(results[1].code(), StatusCode::kUnavailable) << results[1].ToString();
+  EXPECT_TRUE(results[2].ok()) << results[2].ToString();
+  EXPECT_EQ(Counts(*store)["incident_count"], 2u);
+  std::map<std::string, std::optional<std::string>> aliases;
+  ASSERT_TRUE(RunAlone(*store, [&](Transaction& tx) {
+                for (const char* a : {"a1", "a2", "a3"}) {
+                  auto found = tx.FindDeploymentByAlias(a);
+                  if (!found.ok()) return found.status();
+                  aliases[a] = *found;
+                }
+                return Status::Ok();
+              }).ok());
+  EXPECT_EQ(aliases["a1"], "d1");
+  EXPECT_EQ(aliases["a2"], std::nullopt);
+  EXPECT_EQ(aliases["a3"], "d1");
 }
 
 // A server of the test's own, restarted while a writer runs: each batch is acknowledged or
