@@ -1,5 +1,6 @@
 #include "storage/postgres/pg_event_store.h"
 
+#include <algorithm>
 #include <exception>
 
 #include "storage/postgres/pg_dora_queries.h"
@@ -38,13 +39,23 @@ auto PgEventStore::OnConnection(Read&& read) -> decltype(read(std::declval<PgCon
 std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
   std::vector<Status> results(work.size());
   if (work.empty()) return results;  // no connection, no lock for nothing
+  auto lease = pool_.Acquire();
+  if (!lease.ok()) {
+    for (auto& r : results) r = lease.status();
+    return results;
+  }
+  for (size_t at = 0; at < work.size(); at += kMaxItemsPerTransaction) {
+    const size_t n = std::min(kMaxItemsPerTransaction, work.size() - at);
+    RunTransaction(**lease, work.subspan(at, n), std::span(results).subspan(at, n));
+  }
+  return results;
+}
+
+void PgEventStore::RunTransaction(PgConnection& conn, std::span<const Work> work,
+                                  std::span<Status> results) {
   auto fail_all = [&](const Status& s) {
     for (auto& r : results) r = s;
-    return results;
   };
-  auto lease = pool_.Acquire();
-  if (!lease.ok()) return fail_all(lease.status());
-  PgConnection& conn = **lease;
   // READ COMMITTED under the lock: each batch sees every batch committed before it, by any
   // replica, and the next waits for this one's COMMIT. BEGIN, the lock and the first item's
   // savepoint go in one round trip (a simple query may hold several statements).
@@ -119,7 +130,6 @@ std::vector<Status> PgEventStore::RunBatch(std::span<const Work> work) {
       if (r.ok()) r = unknown;
     }
   }
-  return results;
 }
 
 Result<std::optional<domain::Deployment>> PgEventStore::GetDeployment(std::string_view id) {

@@ -60,6 +60,16 @@ class PgEventStore final : public EventStore {
                                                          int64_t limit) override;
 
  private:
+  // A batch runs as transactions of at most this many items. Each item's savepoint that writes
+  // gets a subtransaction id, and PostgreSQL caches 64 of them per transaction
+  // (PGPROC_MAX_CACHED_SUBXACTS): past that the transaction's subxid cache overflows and every
+  // other session's snapshot checks go through pg_subtrans (a known cliff: reads slow down for as
+  // long as the big transaction stays open). WriteQueue batches reach 1024 items.
+  static constexpr size_t kMaxItemsPerTransaction = 60;
+
+  // One transaction of a batch: BEGIN, the write lock, the items, COMMIT. Fills `results`.
+  void RunTransaction(PgConnection& conn, std::span<const Work> work, std::span<Status> results);
+
   explicit PgEventStore(const PgStoreOptions& options);
   // Runs `read` on a leased connection.
   template <typename Read>

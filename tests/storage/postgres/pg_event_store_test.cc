@@ -264,5 +264,42 @@ TEST(PgEventStoreRestartTest, ARestartDuringWritesIsUnavailableThenRecovered) {
   }
 }
 
+
+// A batch larger than PostgreSQL's 64 cached subtransactions runs as several transactions, so no
+// transaction overflows its subxid cache (pg_event_store.h). Seen in the rows' xmin: each item's
+// savepoint gets the next transaction id, and each new transaction takes one more that no row
+// carries, so the ids of a batch's rows have one gap per extra transaction. An item that fails in
+// a later transaction fails alone there too.
+TEST_F(PgEventStoreTest, ALargeBatchRunsAsTransactionsOfAtMost60Items) {
+  auto store = OpenStore(url_);
+  ASSERT_NE(store, nullptr);
+  constexpr int kItems = 200;
+  std::vector<EventStore::Work> batch;
+  for (int i = 0; i < kItems; ++i) {
+    batch.push_back([i](Transaction& tx) -> Status {
+      EMM_RETURN_IF_ERROR(tx.InsertDeployment(MakeDeployment("d" + std::to_string(i), "p1", kT0)));
+      if (i == 130) return Status::InvalidArgument("x", "this item fails");
+      return Status::Ok();
+    });
+  }
+  std::vector<Status> results = store->RunBatch(batch);
+  ASSERT_EQ(results.size(), size_t{kItems});
+  for (int i = 0; i < kItems; ++i) {
+    EXPECT_EQ(results[i].ok(), i != 130) << i << ": " << results[i].ToString();
+  }
+  auto conn = PgConnection::Open(url_);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  auto r = (*conn)->Run("xids",
+                        "SELECT count(*), max(xmin::text::bigint) - min(xmin::text::bigint) + 1 "
+                        "FROM deployments",
+                        PgParams());
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const int64_t rows = *r->Int64(0, 0), span = *r->Int64(0, 1);
+  EXPECT_EQ(rows, kItems - 1);
+  // 200 items: 4 transactions of at most 60, so at least 3 ids no row carries (the failed item's
+  // savepoint adds one more).
+  EXPECT_GE(span - rows, 3) << "rows " << rows << ", xid span " << span;
+}
+
 }  // namespace
 }  // namespace emm::storage::postgres
