@@ -24,7 +24,8 @@ namespace emm::storage::postgres {
 // their filters are different prepared statements.
 class PgStatement {
  public:
-  explicit PgStatement(std::string prefix) : prefix_(std::move(prefix)) {}
+  explicit PgStatement(std::string prefix, PgFormat format = PgFormat::kText)
+      : prefix_(std::move(prefix)), format_(format) {}
   // "$n" for the value, added as the next parameter.
   std::string Param(int64_t v);
   std::string Param(std::string_view v);
@@ -37,6 +38,7 @@ class PgStatement {
 
  private:
   std::string prefix_;
+  PgFormat format_;
   std::string sql_;
   PgParams params_;
 };
