@@ -112,37 +112,9 @@ std::string PgResult::ColumnName(int col) const {
   return name ? name : "column " + std::to_string(col);
 }
 
-namespace {
-
-// The built-in types' OIDs (pg_type.dat; fixed across versions) whose binary form is read here.
-constexpr Oid kBoolOid = 16, kInt8Oid = 20, kInt2Oid = 21, kInt4Oid = 23, kFloat8Oid = 701;
-
-uint64_t BigEndian(std::string_view t) {
-  uint64_t u = 0;
-  for (unsigned char ch : t) u = (u << 8) | ch;
-  return u;
-}
-
-// A binary bool/int2/int4/int8, big-endian as PostgreSQL sends it; nullopt for another type.
-std::optional<int64_t> BinaryInt(Oid type, std::string_view t) {
-  const uint64_t u = BigEndian(t);
-  if (type == kInt8Oid && t.size() == 8) return static_cast<int64_t>(u);
-  if (type == kInt4Oid && t.size() == 4) return static_cast<int32_t>(u);
-  if (type == kInt2Oid && t.size() == 2) return static_cast<int16_t>(u);
-  if (type == kBoolOid && t.size() == 1) return static_cast<int64_t>(u);
-  return std::nullopt;
-}
-
-}  // namespace
-
 Result<int64_t> PgResult::Int64(int row, int col) const {
   if (IsNull(row, col)) return Status::Internal(ColumnName(col) + " is NULL, not an integer");
   std::string_view t = Text(row, col);
-  if (PQfformat(result_, col) == 1) {
-    if (auto v = BinaryInt(PQftype(result_, col), t)) return *v;
-    return Status::Internal(ColumnName(col) + " is not an integer (binary, type " +
-                            std::to_string(PQftype(result_, col)) + ")");
-  }
   int64_t v = 0;
   auto r = std::from_chars(t.data(), t.data() + t.size(), v);
   if (r.ec != std::errc() || r.ptr != t.data() + t.size()) {
@@ -161,16 +133,6 @@ Result<std::optional<int64_t>> PgResult::OptionalInt64(int row, int col) const {
 Result<double> PgResult::Double(int row, int col) const {
   if (IsNull(row, col)) return Status::Internal(ColumnName(col) + " is NULL, not a number");
   std::string_view t = Text(row, col);
-  if (PQfformat(result_, col) == 1) {
-    // float8: the IEEE 754 bits in network order.
-    if (PQftype(result_, col) != kFloat8Oid || t.size() != 8) {
-      return Status::Internal(ColumnName(col) + " is not a float8 (binary)");
-    }
-    const uint64_t u = BigEndian(t);
-    double v;
-    std::memcpy(&v, &u, sizeof v);
-    return v;
-  }
   // PostgreSQL's spellings of the values from_chars does not take.
   if (t == "NaN") return std::numeric_limits<double>::quiet_NaN();
   if (t == "Infinity") return std::numeric_limits<double>::infinity();
@@ -253,9 +215,9 @@ Status PgConnection::Exec(std::string_view sql) {
 }
 
 Result<PgResult> PgConnection::Run(const std::string& name, std::string_view sql,
-                                   const PgParams& params, PgFormat format) {
+                                   const PgParams& params) {
   if (pipeline_) {
-    EMM_RETURN_IF_ERROR(SendPrepared(name, sql, params, format));
+    EMM_RETURN_IF_ERROR(SendPrepared(name, sql, params));
     return Collect();
   }
   if (!prepared_.contains(name)) {
@@ -269,7 +231,7 @@ Result<PgResult> PgConnection::Run(const std::string& name, std::string_view sql
   }
   std::vector<const char*> values = params.Pointers();
   return Check(PQexecPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr,
-                              static_cast<int>(format)),
+                              /*resultFormat=text*/ 0),
                "running " + name);
 }
 
@@ -292,7 +254,7 @@ Status PgConnection::ExitPipeline() {
 }
 
 Status PgConnection::SendPrepared(const std::string& name, std::string_view sql,
-                                  const PgParams& params, PgFormat format) {
+                                  const PgParams& params) {
   if (!prepared_.contains(name)) {
     if (PQsendPrepare(conn_, name.c_str(), std::string(sql).c_str(), params.size(), nullptr) != 1) {
       return FromPq(conn_, nullptr, "preparing " + name);
@@ -305,7 +267,7 @@ Status PgConnection::SendPrepared(const std::string& name, std::string_view sql,
   std::vector<const char*> values = params.Pointers();
   // libpq copies the values into its output buffer: `params` need not outlive the call.
   if (PQsendQueryPrepared(conn_, name.c_str(), params.size(), values.data(), nullptr, nullptr,
-                          static_cast<int>(format)) != 1) {
+                          /*resultFormat=text*/ 0) != 1) {
     return FromPq(conn_, nullptr, "running " + name);
   }
   pending_.push_back({"running " + name, ""});

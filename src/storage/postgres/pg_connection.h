@@ -45,11 +45,6 @@ class PgParams {
   std::vector<std::optional<std::string>> values_;
 };
 
-// How a statement's result columns come back. Binary: integers and floats as their bytes in
-// network order (no text to parse: the DORA fact reads fetch ~100k rows of 7 numbers); text
-// columns are the same bytes either way. The getters below read both.
-enum class PgFormat { kText = 0, kBinary = 1 };
-
 // A successful result (rows or none); owns its PGresult. Getters take (row, column) and name the
 // column in their errors.
 class PgResult {
@@ -92,8 +87,7 @@ class PgConnection {
   Status Exec(std::string_view sql);
   // The statement `name` is prepared on this connection the first time it is run and reused
   // after; the same name must always come with the same SQL.
-  Result<PgResult> Run(const std::string& name, std::string_view sql, const PgParams& params,
-                       PgFormat format = PgFormat::kText);
+  Result<PgResult> Run(const std::string& name, std::string_view sql, const PgParams& params);
 
   // Pipeline mode (libpq's, PostgreSQL 14+): Send() queues a statement whose result nobody needs
   // before the next read, and the next Run() or Sync() sends everything queued in one round trip.
@@ -126,8 +120,7 @@ class PgConnection {
   // Takes `result`: a success becomes a PgResult, a failure a Status (and is freed).
   Result<PgResult> Check(pg_result* result, std::string_view what);
   // Queues the prepare (first time) and the execution of `name` in the pipeline.
-  Status SendPrepared(const std::string& name, std::string_view sql, const PgParams& params,
-                      PgFormat format = PgFormat::kText);
+  Status SendPrepared(const std::string& name, std::string_view sql, const PgParams& params);
   // Sends a sync and reads every queued statement's result; the last one's is returned (a COMMIT
   // that rolled back is an error), or the first error.
   Result<PgResult> Collect();

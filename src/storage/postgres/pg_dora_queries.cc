@@ -37,7 +37,7 @@ Result<PgResult> PgStatement::Run(PgConnection& c) const {
   // prepared once per connection.
   char name[64];
   std::snprintf(name, sizeof name, "%s_%zx", prefix_.c_str(), std::hash<std::string>{}(sql_));
-  return c.Run(name, sql_, params_, format_);
+  return c.Run(name, sql_, params_);
 }
 
 namespace {
@@ -45,9 +45,8 @@ namespace {
 // q's range as $1 and $2, then its project/team/environment filters on the table aliased `a`.
 // Absent filters are left out of the text rather than passed as NULL: the planner then sees
 // only the conditions that apply (at most 8 texts per read).
-PgStatement Ranged(std::string prefix, const DoraQuery& q, std::string_view head,
-                   PgFormat format = PgFormat::kText) {
-  PgStatement st(std::move(prefix), format);
+PgStatement Ranged(std::string prefix, const DoraQuery& q, std::string_view head) {
+  PgStatement st(std::move(prefix));
   st += head;
   st.Param(q.from);
   st.Param(q.to);
@@ -213,10 +212,8 @@ Result<domain::DoraFacts> LoadDoraFacts(PgConnection& c, const DoraQuery& q) {
   // Each range in one statement over the wanted groups: an index-only scan of the group index
   // (PostgreSQL's carries the facts' columns, pg_migrations.cc step 5) descending once per group,
   // all of them when nothing is filtered. Unordered: the figures do not depend on the order.
-  // Binary results: the rows are nearly all integers, and parsing them as text cost more than
-  // the scan (docs/performance.md).
   auto ranged = [&](const char* prefix, const std::string& select, const char* time_column) {
-    PgStatement st = Ranged(prefix, q, select, PgFormat::kBinary);
+    PgStatement st = Ranged(prefix, q, select);
     st += std::string(" WHERE group_id = ANY(") + st.Param(std::string_view(wanted)) +
           "::bigint[]) AND " + time_column + " >= $1 AND " + time_column + " < $2";
     return st;

@@ -24,8 +24,7 @@ namespace emm::storage::postgres {
 // their filters are different prepared statements.
 class PgStatement {
  public:
-  explicit PgStatement(std::string prefix, PgFormat format = PgFormat::kText)
-      : prefix_(std::move(prefix)), format_(format) {}
+  explicit PgStatement(std::string prefix) : prefix_(std::move(prefix)) {}
   // "$n" for the value, added as the next parameter.
   std::string Param(int64_t v);
   std::string Param(std::string_view v);
@@ -38,7 +37,6 @@ class PgStatement {
 
  private:
   std::string prefix_;
-  PgFormat format_;
   std::string sql_;
   PgParams params_;
 };

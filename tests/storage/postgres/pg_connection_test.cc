@@ -126,35 +126,6 @@ TEST_F(PgConnectionTest, ParametersRoundTrip) {
   EXPECT_NE(words.status().message().find("text"), std::string::npos) << words.status().message();
 }
 
-// Binary results read back the same values as text ones: every integer width (the extremes,
-// negatives), float8, text, NULL; a text read as an integer is still an error, not bytes decoded.
-TEST_F(PgConnectionTest, BinaryResultsReadTheSameValues) {
-  auto conn = Connect();
-  ASSERT_NE(conn, nullptr);
-  const int64_t lo = std::numeric_limits<int64_t>::min();
-  const int64_t hi = std::numeric_limits<int64_t>::max();
-  auto r = conn->Run("binary_round_trip",
-                     "SELECT $1::bigint, $2::bigint, (-2)::bigint, (-32768)::int2, "
-                     "(-2147483648)::int4, 300::int4, $3::float8, 'NaN'::float8, 'é x'::text, "
-                     "NULL::bigint, true, 'abcd'::text",
-                     PgParams().Add(lo).Add(hi).Add(-0.1), PgFormat::kBinary);
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->Int64(0, 0).value(), lo);
-  EXPECT_EQ(r->Int64(0, 1).value(), hi);
-  EXPECT_EQ(r->Int64(0, 2).value(), -2);
-  EXPECT_EQ(r->Int64(0, 3).value(), -32768);
-  EXPECT_EQ(r->Int64(0, 4).value(), -2147483648LL);
-  EXPECT_EQ(r->Int64(0, 5).value(), 300);
-  EXPECT_EQ(r->Double(0, 6).value(), -0.1);
-  EXPECT_TRUE(std::isnan(r->Double(0, 7).value()));
-  EXPECT_EQ(r->Text(0, 8), "é x");
-  EXPECT_EQ(r->OptionalInt64(0, 9).value(), std::nullopt);
-  EXPECT_FALSE(r->Int64(0, 9).ok());
-  EXPECT_EQ(r->Int64(0, 10).value(), 1);
-  // Four bytes of text would decode as an int4: the column's type, not its length, decides.
-  EXPECT_FALSE(r->Int64(0, 11).ok());
-}
-
 // Filter values go as one text[]: each must come back as sent, whatever characters the array
 // literal syntax gives a meaning to.
 TEST_F(PgConnectionTest, TextArraysRoundTripEveryValue) {
