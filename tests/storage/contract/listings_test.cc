@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,9 @@ TEST_P(ListDeploymentsTest, AProjectSpreadOverTeamsAndEnvironmentsIsOneOrderedLi
     }
     EXPECT_EQ(walked, all) << "limit " << limit;
   }
+  DeploymentQuery far = q;  // the API's largest offset: nothing, not an overflow
+  far.offset = INT64_MAX;
+  EXPECT_TRUE(List(far).empty());
   q.environment = "staging";
   EXPECT_EQ(List(q), (std::vector<std::string>{"x-3a", "x-3b"}));
   q.environment = "production";
