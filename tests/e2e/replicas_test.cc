@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
@@ -83,6 +84,22 @@ class ReplicasTest : public ::testing::Test {
   TempDir dir_;
 };
 
+// The harness itself (e2e/backend.h): a server gets its directory's database, not SQLite's file,
+// and a server started again in the same directory finds what the first wrote.
+TEST_F(ReplicasTest, AServerRestartedInItsDirectoryGetsTheSameDatabase) {
+  {
+    auto server = StartReplica();
+    ASSERT_NE(server, nullptr);
+    HttpClient c(server->port());
+    ASSERT_EQ(c.Post("/api/v1/deployments", NewDeployment("kept")).status, 201);
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir_.File("em.db")));
+  auto again = StartReplica();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(HttpClient(again->port()).Get("/api/v1/deployments/kept").status, 200);
+  EXPECT_EQ(StoredIds(dir_.File("em.db"), "deployments"), std::set<std::string>{"kept"});
+}
+
 // Every replica is sent each deployment's `deployed` call at the same moment (a barrier per
 // deployment), twice: each deployment is counted once, everywhere.
 TEST_F(ReplicasTest, TheSameDeployedCallOnEveryReplicaAtOnceIsCountedOnce) {
@@ -137,8 +154,7 @@ TEST_F(ReplicasTest, TheSameDeployedCallOnEveryReplicaAtOnceIsCountedOnce) {
     auto metrics = c.Get("/metrics");
     ASSERT_EQ(metrics.status, 200);
     EXPECT_EQ(Sample(metrics.body, "deployment_frequency_total{project_id=\"rep\""),
-              std::to_string(kDeployments))
-        << metrics.body;
+              std::to_string(kDeployments));
     json::value dora =
         GetJson(replicas[r]->port(),
                 "/api/v1/metrics/dora?from=2024-05-01T00:00:00Z&to=2024-05-02T00:00:00Z");
