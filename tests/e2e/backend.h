@@ -1,6 +1,6 @@
-// Which store the end-to-end servers use: SQLite's file (the default) or, when the test binary runs
-// with EMM_E2E_BACKEND=postgres (ctest's e2e_test.postgres), a database of each test directory's
-// own on the binary's shared throwaway PostgreSQL server (tests/testing/pg_server.h).
+// Which store the end-to-end servers use: SQLite's file (the default) or, when the test binary
+// runs with EMM_E2E_BACKEND=postgres (ctest's e2e_test.postgres.1 and .2), a database of each test
+// directory's own on the binary's shared throwaway PostgreSQL server (tests/testing/pg_server.h).
 #pragma once
 
 #include <gtest/gtest.h>

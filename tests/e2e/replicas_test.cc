@@ -2,7 +2,7 @@
 // deployment marked deployed through every replica at once is counted once, replicas starting
 // together on an empty database migrate it once, exactly one replica pushes OTLP and another takes
 // over when it dies, and a database outage answers 503 + Retry-After and is recovered from. Run
-// by e2e_test.postgres only (EMM_E2E_BACKEND=postgres, e2e/backend.h).
+// by e2e_test.postgres.1 only (EMM_E2E_BACKEND=postgres, e2e/backend.h).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -69,7 +69,7 @@ std::string InstanceId(const json::value& record) {
 class ReplicasTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!OnPostgres()) GTEST_SKIP() << "replicas share a PostgreSQL database: e2e_test.postgres";
+    if (!OnPostgres()) GTEST_SKIP() << "replicas share a PostgreSQL database: e2e_test.postgres.1";
     dir_.Write("teams.json", kTeams);
   }
 
