@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <barrier>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -237,6 +238,7 @@ TEST_F(ReplicasTest, ExactlyOneReplicaExportsAndAnotherTakesOverWhenItDies) {
   ASSERT_EQ(before.size(), 1u) << "more than one replica pushed";
 
   replicas[leader]->Kill9();
+  const auto killed = std::chrono::steady_clock::now();
   const int other = 1 - leader;
   HttpClient survivor(replicas[other]->port());
   // Written after the leader died: the new leader's pushes carry it.
@@ -253,6 +255,12 @@ TEST_F(ReplicasTest, ExactlyOneReplicaExportsAndAnotherTakesOverWhenItDies) {
   }
   ASSERT_FALSE(new_id.empty()) << "no replica took over; survivor's log:\n"
                                << replicas[other]->Log();
+  // Said, not asserted (no timed assertion): the first push of the new leader seen this long
+  // after the kill, the sink's polling included.
+  std::printf("the other replica took over and pushed %lld ms after the kill -9\n",
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now() - killed)
+                                         .count()));
   EXPECT_TRUE(replicas[other]->WaitForLog("export leadership taken", 5s));
   EXPECT_EQ(Sample(survivor.Get("/metrics").body, "em_metrics_export_leader"), "1");
 
