@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "e2e/backend.h"
 #include "e2e/http_client.h"
 #include "e2e/metric_state.h"
 #include "e2e/server_process.h"
@@ -99,6 +100,7 @@ int Missing(const std::vector<std::string>& acked, const std::set<std::string>& 
 
 // The reported case: a burst of durable writes, then one DORA read right after it ends.
 TEST(DurabilityTest, ABurstThenAReadLeavesAnIntactFile) {
+  SkipOnPostgres("the SQLite file's integrity beside a checkpointing server");
   TempDir dir;
   auto server = ServerProcess::Start(dir.path(), kTinyLog);
   ASSERT_NE(server, nullptr);
@@ -128,6 +130,7 @@ TEST(DurabilityTest, ABurstThenAReadLeavesAnIntactFile) {
 // acknowledged is there after each restart, and the file is intact. EMM_KILL9_ROUNDS sets the
 // number of rounds (bench/kill9_soak.sh runs many).
 TEST(DurabilityTest, Kill9DuringBurstsLosesNoAcknowledgedWrite) {
+  SkipOnPostgres("kill -9 against SQLite's file and log, checked with PRAGMA integrity_check");
   TempDir dir;
   const char* env_rounds = std::getenv("EMM_KILL9_ROUNDS");
   const int rounds = env_rounds ? std::atoi(env_rounds) : 3;
@@ -158,6 +161,7 @@ TEST(DurabilityTest, Kill9DuringBurstsLosesNoAcknowledgedWrite) {
 // An outside reader holding a snapshot (the sqlite3 CLI) and online backups never stop the
 // server's writes nor harm the file; the backups are whole databases.
 TEST(DurabilityTest, OutsideReadersAndBackupsBesideWrites) {
+  SkipOnPostgres("the sqlite3 shell and `backup` on SQLite's file");
   TempDir dir;
   auto server = ServerProcess::Start(dir.path(), kTinyLog);
   ASSERT_NE(server, nullptr);
@@ -210,6 +214,7 @@ void ZeroPage(const std::string& path, int64_t page) {
 // A damaged page is reported: 503 naming the file and the check command (never a bare 500),
 // one error in the log, `em-metrics check` exits 1 naming the page; a backup restores service.
 TEST(DurabilityTest, ADamagedFileAnswers503AndTheCheckFindsIt) {
+  SkipOnPostgres("a damaged SQLite page and `check`");
   TempDir dir;
   const std::string db = dir.File("em.db");
   {
@@ -283,6 +288,7 @@ TEST(DurabilityTest, ADamagedFileAnswers503AndTheCheckFindsIt) {
 // message, nothing acknowledged is lost, the file stays intact, and writes succeed again by
 // themselves once space is freed. Needs root (mount); skipped elsewhere.
 TEST(DurabilityTest, AFullDiskAnswers507AndRecoversWhenSpaceReturns) {
+  SkipOnPostgres("SQLite's file on a full disk");
   TempDir dir;
   const std::string mnt = dir.File("small");
   std::filesystem::create_directory(mnt);

@@ -97,7 +97,7 @@ TEST_F(GitLabWebhookTest, AMergeRequestIsOpenedOnceApprovedAndMerged) {
   EXPECT_EQ(pr.at("nb_reviews").as_int64(), 2);
   EXPECT_FALSE(pr.at("first_approved_at").is_null());
   EXPECT_EQ(QueryInt(dir_.File("em.db"),
-                     "SELECT count(*) FROM pull_request_reviews WHERE approved AND reviewer IN "
+                     "SELECT count(*) FROM pull_request_reviews WHERE approved = 1 AND reviewer IN "
                      "('user1', 'user2')"),
             2);
   EXPECT_EQ(Series("pull_request_time_to_approve").count, 1);

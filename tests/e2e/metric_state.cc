@@ -2,11 +2,62 @@
 
 #include <sqlite3.h>
 
+#include <functional>
+
+#include "e2e/backend.h"
+#include "storage/postgres/pg_connection.h"
+
 namespace emm::e2e {
+namespace {
+
+using storage::postgres::PgConnection;
+using storage::postgres::PgParams;
+using storage::postgres::PgResult;
+
+// A column's value, or `fallback` when it is not a number (a failure then, shown by the caller's
+// expectation on the totals).
+template <typename T>
+T Or(const Result<T>& r, T fallback) {
+  return r.ok() ? *r : fallback;
+}
+
+// On PostgreSQL (backend.h), `sql` run on the database standing in for `db_path`, each row handed
+// to `row`; false when there is no such database (read the file instead). A failure is reported
+// as a test failure.
+bool ReadPostgres(const std::string& db_path, const std::string& sql, const PgParams& params,
+                  const std::function<void(const PgResult&, int)>& row) {
+  std::string url = DatabaseUrlForFile(db_path);
+  if (url.empty()) return false;
+  auto conn = PgConnection::Open(url);
+  if (!conn.ok()) {
+    ADD_FAILURE() << conn.status().ToString();
+    return true;
+  }
+  auto r = (*conn)->Run("q", sql, params);
+  if (!r.ok()) {
+    ADD_FAILURE() << sql << ": " << r.status().ToString();
+    return true;
+  }
+  for (int i = 0; i < r->rows(); ++i) row(*r, i);
+  return true;
+}
+
+}  // namespace
 
 SeriesTotals ReadSeries(const std::string& db_path, const std::string& metric,
                         const std::string& project_id) {
   SeriesTotals t;
+  if (ReadPostgres(db_path,
+                   "SELECT count, sum, team_id FROM metric_series WHERE metric = $1 AND "
+                   "project_id = $2",
+                   PgParams().Add(metric).Add(project_id), [&](const PgResult& r, int i) {
+                     t.count += Or<int64_t>(r.Int64(i, 0), 0);
+                     t.sum += Or<double>(r.Double(i, 1), 0);
+                     t.team_id = std::string(r.Text(i, 2));
+                     ++t.series;
+                   })) {
+    return t;
+  }
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     sqlite3_close(db);
@@ -66,6 +117,10 @@ std::string IntegrityCheck(const std::string& db_path) {
 
 std::set<std::string> StoredIds(const std::string& db_path, const std::string& table) {
   std::set<std::string> ids;
+  if (ReadPostgres(db_path, "SELECT id FROM " + table, PgParams(),
+                   [&](const PgResult& r, int i) { ids.insert(std::string(r.Text(i, 0))); })) {
+    return ids;
+  }
   sqlite3* db = OpenReader(db_path);
   if (!db) return ids;
   sqlite3_stmt* st = nullptr;
@@ -80,6 +135,11 @@ std::set<std::string> StoredIds(const std::string& db_path, const std::string& t
 
 int64_t QueryInt(const std::string& db_path, const std::string& sql) {
   int64_t v = -1;
+  if (ReadPostgres(db_path, sql, PgParams(), [&](const PgResult& r, int i) {
+        if (i == 0) v = Or<int64_t>(r.Int64(0, 0), -1);
+      })) {
+    return v;
+  }
   sqlite3* db = OpenReader(db_path);
   if (!db) return v;
   sqlite3_stmt* st = nullptr;

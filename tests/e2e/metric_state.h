@@ -1,5 +1,7 @@
 // Reads the durable metric state straight from the SQLite file the server writes, so end-to-end
-// tests can check what a request counted.
+// tests can check what a request counted. On PostgreSQL (e2e/backend.h), ReadSeries, StoredIds
+// and QueryInt given <dir>/em.db read `dir`'s database instead (QueryInt's SQL must then suit
+// both); IntegrityCheck and ExecSql are the file's only.
 #pragma once
 
 #include <cstdint>

@@ -11,6 +11,7 @@
 #include <string>
 #include <thread>
 
+#include "e2e/backend.h"
 #include "e2e/http_client.h"
 #include "e2e/otlp_sink.h"
 #include "e2e/peer_process.h"
@@ -404,6 +405,7 @@ TEST_F(OtlpExportTest, LargeStatesAreSplitIntoSeveralRequests) {
 }
 
 TEST_F(OtlpExportTest, StatelessModeAnswersOnlyOnceTheCollectorHasThePoints) {
+  SkipOnPostgres("SQLITE_DB=none, SQLite's stateless forwarding");
   auto server = StartServer({{"SQLITE_DB", "none"}, {"OTEL_EXPORTER_OTLP_TIMEOUT", "500"}});
   ASSERT_NE(server, nullptr);
   EXPECT_FALSE(std::ifstream(dir_.File("em.db")).good());
@@ -460,6 +462,7 @@ TEST_F(OtlpExportTest, StatelessModeAnswersOnlyOnceTheCollectorHasThePoints) {
 }
 
 TEST_F(OtlpExportTest, StatelessModeNeedsACollector) {
+  SkipOnPostgres("SQLITE_DB=none, SQLite's stateless forwarding");
   auto r = RunToExit(dir_.path(), {{"SQLITE_DB", "none"}, {"PORT", "0"}}, {});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_NE(r.output.find("OTEL_COLLECTOR_URL"), std::string::npos) << r.output;

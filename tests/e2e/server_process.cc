@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "e2e/backend.h"
 #include "e2e/subprocess.h"
 
 namespace emm::e2e {
@@ -31,6 +32,16 @@ pid_t SpawnServer(const std::string& dir, const Env& env, const std::vector<std:
   return Spawn({dir, argv, env_strings, "/dev/null", log_path, open_files});
 }
 
+// On PostgreSQL, a server or command that would use `dir`'s default file (no store of the test's
+// own: no DATABASE_URL, no other SQLITE_DB, no EM_METRICS_NO_STORE) gets `dir`'s database.
+void ChooseStore(const std::string& dir, Env& env) {
+  if (!OnPostgres() || env.count("DATABASE_URL") || env.count("EM_METRICS_NO_STORE")) return;
+  auto sqlite = env.find("SQLITE_DB");
+  if (sqlite != env.end() && sqlite->second != dir + "/em.db") return;
+  if (sqlite != env.end()) env.erase(sqlite);
+  env["DATABASE_URL"] = DatabaseUrlFor(dir);
+}
+
 }  // namespace
 
 TempDir::TempDir() {
@@ -39,6 +50,7 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  DropDatabaseFor(path_);
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }
@@ -53,7 +65,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& dir, Env 
                                                     std::optional<rlim_t> open_files) {
   env.try_emplace("HOST", "127.0.0.1");
   env.try_emplace("PORT", "0");
-  env.try_emplace("SQLITE_DB", dir + "/em.db");
+  ChooseStore(dir, env);
+  if (!env.count("DATABASE_URL")) env.try_emplace("SQLITE_DB", dir + "/em.db");
   env.try_emplace("EM_METRICS_NO_AUTH", "true");
   env.try_emplace("EM_METRICS_LOG_LEVEL", "info");
   auto p = std::unique_ptr<ServerProcess>(new ServerProcess());
@@ -114,6 +127,7 @@ ExitResult RunToExit(const std::string& dir, Env env, std::vector<std::string> a
                      std::chrono::milliseconds timeout) {
   static int counter = 0;
   std::string log_path = dir + "/run-" + std::to_string(++counter) + ".log";
+  ChooseStore(dir, env);
   pid_t pid = SpawnServer(dir, env, args, log_path);
   bool exited = false;
   ExitResult r;

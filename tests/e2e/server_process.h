@@ -38,7 +38,9 @@ class ServerProcess {
  public:
   // Starts `em-metrics serve` in `dir` (cwd) with HOST=127.0.0.1, PORT=0,
   // SQLITE_DB=<dir>/em.db and EM_METRICS_NO_AUTH=true unless `env` says otherwise, and waits for
-  // its "listening" log line. Returns null (with the log on stderr) if it does not come up.
+  // its "listening" log line. With EMM_E2E_BACKEND=postgres (e2e/backend.h), DATABASE_URL of
+  // `dir`'s database instead of the default SQLITE_DB. Returns null (with the log on stderr) if
+  // it does not come up.
   // `open_files`: the RLIMIT_NOFILE (soft and hard) it starts with; nullopt: ours.
   static std::unique_ptr<ServerProcess> Start(const std::string& dir, Env env = {},
                                               std::vector<std::string> args = {},
@@ -64,7 +66,8 @@ class ServerProcess {
   bool exited_ = false;
 };
 
-// Runs em-metrics with `args` to completion (for migrate, --help, bad configs).
+// Runs em-metrics with `args` to completion (for migrate, --help, bad configs). On PostgreSQL,
+// SQLITE_DB=<dir>/em.db (the server's default) becomes `dir`'s database as in Start().
 ExitResult RunToExit(const std::string& dir, Env env, std::vector<std::string> args,
                      std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
