@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -70,7 +71,8 @@ std::unique_ptr<ServerProcess> ServerProcess::Start(const std::string& dir, Env 
   env.try_emplace("EM_METRICS_NO_AUTH", "true");
   env.try_emplace("EM_METRICS_LOG_LEVEL", "info");
   auto p = std::unique_ptr<ServerProcess>(new ServerProcess());
-  static int counter = 0;
+  // Tests start servers from several threads at once (replicas_test): each its own log.
+  static std::atomic<int> counter{0};
   p->log_path_ = dir + "/server-" + std::to_string(++counter) + ".log";
   p->pid_ = SpawnServer(dir, env, args, p->log_path_, open_files);
   static const std::regex kListening("\"msg\":\"listening\".*\"port\":([0-9]+)");
