@@ -114,9 +114,14 @@ class PgConnection {
   bool InTransaction() const;
   // How many statements this connection has prepared (the tests count them).
   int prepares() const { return prepares_; }
+  // Whether Open() set plan_cache_mode = force_custom_plan (PostgreSQL 12+): every run of a
+  // prepared statement is then planned for its parameters. A transaction that wants the default
+  // back (a write batch: lookups by key, whose generic plan is as good and saves the planning)
+  // says `SET LOCAL plan_cache_mode = auto`, which only a server that knows the setting accepts.
+  bool custom_plans() const { return custom_plans_; }
 
  private:
-  explicit PgConnection(pg_conn* conn) : conn_(conn) {}
+  PgConnection(pg_conn* conn, bool custom_plans) : conn_(conn), custom_plans_(custom_plans) {}
   // Takes `result`: a success becomes a PgResult, a failure a Status (and is freed).
   Result<PgResult> Check(pg_result* result, std::string_view what);
   // Queues the prepare (first time) and the execution of `name` in the pipeline.
@@ -139,6 +144,7 @@ class PgConnection {
   pg_conn* conn_;
   std::unordered_set<std::string> prepared_;
   int prepares_ = 0;
+  bool custom_plans_;
 };
 
 // Rolls back in its destructor unless Commit() succeeded: an early return leaves no open

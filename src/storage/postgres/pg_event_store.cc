@@ -58,10 +58,14 @@ void PgEventStore::RunTransaction(PgConnection& conn, std::span<const Work> work
   };
   // READ COMMITTED under the lock: each batch sees every batch committed before it, by any
   // replica, and the next waits for this one's COMMIT. BEGIN, the lock and the first item's
-  // savepoint go in one round trip (a simple query may hold several statements).
-  static const std::string open =
-      "BEGIN; SELECT pg_advisory_xact_lock(" + std::to_string(kWriteLockKey) + "); SAVEPOINT item";
-  if (Status s = conn.Exec(open); !s.ok()) {
+  // savepoint go in one round trip (a simple query may hold several statements). The batch's
+  // statements look records up by key: their generic plans are as good as planning each run, so
+  // the batch takes the default plan cache mode back from the connection's (pg_connection.h).
+  static const std::string lock = "SELECT pg_advisory_xact_lock(" +
+                                  std::to_string(kWriteLockKey) + "); SAVEPOINT item";
+  static const std::string open = "BEGIN; " + lock;
+  static const std::string open_generic = "BEGIN; SET LOCAL plan_cache_mode = auto; " + lock;
+  if (Status s = conn.Exec(conn.custom_plans() ? open_generic : open); !s.ok()) {
     if (conn.InTransaction()) (void)conn.Rollback();
     return fail_all(s);
   }

@@ -30,6 +30,8 @@ class PgWriteTransaction final : public domain::Transaction {
   void RollbackItem() { series_.RollbackItem(); }
   // Writes the batch's changed series; call before COMMIT.
   Status FlushSeries();
+  // The connection the batch runs on (the tests look at its session's prepared statements).
+  PgConnection& connection() { return conn_; }
 
   Result<std::optional<domain::Deployment>> FindDeployment(std::string_view id) override;
   Status InsertDeployment(const domain::Deployment& d) override;

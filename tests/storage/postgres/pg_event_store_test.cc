@@ -13,6 +13,7 @@
 #include "domain/commands.h"
 #include "storage/contract/store_contract.h"
 #include "storage/postgres/pg_fixture.h"
+#include "storage/postgres/pg_write_transaction.h"
 
 namespace emm::storage::postgres {
 namespace {
@@ -299,6 +300,35 @@ TEST_F(PgEventStoreTest, ALargeBatchRunsAsTransactionsOfAtMost60Items) {
   // 200 items: 4 transactions of at most 60, so at least 3 ids no row carries (the failed item's
   // savepoint adds one more).
   EXPECT_GE(span - rows, 3) << "rows " << rows << ", xid span " << span;
+}
+
+// The connections plan every read for its parameters (pg_connection.h), but a write batch takes
+// the default back: its lookups by key keep one generic plan once PostgreSQL has chosen it
+// (after five runs), rather than being planned again for every item.
+TEST_F(PgEventStoreTest, AWriteBatchKeepsGenericPlansForItsLookupsByKey) {
+  auto opened = PgEventStore::Open(PgStoreOptions{url_, 1, std::chrono::milliseconds(2000)});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EventStore& store = **opened;
+  ASSERT_TRUE(RunAlone(store, [](Transaction& tx) {
+                return tx.InsertDeployment(MakeDeployment("d1", "p1", kT0));
+              }).ok());
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_TRUE(RunAlone(store, [](Transaction& tx) {
+                  return tx.FindDeployment("d1").status();
+                }).ok());
+  }
+  int64_t generic = -1;
+  ASSERT_TRUE(RunAlone(store, [&](Transaction& tx) -> Status {
+                PgConnection& conn = dynamic_cast<PgWriteTransaction&>(tx).connection();
+                auto r = conn.Run("emm_test_plans",
+                                  "SELECT generic_plans FROM pg_prepared_statements "
+                                  "WHERE name = 'emm_find_deployment'",
+                                  PgParams());
+                if (!r.ok()) return r.status();
+                generic = r->Int64(0, 0).value();
+                return Status::Ok();
+              }).ok());
+  EXPECT_GT(generic, 0);
 }
 
 }  // namespace
