@@ -1,8 +1,8 @@
 // How the events and the metric state are laid out in a relational store, whatever the backend:
 // the tables' column lists in the order every reader and binder uses, and the conversions of
 // values that have no column type of their own (enums as the text the tables' CHECK constraints
-// name, a missing first commit, histogram buckets). A backend binds and reads the columns with
-// its own library (SQLite's: sqlite/event_rows.h).
+// name, a missing first commit, histogram buckets). Which field goes in which column: the readers
+// and binders of event_rows.h, over each backend's column cursors.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +33,17 @@ constexpr const char* kTicketColumns =
     "id, external_id, team_id, project_id, created_at, updated_at, started_at, finished_at, "
     "parent_ticket_id, actor_hash, ticket_type, status, current_estimation, initial_estimation, "
     "final_estimation, first_done_at, recorded_at";
+constexpr const char* kReviewColumns = "pull_request_id, reviewed_at, approved, comments, reviewer";
+constexpr const char* kStatusChangeColumns =
+    "ticket_id, from_status, to_status, changed_at, recorded_at";
+constexpr const char* kEstimationChangeColumns =
+    "ticket_id, from_estimation, to_estimation, changed_at, recorded_at";
+constexpr const char* kAliasColumns = "alias, deployment_id, at";
+constexpr const char* kDeliveryColumns = "source, id, received_at";
+// ticket_type last, as in kSeriesColumns (migration 8 appended it to both tables).
+constexpr const char* kExportMarkColumns =
+    "metric, project_id, team_id, environment, series_start_ms, acked_ms, count, sum, buckets, "
+    "ticket_type";
 
 // first_commit_at is NOT NULL since migration 1 (lifting that means rebuilding the table): a
 // deployment whose sender cannot know it (a webhook) keeps this value there instead.

@@ -169,7 +169,7 @@ Result<std::vector<domain::PullRequest>> ListPullRequests(PgConnection& conn,
   auto r = q.team_id ? conn.Run("emm_list_pull_requests_team", of_team, p)
                      : conn.Run("emm_list_pull_requests", all, p);
   if (!r.ok()) return r.status();
-  return ReadAll(*r, &ReadPullRequest);
+  return ReadAll(*r, &ReadRow<domain::PullRequest>);
 }
 
 Result<domain::TeamHealthFacts> LoadTeamHealthFacts(PgConnection& conn, const TeamHealthQuery& q) {

@@ -18,7 +18,7 @@ constexpr const char* kC = " COLLATE \"C\"";
 
 Result<std::vector<domain::Ticket>> Tickets(Result<PgResult> r) {
   if (!r.ok()) return r.status();
-  return ReadAll(*r, &ReadTicket);
+  return ReadAll(*r, &ReadRow<domain::Ticket>);
 }
 
 }  // namespace

@@ -8,8 +8,8 @@
 
 #include "common/log.h"
 #include "storage/sqlite/dora_fact.h"
-#include "storage/sqlite/event_rows.h"
 #include "storage/sqlite/sqlite_status.h"
+#include "storage/sqlite/statements.h"
 
 namespace emm::storage::sqlite {
 
@@ -90,7 +90,7 @@ Status LoadInferredLinks(SqliteConnection& c, const DoraQuery& q,
                                   "i.started_at >= ?1" +
                                   DoraFilters(q, "i"),
                               DoraBinder(q), [&](sqlite3_stmt* st) {
-                                unlinked.push_back(ReadIncident(st));
+                                unlinked.push_back(ReadRow<Incident>(st));
                                 return Status::Ok();
                               }));
   if (unlinked.empty()) return Status::Ok();
@@ -185,19 +185,21 @@ Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& 
   });
   if (s.ok()) {
     s = c.Query(kRestored, bind, [&](sqlite3_stmt* st) {
-      out.restored.push_back(ReadIncident(st));
+      out.restored.push_back(ReadRow<Incident>(st));
       return Status::Ok();
     });
   }
   if (s.ok()) {
     s = c.Query(kDetected, bind, [&](sqlite3_stmt* st) {
-      out.detected.emplace_back(ReadIncident(st), sqlite3_column_int64(st, 9));
+      SqliteRow row(st);
+      Incident i = ReadColumns<Incident>(row);
+      out.detected.emplace_back(std::move(i), row.Int());  // d.deployed_at
       return Status::Ok();
     });
   }
   if (s.ok()) {
     s = c.Query(kFailures, bind, [&](sqlite3_stmt* st) {
-      out.failures.push_back({ReadIncident(st), /*inferred=*/false});
+      out.failures.push_back({ReadRow<Incident>(st), /*inferred=*/false});
       return Status::Ok();
     });
   }
@@ -316,7 +318,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(S
                          " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
                          DoraFilters(q, "d") + " ORDER BY d.deployed_at, d.id",
                      bind, [&](sqlite3_stmt* st) {
-                       out.first.push_back(ReadDeployment(st));
+                       out.first.push_back(ReadRow<Deployment>(st));
                        return Status::Ok();
                      });
   if (s.ok()) {
@@ -325,7 +327,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(S
                     "(i.restored_at >= ?1 AND i.restored_at < ?2))" +
                     DoraFilters(q, "i") + " ORDER BY i.started_at, i.id",
                 bind, [&](sqlite3_stmt* st) {
-                  out.second.push_back(ReadIncident(st));
+                  out.second.push_back(ReadRow<Incident>(st));
                   return Status::Ok();
                 });
   }
@@ -350,7 +352,7 @@ Result<std::vector<Deployment>> ListUndeployed(SqliteConnection& c, const DoraQu
         sqlite3_bind_int64(st, 7, offset);
       },
       [&](sqlite3_stmt* st) {
-        out.push_back(ReadDeployment(st));
+        out.push_back(ReadRow<Deployment>(st));
         return Status::Ok();
       }));
   return out;

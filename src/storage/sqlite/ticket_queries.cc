@@ -17,32 +17,10 @@ TicketStatus ColStatus(sqlite3_stmt* s, int i) {
   return TicketStatusFromText(ColText(s, i));
 }
 
-Ticket ReadTicket(sqlite3_stmt* s) {
-  Ticket t;
-  t.id = ColText(s, 0);
-  t.external_id = ColText(s, 1);
-  t.team_id = ColText(s, 2);
-  t.project_id = ColText(s, 3);
-  t.created_at = sqlite3_column_int64(s, 4);
-  t.updated_at = ColOptTime(s, 5);
-  t.started_at = ColOptTime(s, 6);
-  t.finished_at = ColOptTime(s, 7);
-  t.parent_ticket_id = ColOptText(s, 8);
-  t.actor_hash = ColText(s, 9);
-  t.ticket_type = ColText(s, 10);
-  t.status = ColStatus(s, 11);
-  t.current_estimation = ColOptDouble(s, 12);
-  t.initial_estimation = ColOptDouble(s, 13);
-  t.final_estimation = ColOptDouble(s, 14);
-  t.first_done_at = ColOptTime(s, 15);
-  t.recorded_at = sqlite3_column_int64(s, 16);
-  return t;
-}
-
 Status CollectTickets(Statements& db, const std::string& sql, const Bind& bind,
                       std::vector<Ticket>* out) {
   return db.Query(sql, bind, [&](sqlite3_stmt* st) {
-    out->push_back(ReadTicket(st));
+    out->push_back(ReadRow<Ticket>(st));
     return Status::Ok();
   });
 }
@@ -73,56 +51,21 @@ Status PutTicket(Statements& db, const Ticket& t) {
       "current_estimation = excluded.current_estimation, "
       "initial_estimation = excluded.initial_estimation, "
       "final_estimation = excluded.final_estimation, first_done_at = excluded.first_done_at";
-  return db.Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, t.id);
-    BindText(s, 2, t.external_id);
-    BindText(s, 3, t.team_id);
-    BindText(s, 4, t.project_id);
-    sqlite3_bind_int64(s, 5, t.created_at);
-    BindOptTime(s, 6, t.updated_at);
-    BindOptTime(s, 7, t.started_at);
-    BindOptTime(s, 8, t.finished_at);
-    BindOptText(s, 9, t.parent_ticket_id);
-    BindText(s, 10, t.actor_hash);
-    BindText(s, 11, t.ticket_type);
-    BindText(s, 12, domain::TicketStatusName(t.status));
-    BindOptDouble(s, 13, t.current_estimation);
-    BindOptDouble(s, 14, t.initial_estimation);
-    BindOptDouble(s, 15, t.final_estimation);
-    BindOptTime(s, 16, t.first_done_at);
-    sqlite3_bind_int64(s, 17, t.recorded_at);
-  });
+  return db.Run(sql, [&](sqlite3_stmt* s) { BindRow(s, t); });
 }
 
 Status InsertTicketStatusChange(Statements& db, const domain::TicketStatusChange& c) {
   static const std::string sql =
-      "INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, changed_at, "
-      "recorded_at, team_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+      std::string("INSERT INTO ticket_status_changes (") + kStatusChangeColumns +
+      ", team_id) VALUES (?1, ?2, ?3, ?4, ?5, "
       "(SELECT team_id FROM tickets WHERE id = ?1))";  // team health's (migration 11)
-  return db.Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, c.ticket_id);
-    if (c.from) {
-      BindText(s, 2, domain::TicketStatusName(*c.from));
-    } else {
-      sqlite3_bind_null(s, 2);
-    }
-    BindText(s, 3, domain::TicketStatusName(c.to));
-    sqlite3_bind_int64(s, 4, c.at);
-    sqlite3_bind_int64(s, 5, c.recorded_at);
-  });
+  return db.Run(sql, [&](sqlite3_stmt* s) { BindRow(s, c); });
 }
 
 Status InsertTicketEstimationChange(Statements& db, const domain::TicketEstimationChange& c) {
-  static const std::string sql =
-      "INSERT INTO ticket_estimation_changes (ticket_id, from_estimation, to_estimation, "
-      "changed_at, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-  return db.Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, c.ticket_id);
-    sqlite3_bind_double(s, 2, c.from);
-    sqlite3_bind_double(s, 3, c.to);
-    sqlite3_bind_int64(s, 4, c.at);
-    sqlite3_bind_int64(s, 5, c.recorded_at);
-  });
+  static const std::string sql = std::string("INSERT INTO ticket_estimation_changes (") +
+                                 kEstimationChangeColumns + ") VALUES (?1, ?2, ?3, ?4, ?5)";
+  return db.Run(sql, [&](sqlite3_stmt* s) { BindRow(s, c); });
 }
 
 Result<bool> HasChildTickets(Statements& db, std::string_view external_id) {
@@ -141,46 +84,36 @@ Result<bool> HasChildTickets(Statements& db, std::string_view external_id) {
 Status ForEachTicket(Statements& db, const std::function<Status(const Ticket&)>& fn) {
   static const std::string sql =
       std::string("SELECT ") + kTicketColumns + " FROM tickets ORDER BY recorded_at, id";
-  return db.Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadTicket(s)); });
+  return db.Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadRow<Ticket>(s)); });
 }
 
 Status ForEachTicketStatusChange(
     Statements& db, std::optional<std::string_view> ticket_id,
     const std::function<Status(const domain::TicketStatusChange&)>& fn) {
-  std::string sql =
-      "SELECT ticket_id, from_status, to_status, changed_at, recorded_at FROM "
-      "ticket_status_changes";
+  std::string sql = std::string("SELECT ") + kStatusChangeColumns + " FROM ticket_status_changes";
   if (ticket_id) sql += " WHERE ticket_id = ?1";
   sql += " ORDER BY rowid";
   return db.Query(
-      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
+      sql,
       [&](sqlite3_stmt* s) {
-        domain::TicketStatusChange c;
-        c.ticket_id = ColText(s, 0);
-        if (sqlite3_column_type(s, 1) != SQLITE_NULL) c.from = ColStatus(s, 1);
-        c.to = ColStatus(s, 2);
-        c.at = sqlite3_column_int64(s, 3);
-        c.recorded_at = sqlite3_column_int64(s, 4);
-        return fn(c);
-      });
+        if (ticket_id) BindText(s, 1, *ticket_id);
+      },
+      [&](sqlite3_stmt* s) { return fn(ReadRow<domain::TicketStatusChange>(s)); });
 }
 
 Status ForEachTicketEstimationChange(
     Statements& db, std::optional<std::string_view> ticket_id,
     const std::function<Status(const domain::TicketEstimationChange&)>& fn) {
   std::string sql =
-      "SELECT ticket_id, from_estimation, to_estimation, changed_at, recorded_at FROM "
-      "ticket_estimation_changes";
+      std::string("SELECT ") + kEstimationChangeColumns + " FROM ticket_estimation_changes";
   if (ticket_id) sql += " WHERE ticket_id = ?1";
   sql += " ORDER BY rowid";
   return db.Query(
-      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
+      sql,
       [&](sqlite3_stmt* s) {
-        return fn(domain::TicketEstimationChange{ColText(s, 0), sqlite3_column_double(s, 1),
-                                                 sqlite3_column_double(s, 2),
-                                                 sqlite3_column_int64(s, 3),
-                                                 sqlite3_column_int64(s, 4)});
-      });
+        if (ticket_id) BindText(s, 1, *ticket_id);
+      },
+      [&](sqlite3_stmt* s) { return fn(ReadRow<domain::TicketEstimationChange>(s)); });
 }
 
 Result<std::vector<Ticket>> ListTickets(Statements& db, const TicketQuery& q) {
