@@ -40,6 +40,17 @@ constexpr const char* kEstimationChangeColumns =
     "ticket_id, from_estimation, to_estimation, changed_at, recorded_at";
 constexpr const char* kAliasColumns = "alias, deployment_id, at";
 constexpr const char* kDeliveryColumns = "source, id, received_at";
+// What the figures read: of a deployed deployment (DORA), a pull request (team health) and a
+// ticket (ticket health; then three values each dialect computes: whether it is a parent, 0 or 1,
+// when it last became canceled, how often its estimate changed).
+constexpr const char* kDoraDeploymentColumns =
+    "id, project_id, team_id, environment, first_commit_at, deploy_start_at, deployed_at, kind, "
+    "failed, recovered_at";
+constexpr const char* kPullRequestFactColumns =
+    "id, team_id, author, opened_at, merged_at, closed_at, additions, deletions";
+constexpr const char* kTicketFactColumns =
+    "id, team_id, project_id, ticket_type, status, created_at, started_at, finished_at, "
+    "first_done_at, initial_estimation, final_estimation";
 // ticket_type last, as in kSeriesColumns (migration 8 appended it to both tables).
 constexpr const char* kExportMarkColumns =
     "metric, project_id, team_id, environment, series_start_ms, acked_ms, count, sum, buckets, "

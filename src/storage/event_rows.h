@@ -21,6 +21,8 @@
 
 #include "domain/events.h"
 #include "domain/metrics.h"
+#include "domain/team_health.h"
+#include "domain/ticket_health.h"
 #include "domain/transaction.h"
 #include "storage/event_columns.h"
 
@@ -69,6 +71,24 @@ struct Columns<domain::Deployment> {  // kDeploymentColumns (13)
     p.Add(int64_t{d.failed ? 1 : 0}).Add(d.recovered_at);
   }
 };
+
+// A deployed deployment as the DORA figures read it (kDoraDeploymentColumns, 10).
+template <typename Row>
+domain::Deployment ReadDoraDeployment(Row& row) {
+  domain::Deployment d;
+  d.id = row.Text();
+  d.project_id = row.Text();
+  d.team_id = row.Text();
+  d.environment = row.Text();
+  d.first_commit_at = FirstCommitOf(row.Int());
+  d.deploy_start_at = row.Int();
+  d.deployed_at = row.Int();
+  d.status = domain::DeploymentStatus::kDeployed;
+  d.kind = DeploymentKindFromText(row.Text());
+  d.failed = row.Int() != 0;
+  d.recovered_at = row.OptInt();
+  return d;
+}
 
 template <>
 struct Columns<domain::Incident> {  // kIncidentColumns (9)
@@ -122,6 +142,23 @@ struct Columns<domain::PullRequest> {  // kPullRequestColumns (13)
 };
 
 template <>
+struct Columns<domain::PullRequestFact> {  // kPullRequestFactColumns (8); reviews read apart
+  template <typename Row>
+  static domain::PullRequestFact Read(Row& row) {
+    domain::PullRequestFact pr;
+    pr.id = row.Text();
+    pr.team_id = row.Text();
+    pr.author = row.Text();
+    pr.opened_at = row.Int();
+    pr.merged_at = row.OptInt();
+    pr.closed_at = row.OptInt();
+    pr.additions = row.OptInt();
+    pr.deletions = row.OptInt();
+    return pr;
+  }
+};
+
+template <>
 struct Columns<domain::PullRequestReview> {  // kReviewColumns (5)
   template <typename Row>
   static domain::PullRequestReview Read(Row& row) {
@@ -171,6 +208,29 @@ struct Columns<domain::Ticket> {  // kTicketColumns (17)
     p.Add(t.actor_hash).Add(t.ticket_type).Add(domain::TicketStatusName(t.status));
     p.Add(t.current_estimation).Add(t.initial_estimation).Add(t.final_estimation);
     p.Add(t.first_done_at).Add(t.recorded_at);
+  }
+};
+
+template <>
+struct Columns<domain::TicketFact> {  // kTicketFactColumns (11), then the 3 computed (event_columns.h)
+  template <typename Row>
+  static domain::TicketFact Read(Row& row) {
+    domain::TicketFact t;
+    t.id = row.Text();
+    t.team_id = row.Text();
+    t.project_id = row.Text();
+    t.ticket_type = row.Text();
+    t.status = TicketStatusFromText(row.Text());
+    t.created_at = row.Int();
+    t.started_at = row.OptInt();
+    t.finished_at = row.OptInt();
+    t.first_done_at = row.OptInt();
+    t.initial_estimation = row.OptDouble();
+    t.final_estimation = row.OptDouble();
+    t.parent = row.Int() != 0;
+    t.canceled_at = row.OptInt();
+    t.estimate_changes = static_cast<size_t>(row.Int());
+    return t;
   }
 };
 

@@ -126,24 +126,12 @@ bool Wanted(const std::vector<std::string>& filter, const std::string& value) {
 Result<domain::DoraEvents> LoadDoraEvents(PgConnection& c, const DoraQuery& q) {
   domain::DoraEvents out;
   PgStatement deployed = Ranged("emm_dora_deployed", q,
-                                "SELECT d.id, d.project_id, d.team_id, d.environment, "
-                                "d.first_commit_at, d.deploy_start_at, d.deployed_at, d.kind, "
-                                "d.failed, d.recovered_at FROM deployments d "
-                                "WHERE d.deployed_at >= $1 AND d.deployed_at < $2");
+                                "SELECT " + Prefixed(kDoraDeploymentColumns, "d") +
+                                    " FROM deployments d "
+                                    "WHERE d.deployed_at >= $1 AND d.deployed_at < $2");
   AddFilters(deployed, q, "d");
   EMM_RETURN_IF_ERROR(ForEachRow(deployed, c, [&](PgRow& row) {
-    Deployment& d = out.deployed.emplace_back();
-    d.id = row.Text();
-    d.project_id = row.Text();
-    d.team_id = row.Text();
-    d.environment = row.Text();
-    d.first_commit_at = FirstCommitOf(row.Int());
-    d.deploy_start_at = row.Int();
-    d.deployed_at = row.Int();
-    d.status = domain::DeploymentStatus::kDeployed;
-    d.kind = DeploymentKindFromText(row.Text());
-    d.failed = row.Int() != 0;
-    d.recovered_at = row.OptInt();
+    out.deployed.push_back(ReadDoraDeployment(row));
   }));
 
   PgStatement restored = Ranged("emm_dora_restored", q,

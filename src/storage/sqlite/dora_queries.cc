@@ -146,9 +146,8 @@ bool Wanted(const std::vector<std::string>& filter, const std::string& value) {
 Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& q) {
   const DoraBinder bind(q);
   const std::string kDeployed =
-      "SELECT d.id, d.project_id, d.team_id, d.environment, d.first_commit_at, "
-      "d.deploy_start_at, d.deployed_at, d.kind, d.failed, d.recovered_at "
-      "FROM deployments d INDEXED BY deployments_by_deployed_at "
+      "SELECT " + Prefixed(kDoraDeploymentColumns, "d") +
+      " FROM deployments d INDEXED BY deployments_by_deployed_at "
       "WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
       DoraFilters(q, "d");
   const std::string kRestored = "SELECT " + Prefixed(kIncidentColumns, "i") +
@@ -169,18 +168,8 @@ Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& 
 
   domain::DoraEvents out;
   Status s = c.Query(kDeployed, bind, [&](sqlite3_stmt* st) {
-    Deployment& d = out.deployed.emplace_back();
-    d.id = ColText(st, 0);
-    d.project_id = ColText(st, 1);
-    d.team_id = ColText(st, 2);
-    d.environment = ColText(st, 3);
-    d.first_commit_at = FirstCommitOf(sqlite3_column_int64(st, 4));
-    d.deploy_start_at = sqlite3_column_int64(st, 5);
-    d.deployed_at = sqlite3_column_int64(st, 6);
-    d.status = domain::DeploymentStatus::kDeployed;
-    d.kind = DeploymentKindFromText(ColText(st, 7));
-    d.failed = sqlite3_column_int(st, 8) != 0;
-    d.recovered_at = ColOptTime(st, 9);
+    SqliteRow row(st);
+    out.deployed.push_back(ReadDoraDeployment(row));
     return Status::Ok();
   });
   if (s.ok()) {

@@ -25,6 +25,19 @@ Status CollectTickets(Statements& db, const std::string& sql, const Bind& bind,
   });
 }
 
+// A history table's rows (every ticket's, or `ticket_id`'s) in the order stored.
+template <typename T>
+Status ForEachChange(Statements& db, const char* columns, const char* table,
+                     std::optional<std::string_view> ticket_id,
+                     const std::function<Status(const T&)>& fn) {
+  std::string sql = std::string("SELECT ") + columns + " FROM " + table;
+  if (ticket_id) sql += " WHERE ticket_id = ?1";
+  sql += " ORDER BY rowid";
+  return db.Query(
+      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
+      [&](sqlite3_stmt* s) { return fn(ReadRow<T>(s)); });
+}
+
 }  // namespace
 
 Result<std::optional<Ticket>> FindTicket(Statements& db, std::string_view id) {
@@ -90,30 +103,13 @@ Status ForEachTicket(Statements& db, const std::function<Status(const Ticket&)>&
 Status ForEachTicketStatusChange(
     Statements& db, std::optional<std::string_view> ticket_id,
     const std::function<Status(const domain::TicketStatusChange&)>& fn) {
-  std::string sql = std::string("SELECT ") + kStatusChangeColumns + " FROM ticket_status_changes";
-  if (ticket_id) sql += " WHERE ticket_id = ?1";
-  sql += " ORDER BY rowid";
-  return db.Query(
-      sql,
-      [&](sqlite3_stmt* s) {
-        if (ticket_id) BindText(s, 1, *ticket_id);
-      },
-      [&](sqlite3_stmt* s) { return fn(ReadRow<domain::TicketStatusChange>(s)); });
+  return ForEachChange(db, kStatusChangeColumns, "ticket_status_changes", ticket_id, fn);
 }
 
 Status ForEachTicketEstimationChange(
     Statements& db, std::optional<std::string_view> ticket_id,
     const std::function<Status(const domain::TicketEstimationChange&)>& fn) {
-  std::string sql =
-      std::string("SELECT ") + kEstimationChangeColumns + " FROM ticket_estimation_changes";
-  if (ticket_id) sql += " WHERE ticket_id = ?1";
-  sql += " ORDER BY rowid";
-  return db.Query(
-      sql,
-      [&](sqlite3_stmt* s) {
-        if (ticket_id) BindText(s, 1, *ticket_id);
-      },
-      [&](sqlite3_stmt* s) { return fn(ReadRow<domain::TicketEstimationChange>(s)); });
+  return ForEachChange(db, kEstimationChangeColumns, "ticket_estimation_changes", ticket_id, fn);
 }
 
 Result<std::vector<Ticket>> ListTickets(Statements& db, const TicketQuery& q) {
@@ -178,12 +174,11 @@ namespace {
 // Every team with a ticket (tickets_by_team_created leads with team_id).
 const std::string kTicketTeams = EveryTeamOf("tickets");
 
-// What the figures need of a ticket (ReadTicketFact's columns): whether it is a parent, when it
+// What the figures need of a ticket (kTicketFactColumns, then): whether it is a parent, when it
 // was last canceled (canceled ones), how often its estimate changed (done ones).
 const std::string kFacts =
-    "SELECT id, team_id, project_id, ticket_type, status, created_at, started_at, finished_at, "
-    "first_done_at, initial_estimation, final_estimation, "
-    "external_id <> '' AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
+    std::string("SELECT ") + kTicketFactColumns +
+    ", external_id <> '' AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
     "t.external_id), "
     "CASE WHEN status = 'CANCELED' THEN (SELECT max(changed_at) FROM ticket_status_changes s "
     "WHERE s.ticket_id = t.id AND s.to_status = 'CANCELED') END, "
@@ -209,25 +204,6 @@ const std::string kChangesIn =
     "ORDER BY changed_at, rowid";
 const std::string kFactById = kFacts + "WHERE t.id = ?1";
 
-domain::TicketFact ReadTicketFact(sqlite3_stmt* s) {
-  domain::TicketFact t;
-  t.id = ColText(s, 0);
-  t.team_id = ColText(s, 1);
-  t.project_id = ColText(s, 2);
-  t.ticket_type = ColText(s, 3);
-  t.status = ColStatus(s, 4);
-  t.created_at = sqlite3_column_int64(s, 5);
-  t.started_at = ColOptTime(s, 6);
-  t.finished_at = ColOptTime(s, 7);
-  t.first_done_at = ColOptTime(s, 8);
-  t.initial_estimation = ColOptDouble(s, 9);
-  t.final_estimation = ColOptDouble(s, 10);
-  t.parent = sqlite3_column_int(s, 11) != 0;
-  t.canceled_at = ColOptTime(s, 12);
-  t.estimate_changes = static_cast<size_t>(sqlite3_column_int64(s, 13));
-  return t;
-}
-
 }  // namespace
 
 Status ReadTicketHealthFacts(Statements& db, const TeamHealthQuery& q,
@@ -242,7 +218,7 @@ Status ReadTicketHealthFacts(Statements& db, const TeamHealthQuery& q,
   std::vector<domain::TicketFact> tickets;
   std::unordered_map<std::string, size_t> index_of;  // id -> position in tickets
   const Row add = [&](sqlite3_stmt* s) {
-    domain::TicketFact t = ReadTicketFact(s);
+    domain::TicketFact t = ReadRow<domain::TicketFact>(s);
     if (index_of.emplace(t.id, tickets.size()).second) tickets.push_back(std::move(t));
     return Status::Ok();
   };
