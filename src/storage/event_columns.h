@@ -33,6 +33,18 @@ constexpr const char* kTicketColumns =
     "id, external_id, team_id, project_id, created_at, updated_at, started_at, finished_at, "
     "parent_ticket_id, actor_hash, ticket_type, status, current_estimation, initial_estimation, "
     "final_estimation, first_done_at, recorded_at";
+// What an INSERT of kTicketColumns ends with (both dialects' upsert): every column a tracker's
+// update may change (not the id, nor when em-metrics first stored it).
+constexpr const char* kTicketUpsert =
+    "ON CONFLICT (id) DO UPDATE SET external_id = excluded.external_id, "
+    "team_id = excluded.team_id, project_id = excluded.project_id, "
+    "created_at = excluded.created_at, updated_at = excluded.updated_at, "
+    "started_at = excluded.started_at, finished_at = excluded.finished_at, "
+    "parent_ticket_id = excluded.parent_ticket_id, actor_hash = excluded.actor_hash, "
+    "ticket_type = excluded.ticket_type, status = excluded.status, "
+    "current_estimation = excluded.current_estimation, "
+    "initial_estimation = excluded.initial_estimation, "
+    "final_estimation = excluded.final_estimation, first_done_at = excluded.first_done_at";
 constexpr const char* kReviewColumns = "pull_request_id, reviewed_at, approved, comments, reviewer";
 constexpr const char* kStatusChangeColumns =
     "ticket_id, from_status, to_status, changed_at, recorded_at";

@@ -54,16 +54,8 @@ Status PutTicket(Statements& db, const Ticket& t) {
   // An upsert rather than INSERT OR REPLACE: replacing would delete the row its history refers to.
   static const std::string sql =
       std::string("INSERT INTO tickets (") + kTicketColumns +
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
-      "ON CONFLICT (id) DO UPDATE SET external_id = excluded.external_id, "
-      "team_id = excluded.team_id, project_id = excluded.project_id, "
-      "created_at = excluded.created_at, updated_at = excluded.updated_at, "
-      "started_at = excluded.started_at, finished_at = excluded.finished_at, "
-      "parent_ticket_id = excluded.parent_ticket_id, actor_hash = excluded.actor_hash, "
-      "ticket_type = excluded.ticket_type, status = excluded.status, "
-      "current_estimation = excluded.current_estimation, "
-      "initial_estimation = excluded.initial_estimation, "
-      "final_estimation = excluded.final_estimation, first_done_at = excluded.first_done_at";
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) " +
+      kTicketUpsert;
   return db.Run(sql, [&](sqlite3_stmt* s) { BindRow(s, t); });
 }
 
