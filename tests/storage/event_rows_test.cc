@@ -1,7 +1,8 @@
 // The one field order of every record (storage/event_rows.h): each record binds exactly its
 // column list's columns, each field into the column of its name, and reads back to the same
-// values, with every optional set and with every optional none; then the same through SQLite's
-// cursors over a real statement. (PostgreSQL's cursors run under the storage contract suite.)
+// values, with every optional set and with every optional none; the figures' readers read their
+// lists' columns; then the records through SQLite's cursors over a real statement. (PostgreSQL's
+// cursors run under the storage contract suite.)
 #include "storage/event_rows.h"
 
 #include <gtest/gtest.h>
@@ -167,6 +168,35 @@ ExportMark FullMark() {
   return ExportMark{SeriesKey{"m", "p1", "t1", "prod", "bug"}, 10, 20, 3, 4.5, {1, 2}};
 }
 
+// The same records with every optional none.
+Deployment BareDeployment() {
+  Deployment d = FullDeployment();
+  d.first_commit_at = d.deployed_at = d.recovered_at = std::nullopt;
+  return d;
+}
+Incident BareIncident() {
+  Incident i = FullIncident();
+  i.deployment_id.reset();
+  i.restored_at = i.finished_at = std::nullopt;
+  return i;
+}
+PullRequest BarePullRequest() {
+  PullRequest pr = FullPullRequest();
+  pr.closed_at = pr.merged_at = pr.first_review_at = pr.first_approved_at = std::nullopt;
+  pr.additions = pr.deletions = std::nullopt;
+  return pr;
+}
+Ticket BareTicket() {
+  Ticket t = FullTicket();
+  t.updated_at = t.started_at = t.finished_at = t.first_done_at = std::nullopt;
+  t.parent_ticket_id.reset();
+  t.current_estimation = t.initial_estimation = t.final_estimation = std::nullopt;
+  return t;
+}
+TicketStatusChange FirstStatus() {
+  return TicketStatusChange{"ENG-1", std::nullopt, domain::TicketStatus::kBacklog, 10, 20};
+}
+
 TEST(EventRowsTest, EveryFieldRoundTripsInItsNamedColumn) {
   Values d = RoundTrip(FullDeployment(), kDeploymentColumns);
   EXPECT_EQ(At(d, kDeploymentColumns, "first_commit_at"), Value(int64_t{1000}));
@@ -210,35 +240,15 @@ TEST(EventRowsTest, EveryFieldRoundTripsInItsNamedColumn) {
 }
 
 TEST(EventRowsTest, EveryOptionalNoneRoundTripsAsNull) {
-  Deployment d = FullDeployment();
-  d.first_commit_at.reset();  // NOT NULL: the sentinel instead
-  d.deployed_at.reset();
-  d.recovered_at.reset();
-  Values dv = RoundTrip(d, kDeploymentColumns);
-  EXPECT_EQ(At(dv, kDeploymentColumns, "first_commit_at"), Value(kNoFirstCommit));
-  EXPECT_EQ(At(dv, kDeploymentColumns, "deployed_at"), Value());
-
-  Incident i = FullIncident();
-  i.deployment_id.reset();
-  i.restored_at.reset();
-  i.finished_at.reset();
-  RoundTrip(i, kIncidentColumns);
-
-  PullRequest pr = FullPullRequest();
-  pr.closed_at = pr.merged_at = pr.first_review_at = pr.first_approved_at = std::nullopt;
-  pr.additions = pr.deletions = std::nullopt;
-  RoundTrip(pr, kPullRequestColumns);
-
-  Ticket t = FullTicket();
-  t.updated_at = t.started_at = t.finished_at = t.first_done_at = std::nullopt;
-  t.parent_ticket_id.reset();
-  t.current_estimation = t.initial_estimation = t.final_estimation = std::nullopt;
-  Values tv = RoundTrip(t, kTicketColumns);
-  EXPECT_EQ(At(tv, kTicketColumns, "current_estimation"), Value());
-
-  TicketStatusChange first{"ENG-1", std::nullopt, domain::TicketStatus::kBacklog, 10, 20};
-  Values cv = RoundTrip(first, kStatusChangeColumns);
-  EXPECT_EQ(At(cv, kStatusChangeColumns, "from_status"), Value());
+  Values d = RoundTrip(BareDeployment(), kDeploymentColumns);
+  EXPECT_EQ(At(d, kDeploymentColumns, "first_commit_at"), Value(kNoFirstCommit));  // NOT NULL
+  EXPECT_EQ(At(d, kDeploymentColumns, "deployed_at"), Value());
+  RoundTrip(BareIncident(), kIncidentColumns);
+  RoundTrip(BarePullRequest(), kPullRequestColumns);
+  Values t = RoundTrip(BareTicket(), kTicketColumns);
+  EXPECT_EQ(At(t, kTicketColumns, "current_estimation"), Value());
+  Values c = RoundTrip(FirstStatus(), kStatusChangeColumns);
+  EXPECT_EQ(At(c, kStatusChangeColumns, "from_status"), Value());
 }
 
 TEST(EventRowsTest, KeysAliasesAndDeliveriesUseTheirColumns) {
@@ -256,6 +266,58 @@ TEST(EventRowsTest, KeysAliasesAndDeliveriesUseTheirColumns) {
   EXPECT_EQ(d.source + "/" + d.id + "/" + std::to_string(d.at), "github/x/20");
   EXPECT_EQ(Names(kAliasColumns).size(), alias.size());
   EXPECT_EQ(Names(kDeliveryColumns).size(), delivery.size());
+}
+
+TEST(EventRowsTest, TheFiguresReadTheirListsColumns) {
+  const std::string a = "a";
+  Values dora = {
+      a,          a,      a, a, kNoFirstCommit, int64_t{2}, int64_t{3}, std::string("rollback"),
+      int64_t{1}, Value()};
+  ASSERT_EQ(dora.size(), Names(kDoraDeploymentColumns).size());
+  RecordedRow dr(dora);
+  Deployment d = ReadDoraDeployment(dr);
+  EXPECT_EQ(dr.read(), dora.size());
+  EXPECT_EQ(d.first_commit_at, std::nullopt);
+  EXPECT_EQ(d.deployed_at, 3);
+  EXPECT_EQ(d.status, domain::DeploymentStatus::kDeployed);
+  EXPECT_EQ(d.kind, domain::DeploymentKind::kRollback);
+  EXPECT_TRUE(d.failed);
+
+  Values pr = {std::string("pr1"), a,      std::string("ann"), int64_t{1}, Value(), int64_t{2},
+               int64_t{10},        Value()};
+  ASSERT_EQ(pr.size(), Names(kPullRequestFactColumns).size());
+  RecordedRow pr_row(pr);
+  domain::PullRequestFact f = ReadColumns<domain::PullRequestFact>(pr_row);
+  EXPECT_EQ(pr_row.read(), pr.size());
+  EXPECT_EQ(f.author, "ann");
+  EXPECT_EQ(f.merged_at, std::nullopt);
+  EXPECT_EQ(f.closed_at, 2);
+  EXPECT_EQ(f.additions, 10);
+
+  // The ticket's listed columns, then parent, canceled_at and estimate_changes.
+  Values t = {std::string("ENG-1"),
+              a,
+              a,
+              std::string("bug"),
+              std::string("CANCELED"),
+              int64_t{1},
+              Value(),
+              Value(),
+              Value(),
+              1.5,
+              Value(),
+              int64_t{1},
+              int64_t{7},
+              int64_t{3}};
+  ASSERT_EQ(t.size(), Names(kTicketFactColumns).size() + 3);
+  RecordedRow t_row(t);
+  domain::TicketFact tf = ReadColumns<domain::TicketFact>(t_row);
+  EXPECT_EQ(t_row.read(), t.size());
+  EXPECT_EQ(tf.status, domain::TicketStatus::kCanceled);
+  EXPECT_EQ(tf.initial_estimation, 1.5);
+  EXPECT_TRUE(tf.parent);
+  EXPECT_EQ(tf.canceled_at, 7);
+  EXPECT_EQ(tf.estimate_changes, 3u);
 }
 
 // SQLite's cursors over a real statement: a table of the list's columns (untyped, so a value
@@ -310,20 +372,11 @@ TEST_F(SqliteEventRowsTest, EveryRecordComesBackWithAndWithoutItsOptionals) {
   same(FullSeries(), kSeriesColumns);
   same(FullMark(), kExportMarkColumns);
 
-  Deployment d = FullDeployment();
-  d.first_commit_at = d.deployed_at = d.recovered_at = std::nullopt;
-  same(d, kDeploymentColumns);
-  Incident i = FullIncident();
-  i.deployment_id.reset();
-  i.restored_at = i.finished_at = std::nullopt;
-  same(i, kIncidentColumns);
-  Ticket t = FullTicket();
-  t.updated_at = t.started_at = t.finished_at = t.first_done_at = std::nullopt;
-  t.parent_ticket_id.reset();
-  t.current_estimation = t.initial_estimation = t.final_estimation = std::nullopt;
-  EXPECT_EQ(ThroughSqlite(t, kTicketColumns), t);
-  same(TicketStatusChange{"ENG-1", std::nullopt, domain::TicketStatus::kBacklog, 1, 2},
-       kStatusChangeColumns);
+  same(BareDeployment(), kDeploymentColumns);
+  same(BareIncident(), kIncidentColumns);
+  same(BarePullRequest(), kPullRequestColumns);
+  EXPECT_EQ(ThroughSqlite(BareTicket(), kTicketColumns), BareTicket());
+  same(FirstStatus(), kStatusChangeColumns);
 }
 
 }  // namespace
