@@ -81,7 +81,7 @@ Status ForEachIncidentAnd(const PgStatement& st, PgConnection& c, Each&& each) {
   auto r = st.Run(c);
   if (!r.ok()) return r.status();
   for (int k = 0; k < r->rows(); ++k) {
-    auto incident = ReadIncident(PgRow(*r, k));
+    auto incident = ReadRow<Incident>(PgRow(*r, k));
     if (!incident.ok()) return incident.status();
     PgRow rest(*r, k, kIncidentColumnCount);
     each(std::move(incident).value(), rest);
@@ -126,24 +126,12 @@ bool Wanted(const std::vector<std::string>& filter, const std::string& value) {
 Result<domain::DoraEvents> LoadDoraEvents(PgConnection& c, const DoraQuery& q) {
   domain::DoraEvents out;
   PgStatement deployed = Ranged("emm_dora_deployed", q,
-                                "SELECT d.id, d.project_id, d.team_id, d.environment, "
-                                "d.first_commit_at, d.deploy_start_at, d.deployed_at, d.kind, "
-                                "d.failed, d.recovered_at FROM deployments d "
-                                "WHERE d.deployed_at >= $1 AND d.deployed_at < $2");
+                                "SELECT " + Prefixed(kDoraDeploymentColumns, "d") +
+                                    " FROM deployments d "
+                                    "WHERE d.deployed_at >= $1 AND d.deployed_at < $2");
   AddFilters(deployed, q, "d");
   EMM_RETURN_IF_ERROR(ForEachRow(deployed, c, [&](PgRow& row) {
-    Deployment& d = out.deployed.emplace_back();
-    d.id = row.Text();
-    d.project_id = row.Text();
-    d.team_id = row.Text();
-    d.environment = row.Text();
-    d.first_commit_at = FirstCommitOf(row.Int());
-    d.deploy_start_at = row.Int();
-    d.deployed_at = row.Int();
-    d.status = domain::DeploymentStatus::kDeployed;
-    d.kind = DeploymentKindFromText(row.Text());
-    d.failed = row.Int() != 0;
-    d.recovered_at = row.OptInt();
+    out.deployed.push_back(ReadDoraDeployment(row));
   }));
 
   PgStatement restored = Ranged("emm_dora_restored", q,
@@ -151,7 +139,7 @@ Result<domain::DoraEvents> LoadDoraEvents(PgConnection& c, const DoraQuery& q) {
                                     " FROM incidents i WHERE i.restored_at >= $1 AND "
                                     "i.restored_at < $2");
   AddFilters(restored, q, "i");
-  auto r = Rows(restored.Run(c), &ReadIncident);
+  auto r = Rows(restored.Run(c), &ReadRow<Incident>);
   if (!r.ok()) return r.status();
   out.restored = std::move(r).value();
 
@@ -173,7 +161,7 @@ Result<domain::DoraEvents> LoadDoraEvents(PgConnection& c, const DoraQuery& q) {
                                     "d.failed <> 0");
   AddFilters(failures, q, "d");
   failures += " ORDER BY i.started_at, i.id";
-  auto f = Rows(failures.Run(c), &ReadIncident);
+  auto f = Rows(failures.Run(c), &ReadRow<Incident>);
   if (!f.ok()) return f.status();
   for (Incident& i : *f) out.failures.push_back({std::move(i), /*inferred=*/false});
 
@@ -286,7 +274,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(P
           " FROM deployments d WHERE d.deployed_at >= $1 AND d.deployed_at < $2");
   AddFilters(deployed, q, "d");
   deployed += " ORDER BY d.deployed_at, d.id";
-  auto d = Rows(deployed.Run(c), &ReadDeployment);
+  auto d = Rows(deployed.Run(c), &ReadRow<Deployment>);
   if (!d.ok()) return d.status();
   out.first = std::move(d).value();
 
@@ -297,7 +285,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(P
                  "(i.restored_at >= $1 AND i.restored_at < $2))");
   AddFilters(incidents, q, "i");
   incidents += " ORDER BY i.started_at, i.id";
-  auto i = Rows(incidents.Run(c), &ReadIncident);
+  auto i = Rows(incidents.Run(c), &ReadRow<Incident>);
   if (!i.ok()) return i.status();
   out.second = std::move(i).value();
   return out;
@@ -314,7 +302,7 @@ Result<std::vector<Deployment>> ListUndeployed(PgConnection& c, const DoraQuery&
   AddFilters(st, q, "d");
   st += " ORDER BY d.deploy_start_at, d.id LIMIT " + st.Param(limit) + " OFFSET " +
         st.Param(offset);
-  return Rows(st.Run(c), &ReadDeployment);
+  return Rows(st.Run(c), &ReadRow<Deployment>);
 }
 
 }  // namespace emm::storage::postgres

@@ -8,6 +8,11 @@
 #include "storage/postgres/pg_event_rows.h"
 
 namespace emm::storage::postgres {
+
+using domain::Deployment;
+using domain::Incident;
+using domain::SeriesState;
+
 // SQLite's order and paging (sqlite/event_queries.cc): by (deployed_at, id), the deployments not
 // yet deployed last by id, read in two parts so that the first walks a time-ordered index.
 Result<std::vector<domain::Deployment>> ListDeployments(PgConnection& conn,
@@ -55,7 +60,7 @@ Result<std::vector<domain::Deployment>> ListDeployments(PgConnection& conn,
     page += " ORDER BY deployed_at, id LIMIT " + page.Param(q.limit) + " OFFSET " +
             page.Param(q.offset);
   }
-  auto out = Rows(page.Run(conn), &ReadDeployment);
+  auto out = Rows(page.Run(conn), &ReadRow<Deployment>);
   if (!out.ok()) return out;
   // A time range excludes what is not deployed; a full page needs nothing more.
   if (q.from || q.to || static_cast<int64_t>(out->size()) >= q.limit) return out;
@@ -78,7 +83,7 @@ Result<std::vector<domain::Deployment>> ListDeployments(PgConnection& conn,
   rest += select + " WHERE deployed_at IS NULL";
   filtered(rest, false);
   rest += " ORDER BY id LIMIT " + rest.Param(rest_limit) + " OFFSET " + rest.Param(rest_offset);
-  auto more = Rows(rest.Run(conn), &ReadDeployment);
+  auto more = Rows(rest.Run(conn), &ReadRow<Deployment>);
   if (!more.ok()) return more.status();
   for (auto& d : *more) out->push_back(std::move(d));
   return out;
@@ -93,19 +98,19 @@ Result<std::vector<domain::Incident>> ListIncidents(PgConnection& conn, const In
   }
   if (q.project_id) st += " AND project_id = " + st.Param(*q.project_id);
   st += " ORDER BY started_at, id";
-  return Rows(st.Run(conn), &ReadIncident);
+  return Rows(st.Run(conn), &ReadRow<Incident>);
 }
 
 Result<std::vector<domain::SeriesState>> ListSeries(PgConnection& conn) {
   static const std::string sql =
       std::string("SELECT ") + kSeriesColumns +
       " FROM metric_series ORDER BY metric, project_id, team_id, environment, ticket_type";
-  return Rows(conn.Run("emm_list_series", sql, PgParams()), &ReadSeries);
+  return Rows(conn.Run("emm_list_series", sql, PgParams()), &ReadRow<SeriesState>);
 }
 
 Result<std::vector<domain::ExportMark>> ListExportMarks(PgConnection& conn) {
   static const std::string sql = std::string("SELECT ") + kExportMarkColumns + " FROM export_marks";
-  return Rows(conn.Run("emm_list_export_marks", sql, PgParams()), &ReadExportMark);
+  return Rows(conn.Run("emm_list_export_marks", sql, PgParams()), &ReadRow<domain::ExportMark>);
 }
 
 // In the order stored (seq: SQLite's rowid), as PgWriteTransaction's ForEachTicket*Change.
@@ -117,11 +122,12 @@ Result<TicketHistory> GetTicketHistory(PgConnection& conn, std::string_view id) 
       std::string("SELECT ") + kEstimationChangeColumns +
       " FROM ticket_estimation_changes WHERE ticket_id = $1 ORDER BY seq";
   TicketHistory out;
-  auto s = Rows(conn.Run("emm_ticket_statuses", statuses, PgParams().Add(id)), &ReadStatusChange);
+  auto s = Rows(conn.Run("emm_ticket_statuses", statuses, PgParams().Add(id)),
+                &ReadRow<domain::TicketStatusChange>);
   if (!s.ok()) return s.status();
   out.statuses = std::move(s).value();
   auto e = Rows(conn.Run("emm_ticket_estimations", estimations, PgParams().Add(id)),
-                &ReadEstimationChange);
+                &ReadRow<domain::TicketEstimationChange>);
   if (!e.ok()) return e.status();
   out.estimations = std::move(e).value();
   return out;

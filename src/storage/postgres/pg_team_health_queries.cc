@@ -18,8 +18,7 @@ constexpr const char* kC = " COLLATE \"C\"";
 // Whether a pull request p was opened, merged or closed in [$2, $3) (false, not NULL, for none).
 constexpr const char* kOpenedIn = "(p.opened_at >= $2 AND p.opened_at < $3)";
 constexpr const char* kMergedIn = "(p.merged_at >= $2 AND p.merged_at < $3) IS TRUE";
-constexpr const char* kFactColumns =
-    "p.id, p.team_id, p.author, p.opened_at, p.merged_at, p.closed_at, p.additions, p.deletions";
+const std::string kFactColumns = Prefixed(kPullRequestFactColumns, "p");
 
 std::string Arm(int kind, const std::string& at, const std::string& where) {
   return std::string("SELECT ") + kFactColumns + ", " + std::to_string(kind) + " AS kind, " + at +
@@ -68,20 +67,6 @@ const std::string kReviewsOfSql =
     "SELECT pull_request_id, reviewed_at, approved, reviewer FROM pull_request_reviews "
     "WHERE pull_request_id = ANY($1::text[]) ORDER BY pull_request_id, reviewed_at, seq";
 
-Result<domain::PullRequestFact> ReadFact(PgRow row) {
-  domain::PullRequestFact pr;
-  pr.id = row.Text();
-  pr.team_id = row.Text();
-  pr.author = row.Text();
-  pr.opened_at = row.Int();
-  pr.merged_at = row.OptInt();
-  pr.closed_at = row.OptInt();
-  pr.additions = row.OptInt();
-  pr.deletions = row.OptInt();
-  if (!row.status().ok()) return row.status();
-  return pr;
-}
-
 Status ReadPullRequestFacts(PgConnection& conn, const TeamHealthQuery& q,
                             std::vector<domain::PullRequestFact>* out) {
   std::vector<std::string> teams = q.teams;
@@ -94,7 +79,7 @@ Status ReadPullRequestFacts(PgConnection& conn, const TeamHealthQuery& q,
   p.AddTextArray(teams).Add(q.from).Add(q.to);
   auto facts = conn.Run("emm_th_pull_requests", kFactsSql, p);
   if (!facts.ok()) return facts.status();
-  auto prs = ReadAll(*facts, &ReadFact);
+  auto prs = ReadAll(*facts, &ReadRow<domain::PullRequestFact>);
   if (!prs.ok()) return prs.status();
   *out = std::move(prs).value();
   std::unordered_set<std::string> read;
@@ -112,7 +97,7 @@ Status ReadPullRequestFacts(PgConnection& conn, const TeamHealthQuery& q,
   if (!ids.empty()) {
     auto more = conn.Run("emm_th_pull_requests_by_id", kByIdSql, PgParams().AddTextArray(ids));
     if (!more.ok()) return more.status();
-    auto facts_more = ReadAll(*more, &ReadFact);
+    auto facts_more = ReadAll(*more, &ReadRow<domain::PullRequestFact>);
     if (!facts_more.ok()) return facts_more.status();
     InOrderOf(*facts_more, ids);
     for (auto& pr : *facts_more) out->push_back(std::move(pr));
@@ -169,7 +154,7 @@ Result<std::vector<domain::PullRequest>> ListPullRequests(PgConnection& conn,
   auto r = q.team_id ? conn.Run("emm_list_pull_requests_team", of_team, p)
                      : conn.Run("emm_list_pull_requests", all, p);
   if (!r.ok()) return r.status();
-  return ReadAll(*r, &ReadPullRequest);
+  return ReadAll(*r, &ReadRow<domain::PullRequest>);
 }
 
 Result<domain::TeamHealthFacts> LoadTeamHealthFacts(PgConnection& conn, const TeamHealthQuery& q) {

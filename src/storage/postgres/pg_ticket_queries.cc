@@ -18,7 +18,7 @@ constexpr const char* kC = " COLLATE \"C\"";
 
 Result<std::vector<domain::Ticket>> Tickets(Result<PgResult> r) {
   if (!r.ok()) return r.status();
-  return ReadAll(*r, &ReadTicket);
+  return ReadAll(*r, &ReadRow<domain::Ticket>);
 }
 
 }  // namespace
@@ -91,10 +91,9 @@ constexpr const char* kChangesInSql =
 // What the figures need of a ticket t: whether it is a parent (a scalar subquery with LIMIT, an
 // index probe: an EXISTS here may be planned as a hash of every ticket), when it was last
 // canceled (canceled ones), how often its estimate changed (done ones).
-constexpr const char* kFactColumns =
-    "t.id, t.team_id, t.project_id, t.ticket_type, t.status, t.created_at, t.started_at, "
-    "t.finished_at, t.first_done_at, t.initial_estimation, t.final_estimation, "
-    "(t.external_id <> '' AND (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
+const std::string kFactColumns =
+    Prefixed(kTicketFactColumns, "t") +
+    ", (t.external_id <> '' AND (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
     "t.external_id LIMIT 1) IS NOT NULL)::int, "
     "CASE WHEN t.status = 'CANCELED' THEN (SELECT max(changed_at) FROM ticket_status_changes s "
     "WHERE s.ticket_id = t.id AND s.to_status = 'CANCELED') END, "
@@ -116,26 +115,6 @@ const std::string kFactsSql =
 const std::string kByIdSql =
     std::string("SELECT ") + kFactColumns + " FROM tickets t WHERE t.id = ANY($1::text[])";
 
-Result<domain::TicketFact> ReadTicketFact(PgRow row) {
-  domain::TicketFact t;
-  t.id = row.Text();
-  t.team_id = row.Text();
-  t.project_id = row.Text();
-  t.ticket_type = row.Text();
-  t.status = TicketStatusFromText(row.Text());
-  t.created_at = row.Int();
-  t.started_at = row.OptInt();
-  t.finished_at = row.OptInt();
-  t.first_done_at = row.OptInt();
-  t.initial_estimation = row.OptDouble();
-  t.final_estimation = row.OptDouble();
-  t.parent = row.Int() != 0;
-  t.canceled_at = row.OptInt();
-  t.estimate_changes = static_cast<size_t>(row.Int());
-  if (!row.status().ok()) return row.status();
-  return t;
-}
-
 }  // namespace
 
 Result<std::vector<domain::TicketFact>> LoadTicketHealthFacts(PgConnection& conn,
@@ -153,7 +132,7 @@ Result<std::vector<domain::TicketFact>> LoadTicketHealthFacts(PgConnection& conn
   p.AddTextArray(teams).Add(q.from).Add(q.to);
   auto r = conn.Run("emm_th_ticket_facts", kFactsSql, p);
   if (!r.ok()) return r.status();
-  auto tickets = ReadAll(*r, &ReadTicketFact);
+  auto tickets = ReadAll(*r, &ReadRow<domain::TicketFact>);
   if (!tickets.ok()) return tickets.status();
   std::unordered_map<std::string, size_t> index_of;  // id -> position in tickets
   for (size_t i = 0; i < tickets->size(); ++i) index_of.emplace((*tickets)[i].id, i);
@@ -171,7 +150,7 @@ Result<std::vector<domain::TicketFact>> LoadTicketHealthFacts(PgConnection& conn
   if (!others.empty()) {
     auto more = conn.Run("emm_th_tickets_by_id", kByIdSql, PgParams().AddTextArray(others));
     if (!more.ok()) return more.status();
-    auto facts = ReadAll(*more, &ReadTicketFact);
+    auto facts = ReadAll(*more, &ReadRow<domain::TicketFact>);
     if (!facts.ok()) return facts.status();
     InOrderOf(*facts, others);
     for (auto& t : *facts) tickets->push_back(std::move(t));

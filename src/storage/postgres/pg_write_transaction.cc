@@ -78,7 +78,7 @@ Result<int64_t> PgWriteTransaction::Count(const std::string& name, std::string_v
 
 Result<std::optional<Deployment>> PgWriteTransaction::FindDeployment(std::string_view id) {
   static const std::string sql = Select(kDeploymentColumns, "FROM deployments WHERE id = $1");
-  return FirstRow(conn_.Run("emm_find_deployment", sql, One(id)), &ReadDeployment);
+  return FirstRow(conn_.Run("emm_find_deployment", sql, One(id)), &ReadRow<Deployment>);
 }
 
 Status PgWriteTransaction::InsertDeployment(const Deployment& d) {
@@ -88,7 +88,7 @@ Status PgWriteTransaction::InsertDeployment(const Deployment& d) {
       ", group_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, " +
       GroupId("$3", "$2", "$4") + ") ON CONFLICT (id) DO NOTHING";
   PgParams p;
-  AddDeployment(p, d);
+  BindColumns(p, d);
   return InsertNew("emm_insert_deployment", sql, p, "deployment " + d.id);
 }
 
@@ -113,7 +113,7 @@ Status PgWriteTransaction::UpdateDeployment(const Deployment& d) {
 
 Result<std::optional<Incident>> PgWriteTransaction::FindIncident(std::string_view id) {
   static const std::string sql = Select(kIncidentColumns, "FROM incidents WHERE id = $1");
-  return FirstRow(conn_.Run("emm_find_incident", sql, One(id)), &ReadIncident);
+  return FirstRow(conn_.Run("emm_find_incident", sql, One(id)), &ReadRow<Incident>);
 }
 
 Status PgWriteTransaction::InsertIncident(const Incident& i) {
@@ -124,7 +124,7 @@ Status PgWriteTransaction::InsertIncident(const Incident& i) {
       "(SELECT deployed_at FROM deployments WHERE id = $5), " +
       GroupId("$3", "$2", "$4") + ") ON CONFLICT (id) DO NOTHING";
   PgParams p;
-  AddIncident(p, i);
+  BindColumns(p, i);
   return InsertNew("emm_insert_incident", sql, p, "incident " + i.id);
 }
 
@@ -170,7 +170,7 @@ Result<std::optional<std::string>> PgWriteTransaction::FindDeploymentByAlias(
 Result<std::optional<domain::PullRequest>> PgWriteTransaction::FindPullRequest(
     std::string_view id) {
   static const std::string sql = Select(kPullRequestColumns, "FROM pull_requests WHERE id = $1");
-  return FirstRow(conn_.Run("emm_find_pull_request", sql, One(id)), &ReadPullRequest);
+  return FirstRow(conn_.Run("emm_find_pull_request", sql, One(id)), &ReadRow<domain::PullRequest>);
 }
 
 Status PgWriteTransaction::InsertPullRequest(const domain::PullRequest& pr) {
@@ -179,7 +179,7 @@ Status PgWriteTransaction::InsertPullRequest(const domain::PullRequest& pr) {
       ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) "
       "ON CONFLICT (id) DO NOTHING";
   PgParams p;
-  AddPullRequest(p, pr);
+  BindColumns(p, pr);
   return InsertNew("emm_insert_pull_request", sql, p, "pull request " + pr.id);
 }
 
@@ -196,15 +196,14 @@ Status PgWriteTransaction::UpdatePullRequest(const domain::PullRequest& pr) {
 Status PgWriteTransaction::InsertPullRequestReview(const domain::PullRequestReview& r) {
   // team_id and pull_request_opened_at: the pull request's, for team health (migration 9; SQLite's
   // pull_request_reviews_team_on_insert).
+  static const std::string sql = std::string("INSERT INTO pull_request_reviews (") +
+                                 kReviewColumns +
+                                 ", team_id, pull_request_opened_at) VALUES ($1, $2, $3, $4, $5, "
+                                 "(SELECT team_id FROM pull_requests WHERE id = $1), "
+                                 "(SELECT opened_at FROM pull_requests WHERE id = $1))";
   PgParams p;
-  p.Add(r.pull_request_id).Add(r.reviewed_at).Add(int64_t{r.approved ? 1 : 0}).Add(r.comments);
-  p.Add(r.reviewer);
-  return Exec("emm_insert_review",
-              "INSERT INTO pull_request_reviews (pull_request_id, reviewed_at, approved, "
-              "comments, reviewer, team_id, pull_request_opened_at) VALUES ($1, $2, $3, $4, $5, "
-              "(SELECT team_id FROM pull_requests WHERE id = $1), "
-              "(SELECT opened_at FROM pull_requests WHERE id = $1))",
-              p);
+  BindColumns(p, r);
+  return Exec("emm_insert_review", sql, p);
 }
 
 Status PgWriteTransaction::InsertDelivery(std::string_view source, std::string_view id, TimeMs at) {
@@ -217,25 +216,17 @@ Status PgWriteTransaction::InsertDelivery(std::string_view source, std::string_v
 
 Result<std::optional<domain::Ticket>> PgWriteTransaction::FindTicket(std::string_view id) {
   static const std::string sql = Select(kTicketColumns, "FROM tickets WHERE id = $1");
-  return FirstRow(conn_.Run("emm_find_ticket", sql, One(id)), &ReadTicket);
+  return FirstRow(conn_.Run("emm_find_ticket", sql, One(id)), &ReadRow<domain::Ticket>);
 }
 
 Status PgWriteTransaction::PutTicket(const domain::Ticket& t) {
   // An upsert: replacing the row would delete what its history refers to.
   static const std::string sql =
       std::string("INSERT INTO tickets (") + kTicketColumns +
-      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) "
-      "ON CONFLICT (id) DO UPDATE SET external_id = excluded.external_id, "
-      "team_id = excluded.team_id, project_id = excluded.project_id, "
-      "created_at = excluded.created_at, updated_at = excluded.updated_at, "
-      "started_at = excluded.started_at, finished_at = excluded.finished_at, "
-      "parent_ticket_id = excluded.parent_ticket_id, actor_hash = excluded.actor_hash, "
-      "ticket_type = excluded.ticket_type, status = excluded.status, "
-      "current_estimation = excluded.current_estimation, "
-      "initial_estimation = excluded.initial_estimation, "
-      "final_estimation = excluded.final_estimation, first_done_at = excluded.first_done_at";
+      ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) " +
+      kTicketUpsert;
   PgParams p;
-  AddTicket(p, t);
+  BindColumns(p, t);
   EMM_RETURN_IF_ERROR(Exec("emm_put_ticket", sql, p));
   // Its status changes move with it to its new team (SQLite's tickets_team_moves).
   return Exec("emm_ticket_team_moves",
@@ -247,26 +238,21 @@ Status PgWriteTransaction::PutTicket(const domain::Ticket& t) {
 Status PgWriteTransaction::InsertTicketStatusChange(const domain::TicketStatusChange& c) {
   // team_id: the ticket's, for team health (migration 11; SQLite's
   // ticket_status_changes_team_on_insert).
+  static const std::string sql = std::string("INSERT INTO ticket_status_changes (") +
+                                 kStatusChangeColumns +
+                                 ", team_id) VALUES ($1, $2, $3, $4, $5, "
+                                 "(SELECT team_id FROM tickets WHERE id = $1))";
   PgParams p;
-  p.Add(c.ticket_id);
-  if (c.from) {
-    p.Add(domain::TicketStatusName(*c.from));
-  } else {
-    p.AddNull();
-  }
-  p.Add(domain::TicketStatusName(c.to)).Add(c.at).Add(c.recorded_at);
-  return Exec("emm_insert_status_change",
-              "INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, changed_at, "
-              "recorded_at, team_id) VALUES ($1, $2, $3, $4, $5, "
-              "(SELECT team_id FROM tickets WHERE id = $1))",
-              p);
+  BindColumns(p, c);
+  return Exec("emm_insert_status_change", sql, p);
 }
 
 Status PgWriteTransaction::InsertTicketEstimationChange(const domain::TicketEstimationChange& c) {
-  return Exec("emm_insert_estimation_change",
-              "INSERT INTO ticket_estimation_changes (ticket_id, from_estimation, "
-              "to_estimation, changed_at, recorded_at) VALUES ($1, $2, $3, $4, $5)",
-              PgParams().Add(c.ticket_id).Add(c.from).Add(c.to).Add(c.at).Add(c.recorded_at));
+  static const std::string sql = std::string("INSERT INTO ticket_estimation_changes (") +
+                                 kEstimationChangeColumns + ") VALUES ($1, $2, $3, $4, $5)";
+  PgParams p;
+  BindColumns(p, c);
+  return Exec("emm_insert_estimation_change", sql, p);
 }
 
 Result<bool> PgWriteTransaction::HasChildTickets(std::string_view external_id) {
@@ -287,8 +273,8 @@ Result<std::optional<SeriesState>> PgWriteTransaction::FindSeries(const SeriesKe
              "FROM metric_series WHERE metric = $1 AND project_id = $2 AND team_id = $3 AND "
              "environment = $4 AND ticket_type = $5");
   PgParams p;
-  AddSeriesKey(p, key);
-  auto found = FirstRow(conn_.Run("emm_find_series", sql, p), &ReadSeries);
+  BindColumns(p, key);
+  auto found = FirstRow(conn_.Run("emm_find_series", sql, p), &ReadRow<SeriesState>);
   if (found.ok() && found->has_value()) series_.Loaded(key, **found, 0);
   return found;
 }
@@ -327,9 +313,7 @@ Status PgWriteTransaction::UpsertSeries(std::span<const SeriesState* const> stat
   constexpr int kColumns = 13;
   for (size_t at = 0; at < states.size(); at += kSeriesPerStatement) {
     auto chunk = states.subspan(at, std::min(kSeriesPerStatement, states.size() - at));
-    std::string sql =
-        "INSERT INTO metric_series (metric, project_id, team_id, environment, ticket_type, kind, "
-        "start_ms, updated_ms, count, sum, min, max, buckets) VALUES ";
+    std::string sql = std::string("INSERT INTO metric_series (") + kSeriesColumns + ") VALUES ";
     PgParams p;
     for (size_t row = 0; row < chunk.size(); ++row) {
       sql += row == 0 ? "(" : ", (";
@@ -337,7 +321,7 @@ Status PgWriteTransaction::UpsertSeries(std::span<const SeriesState* const> stat
         sql += (col == 1 ? "$" : ", $") + std::to_string(row * kColumns + col);
       }
       sql += ")";
-      AddSeries(p, *chunk[row]);
+      BindColumns(p, *chunk[row]);
     }
     sql +=
         " ON CONFLICT (metric, project_id, team_id, environment, ticket_type) DO UPDATE SET "
@@ -351,7 +335,7 @@ Status PgWriteTransaction::UpsertSeries(std::span<const SeriesState* const> stat
 
 Status PgWriteTransaction::PutExportMark(const domain::ExportMark& m) {
   PgParams p;
-  AddExportMark(p, m);
+  BindColumns(p, m);
   return Exec("emm_put_export_mark",
               std::string("INSERT INTO export_marks (") + kExportMarkColumns +
                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
@@ -365,19 +349,20 @@ Status PgWriteTransaction::PutExportMark(const domain::ExportMark& m) {
 Status PgWriteTransaction::ForEachDeployment(const std::function<Status(const Deployment&)>& fn) {
   static const std::string sql =
       Select(kDeploymentColumns, "FROM deployments ORDER BY created_at, id");
-  return EachRow(conn_.Run("emm_each_deployment", sql, PgParams()), &ReadDeployment, fn);
+  return EachRow(conn_.Run("emm_each_deployment", sql, PgParams()), &ReadRow<Deployment>, fn);
 }
 
 Status PgWriteTransaction::ForEachIncident(const std::function<Status(const Incident&)>& fn) {
   static const std::string sql = Select(kIncidentColumns, "FROM incidents ORDER BY created_at, id");
-  return EachRow(conn_.Run("emm_each_incident", sql, PgParams()), &ReadIncident, fn);
+  return EachRow(conn_.Run("emm_each_incident", sql, PgParams()), &ReadRow<Incident>, fn);
 }
 
 Status PgWriteTransaction::ForEachPullRequest(
     const std::function<Status(const domain::PullRequest&)>& fn) {
   static const std::string sql =
       Select(kPullRequestColumns, "FROM pull_requests ORDER BY created_at, id");
-  return EachRow(conn_.Run("emm_each_pull_request", sql, PgParams()), &ReadPullRequest, fn);
+  return EachRow(conn_.Run("emm_each_pull_request", sql, PgParams()), &ReadRow<domain::PullRequest>,
+                 fn);
 }
 
 // The tables without a key of their own are read in the order stored: by seq, PostgreSQL's
@@ -386,41 +371,43 @@ Status PgWriteTransaction::ForEachPullRequest(
 Status PgWriteTransaction::ForEachPullRequestReview(
     const std::function<Status(const domain::PullRequestReview&)>& fn) {
   static const std::string sql = Select(kReviewColumns, "FROM pull_request_reviews ORDER BY seq");
-  return EachRow(conn_.Run("emm_each_review", sql, PgParams()), &ReadReview, fn);
+  return EachRow(conn_.Run("emm_each_review", sql, PgParams()), &ReadRow<domain::PullRequestReview>,
+                 fn);
 }
 
 Status PgWriteTransaction::ForEachTicket(const std::function<Status(const domain::Ticket&)>& fn) {
   static const std::string sql = Select(kTicketColumns, "FROM tickets ORDER BY recorded_at, id");
-  return EachRow(conn_.Run("emm_each_ticket", sql, PgParams()), &ReadTicket, fn);
+  return EachRow(conn_.Run("emm_each_ticket", sql, PgParams()), &ReadRow<domain::Ticket>, fn);
 }
 
 Status PgWriteTransaction::ForEachTicketStatusChange(
     const std::function<Status(const domain::TicketStatusChange&)>& fn) {
   static const std::string sql =
       Select(kStatusChangeColumns, "FROM ticket_status_changes ORDER BY seq");
-  return EachRow(conn_.Run("emm_each_status_change", sql, PgParams()), &ReadStatusChange, fn);
+  return EachRow(conn_.Run("emm_each_status_change", sql, PgParams()),
+                 &ReadRow<domain::TicketStatusChange>, fn);
 }
 
 Status PgWriteTransaction::ForEachTicketEstimationChange(
     const std::function<Status(const domain::TicketEstimationChange&)>& fn) {
   static const std::string sql =
       Select(kEstimationChangeColumns, "FROM ticket_estimation_changes ORDER BY seq");
-  return EachRow(conn_.Run("emm_each_estimation_change", sql, PgParams()), &ReadEstimationChange,
-                 fn);
+  return EachRow(conn_.Run("emm_each_estimation_change", sql, PgParams()),
+                 &ReadRow<domain::TicketEstimationChange>, fn);
 }
 
 Status PgWriteTransaction::ForEachDeploymentAlias(
     const std::function<Status(const domain::DeploymentAlias&)>& fn) {
-  static const std::string sql =
-      "SELECT alias, deployment_id, at FROM deployment_aliases ORDER BY alias";
-  return EachRow(conn_.Run("emm_each_alias", sql, PgParams()), &ReadDeploymentAlias, fn);
+  static const std::string sql = Select(kAliasColumns, "FROM deployment_aliases ORDER BY alias");
+  return EachRow(conn_.Run("emm_each_alias", sql, PgParams()), &ReadRow<domain::DeploymentAlias>,
+                 fn);
 }
 
 Status PgWriteTransaction::ForEachDelivery(
     const std::function<Status(const domain::Delivery&)>& fn) {
   static const std::string sql =
-      "SELECT source, id, received_at FROM webhook_deliveries ORDER BY source, id";
-  return EachRow(conn_.Run("emm_each_delivery", sql, PgParams()), &ReadDelivery, fn);
+      Select(kDeliveryColumns, "FROM webhook_deliveries ORDER BY source, id");
+  return EachRow(conn_.Run("emm_each_delivery", sql, PgParams()), &ReadRow<domain::Delivery>, fn);
 }
 
 }  // namespace emm::storage::postgres

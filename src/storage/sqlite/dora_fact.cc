@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "storage/sqlite/event_rows.h"
+#include "storage/sqlite/statements.h"
 
 namespace emm::storage::sqlite {
 namespace {

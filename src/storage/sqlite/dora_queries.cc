@@ -8,8 +8,8 @@
 
 #include "common/log.h"
 #include "storage/sqlite/dora_fact.h"
-#include "storage/sqlite/event_rows.h"
 #include "storage/sqlite/sqlite_status.h"
+#include "storage/sqlite/statements.h"
 
 namespace emm::storage::sqlite {
 
@@ -90,7 +90,7 @@ Status LoadInferredLinks(SqliteConnection& c, const DoraQuery& q,
                                   "i.started_at >= ?1" +
                                   DoraFilters(q, "i"),
                               DoraBinder(q), [&](sqlite3_stmt* st) {
-                                unlinked.push_back(ReadIncident(st));
+                                unlinked.push_back(ReadRow<Incident>(st));
                                 return Status::Ok();
                               }));
   if (unlinked.empty()) return Status::Ok();
@@ -146,9 +146,8 @@ bool Wanted(const std::vector<std::string>& filter, const std::string& value) {
 Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& q) {
   const DoraBinder bind(q);
   const std::string kDeployed =
-      "SELECT d.id, d.project_id, d.team_id, d.environment, d.first_commit_at, "
-      "d.deploy_start_at, d.deployed_at, d.kind, d.failed, d.recovered_at "
-      "FROM deployments d INDEXED BY deployments_by_deployed_at "
+      "SELECT " + Prefixed(kDoraDeploymentColumns, "d") +
+      " FROM deployments d INDEXED BY deployments_by_deployed_at "
       "WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
       DoraFilters(q, "d");
   const std::string kRestored = "SELECT " + Prefixed(kIncidentColumns, "i") +
@@ -169,35 +168,27 @@ Result<domain::DoraEvents> LoadDoraEvents(SqliteConnection& c, const DoraQuery& 
 
   domain::DoraEvents out;
   Status s = c.Query(kDeployed, bind, [&](sqlite3_stmt* st) {
-    Deployment& d = out.deployed.emplace_back();
-    d.id = ColText(st, 0);
-    d.project_id = ColText(st, 1);
-    d.team_id = ColText(st, 2);
-    d.environment = ColText(st, 3);
-    d.first_commit_at = FirstCommitOf(sqlite3_column_int64(st, 4));
-    d.deploy_start_at = sqlite3_column_int64(st, 5);
-    d.deployed_at = sqlite3_column_int64(st, 6);
-    d.status = domain::DeploymentStatus::kDeployed;
-    d.kind = DeploymentKindFromText(ColText(st, 7));
-    d.failed = sqlite3_column_int(st, 8) != 0;
-    d.recovered_at = ColOptTime(st, 9);
+    SqliteRow row(st);
+    out.deployed.push_back(ReadDoraDeployment(row));
     return Status::Ok();
   });
   if (s.ok()) {
     s = c.Query(kRestored, bind, [&](sqlite3_stmt* st) {
-      out.restored.push_back(ReadIncident(st));
+      out.restored.push_back(ReadRow<Incident>(st));
       return Status::Ok();
     });
   }
   if (s.ok()) {
     s = c.Query(kDetected, bind, [&](sqlite3_stmt* st) {
-      out.detected.emplace_back(ReadIncident(st), sqlite3_column_int64(st, 9));
+      SqliteRow row(st);
+      Incident i = ReadColumns<Incident>(row);
+      out.detected.emplace_back(std::move(i), row.Int());  // d.deployed_at
       return Status::Ok();
     });
   }
   if (s.ok()) {
     s = c.Query(kFailures, bind, [&](sqlite3_stmt* st) {
-      out.failures.push_back({ReadIncident(st), /*inferred=*/false});
+      out.failures.push_back({ReadRow<Incident>(st), /*inferred=*/false});
       return Status::Ok();
     });
   }
@@ -316,7 +307,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(S
                          " FROM deployments d WHERE d.deployed_at >= ?1 AND d.deployed_at < ?2" +
                          DoraFilters(q, "d") + " ORDER BY d.deployed_at, d.id",
                      bind, [&](sqlite3_stmt* st) {
-                       out.first.push_back(ReadDeployment(st));
+                       out.first.push_back(ReadRow<Deployment>(st));
                        return Status::Ok();
                      });
   if (s.ok()) {
@@ -325,7 +316,7 @@ Result<std::pair<std::vector<Deployment>, std::vector<Incident>>> LoadTimeline(S
                     "(i.restored_at >= ?1 AND i.restored_at < ?2))" +
                     DoraFilters(q, "i") + " ORDER BY i.started_at, i.id",
                 bind, [&](sqlite3_stmt* st) {
-                  out.second.push_back(ReadIncident(st));
+                  out.second.push_back(ReadRow<Incident>(st));
                   return Status::Ok();
                 });
   }
@@ -350,7 +341,7 @@ Result<std::vector<Deployment>> ListUndeployed(SqliteConnection& c, const DoraQu
         sqlite3_bind_int64(st, 7, offset);
       },
       [&](sqlite3_stmt* st) {
-        out.push_back(ReadDeployment(st));
+        out.push_back(ReadRow<Deployment>(st));
         return Status::Ok();
       }));
   return out;

@@ -2,7 +2,7 @@
 
 #include <sqlite3.h>
 
-#include "storage/sqlite/event_rows.h"
+#include "storage/sqlite/statements.h"
 
 namespace emm::storage::sqlite {
 
@@ -25,7 +25,7 @@ Result<std::vector<domain::PullRequest>> ListPullRequests(Statements& db,
         if (q.team_id) BindText(st, 3, *q.team_id);
       },
       [&](sqlite3_stmt* st) {
-        out.push_back(ReadPullRequest(st));
+        out.push_back(ReadRow<domain::PullRequest>(st));
         return Status::Ok();
       }));
   return out;
@@ -56,7 +56,7 @@ Result<std::vector<Deployment>> ListDeployments(Statements& db, const Deployment
   if (q.to) time_filter += " AND deployed_at < ?4";
   std::vector<Deployment> out;
   auto collect = [&](sqlite3_stmt* st) {
-    out.push_back(ReadDeployment(st));
+    out.push_back(ReadRow<Deployment>(st));
     return Status::Ok();
   };
 
@@ -155,7 +155,7 @@ Result<std::vector<Incident>> ListIncidents(Statements& db, const IncidentQuery&
         if (q.project_id) BindText(st, 1, *q.project_id);
       },
       [&](sqlite3_stmt* st) {
-        out.push_back(ReadIncident(st));
+        out.push_back(ReadRow<Incident>(st));
         return Status::Ok();
       });
   if (!s.ok()) return s;
@@ -168,7 +168,7 @@ Result<std::vector<SeriesState>> ListSeries(Statements& db) {
                           " FROM metric_series ORDER BY metric, project_id, team_id, environment, "
                           "ticket_type",
                       nullptr, [&](sqlite3_stmt* st) {
-                        out.push_back(ReadSeries(st));
+                        out.push_back(ReadRow<SeriesState>(st));
                         return Status::Ok();
                       });
   if (!s.ok()) return s;
@@ -177,21 +177,11 @@ Result<std::vector<SeriesState>> ListSeries(Statements& db) {
 
 Result<std::vector<domain::ExportMark>> ListExportMarks(Statements& db) {
   std::vector<domain::ExportMark> out;
-  Status s = db.Query(
-      "SELECT metric, project_id, team_id, environment, series_start_ms, acked_ms, count, sum, "
-      "buckets, ticket_type FROM export_marks",
-      nullptr, [&](sqlite3_stmt* st) {
-        domain::ExportMark m;
-        m.key = SeriesKey{ColText(st, 0), ColText(st, 1), ColText(st, 2), ColText(st, 3),
-                          ColText(st, 9)};
-        m.series_start_ms = sqlite3_column_int64(st, 4);
-        m.acked_ms = sqlite3_column_int64(st, 5);
-        m.count = static_cast<uint64_t>(sqlite3_column_int64(st, 6));
-        m.sum = sqlite3_column_double(st, 7);
-        m.buckets = DecodeBuckets(ColText(st, 8));
-        out.push_back(std::move(m));
-        return Status::Ok();
-      });
+  Status s = db.Query(std::string("SELECT ") + kExportMarkColumns + " FROM export_marks", nullptr,
+                      [&](sqlite3_stmt* st) {
+                        out.push_back(ReadRow<domain::ExportMark>(st));
+                        return Status::Ok();
+                      });
   if (!s.ok()) return s;
   return out;
 }

@@ -1,7 +1,6 @@
 #include "storage/sqlite/sqlite_connection.h"
 
 #include "storage/sqlite/dora_fact.h"
-#include "storage/sqlite/event_rows.h"
 #include "storage/sqlite/sqlite_status.h"
 #include "storage/sqlite/ticket_queries.h"
 
@@ -13,20 +12,15 @@ using domain::Incident;
 using domain::SeriesKey;
 using domain::SeriesState;
 
-using sqlite::BindDeployment;
-using sqlite::BindIncident;
-using sqlite::BindOptInt;
 using sqlite::BindOptTime;
-using sqlite::BindSeriesKey;
-using sqlite::BindSeriesState;
+using sqlite::BindRow;
 using sqlite::BindText;
 using sqlite::ColText;
 using sqlite::DoraFactFunction;
 using sqlite::FromSqlite;
-using sqlite::ReadDeployment;
-using sqlite::ReadIncident;
-using sqlite::ReadPullRequest;
-using sqlite::ReadSeries;
+using sqlite::ReadRow;
+using sqlite::SqliteParams;
+using sqlite::SqliteRow;
 using sqlite::Use;
 
 // The DORA group (migration 4) of the row being inserted: team ?3, project ?2, environment ?4.
@@ -143,7 +137,7 @@ Result<int64_t> SqliteConnection::Count(const std::string& sql, std::string_view
 Result<std::optional<Deployment>> SqliteConnection::FindDeployment(std::string_view id) {
   static const std::string sql =
       std::string("SELECT ") + kDeploymentColumns + " FROM deployments WHERE id = ?1";
-  return QueryOne<Deployment>(sql, id, &ReadDeployment);
+  return QueryOne<Deployment>(sql, id, &ReadRow<Deployment>);
 }
 
 Status SqliteConnection::InsertDeployment(const Deployment& d) {
@@ -152,7 +146,7 @@ Status SqliteConnection::InsertDeployment(const Deployment& d) {
       ", group_id, dora_fact) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, " +
       kGroupIdOf + ", emm_dora_fact(?5, ?6, ?12, ?13, ?10))";
   EMM_RETURN_IF_ERROR(AddGroup(d.team_id, d.project_id, d.environment));
-  return Run(sql, [&](sqlite3_stmt* s) { BindDeployment(s, d); });
+  return Run(sql, [&](sqlite3_stmt* s) { BindRow(s, d); });
 }
 
 Status SqliteConnection::UpdateDeployment(const Deployment& d) {
@@ -176,7 +170,7 @@ Status SqliteConnection::UpdateDeployment(const Deployment& d) {
 Result<std::optional<Incident>> SqliteConnection::FindIncident(std::string_view id) {
   static const std::string sql =
       std::string("SELECT ") + kIncidentColumns + " FROM incidents WHERE id = ?1";
-  return QueryOne<Incident>(sql, id, &ReadIncident);
+  return QueryOne<Incident>(sql, id, &ReadRow<Incident>);
 }
 
 Status SqliteConnection::InsertIncident(const Incident& i) {
@@ -187,7 +181,7 @@ Status SqliteConnection::InsertIncident(const Incident& i) {
       "(SELECT deployed_at FROM deployments WHERE id = ?5), " +
       kGroupIdOf + ")";
   EMM_RETURN_IF_ERROR(AddGroup(i.team_id, i.project_id, i.environment));
-  return Run(sql, [&](sqlite3_stmt* s) { BindIncident(s, i); });
+  return Run(sql, [&](sqlite3_stmt* s) { BindRow(s, i); });
 }
 
 Status SqliteConnection::UpdateIncident(const Incident& i) {
@@ -204,28 +198,14 @@ Status SqliteConnection::UpdateIncident(const Incident& i) {
 Result<std::optional<domain::PullRequest>> SqliteConnection::FindPullRequest(std::string_view id) {
   static const std::string sql =
       std::string("SELECT ") + kPullRequestColumns + " FROM pull_requests WHERE id = ?1";
-  return QueryOne<domain::PullRequest>(sql, id, &ReadPullRequest);
+  return QueryOne<domain::PullRequest>(sql, id, &ReadRow<domain::PullRequest>);
 }
 
 Status SqliteConnection::InsertPullRequest(const domain::PullRequest& pr) {
   static const std::string sql =
       std::string("INSERT INTO pull_requests (") + kPullRequestColumns +
       ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
-  return Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, pr.id);
-    BindText(s, 2, pr.team_id);
-    sqlite3_bind_int64(s, 3, pr.opened_at);
-    BindOptTime(s, 4, pr.closed_at);
-    BindOptTime(s, 5, pr.merged_at);
-    BindOptTime(s, 6, pr.first_review_at);
-    BindOptTime(s, 7, pr.first_approved_at);
-    sqlite3_bind_int64(s, 8, pr.reviews);
-    sqlite3_bind_int64(s, 9, pr.comments);
-    BindOptInt(s, 10, pr.additions);
-    BindOptInt(s, 11, pr.deletions);
-    sqlite3_bind_int64(s, 12, pr.created_at);
-    BindText(s, 13, pr.author);
-  });
+  return Run(sql, [&](sqlite3_stmt* s) { BindRow(s, pr); });
 }
 
 Status SqliteConnection::UpdatePullRequest(const domain::PullRequest& pr) {
@@ -245,17 +225,11 @@ Status SqliteConnection::UpdatePullRequest(const domain::PullRequest& pr) {
 
 Status SqliteConnection::InsertPullRequestReview(const domain::PullRequestReview& r) {
   static const std::string sql =
-      "INSERT INTO pull_request_reviews (pull_request_id, reviewed_at, approved, comments, "
-      "reviewer, team_id, pull_request_opened_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+      std::string("INSERT INTO pull_request_reviews (") + kReviewColumns +
+      ", team_id, pull_request_opened_at) VALUES (?1, ?2, ?3, ?4, ?5, "
       "(SELECT team_id FROM pull_requests WHERE id = ?1), "
       "(SELECT opened_at FROM pull_requests WHERE id = ?1))";  // team health's (migration 9)
-  return Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, r.pull_request_id);
-    sqlite3_bind_int64(s, 2, r.reviewed_at);
-    sqlite3_bind_int(s, 3, r.approved ? 1 : 0);
-    sqlite3_bind_int64(s, 4, r.comments);
-    BindText(s, 5, r.reviewer);
-  });
+  return Run(sql, [&](sqlite3_stmt* s) { BindRow(s, r); });
 }
 
 Status SqliteConnection::InsertDelivery(std::string_view source, std::string_view id, TimeMs at) {
@@ -302,17 +276,16 @@ Result<std::optional<std::string>> SqliteConnection::FindDeploymentByAlias(std::
 
 Status SqliteConnection::ForEachDeploymentAlias(
     const std::function<Status(const domain::DeploymentAlias&)>& fn) {
-  static const std::string sql = "SELECT alias, deployment_id, at FROM deployment_aliases";
-  return Query(sql, nullptr, [&](sqlite3_stmt* s) {
-    return fn({ColText(s, 0), ColText(s, 1), sqlite3_column_int64(s, 2)});
-  });
+  static const std::string sql =
+      std::string("SELECT ") + kAliasColumns + " FROM deployment_aliases";
+  return Query(sql, nullptr,
+               [&](sqlite3_stmt* s) { return fn(ReadRow<domain::DeploymentAlias>(s)); });
 }
 
 Status SqliteConnection::ForEachDelivery(const std::function<Status(const domain::Delivery&)>& fn) {
-  static const std::string sql = "SELECT source, id, received_at FROM webhook_deliveries";
-  return Query(sql, nullptr, [&](sqlite3_stmt* s) {
-    return fn({ColText(s, 0), ColText(s, 1), sqlite3_column_int64(s, 2)});
-  });
+  static const std::string sql =
+      std::string("SELECT ") + kDeliveryColumns + " FROM webhook_deliveries";
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadRow<domain::Delivery>(s)); });
 }
 
 Result<int64_t> SqliteConnection::CountIncidentsOfDeployment(std::string_view deployment_id) {
@@ -338,19 +311,10 @@ Status SqliteConnection::PutSeries(const SeriesState& st) {
 }
 
 Status SqliteConnection::PutExportMark(const domain::ExportMark& m) {
-  static const std::string sql =
-      "INSERT OR REPLACE INTO export_marks (metric, project_id, team_id, environment, "
-      "series_start_ms, acked_ms, count, sum, buckets, ticket_type) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-  return Run(sql, [&](sqlite3_stmt* s) {
-    BindSeriesKey(s, m.key, 10);
-    sqlite3_bind_int64(s, 5, m.series_start_ms);
-    sqlite3_bind_int64(s, 6, m.acked_ms);
-    sqlite3_bind_int64(s, 7, static_cast<int64_t>(m.count));
-    sqlite3_bind_double(s, 8, m.sum);
-    std::string buckets = EncodeBuckets(m.buckets);
-    sqlite3_bind_text(s, 9, buckets.data(), static_cast<int>(buckets.size()), SQLITE_TRANSIENT);
-  });
+  static const std::string sql = std::string("INSERT OR REPLACE INTO export_marks (") +
+                                 kExportMarkColumns +
+                                 ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+  return Run(sql, [&](sqlite3_stmt* s) { BindRow(s, m); });
 }
 
 Status SqliteConnection::ClearSeries() {
@@ -384,20 +348,20 @@ void SqliteConnection::EndBatch(bool committed) { series_.EndBatch(committed); }
 Status SqliteConnection::ForEachDeployment(const std::function<Status(const Deployment&)>& fn) {
   static const std::string sql =
       std::string("SELECT ") + kDeploymentColumns + " FROM deployments ORDER BY created_at, id";
-  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadDeployment(s)); });
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadRow<Deployment>(s)); });
 }
 
 Status SqliteConnection::ForEachIncident(const std::function<Status(const Incident&)>& fn) {
   static const std::string sql =
       std::string("SELECT ") + kIncidentColumns + " FROM incidents ORDER BY created_at, id";
-  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadIncident(s)); });
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadRow<Incident>(s)); });
 }
 
 Status SqliteConnection::ForEachPullRequest(
     const std::function<Status(const domain::PullRequest&)>& fn) {
   static const std::string sql =
       std::string("SELECT ") + kPullRequestColumns + " FROM pull_requests ORDER BY created_at, id";
-  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadPullRequest(s)); });
+  return Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadRow<domain::PullRequest>(s)); });
 }
 
 Status SqliteConnection::ForEachTicket(const std::function<Status(const domain::Ticket&)>& fn) {
@@ -415,13 +379,9 @@ Status SqliteConnection::ForEachTicketEstimationChange(
 Status SqliteConnection::ForEachPullRequestReview(
     const std::function<Status(const domain::PullRequestReview&)>& fn) {
   static const std::string sql =
-      "SELECT pull_request_id, reviewed_at, approved, comments, reviewer "
-      "FROM pull_request_reviews ORDER BY rowid";
-  return Query(sql, nullptr, [&](sqlite3_stmt* s) {
-    return fn(domain::PullRequestReview{ColText(s, 0), sqlite3_column_int64(s, 1),
-                                        sqlite3_column_int(s, 2) != 0, sqlite3_column_int64(s, 3),
-                                        ColText(s, 4)});
-  });
+      std::string("SELECT ") + kReviewColumns + " FROM pull_request_reviews ORDER BY rowid";
+  return Query(sql, nullptr,
+               [&](sqlite3_stmt* s) { return fn(ReadRow<domain::PullRequestReview>(s)); });
 }
 
 Result<std::optional<SeriesState>> SqliteConnection::ReadSeriesRow(const SeriesKey& key,
@@ -432,10 +392,11 @@ Result<std::optional<SeriesState>> SqliteConnection::ReadSeriesRow(const SeriesK
                                  "ticket_type = ?5";
   std::optional<SeriesState> out;
   Status s = Query(
-      sql, [&](sqlite3_stmt* st) { BindSeriesKey(st, key, 5); },
+      sql, [&](sqlite3_stmt* st) { BindRow(st, key); },
       [&](sqlite3_stmt* st) {
-        out = ReadSeries(st);
-        *row_id = sqlite3_column_int64(st, 13);
+        SqliteRow row(st);
+        out = ReadColumns<SeriesState>(row);
+        *row_id = row.Int();
         return Status::Ok();
       });
   if (!s.ok()) return s;
@@ -444,28 +405,24 @@ Result<std::optional<SeriesState>> SqliteConnection::ReadSeriesRow(const SeriesK
 
 Status SqliteConnection::UpdateSeriesRow(int64_t row_id, const SeriesState& st) {
   static const std::string sql =
-      "UPDATE metric_series SET start_ms = ?6, updated_ms = ?7, count = ?8, sum = ?9, "
-      "min = ?10, max = ?11, buckets = ?12 WHERE id = ?1";
+      "UPDATE metric_series SET start_ms = ?1, updated_ms = ?2, count = ?3, sum = ?4, "
+      "min = ?5, max = ?6, buckets = ?7 WHERE id = ?8";
   return Run(sql, [&](sqlite3_stmt* s) {
-    sqlite3_bind_int64(s, 1, row_id);
-    BindSeriesState(s, st);
+    SqliteParams p(s);
+    BindSeriesValues(p, st);
+    p.Add(row_id);
   });
 }
 
 Status SqliteConnection::UpsertSeriesRow(const SeriesState& st) {
   static const std::string sql =
-      "INSERT INTO metric_series (metric, project_id, team_id, environment, kind, "
-      "start_ms, updated_ms, count, sum, min, max, buckets, ticket_type) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
+      std::string("INSERT INTO metric_series (") + kSeriesColumns +
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) "
       "ON CONFLICT (metric, project_id, team_id, environment, ticket_type) DO UPDATE SET "
       "kind = excluded.kind, start_ms = excluded.start_ms, updated_ms = excluded.updated_ms, "
       "count = excluded.count, sum = excluded.sum, min = excluded.min, max = excluded.max, "
       "buckets = excluded.buckets";
-  return Run(sql, [&](sqlite3_stmt* s) {
-    BindSeriesKey(s, st.key, 13);
-    BindText(s, 5, MetricKindText(st.kind));
-    BindSeriesState(s, st);
-  });
+  return Run(sql, [&](sqlite3_stmt* s) { BindRow(s, st); });
 }
 
 Status SqliteConnection::AddGroup(const std::string& team, const std::string& project,

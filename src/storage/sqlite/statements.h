@@ -13,6 +13,7 @@
 
 #include "common/status.h"
 #include "common/time.h"
+#include "storage/event_rows.h"
 
 namespace emm::storage::sqlite {
 
@@ -106,6 +107,66 @@ inline std::string EveryTeamOf(const std::string& table) {
 inline std::optional<double> ColOptDouble(sqlite3_stmt* s, int i) {
   if (sqlite3_column_type(s, i) == SQLITE_NULL) return std::nullopt;
   return sqlite3_column_double(s, i);
+}
+
+// The column cursors of storage/event_rows.h over a statement. SqliteRow reads the current row's
+// columns left to right from `col`; SqliteParams binds ?`at`, ?`at`+1, ... Both are infallible:
+// SQLite converts whatever a column holds, and a bind can only fail on a programming error.
+class SqliteRow {
+ public:
+  explicit SqliteRow(sqlite3_stmt* s, int col = 0) : s_(s), col_(col) {}
+  std::string Text() { return ColText(s_, col_++); }
+  std::optional<std::string> OptText() { return ColOptText(s_, col_++); }
+  int64_t Int() { return sqlite3_column_int64(s_, col_++); }
+  std::optional<int64_t> OptInt() { return ColOptInt(s_, col_++); }
+  double Double() { return sqlite3_column_double(s_, col_++); }
+  std::optional<double> OptDouble() { return ColOptDouble(s_, col_++); }
+
+ private:
+  sqlite3_stmt* s_;
+  int col_;
+};
+
+class SqliteParams {
+ public:
+  explicit SqliteParams(sqlite3_stmt* s, int at = 1) : s_(s), at_(at) {}
+  SqliteParams& Add(std::string_view v) {
+    BindText(s_, at_++, v);
+    return *this;
+  }
+  SqliteParams& Add(const char* v) { return Add(std::string_view(v)); }
+  SqliteParams& Add(int64_t v) {
+    sqlite3_bind_int64(s_, at_++, v);
+    return *this;
+  }
+  SqliteParams& Add(double v) {
+    sqlite3_bind_double(s_, at_++, v);
+    return *this;
+  }
+  SqliteParams& AddNull() {
+    sqlite3_bind_null(s_, at_++);
+    return *this;
+  }
+  template <typename T>
+  SqliteParams& Add(const std::optional<T>& v) {
+    return v ? Add(*v) : AddNull();
+  }
+
+ private:
+  sqlite3_stmt* s_;
+  int at_;
+};
+
+// The records of storage/event_rows.h read from a statement's row, and bound from ?1.
+template <typename T>
+T ReadRow(sqlite3_stmt* s) {
+  SqliteRow row(s);
+  return ReadColumns<T>(row);
+}
+template <typename T>
+void BindRow(sqlite3_stmt* s, const T& value) {
+  SqliteParams p(s);
+  BindColumns(p, value);
 }
 
 }  // namespace emm::storage::sqlite

@@ -16,8 +16,7 @@ const std::string kTeams = EveryTeamOf("pull_requests");
 
 // What the figures need of a pull request (ReadFact's columns, after the rowid).
 const std::string kFacts =
-    "SELECT rowid, id, team_id, author, opened_at, merged_at, closed_at, additions, deletions "
-    "FROM pull_requests ";
+    std::string("SELECT rowid, ") + kPullRequestFactColumns + " FROM pull_requests ";
 // One team's pull requests opened in [?2, ?3), from the opening index alone (migration 9).
 const std::string kOpenedIn = kFacts +
                               "INDEXED BY pull_requests_by_team_opened "
@@ -47,16 +46,8 @@ const std::string kReviewsOf =
     "ORDER BY reviewed_at, rowid";
 
 domain::PullRequestFact ReadFact(sqlite3_stmt* s) {
-  domain::PullRequestFact pr;
-  pr.id = ColText(s, 1);
-  pr.team_id = ColText(s, 2);
-  pr.author = ColText(s, 3);
-  pr.opened_at = sqlite3_column_int64(s, 4);
-  pr.merged_at = ColOptTime(s, 5);
-  pr.closed_at = ColOptTime(s, 6);
-  pr.additions = ColOptInt(s, 7);
-  pr.deletions = ColOptInt(s, 8);
-  return pr;
+  SqliteRow row(s, 1);  // after the rowid
+  return ReadColumns<domain::PullRequestFact>(row);
 }
 
 Status Read(Statements& db, const TeamHealthQuery& q, domain::TeamHealthFacts* out) {

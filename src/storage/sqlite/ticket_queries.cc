@@ -17,34 +17,25 @@ TicketStatus ColStatus(sqlite3_stmt* s, int i) {
   return TicketStatusFromText(ColText(s, i));
 }
 
-Ticket ReadTicket(sqlite3_stmt* s) {
-  Ticket t;
-  t.id = ColText(s, 0);
-  t.external_id = ColText(s, 1);
-  t.team_id = ColText(s, 2);
-  t.project_id = ColText(s, 3);
-  t.created_at = sqlite3_column_int64(s, 4);
-  t.updated_at = ColOptTime(s, 5);
-  t.started_at = ColOptTime(s, 6);
-  t.finished_at = ColOptTime(s, 7);
-  t.parent_ticket_id = ColOptText(s, 8);
-  t.actor_hash = ColText(s, 9);
-  t.ticket_type = ColText(s, 10);
-  t.status = ColStatus(s, 11);
-  t.current_estimation = ColOptDouble(s, 12);
-  t.initial_estimation = ColOptDouble(s, 13);
-  t.final_estimation = ColOptDouble(s, 14);
-  t.first_done_at = ColOptTime(s, 15);
-  t.recorded_at = sqlite3_column_int64(s, 16);
-  return t;
-}
-
 Status CollectTickets(Statements& db, const std::string& sql, const Bind& bind,
                       std::vector<Ticket>* out) {
   return db.Query(sql, bind, [&](sqlite3_stmt* st) {
-    out->push_back(ReadTicket(st));
+    out->push_back(ReadRow<Ticket>(st));
     return Status::Ok();
   });
+}
+
+// A history table's rows (every ticket's, or `ticket_id`'s) in the order stored.
+template <typename T>
+Status ForEachChange(Statements& db, const char* columns, const char* table,
+                     std::optional<std::string_view> ticket_id,
+                     const std::function<Status(const T&)>& fn) {
+  std::string sql = std::string("SELECT ") + columns + " FROM " + table;
+  if (ticket_id) sql += " WHERE ticket_id = ?1";
+  sql += " ORDER BY rowid";
+  return db.Query(
+      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
+      [&](sqlite3_stmt* s) { return fn(ReadRow<T>(s)); });
 }
 
 }  // namespace
@@ -63,66 +54,23 @@ Status PutTicket(Statements& db, const Ticket& t) {
   // An upsert rather than INSERT OR REPLACE: replacing would delete the row its history refers to.
   static const std::string sql =
       std::string("INSERT INTO tickets (") + kTicketColumns +
-      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) "
-      "ON CONFLICT (id) DO UPDATE SET external_id = excluded.external_id, "
-      "team_id = excluded.team_id, project_id = excluded.project_id, "
-      "created_at = excluded.created_at, updated_at = excluded.updated_at, "
-      "started_at = excluded.started_at, finished_at = excluded.finished_at, "
-      "parent_ticket_id = excluded.parent_ticket_id, actor_hash = excluded.actor_hash, "
-      "ticket_type = excluded.ticket_type, status = excluded.status, "
-      "current_estimation = excluded.current_estimation, "
-      "initial_estimation = excluded.initial_estimation, "
-      "final_estimation = excluded.final_estimation, first_done_at = excluded.first_done_at";
-  return db.Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, t.id);
-    BindText(s, 2, t.external_id);
-    BindText(s, 3, t.team_id);
-    BindText(s, 4, t.project_id);
-    sqlite3_bind_int64(s, 5, t.created_at);
-    BindOptTime(s, 6, t.updated_at);
-    BindOptTime(s, 7, t.started_at);
-    BindOptTime(s, 8, t.finished_at);
-    BindOptText(s, 9, t.parent_ticket_id);
-    BindText(s, 10, t.actor_hash);
-    BindText(s, 11, t.ticket_type);
-    BindText(s, 12, domain::TicketStatusName(t.status));
-    BindOptDouble(s, 13, t.current_estimation);
-    BindOptDouble(s, 14, t.initial_estimation);
-    BindOptDouble(s, 15, t.final_estimation);
-    BindOptTime(s, 16, t.first_done_at);
-    sqlite3_bind_int64(s, 17, t.recorded_at);
-  });
+      ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17) " +
+      kTicketUpsert;
+  return db.Run(sql, [&](sqlite3_stmt* s) { BindRow(s, t); });
 }
 
 Status InsertTicketStatusChange(Statements& db, const domain::TicketStatusChange& c) {
   static const std::string sql =
-      "INSERT INTO ticket_status_changes (ticket_id, from_status, to_status, changed_at, "
-      "recorded_at, team_id) VALUES (?1, ?2, ?3, ?4, ?5, "
+      std::string("INSERT INTO ticket_status_changes (") + kStatusChangeColumns +
+      ", team_id) VALUES (?1, ?2, ?3, ?4, ?5, "
       "(SELECT team_id FROM tickets WHERE id = ?1))";  // team health's (migration 11)
-  return db.Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, c.ticket_id);
-    if (c.from) {
-      BindText(s, 2, domain::TicketStatusName(*c.from));
-    } else {
-      sqlite3_bind_null(s, 2);
-    }
-    BindText(s, 3, domain::TicketStatusName(c.to));
-    sqlite3_bind_int64(s, 4, c.at);
-    sqlite3_bind_int64(s, 5, c.recorded_at);
-  });
+  return db.Run(sql, [&](sqlite3_stmt* s) { BindRow(s, c); });
 }
 
 Status InsertTicketEstimationChange(Statements& db, const domain::TicketEstimationChange& c) {
-  static const std::string sql =
-      "INSERT INTO ticket_estimation_changes (ticket_id, from_estimation, to_estimation, "
-      "changed_at, recorded_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-  return db.Run(sql, [&](sqlite3_stmt* s) {
-    BindText(s, 1, c.ticket_id);
-    sqlite3_bind_double(s, 2, c.from);
-    sqlite3_bind_double(s, 3, c.to);
-    sqlite3_bind_int64(s, 4, c.at);
-    sqlite3_bind_int64(s, 5, c.recorded_at);
-  });
+  static const std::string sql = std::string("INSERT INTO ticket_estimation_changes (") +
+                                 kEstimationChangeColumns + ") VALUES (?1, ?2, ?3, ?4, ?5)";
+  return db.Run(sql, [&](sqlite3_stmt* s) { BindRow(s, c); });
 }
 
 Result<bool> HasChildTickets(Statements& db, std::string_view external_id) {
@@ -141,46 +89,19 @@ Result<bool> HasChildTickets(Statements& db, std::string_view external_id) {
 Status ForEachTicket(Statements& db, const std::function<Status(const Ticket&)>& fn) {
   static const std::string sql =
       std::string("SELECT ") + kTicketColumns + " FROM tickets ORDER BY recorded_at, id";
-  return db.Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadTicket(s)); });
+  return db.Query(sql, nullptr, [&](sqlite3_stmt* s) { return fn(ReadRow<Ticket>(s)); });
 }
 
 Status ForEachTicketStatusChange(
     Statements& db, std::optional<std::string_view> ticket_id,
     const std::function<Status(const domain::TicketStatusChange&)>& fn) {
-  std::string sql =
-      "SELECT ticket_id, from_status, to_status, changed_at, recorded_at FROM "
-      "ticket_status_changes";
-  if (ticket_id) sql += " WHERE ticket_id = ?1";
-  sql += " ORDER BY rowid";
-  return db.Query(
-      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
-      [&](sqlite3_stmt* s) {
-        domain::TicketStatusChange c;
-        c.ticket_id = ColText(s, 0);
-        if (sqlite3_column_type(s, 1) != SQLITE_NULL) c.from = ColStatus(s, 1);
-        c.to = ColStatus(s, 2);
-        c.at = sqlite3_column_int64(s, 3);
-        c.recorded_at = sqlite3_column_int64(s, 4);
-        return fn(c);
-      });
+  return ForEachChange(db, kStatusChangeColumns, "ticket_status_changes", ticket_id, fn);
 }
 
 Status ForEachTicketEstimationChange(
     Statements& db, std::optional<std::string_view> ticket_id,
     const std::function<Status(const domain::TicketEstimationChange&)>& fn) {
-  std::string sql =
-      "SELECT ticket_id, from_estimation, to_estimation, changed_at, recorded_at FROM "
-      "ticket_estimation_changes";
-  if (ticket_id) sql += " WHERE ticket_id = ?1";
-  sql += " ORDER BY rowid";
-  return db.Query(
-      sql, [&](sqlite3_stmt* s) { if (ticket_id) BindText(s, 1, *ticket_id); },
-      [&](sqlite3_stmt* s) {
-        return fn(domain::TicketEstimationChange{ColText(s, 0), sqlite3_column_double(s, 1),
-                                                 sqlite3_column_double(s, 2),
-                                                 sqlite3_column_int64(s, 3),
-                                                 sqlite3_column_int64(s, 4)});
-      });
+  return ForEachChange(db, kEstimationChangeColumns, "ticket_estimation_changes", ticket_id, fn);
 }
 
 Result<std::vector<Ticket>> ListTickets(Statements& db, const TicketQuery& q) {
@@ -245,12 +166,11 @@ namespace {
 // Every team with a ticket (tickets_by_team_created leads with team_id).
 const std::string kTicketTeams = EveryTeamOf("tickets");
 
-// What the figures need of a ticket (ReadTicketFact's columns): whether it is a parent, when it
+// What the figures need of a ticket (kTicketFactColumns, then): whether it is a parent, when it
 // was last canceled (canceled ones), how often its estimate changed (done ones).
 const std::string kFacts =
-    "SELECT id, team_id, project_id, ticket_type, status, created_at, started_at, finished_at, "
-    "first_done_at, initial_estimation, final_estimation, "
-    "external_id <> '' AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
+    std::string("SELECT ") + kTicketFactColumns +
+    ", external_id <> '' AND EXISTS (SELECT 1 FROM tickets c WHERE c.parent_ticket_id = "
     "t.external_id), "
     "CASE WHEN status = 'CANCELED' THEN (SELECT max(changed_at) FROM ticket_status_changes s "
     "WHERE s.ticket_id = t.id AND s.to_status = 'CANCELED') END, "
@@ -276,25 +196,6 @@ const std::string kChangesIn =
     "ORDER BY changed_at, rowid";
 const std::string kFactById = kFacts + "WHERE t.id = ?1";
 
-domain::TicketFact ReadTicketFact(sqlite3_stmt* s) {
-  domain::TicketFact t;
-  t.id = ColText(s, 0);
-  t.team_id = ColText(s, 1);
-  t.project_id = ColText(s, 2);
-  t.ticket_type = ColText(s, 3);
-  t.status = ColStatus(s, 4);
-  t.created_at = sqlite3_column_int64(s, 5);
-  t.started_at = ColOptTime(s, 6);
-  t.finished_at = ColOptTime(s, 7);
-  t.first_done_at = ColOptTime(s, 8);
-  t.initial_estimation = ColOptDouble(s, 9);
-  t.final_estimation = ColOptDouble(s, 10);
-  t.parent = sqlite3_column_int(s, 11) != 0;
-  t.canceled_at = ColOptTime(s, 12);
-  t.estimate_changes = static_cast<size_t>(sqlite3_column_int64(s, 13));
-  return t;
-}
-
 }  // namespace
 
 Status ReadTicketHealthFacts(Statements& db, const TeamHealthQuery& q,
@@ -309,7 +210,7 @@ Status ReadTicketHealthFacts(Statements& db, const TeamHealthQuery& q,
   std::vector<domain::TicketFact> tickets;
   std::unordered_map<std::string, size_t> index_of;  // id -> position in tickets
   const Row add = [&](sqlite3_stmt* s) {
-    domain::TicketFact t = ReadTicketFact(s);
+    domain::TicketFact t = ReadRow<domain::TicketFact>(s);
     if (index_of.emplace(t.id, tickets.size()).second) tickets.push_back(std::move(t));
     return Status::Ok();
   };
