@@ -1,4 +1,4 @@
-// EventStore on PostgreSQL (issue 14, in progress: docs/storage.md): several replicas may share
+// EventStore on PostgreSQL (docs/storage.md, docs/postgresql.md): several replicas may share
 // one database. Open migrates (pg_migrations.h), then every call leases a connection of a bounded
 // pool (pg_pool.h). Writes: one transaction per batch under a transaction-level advisory lock, so
 // the domain commands run one batch at a time across replicas as on SQLite's single writer
