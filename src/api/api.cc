@@ -51,6 +51,8 @@ Api::Api(ApiOptions options, ApiDeps deps) : env_{std::move(options), deps, null
           Status known = RequireKnown(query, spec.params);
           if (!known.ok()) return r(ErrorResponse(known));
         }
+        Status printable = RequirePrintable(query, spec.params, path);
+        if (!printable.ok()) return r(ErrorResponse(printable));
         spec.handler(env_, Call{req, path, query, std::move(r)});
       };
     }

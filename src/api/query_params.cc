@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "api/dto/csv.h"
+#include "common/strings.h"
 
 namespace emm::api {
 namespace {
@@ -44,6 +45,22 @@ Status RequireKnown(const Query& q, std::span<const std::string_view> known) {
     errors.push_back({k, known.size() == 0
                              ? std::string("is not a parameter of this route (it takes none)")
                              : "is not a parameter of this route (" + Joined(known, ", ") + ")"});
+  }
+  return errors.empty() ? Status::Ok() : Status::Invalid(std::move(errors));
+}
+
+Status RequirePrintable(const Query& q, std::span<const std::string_view> known,
+                        const PathParams& path) {
+  std::vector<FieldError> errors;
+  auto check = [&](const std::string& name, const std::string& value) {
+    if (!HasControlCharacter(value)) return;
+    bool named = std::any_of(errors.begin(), errors.end(),
+                             [&](const FieldError& e) { return e.field == name; });
+    if (!named) errors.push_back({name, kNoControlCharacters});
+  };
+  for (const auto& [name, value] : path) check(name, value);
+  for (const auto& [k, v] : q.items()) {
+    if (std::find(known.begin(), known.end(), k) != known.end()) check(k, v);
   }
   return errors.empty() ? Status::Ok() : Status::Invalid(std::move(errors));
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "api/query.h"
+#include "api/router.h"
 #include "common/status.h"
 #include "common/time.h"
 #include "common/time_zone.h"
@@ -21,6 +22,12 @@ namespace emm::api {
 // Refuses every parameter whose name is not in `known`, one field error per unknown name (each
 // named once, however often it was repeated), the message listing what the route takes.
 Status RequireKnown(const Query& q, std::span<const std::string_view> known);
+
+// Refuses a value with a control character (a NUL, a newline, ...) in a path segment or in a
+// parameter of `known`, naming each. No stored id or name holds one (the bodies' fields refuse
+// them too), and PostgreSQL would cut a NUL's text short and match something else.
+Status RequirePrintable(const Query& q, std::span<const std::string_view> known,
+                        const PathParams& path);
 
 // A point in time: RFC 3339 with a zone ("2024-05-01T10:00:00Z"), Unix milliseconds (Grafana's
 // ${__from}), or a plain date "2024-05-01" meaning local midnight of that day in `tz` (UTC by

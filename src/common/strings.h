@@ -35,4 +35,15 @@ inline bool EqualsAsciiLower(std::string_view s, std::string_view lower) {
   return true;
 }
 
+// Whether `s` holds an ASCII control character (below 0x20, or DEL). No stored text has one: the
+// API refuses them in every field, path segment and query value, and PostgreSQL's text cannot
+// hold a NUL at all.
+inline constexpr const char* kNoControlCharacters = "must not contain control characters";
+inline bool HasControlCharacter(std::string_view s) {
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f) return true;
+  }
+  return false;
+}
+
 }  // namespace emm

@@ -23,6 +23,22 @@ TEST(RequireKnownTest, NamesEachUnknownParameterOnce) {
   EXPECT_EQ(s.fields()[0].message, "is not a parameter of this route (from, to)");
 }
 
+TEST(RequirePrintableTest, NamesEachPathSegmentAndKnownValueWithAControlCharacter) {
+  constexpr std::string_view kKnown[] = {"team", "from"};
+  const PathParams clean{{"deployment_id", "d 1"}};
+  EXPECT_TRUE(RequirePrintable(Query::Parse("team=a+b&from=1"), kKnown, clean).ok());
+  // Unknown names are RequireKnown's to refuse (or a webhook's to ignore): not looked at here.
+  EXPECT_TRUE(RequirePrintable(Query::Parse("other=a%00b"), kKnown, clean).ok());
+  Status s = RequirePrintable(Query::Parse("team=a%00b&from=%0A&team=c%7F"), kKnown,
+                              PathParams{{"deployment_id", std::string("d\0", 2)}});
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
+  ASSERT_EQ(s.fields().size(), 3u);
+  EXPECT_EQ(s.fields()[0].field, "deployment_id");
+  EXPECT_EQ(s.fields()[1].field, "team");  // once, though given twice
+  EXPECT_EQ(s.fields()[2].field, "from");
+  EXPECT_EQ(s.fields()[0].message, "must not contain control characters");
+}
+
 TEST(RequireKnownTest, ARouteWithoutParametersRefusesAny) {
   Status s = RequireKnown(Query::Parse("x=1"), {});
   ASSERT_EQ(s.fields().size(), 1u);

@@ -363,6 +363,34 @@ TEST_F(RoutesTest, UnknownQueryParametersAreRefusedNamingEach) {
   EXPECT_EQ(Get("/health?probe=1").status, 200);
 }
 
+// A control character in a query value or a path segment is refused naming it (400), on every
+// backend: no stored id holds one, and PostgreSQL would cut a value at its NUL and match what came
+// before it (project "api" for "api%00x").
+TEST_F(RoutesTest, ControlCharactersInQueryValuesAndPathsAreRefusedNamingThem) {
+  ASSERT_EQ(Post("/api/v1/deployments",
+                 R"({"id":"api","project_id":"api","first_commit_at":"2024-01-01T00:00:00Z"})")
+                .status,
+            201);
+  for (const auto& [target, field] : std::vector<std::pair<std::string, std::string>>{
+           {"/api/v1/deployments?project_id=api%00x", "project_id"},
+           {"/api/v1/deployments?environment=a%0Ab", "environment"},
+           {"/api/v1/deployments/api%00x", "deployment_id"},
+           {"/api/v1/incidents/i%01", "incident_id"},
+           {"/api/v1/metrics/dora?team=api%00x", "team"},
+           {"/api/v1/metrics/team-health?team=api%00x", "team"},
+           {"/api/v1/pull-requests?team_id=api%00x", "team_id"},
+           {"/api/v1/tickets?project_id=api%7Fx", "project_id"}}) {
+    auto r = Get(target);
+    EXPECT_EQ(r.status, 400) << target << " " << r.body;
+    EXPECT_EQ(FirstError(r), std::make_pair(field, std::string("must not contain control characters")))
+        << target << " " << r.body;
+  }
+  // Writes too, before anything is written.
+  auto write = Post("/api/v1/deployments/api%00x/deployed", "{}");
+  EXPECT_EQ(write.status, 400) << write.body;
+  EXPECT_EQ(Get("/api/v1/deployments/api").Json().at("status").as_string(), "started");
+}
+
 // from and to of the lists take dates (midnight in tz, UTC by default) and Unix milliseconds as
 // well as RFC 3339.
 TEST_F(RoutesTest, ListDeploymentsTakesDatesAndMilliseconds) {

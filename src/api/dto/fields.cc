@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "common/json_kind.h"
+#include "common/strings.h"
 
 namespace emm::api::dto {
 namespace json = boost::json;
@@ -51,11 +52,9 @@ std::optional<std::string> FieldReader::Id(std::string_view name, bool required,
     AddError(std::string(name), "must be at most " + std::to_string(max_len) + " bytes");
     return std::nullopt;
   }
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      AddError(std::string(name), "must not contain control characters");
-      return std::nullopt;
-    }
+  if (HasControlCharacter(s)) {
+    AddError(std::string(name), kNoControlCharacters);
+    return std::nullopt;
   }
   return s;
 }

@@ -41,6 +41,7 @@ PgParams& PgParams::Add(double v) {
 }
 
 PgParams& PgParams::Add(std::string_view v) {
+  if (v.find('\0') != std::string_view::npos) has_nul_ = true;
   values_.emplace_back(std::string(v));
   return *this;
 }
@@ -48,6 +49,7 @@ PgParams& PgParams::Add(std::string_view v) {
 PgParams& PgParams::AddTextArray(const std::vector<std::string>& values) {
   std::string out = "{";
   for (const std::string& v : values) {
+    if (v.find('\0') != std::string::npos) has_nul_ = true;
     if (out.size() > 1) out += ',';
     out += '"';  // quoted: an element may hold commas, braces, spaces or the word NULL
     for (char ch : v) {
@@ -58,6 +60,12 @@ PgParams& PgParams::AddTextArray(const std::vector<std::string>& values) {
   }
   values_.emplace_back(out + "}");
   return *this;
+}
+
+Status PgParams::CheckStorable() const {
+  if (!has_nul_) return Status::Ok();
+  return Status::InvalidArgument(
+      "", "a text value holds a NUL character, which PostgreSQL cannot store or match");
 }
 
 PgParams& PgParams::AddNull() {
@@ -225,6 +233,7 @@ Status PgConnection::Exec(std::string_view sql) {
 
 Result<PgResult> PgConnection::Run(const std::string& name, std::string_view sql,
                                    const PgParams& params) {
+  EMM_RETURN_IF_ERROR(params.CheckStorable());
   if (pipeline_) {
     EMM_RETURN_IF_ERROR(SendPrepared(name, sql, params));
     return Collect();
@@ -264,6 +273,7 @@ Status PgConnection::ExitPipeline() {
 
 Status PgConnection::SendPrepared(const std::string& name, std::string_view sql,
                                   const PgParams& params) {
+  EMM_RETURN_IF_ERROR(params.CheckStorable());
   if (!prepared_.contains(name)) {
     if (PQsendPrepare(conn_, name.c_str(), std::string(sql).c_str(), params.size(), nullptr) != 1) {
       return FromPq(conn_, nullptr, "preparing " + name);

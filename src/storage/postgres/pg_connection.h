@@ -38,11 +38,16 @@ class PgParams {
   }
 
   int size() const { return static_cast<int>(values_.size()); }
+  // libpq passes text parameters as C strings, so a NUL would cut a value short and the
+  // statement would store or match another one: such parameters are refused (kInvalidArgument)
+  // before anything is sent. The API refuses control characters first, naming the field.
+  Status CheckStorable() const;
   // Pointers into this object for PQexecPrepared: valid while it lives, unchanged.
   std::vector<const char*> Pointers() const;
 
  private:
   std::vector<std::optional<std::string>> values_;
+  bool has_nul_ = false;
 };
 
 // A successful result (rows or none); owns its PGresult. Getters take (row, column) and name the

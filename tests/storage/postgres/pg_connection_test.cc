@@ -85,6 +85,29 @@ TEST_F(PgConnectionTest, EveryRunOfAPreparedReadIsPlannedForItsParameters) {
   EXPECT_GT(GenericAndCustomPlans(*conn, "emm_test_range_auto").first, 0);
 }
 
+// libpq sends text parameters as C strings: "a\0b" would reach the server as "a" and store or
+// match another value. Such a statement is refused before anything is sent, in and out of
+// pipeline mode, and the connection stays usable.
+TEST_F(PgConnectionTest, ATextParameterWithANulIsRefusedNotCutShort) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  const std::string nul("a\0b", 3);
+  auto r = conn->Run("emm_test_echo", "SELECT $1::text", PgParams().Add(nul));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  auto arr = conn->Run("emm_test_any", "SELECT 'a' = ANY($1::text[])",
+                       PgParams().AddTextArray({"x", nul}));
+  ASSERT_FALSE(arr.ok());
+  EXPECT_EQ(arr.status().code(), StatusCode::kInvalidArgument) << arr.status().ToString();
+  ASSERT_TRUE(conn->EnterPipeline().ok());
+  EXPECT_EQ(conn->Send("emm_test_echo", "SELECT $1::text", PgParams().Add(nul)).code(),
+            StatusCode::kInvalidArgument);
+  ASSERT_TRUE(conn->ExitPipeline().ok());
+  auto ok = conn->Run("emm_test_echo", "SELECT $1::text", PgParams().Add("a b"));
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->Text(0, 0), "a b");
+}
+
 TEST_F(PgConnectionTest, NoServerIsUnavailable) {
   // A port of the loopback nobody listens on: the refused connection is transient, not a bug.
   std::string url = server_->ConnectionUrl();
