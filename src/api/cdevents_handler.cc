@@ -20,6 +20,9 @@ constexpr std::string_view kPrefix = "cdevents:";
 
 // Names by which an incident finds the deployment of the same chain, or of the same artifact,
 // in its environment (deployment aliases: each names the latest deployment carrying it).
+// The API's limit for a project id (dto::FieldReader::Id's default).
+constexpr size_t kMaxProjectId = 256;
+
 std::string ChainAlias(const std::string& chain, const std::string& environment) {
   return "cdevents-chain:" + chain + "@" + environment;
 }
@@ -33,6 +36,11 @@ std::string ArtifactAlias(const std::string& artifact, const std::string& enviro
 Result<WriteCommand> ServiceCommand(const dto::CdEvent& e, const std::string& predicate) {
   std::vector<FieldError> errors;
   if (!e.environment) errors.push_back({"subject.content.environment.id", "is required"});
+  // The subject, a URI for other types, is the project here: an id like the API's own.
+  if (e.subject_id.size() > kMaxProjectId) {
+    errors.push_back({"subject.id", "must be at most " + std::to_string(kMaxProjectId) +
+                                        " bytes: it names the service, the deployment's project"});
+  }
   if (!errors.empty()) return Status::Invalid(std::move(errors));
   domain::MarkDeployed in;
   in.id = std::string(kPrefix) + e.context_id;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <random>
 #include <string>
 
 #include "e2e/http_client.h"
@@ -254,6 +255,61 @@ TEST_F(CdEventsTest, MissingAttributesAndFieldsAreNamed) {
   EXPECT_NE(no_service.body.find("subject.content.service.id"), std::string::npos)
       << no_service.body;
   EXPECT_EQ(QueryInt(dir_.File("em.db"), "SELECT count(*) FROM webhook_deliveries"), 0);
+}
+
+// Each field at the longest it takes, in text that does not compress: stored on every backend
+// (PostgreSQL indexes at most 2,704 bytes a row: a deployment's artifact alias and an incident's
+// URI subject fit), and the service and environment, ids like the API's, refused past 256 bytes
+// naming the field, before anything is stored.
+TEST_F(CdEventsTest, TheLongestValuesEachFieldTakesAreStoredOnEveryBackend) {
+  std::mt19937 random(14);
+  auto text = [&](size_t n) {
+    static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::string out(n, 'x');
+    for (char& c : out) c = kChars[random() % (sizeof kChars - 1)];
+    return out;
+  };
+  const std::string service = text(256), environment = text(256), artifact = text(2048);
+  json::object d = Fixture("service_deployed_v0.4.json");
+  json::object& context = d["context"].as_object();
+  context["id"] = text(256);
+  context["chainId"] = text(256);
+  context["source"] = "/" + text(2047);
+  json::object& subject = d["subject"].as_object();
+  subject["id"] = service;
+  subject["content"].as_object()["artifactId"] = artifact;
+  subject["content"].as_object()["environment"].as_object()["id"] = environment;
+  auto deployed = Binary(d);
+  ASSERT_EQ(deployed.status, 201) << deployed.body.substr(0, 300);
+
+  json::object i = Fixture("incident_detected_v0.4.json");
+  i["context"].as_object()["id"] = text(256);
+  i["context"].as_object().erase("links");
+  i["subject"].as_object()["id"] = "/" + text(2047);
+  json::object& content = i["subject"].as_object()["content"].as_object();
+  content["service"].as_object()["id"] = service;
+  content["environment"].as_object()["id"] = environment;
+  content["artifactId"] = artifact;  // links it to the deployment through the alias
+  auto detected = Binary(i);
+  ASSERT_EQ(detected.status, 201) << detected.body.substr(0, 300);
+  json::value dora = Get("/api/v1/metrics/dora?from=2023-03-20T00:00:00Z&to=2023-03-22T00:00:00Z");
+  EXPECT_EQ(dora.at("deployment_frequency").at("count").as_int64(), 1);
+  EXPECT_EQ(dora.at("change_failure_rate").at("failed").as_int64(), 1);
+
+  for (const auto& [field, set] : std::vector<std::pair<std::string, void (*)(json::object&, std::string)>>{
+           {"subject.id", [](json::object& e, std::string v) { e["subject"].as_object()["id"] = v; }},
+           {"subject.content.environment.id",
+            [](json::object& e, std::string v) {
+              e["subject"].as_object()["content"].as_object()["environment"].as_object()["id"] = v;
+            }}}) {
+    json::object too_long = Fixture("service_deployed_v0.4.json");
+    too_long["context"].as_object()["id"] = text(16);
+    set(too_long, text(257));
+    auto r = Binary(too_long);
+    EXPECT_EQ(r.status, 400) << field << " " << r.body.substr(0, 300);
+    EXPECT_NE(r.body.find("\"field\":\"" + field + "\""), std::string::npos) << r.body.substr(0, 300);
+  }
+  EXPECT_EQ(QueryInt(dir_.File("em.db"), "SELECT count(*) FROM deployments"), 1);
 }
 
 TEST_F(CdEventsTest, ALargeEventIsHandled) {

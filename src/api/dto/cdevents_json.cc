@@ -148,8 +148,11 @@ Result<CdEvent> ReadCdEvent(const json::object& data, std::string_view cloud_typ
   auto subject_id = s.Id("id", true, kMaxUri);
   if (const json::object* content = s.Object("content", false)) {
     FieldReader r(*content, "content");
-    out.environment = r.NestedId("environment", "id", false, kMaxUri);
-    out.service_id = r.NestedId("service", "id", false, kMaxUri);
+    // An environment and a service (a project) are ids as the API's own fields are (256 bytes
+    // at most): with a team they key a DORA group, which must fit in one index entry of
+    // PostgreSQL's (2,704 bytes).
+    out.environment = r.NestedId("environment", "id", false);
+    out.service_id = r.NestedId("service", "id", false);
     out.repository_id = r.NestedId("repository", "id", false, kMaxUri);
     out.artifact_id = r.Id("artifactId", false, kMaxUri);
     out.group = r.Id("group", false);

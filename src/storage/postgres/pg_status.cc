@@ -46,6 +46,12 @@ Status FromPq(const pg_conn* conn, const pg_result* result, std::string_view wha
       state == "53300") {
     return Status::Unavailable(std::move(msg));
   }
+  if (state == "54000") {
+    // program_limit_exceeded: a value too long for an index entry (2,704 bytes a row), which
+    // SQLite would have stored. The API's length limits keep it from happening; should a value
+    // get past them, it is refused as the client's, not a server error.
+    return Status::InvalidArgument("", "a value is too long for the database to index: " + msg);
+  }
   if (state == "53100") {
     return Status::ResourceExhausted(
         "the database's disk is full; nothing was stored: retry once "

@@ -26,6 +26,25 @@ TEST_F(PgStatusTest, UniqueViolationIsAlreadyExists) {
   EXPECT_NE(again.status().message().find("23505"), std::string::npos);
 }
 
+// A value too long for an index entry (2,704 bytes; text that does not compress) is the
+// client's: kInvalidArgument (400), not a server error. The API's length limits keep stored values
+// below it; this is what a value that got past them would answer.
+TEST_F(PgStatusTest, AValueTooLongToIndexIsInvalidArgument) {
+  auto conn = Connect();
+  ASSERT_NE(conn, nullptr);
+  std::string t = FreshTable(*conn, "id text PRIMARY KEY");
+  std::string value;
+  uint32_t x = 14;
+  for (int i = 0; i < 4000; ++i) {
+    x = x * 1103515245u + 12345u;
+    value += static_cast<char>('a' + (x >> 16) % 26);
+  }
+  auto r = conn->Run("ins_long", "INSERT INTO " + t + " VALUES ($1)", PgParams().Add(value));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  EXPECT_NE(r.status().message().find("54000"), std::string::npos) << r.status().message();
+}
+
 TEST_F(PgStatusTest, SyntaxErrorIsInternalAndNamesWhatWasDone) {
   auto conn = Connect();
   ASSERT_NE(conn, nullptr);
