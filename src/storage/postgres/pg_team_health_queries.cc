@@ -1,6 +1,8 @@
 #include "storage/postgres/pg_team_health_queries.h"
 
 #include <algorithm>
+#include <functional>
+#include <tuple>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -26,18 +28,48 @@ std::string Arm(int kind, const std::string& at, const std::string& where) {
 }
 
 // The pull requests of the teams $1 opened, merged or closed in [$2, $3), one index range each
-// (migration 9), each once (an arm leaves out what an earlier one has), in SQLite's order: by team
-// as the query lists them, then the arm, then its time. Whole rows from the index ranges, not ids
-// joined back to the table: the planner estimates such a join poorly and scans every row.
+// (migration 9), each once (an arm leaves out what an earlier one has), with the arm and its time
+// after the fact's columns. Whole rows from the index ranges, not ids joined back to the table:
+// the planner estimates such a join poorly and scans every row. Unordered: SQLite's order is put
+// back by SortLikeSqlite (an ORDER BY on array_position took half the statement's time, 40 of 85
+// ms for every team's 90 days).
 const std::string kFactsSql =
-    "SELECT * FROM (" + Arm(0, "p.opened_at", kOpenedIn) + " UNION ALL " +
+    Arm(0, "p.opened_at", kOpenedIn) + " UNION ALL " +
     Arm(1, "p.merged_at",
         std::string("p.merged_at >= $2 AND p.merged_at < $3 AND NOT ") + kOpenedIn) +
     " UNION ALL " +
     Arm(2, "p.closed_at",
         std::string("p.closed_at >= $2 AND p.closed_at < $3 AND NOT ") + kOpenedIn + " AND NOT " +
-            kMergedIn) +
-    ") f ORDER BY array_position($1::text[], f.team_id), f.kind, f.at, f.id" + kC;
+            kMergedIn);
+
+// kFactsSql's rows in SQLite's order: by team as the query lists them, then the arm, then its
+// time, then the id in byte order (SQLite's BINARY; std::string compares bytes unsigned too).
+Result<std::vector<domain::PullRequestFact>> SortLikeSqlite(
+    const PgResult& r, const std::function<size_t(const std::string&)>& place_of) {
+  struct Keyed {
+    size_t team;
+    int64_t kind;
+    int64_t at;
+    domain::PullRequestFact pr;
+  };
+  std::vector<Keyed> rows;
+  rows.reserve(static_cast<size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) {
+    PgRow row(r, i);
+    domain::PullRequestFact pr = ReadColumns<domain::PullRequestFact>(row);
+    const int64_t kind = row.Int(), at = row.Int();
+    if (!row.status().ok()) return row.status();
+    const size_t team = place_of(pr.team_id);
+    rows.push_back({team, kind, at, std::move(pr)});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Keyed& a, const Keyed& b) {
+    return std::tie(a.team, a.kind, a.at, a.pr.id) < std::tie(b.team, b.kind, b.at, b.pr.id);
+  });
+  std::vector<domain::PullRequestFact> out;
+  out.reserve(rows.size());
+  for (Keyed& k : rows) out.push_back(std::move(k.pr));
+  return out;
+}
 
 // The pull requests not opened in the range with a review of the teams in it, by their first
 // review in it (one index range; those merged or closed in it are already read).
@@ -77,9 +109,15 @@ Status ReadPullRequestFacts(PgConnection& conn, const TeamHealthQuery& q,
   }
   PgParams p;
   p.AddTextArray(teams).Add(q.from).Add(q.to);
+  std::unordered_map<std::string, size_t> place;  // team -> its place in the query
+  for (size_t i = 0; i < teams.size(); ++i) place.emplace(teams[i], i);
+  auto place_of = [&](const std::string& team) {
+    auto it = place.find(team);
+    return it == place.end() ? teams.size() : it->second;
+  };
   auto facts = conn.Run("emm_th_pull_requests", kFactsSql, p);
   if (!facts.ok()) return facts.status();
-  auto prs = ReadAll(*facts, &ReadRow<domain::PullRequestFact>);
+  auto prs = SortLikeSqlite(*facts, place_of);
   if (!prs.ok()) return prs.status();
   *out = std::move(prs).value();
   std::unordered_set<std::string> read;
@@ -101,14 +139,9 @@ Status ReadPullRequestFacts(PgConnection& conn, const TeamHealthQuery& q,
     if (!facts_more.ok()) return facts_more.status();
     InOrderOf(*facts_more, ids);
     for (auto& pr : *facts_more) out->push_back(std::move(pr));
-    std::unordered_map<std::string, size_t> place;  // team -> its place in the query
-    for (size_t i = 0; i < teams.size(); ++i) place.emplace(teams[i], i);
-    auto place_of = [&](const domain::PullRequestFact& pr) {
-      auto it = place.find(pr.team_id);
-      return it == place.end() ? teams.size() : it->second;
-    };
-    std::stable_sort(out->begin(), out->end(),
-                     [&](const auto& a, const auto& b) { return place_of(a) < place_of(b); });
+    std::stable_sort(out->begin(), out->end(), [&](const auto& a, const auto& b) {
+      return place_of(a.team_id) < place_of(b.team_id);
+    });
   }
 
   std::unordered_map<std::string, size_t> index_of;  // id -> position in out
