@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "api/dto/cdevents_json.h"
+#include "api/dto/fields.h"
 #include "api/dto/tickets_json.h"
 #include "api/error_response.h"
 #include "api/handlers.h"
@@ -20,9 +21,6 @@ constexpr std::string_view kPrefix = "cdevents:";
 
 // Names by which an incident finds the deployment of the same chain, or of the same artifact,
 // in its environment (deployment aliases: each names the latest deployment carrying it).
-// The API's limit for a project id (dto::FieldReader::Id's default).
-constexpr size_t kMaxProjectId = 256;
-
 std::string ChainAlias(const std::string& chain, const std::string& environment) {
   return "cdevents-chain:" + chain + "@" + environment;
 }
@@ -37,8 +35,8 @@ Result<WriteCommand> ServiceCommand(const dto::CdEvent& e, const std::string& pr
   std::vector<FieldError> errors;
   if (!e.environment) errors.push_back({"subject.content.environment.id", "is required"});
   // The subject, a URI for other types, is the project here: an id like the API's own.
-  if (e.subject_id.size() > kMaxProjectId) {
-    errors.push_back({"subject.id", "must be at most " + std::to_string(kMaxProjectId) +
+  if (e.subject_id.size() > dto::kMaxIdBytes) {
+    errors.push_back({"subject.id", "must be at most " + std::to_string(dto::kMaxIdBytes) +
                                         " bytes: it names the service, the deployment's project"});
   }
   if (!errors.empty()) return Status::Invalid(std::move(errors));

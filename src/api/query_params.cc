@@ -33,18 +33,22 @@ Result<int64_t> ParseDate(std::string_view name, const std::string& v) {
                                                           : " is not a date (YYYY-MM-DD)"));
 }
 
+// Adds `field`'s error unless it is named already (a parameter given several times).
+void NameOnce(std::vector<FieldError>& errors, const std::string& field, std::string message) {
+  bool named = std::any_of(errors.begin(), errors.end(),
+                           [&](const FieldError& e) { return e.field == field; });
+  if (!named) errors.push_back({field, std::move(message)});
+}
+
 }  // namespace
 
 Status RequireKnown(const Query& q, std::span<const std::string_view> known) {
   std::vector<FieldError> errors;
   for (const auto& [k, v] : q.items()) {
     if (std::find(known.begin(), known.end(), k) != known.end()) continue;
-    bool named = std::any_of(errors.begin(), errors.end(),
-                             [&k = k](const FieldError& e) { return e.field == k; });
-    if (named) continue;
-    errors.push_back({k, known.size() == 0
-                             ? std::string("is not a parameter of this route (it takes none)")
-                             : "is not a parameter of this route (" + Joined(known, ", ") + ")"});
+    NameOnce(errors, k,
+             known.size() == 0 ? std::string("is not a parameter of this route (it takes none)")
+                               : "is not a parameter of this route (" + Joined(known, ", ") + ")");
   }
   return errors.empty() ? Status::Ok() : Status::Invalid(std::move(errors));
 }
@@ -53,10 +57,7 @@ Status RequirePrintable(const Query& q, std::span<const std::string_view> known,
                         const PathParams& path) {
   std::vector<FieldError> errors;
   auto check = [&](const std::string& name, const std::string& value) {
-    if (!HasControlCharacter(value)) return;
-    bool named = std::any_of(errors.begin(), errors.end(),
-                             [&](const FieldError& e) { return e.field == name; });
-    if (!named) errors.push_back({name, kNoControlCharacters});
+    if (HasControlCharacter(value)) NameOnce(errors, name, kNoControlCharacters);
   };
   for (const auto& [name, value] : path) check(name, value);
   for (const auto& [k, v] : q.items()) {

@@ -5,8 +5,13 @@
 #include <initializer_list>
 #include <limits>
 #include <map>
+#include <optional>
 #include <span>
+#include <string>
+#include <string_view>
 #include <utility>
+
+#include "storage/event_rows.h"
 
 namespace emm::storage {
 namespace {
@@ -154,26 +159,39 @@ Status PutAlias(Transaction& tx, const domain::DeploymentAlias& a, CopyTableCoun
   return tx.PutDeploymentAlias(a.alias, a.deployment_id, a.at);
 }
 
-// Exact and locale-independent: the shortest text that reads back as `v`.
-std::string ExactText(double v) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
-}
+// Rows without an id (reviews, ticket changes) are compared by every column: their columns as
+// storage/event_rows.h binds them, as one text. Exact and locale-independent (a double is the
+// shortest text that reads back as it).
+class RowKeyText {
+ public:
+  RowKeyText& Add(std::string_view v) { return Append(v); }
+  RowKeyText& Add(const char* v) { return Append(v); }
+  RowKeyText& Add(int64_t v) { return Append(std::to_string(v)); }
+  RowKeyText& Add(double v) {
+    char buf[64];
+    auto r = std::to_chars(buf, buf + sizeof buf, v);
+    return Append(std::string_view(buf, static_cast<size_t>(r.ptr - buf)));
+  }
+  RowKeyText& AddNull() { return Append("\x1e"); }  // apart from every text, "" included
+  template <typename T>
+  RowKeyText& Add(const std::optional<T>& v) {
+    return v ? Add(*v) : AddNull();
+  }
+  std::string text;
 
-// Rows without an id (reviews, ticket changes) compared by every field: one text per row.
-std::string RowKey(const domain::PullRequestReview& r) {
-  return r.pull_request_id + '\x1f' + std::to_string(r.reviewed_at) + '\x1f' +
-         (r.approved ? "1" : "0") + '\x1f' + std::to_string(r.comments) + '\x1f' + r.reviewer;
-}
-std::string RowKey(const domain::TicketStatusChange& c) {
-  return c.ticket_id + '\x1f' + (c.from ? domain::TicketStatusName(*c.from) : "-") + '\x1f' +
-         domain::TicketStatusName(c.to) + '\x1f' + std::to_string(c.at) + '\x1f' +
-         std::to_string(c.recorded_at);
-}
-std::string RowKey(const domain::TicketEstimationChange& c) {
-  return c.ticket_id + '\x1f' + ExactText(c.from) + '\x1f' + ExactText(c.to) + '\x1f' +
-         std::to_string(c.at) + '\x1f' + std::to_string(c.recorded_at);
+ private:
+  RowKeyText& Append(std::string_view v) {
+    text.append(v);
+    text += '\x1f';
+    return *this;
+  }
+};
+
+template <typename Row>
+std::string RowKey(const Row& row) {
+  RowKeyText key;
+  BindColumns(key, row);
+  return std::move(key.text);
 }
 
 Status InsertRow(Transaction& tx, const domain::PullRequestReview& r) {

@@ -148,9 +148,8 @@ Result<CdEvent> ReadCdEvent(const json::object& data, std::string_view cloud_typ
   auto subject_id = s.Id("id", true, kMaxUri);
   if (const json::object* content = s.Object("content", false)) {
     FieldReader r(*content, "content");
-    // An environment and a service (a project) are ids as the API's own fields are (256 bytes
-    // at most): with a team they key a DORA group, which must fit in one index entry of
-    // PostgreSQL's (2,704 bytes).
+    // An environment and a service (a project) are ids as the API's own fields are
+    // (kMaxIdBytes): with a team they key a DORA group, one index entry of PostgreSQL's.
     out.environment = r.NestedId("environment", "id", false);
     out.service_id = r.NestedId("service", "id", false);
     out.repository_id = r.NestedId("repository", "id", false, kMaxUri);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -23,6 +24,10 @@ Result<boost::json::object> ParseBodyObject(std::string_view body);
 // Time#to_s for GitLab's webhooks ("2021-04-28 21:50:00 +0200", "2013-12-03 17:23:34 UTC").
 enum class TimeText { kRfc3339, kRfc3339OrRuby };
 
+// The longest id or name a field takes by default (a project, an environment, a team): with a
+// few of them beside each other, an index entry stays within PostgreSQL's 2,704 bytes.
+inline constexpr size_t kMaxIdBytes = 256;
+
 class FieldReader {
  public:
   explicit FieldReader(const boost::json::object& obj) : obj_(obj) {}
@@ -31,7 +36,8 @@ class FieldReader {
       : obj_(obj), prefix_(path.empty() ? std::string() : std::move(path) + ".") {}
 
   // Identifiers and names: non-empty, at most `max_len` bytes, no control characters.
-  std::optional<std::string> Id(std::string_view name, bool required, size_t max_len = 256);
+  std::optional<std::string> Id(std::string_view name, bool required,
+                                size_t max_len = kMaxIdBytes);
   std::optional<TimeMs> Time(std::string_view name, bool required,
                              TimeText forms = TimeText::kRfc3339);
   std::optional<bool> Bool(std::string_view name, bool required);
@@ -55,7 +61,7 @@ class FieldReader {
   // The string `field` of the nested object `object` (team.key, environment.id), errors named
   // by their path; an absent object is an absent field.
   std::optional<std::string> NestedId(std::string_view object, std::string_view field,
-                                      bool required, size_t max_len = 256);
+                                      bool required, size_t max_len = kMaxIdBytes);
 
  private:
   // The value, or null when absent or JSON null (reporting "is required" if `required`).

@@ -1,7 +1,6 @@
 #include "storage/postgres/pg_team_health_queries.h"
 
 #include <algorithm>
-#include <functional>
 #include <tuple>
 #include <string>
 #include <unordered_map>
@@ -44,8 +43,8 @@ const std::string kFactsSql =
 
 // kFactsSql's rows in SQLite's order: by team as the query lists them, then the arm, then its
 // time, then the id in byte order (SQLite's BINARY; std::string compares bytes unsigned too).
-Result<std::vector<domain::PullRequestFact>> SortLikeSqlite(
-    const PgResult& r, const std::function<size_t(const std::string&)>& place_of) {
+template <typename PlaceOf>
+Result<std::vector<domain::PullRequestFact>> SortLikeSqlite(const PgResult& r, PlaceOf place_of) {
   struct Keyed {
     size_t team;
     int64_t kind;

@@ -20,6 +20,16 @@ namespace {
 
 using domain::Transaction;
 
+// One more observation (2) on the series `key`: read, folded, written back.
+Status Bump(Transaction& tx, const domain::SeriesKey& key) {
+  auto found = tx.FindSeries(key);
+  if (!found.ok()) return found.status();
+  domain::SeriesState st =
+      found->has_value() ? **found : domain::SeriesState::Empty(domain::kIncidentCount, key, 1);
+  st.Fold(1, 2);
+  return tx.PutSeries(st);
+}
+
 class PgEventStoreTest : public testing::PgFixture {
  protected:
   void SetUp() override {
@@ -112,14 +122,7 @@ TEST_F(PgEventStoreTest, ReplicasTakingTurnsOnOneSeriesEachBuildOnTheOthersBatch
   auto b = OpenStore(url_);
   ASSERT_TRUE(a && b);
   const domain::SeriesKey key{"incident_count", "p", "", "production"};
-  auto bump = [&](Transaction& tx) -> Status {
-    auto found = tx.FindSeries(key);
-    if (!found.ok()) return found.status();
-    domain::SeriesState st =
-        found->has_value() ? **found : domain::SeriesState::Empty(domain::kIncidentCount, key, 1);
-    st.Fold(1, 2);
-    return tx.PutSeries(st);
-  };
+  auto bump = [&](Transaction& tx) { return Bump(tx, key); };
   // Two items per batch: the second reads what the first put, from the cache.
   std::vector<EventStore::Work> batch{bump, bump};
   for (EventStore* store : {a.get(), b.get(), a.get(), b.get()}) {
@@ -166,14 +169,7 @@ TEST_F(PgEventStoreTest, AQueuedWriteThatFailsFailsItsOwnItemAlone) {
   auto store = OpenStore(url_);
   ASSERT_NE(store, nullptr);
   const domain::SeriesKey key{"incident_count", "p", "", "production"};
-  auto bump = [&](Transaction& tx) -> Status {
-    auto found = tx.FindSeries(key);
-    if (!found.ok()) return found.status();
-    domain::SeriesState st =
-        found->has_value() ? **found : domain::SeriesState::Empty(domain::kIncidentCount, key, 1);
-    st.Fold(1, 2);
-    return tx.PutSeries(st);
-  };
+  auto bump = [&](Transaction& tx) { return Bump(tx, key); };
   std::vector<EventStore::Work> batch{
       [&](Transaction& tx) {
         EMM_RETURN_IF_ERROR(bump(tx));
